@@ -1,0 +1,80 @@
+"""The ASGI application: routers under /api/v1, error handlers, OpenAPI with the documents' schemas."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+
+import pohub
+from pohub.acknowledgements.api import router as acknowledgements_router
+from pohub.api import meta
+from pohub.api.http import install_error_handlers
+from pohub.api.schemas import BulkStatusUpdateRequest
+from pohub.config import Settings, get_settings
+from pohub.db.engine import Database
+from pohub.documents import examples
+from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
+from pohub.invoices.api import router as invoices_router
+from pohub.orders.api import router as orders_router
+from pohub.partners.api import router as partners_router
+from pohub.partners.service import KeyCache
+from pohub.shipments.api import router as shipments_router
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """A purchase-order exchange compatible with Logicbroker's commerce API.
+
+Authenticate with your API key as the `subscription-key` query parameter or an
+`Authorization: Bearer` header. Documents use the platform's field names (`PartnerPO`, `OrderLines`,
+`AckLines`, `ShipmentLines`, `InvoiceLines`, `ItemIdentifier.SupplierSKU`, ...). Errors answer
+`{"Code", "Message", "Errors": [{"Field", "Error"}]}`.
+"""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.db.dispose()
+
+    app = FastAPI(title="pohub", version=pohub.__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
+    install_error_handlers(app)
+    for router in (
+        orders_router,
+        acknowledgements_router,
+        shipments_router,
+        invoices_router,
+        partners_router,
+        meta.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        _, defs = models_json_schema(
+            [
+                (m, "validation")
+                for m in (SalesOrder, Acknowledgement, Shipment, Invoice, BulkStatusUpdateRequest)
+            ],
+            ref_template="#/components/schemas/{model}",
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+        examples.attach(schema, API_PREFIX)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,28 @@
+"""Settings, read from the environment (prefix POHUB_) and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POHUB_", env_file=".env", extra="ignore")
+
+    # SQLite file under ./var by default; any SQLAlchemy URL (postgresql://...) otherwise.
+    database_url: str = "sqlite:///./var/pohub.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 5 * 1024 * 1024
+    # API keys are looked up by hash; a hit is remembered this long (a revoked key stops working
+    # within this many seconds on every process).
+    key_cache_seconds: float = 30.0
+    db_pool_size: int = 10
+    log_level: str = "info"
+    secret_key: str = "change-me-in-production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,47 @@
+"""JSON in and out. Numbers with a fraction are read as Decimal, never float, and written back
+as JSON numbers with exactly their digits."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import jiter
+import orjson
+
+from pohub.core.errors import BadRequest, FieldError
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError("non-finite Decimal cannot be written as JSON")
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=_default, option=orjson.OPT_UTC_Z)
+
+
+def content_hash(value: Any) -> str:
+    """The same content with other whitespace or key order hashes the same."""
+    return hashlib.sha256(orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse JSON with exact decimals; malformed JSON is a 400 that says where."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    try:
+        return jiter.from_json(data, float_mode="decimal")
+    except ValueError as exc:
+        raise BadRequest(
+            "Malformed JSON: the body is not valid JSON",
+            [FieldError("body", f"invalid JSON: {exc}")],
+        ) from None
+
+
+def iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,189 @@
+"""What every inbound document goes through before its own rules: parse, validate, find and lock
+its order, check the parties, and apply the duplicate rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.core import jsonio
+from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
+from pohub.documents import repository as repo
+from pohub.documents.types import line_key
+from pohub.orders.status import OPEN, OrderStatus
+from pohub.partners import repository as partners_repo
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "body"
+
+
+def validation_errors(exc: ValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        msg = err["msg"].removeprefix("Value error, ")
+        errors.append(FieldError(_path(loc), msg))
+    return errors
+
+
+@dataclass
+class Inbound(Generic[M]):
+    """A received document: its bytes, its parsed JSON, its model, and a hash of its content."""
+
+    raw: bytes
+    data: dict[str, Any]
+    doc: M
+    body_hash: str
+
+
+def parse(raw: bytes, model: type[M]) -> Inbound[M]:
+    """JSON -> model, or a 400/422 naming every bad field."""
+    data = jsonio.loads(raw)
+    if not isinstance(data, dict):
+        raise Unprocessable("The body must be a JSON object", [FieldError("body", "must be a JSON object")])
+    try:
+        doc = model.model_validate(data)
+    except ValidationError as exc:
+        raise Unprocessable(f"The {model.__name__} is not valid", validation_errors(exc)) from None
+    return Inbound(raw, data, doc, jsonio.content_hash(data))
+
+
+def require(value: Any, field: str, what: str = "is required") -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+        raise invalid(field, what)
+    return value
+
+
+async def order_for_document(
+    conn: AsyncConnection,
+    *,
+    company_id: int,
+    kind: str,
+    path_key: str | None,
+    doc: Any,
+) -> Any:
+    """The order a supplier's document belongs to, locked; every party and state rule checked."""
+    identifier = getattr(doc, "identifier", None)
+    link_key = identifier.link_key if identifier is not None else None
+    if path_key is not None and link_key and link_key.strip() != path_key.strip():
+        raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
+    key = path_key if path_key is not None else link_key
+    label = kind.capitalize()
+    if key:
+        order_id = repo.parse_key(key)
+        order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
+        if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
+            raise NotFound(f"No order with LogicbrokerKey {key!r}")
+    elif doc.partner_po:
+        matches = await repo.find_orders_by_po(
+            conn, partner_po=doc.partner_po, receiver_id=company_id, sender_id=doc.receiver_company_id
+        )
+        if not matches:
+            raise NotFound(f"No order with PartnerPO {doc.partner_po!r} sent to you")
+        if len(matches) > 1:
+            raise invalid("Identifier.LinkKey", "is required: PartnerPO matches orders from several buyers")
+        order = await repo.lock_order(conn, doc_id=matches[0].id)
+    else:
+        raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the document to its order")
+
+    if order.receiver_company_id != company_id:
+        raise Forbidden(
+            f"Only the order's supplier (company {order.receiver_company_id}) sends {kind}s for it"
+        )
+    if doc.sender_company_id is not None and doc.sender_company_id != company_id:
+        raise Forbidden(
+            f"SenderCompanyId {doc.sender_company_id} is not your company ({company_id})",
+            [FieldError("SenderCompanyId", "must be the company of the API key")],
+        )
+    if doc.receiver_company_id is not None and doc.receiver_company_id != order.sender_company_id:
+        raise invalid("ReceiverCompanyId", f"must be the order's buyer ({order.sender_company_id})")
+    if doc.partner_po is not None and doc.partner_po != order.partner_po:
+        raise invalid(
+            "PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}"
+        )
+    if (
+        await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
+        is None
+    ):
+        raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
+    status = OrderStatus(order.status)
+    if status not in OPEN:
+        raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {label.lower()}s")
+    return order
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The document was received before: answer with the first one's key and change nothing."""
+
+    key: int
+
+
+async def duplicate_of(
+    conn: AsyncConnection,
+    *,
+    order_id: int,
+    kind: str,
+    sender_id: int,
+    number: str | None,
+    body_hash: str,
+    number_field: str,
+) -> tuple[Duplicate | None, list[Any]]:
+    """Apply the duplicate rule; also return the order's earlier documents of this kind."""
+    earlier = await repo.numbered_documents(conn, order_id=order_id, kind=kind)
+    if number is None:
+        return None, earlier
+    for row in earlier:
+        if row.number == number and row.sender_company_id == sender_id:
+            if row.body_hash == body_hash:
+                return Duplicate(row.id), earlier
+            raise Conflict(
+                f"{number_field} {number!r} was already used for this order by document {row.id} "
+                "with a different body; documents are immutable, send a new number",
+                [FieldError(number_field, "must be unique per order")],
+                extra={"LogicbrokerKey": str(row.id)},
+            )
+    return None, earlier
+
+
+def match_lines(order_lines: list[Any], doc_lines: list[Any], field: str) -> list[tuple[int, Any, Any]]:
+    """Pair each document line with its order line: by LineNumber ("01" = "1" = 1), else by
+    SupplierSKU. Returns (index, document line, order line)."""
+    by_key = {line.line_key: line for line in order_lines}
+    out = []
+    for i, dl in enumerate(doc_lines):
+        sku = dl.item_identifier.supplier_sku if getattr(dl, "item_identifier", None) is not None else None
+        if dl.line_number is not None:
+            line = by_key.get(line_key(dl.line_number))
+            if line is None:
+                known = ", ".join(ln.line_number for ln in order_lines)
+                raise invalid(
+                    f"{field}[{i}].LineNumber", f"the order has no line {dl.line_number!r} (lines: {known})"
+                )
+            if sku and line.supplier_sku and sku != line.supplier_sku:
+                raise invalid(
+                    f"{field}[{i}].ItemIdentifier.SupplierSKU",
+                    f"{sku!r} does not match line {line.line_number}'s SupplierSKU {line.supplier_sku!r}",
+                )
+        elif sku:
+            found = [ln for ln in order_lines if ln.supplier_sku == sku]
+            if len(found) != 1:
+                why = "matches no line" if not found else "matches several lines; give LineNumber"
+                raise invalid(f"{field}[{i}].ItemIdentifier.SupplierSKU", f"{sku!r} {why}")
+            line = found[0]
+        else:
+            raise invalid(f"{field}[{i}].LineNumber", "or ItemIdentifier.SupplierSKU is required")
+        out.append((i, dl, line))
+    return out

@@ -1,0 +1,129 @@
+"""Every document the hub holds, in one table: orders, acknowledgements, shipments, invoices.
+
+One table gives one key space (a LogicbrokerKey names exactly one document of any kind), one
+search, and one duplicate rule. Each row keeps the body exactly as received (``raw``) beside the
+columns queries need. Order lines carry the per-line quantities the lifecycle is derived from.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from pohub.db.base import AwareDateTime, BigId, MoneyColumn, metadata
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("sender_company_id", Integer, ForeignKey("companies.id"), nullable=False),
+    Column("receiver_company_id", Integer, ForeignKey("companies.id"), nullable=False),
+    Column("order_id", BigId, ForeignKey("documents.id"), nullable=True),
+    Column("partner_po", String(100), nullable=True),
+    # AcknowledgementNumber / ShipmentNumber / InvoiceNumber; OrderNumber for orders.
+    Column("number", String(100), nullable=True),
+    Column("source_key", String(100), nullable=True),
+    Column("link_key", String(100), nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("document_date", AwareDateTime(), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("updated_at", AwareDateTime(), nullable=False),
+    Column("total", MoneyColumn, nullable=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("raw", Text, nullable=False),
+    Index("ix_documents_receiver", "kind", "receiver_company_id", "status", "id"),
+    Index("ix_documents_sender", "kind", "sender_company_id", "status", "id"),
+    Index("ix_documents_order", "order_id", "kind"),
+    Index("ix_documents_partner_po", "partner_po"),
+    # A buyer sends a PartnerPO to a supplier once.
+    Index(
+        "uq_documents_order_po",
+        "sender_company_id",
+        "receiver_company_id",
+        "partner_po",
+        unique=True,
+        sqlite_where=text("kind = 'order'"),
+        postgresql_where=text("kind = 'order'"),
+    ),
+    # A sender uses a document number once per order and kind.
+    Index(
+        "uq_documents_number",
+        "order_id",
+        "kind",
+        "sender_company_id",
+        "number",
+        unique=True,
+        sqlite_where=text("kind <> 'order'"),
+        postgresql_where=text("kind <> 'order'"),
+    ),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_id", BigId, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("line_number", String(50), nullable=False),  # as sent
+    Column("line_key", String(50), nullable=False),  # "01", "1" and 1 are the same line
+    Column("supplier_sku", String(100), nullable=True),
+    Column("partner_sku", String(100), nullable=True),
+    Column("description", String(500), nullable=True),
+    Column("uom", String(20), nullable=True),
+    Column("price", MoneyColumn, nullable=True),
+    Column("quantity", Integer, nullable=False),
+    Column("qty_accepted", Integer, nullable=False, default=0),
+    Column("qty_backordered", Integer, nullable=False, default=0),
+    Column("qty_cancelled", Integer, nullable=False, default=0),
+    Column("qty_shipped", Integer, nullable=False, default=0),
+    Column("qty_invoiced", Integer, nullable=False, default=0),
+    Column("ack_price", MoneyColumn, nullable=True),
+    Column("change_reason", String(200), nullable=True),
+    UniqueConstraint("order_id", "line_key", name="uq_order_lines_order_line"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("order_id", BigId, ForeignKey("documents.id", ondelete="CASCADE"), nullable=True),
+    Column("document_id", BigId, nullable=True),
+    Column("document_type", String(20), nullable=True),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("type_id", Integer, nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("category", String(50), nullable=False),
+    Column("summary", String(500), nullable=False),
+    Column("details", Text, nullable=True),
+    Column("sender_id", Integer, nullable=True),
+    Column("receiver_id", Integer, nullable=True),
+    Index("ix_events_order", "order_id", "id"),
+)
+
+# Documents the hub refused, kept as received (bytes: they may not even be JSON) with the reason.
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("received_at", AwareDateTime(), nullable=False),
+    Column("company_id", Integer, nullable=True),
+    Column("order_id", BigId, nullable=True),
+    Column("kind", String(20), nullable=True),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("errors", Text, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Index("ix_refusals_order", "order_id"),
+)

@@ -1,0 +1,210 @@
+"""Queries on documents, order lines, events and refusals. No commits: the unit of work decides."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.documents.models import documents, events, order_lines, refusals
+
+D = documents.c
+L = order_lines.c
+
+
+def parse_key(key: str) -> int | None:
+    """LogicbrokerKeys are the document ids as decimal strings; anything else names nothing."""
+    key = key.strip()
+    if not key.isdigit() or len(key) > 18:
+        return None
+    return int(key)
+
+
+def _visible_to(company_id: int) -> Any:
+    return or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)
+
+
+async def get_document(
+    conn: AsyncConnection, *, doc_id: int, company_id: int, kind: str | None = None
+) -> Any:
+    """A document the company sent or received; None for anything else (tenancy looks like absence)."""
+    stmt = select(documents).where(D.id == doc_id, _visible_to(company_id))
+    if kind is not None:
+        stmt = stmt.where(D.kind == kind)
+    return (await conn.execute(stmt)).first()
+
+
+async def lock_order(conn: AsyncConnection, *, doc_id: int) -> Any:
+    """The order row, locked until the unit of work ends (SQLite holds its write lock already)."""
+    stmt = select(documents).where(D.id == doc_id, D.kind == "order").with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def find_orders_by_po(
+    conn: AsyncConnection, *, partner_po: str, receiver_id: int, sender_id: int | None = None
+) -> list[Any]:
+    stmt = select(D.id).where(
+        D.kind == "order", D.partner_po == partner_po, D.receiver_company_id == receiver_id
+    )
+    if sender_id is not None:
+        stmt = stmt.where(D.sender_company_id == sender_id)
+    return list((await conn.execute(stmt.limit(2))).all())
+
+
+async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str) -> Any:
+    stmt = select(D.id).where(
+        D.kind == "order",
+        D.sender_company_id == sender_id,
+        D.receiver_company_id == receiver_id,
+        D.partner_po == partner_po,
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(documents).values(**values).returning(D.id))
+    return int(result.scalar_one())
+
+
+async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(order_lines), rows)
+
+
+async def order_lines_of(conn: AsyncConnection, *, order_id: int) -> list[Any]:
+    stmt = select(order_lines).where(L.order_id == order_id).order_by(L.position)
+    return list((await conn.execute(stmt)).all())
+
+
+async def lines_of_orders(conn: AsyncConnection, *, order_ids: Sequence[int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {i: [] for i in order_ids}
+    if not order_ids:
+        return out
+    stmt = select(order_lines).where(L.order_id.in_(order_ids)).order_by(L.order_id, L.position)
+    for row in (await conn.execute(stmt)).all():
+        out[row.order_id].append(row)
+    return out
+
+
+_LINE_FIELDS = (
+    "qty_accepted",
+    "qty_backordered",
+    "qty_cancelled",
+    "qty_shipped",
+    "qty_invoiced",
+    "ack_price",
+    "change_reason",
+)
+
+
+async def update_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Write new line figures; each row has ``line_id`` and every field of _LINE_FIELDS."""
+    if not rows:
+        return
+    stmt = (
+        update(order_lines)
+        .where(L.id == bindparam("line_id"))
+        .values({f: bindparam(f) for f in _LINE_FIELDS})
+    )
+    await conn.execute(stmt, rows)
+
+
+async def set_order_status(conn: AsyncConnection, *, order_id: int, status: int, at: datetime) -> None:
+    await conn.execute(update(documents).where(D.id == order_id).values(status=status, updated_at=at))
+
+
+async def touch(conn: AsyncConnection, *, doc_id: int, at: datetime) -> None:
+    await conn.execute(update(documents).where(D.id == doc_id).values(updated_at=at))
+
+
+async def documents_of_order(conn: AsyncConnection, *, order_id: int, kind: str | None = None) -> list[Any]:
+    stmt = select(documents).where(D.order_id == order_id)
+    if kind is not None:
+        stmt = stmt.where(D.kind == kind)
+    return list((await conn.execute(stmt.order_by(D.id))).all())
+
+
+async def numbered_documents(conn: AsyncConnection, *, order_id: int, kind: str) -> list[Any]:
+    """(id, number, sender, body_hash) of an order's documents of one kind: enough for the duplicate
+    and re-acknowledgement rules."""
+    stmt = select(D.id, D.number, D.sender_company_id, D.body_hash).where(
+        D.order_id == order_id, D.kind == kind
+    )
+    return list((await conn.execute(stmt.order_by(D.id))).all())
+
+
+async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(insert(events), rows)
+
+
+async def events_of_order(conn: AsyncConnection, *, order_id: int) -> list[Any]:
+    stmt = select(events).where(events.c.order_id == order_id).order_by(events.c.id)
+    return list((await conn.execute(stmt)).all())
+
+
+async def insert_refusal(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(refusals).values(**values))
+
+
+@dataclass
+class Search:
+    """A document search as the platform's filters describe it."""
+
+    kind: str
+    company_id: int
+    statuses: tuple[int, ...] = ()
+    partner_po: str | None = None
+    source_key: str | None = None
+    link_key: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sender_id: int | None = None
+    receiver_id: int | None = None
+    page: int = 1
+    page_size: int = 100
+
+    def where(self, stmt: Select[Any]) -> Select[Any]:
+        conds: list[Any] = [D.kind == self.kind]
+        # Tenancy first: the caller's own side of the document, narrowed further when asked.
+        if self.receiver_id is not None or self.sender_id is not None:
+            if self.receiver_id is not None:
+                conds.append(D.receiver_company_id == self.receiver_id)
+            if self.sender_id is not None:
+                conds.append(D.sender_company_id == self.sender_id)
+            conds.append(_visible_to(self.company_id))
+        else:
+            conds.append(_visible_to(self.company_id))
+        if self.statuses:
+            conds.append(
+                D.status.in_(self.statuses) if len(self.statuses) > 1 else D.status == self.statuses[0]
+            )
+        if self.partner_po is not None:
+            conds.append(D.partner_po == self.partner_po)
+        if self.source_key is not None:
+            conds.append(D.source_key == self.source_key)
+        if self.link_key is not None:
+            conds.append(D.link_key == self.link_key)
+        if self.date_from is not None:
+            conds.append(D.document_date >= self.date_from)
+        if self.date_to is not None:
+            conds.append(D.document_date <= self.date_to)
+        return stmt.where(and_(*conds))
+
+
+async def search(
+    conn: AsyncConnection, q: Search, *, columns: Sequence[Any] | None = None
+) -> tuple[list[Any], int]:
+    """One page of documents, oldest first (a stable order for paging), and the total count."""
+    cols = columns if columns is not None else [documents]
+    page_stmt = q.where(select(*cols)).order_by(D.id).limit(q.page_size).offset((q.page - 1) * q.page_size)
+    rows = list((await conn.execute(page_stmt)).all())
+    if q.page == 1 and len(rows) < q.page_size:
+        total = len(rows)
+    else:
+        total = int((await conn.execute(q.where(select(func.count()).select_from(documents)))).scalar_one())
+    return rows, total

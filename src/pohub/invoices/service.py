@@ -1,0 +1,165 @@
+"""Invoices: bill what shipped, never more, with a total that adds up to the cent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.core import clock
+from pohub.core.errors import FieldError, PohubError, Unprocessable, invalid
+from pohub.core.money import ZERO, cents, total
+from pohub.documents import repository as repo
+from pohub.documents.inbound import Duplicate, Inbound, duplicate_of, match_lines, order_for_document, require
+from pohub.documents.logicbroker import Invoice
+from pohub.documents.store import line_update, quantities_after, store_document
+from pohub.orders import events
+from pohub.orders.service import Created, rederive
+
+
+def _attributes(doc: Any, prefix: str) -> Decimal:
+    """Allowances and charges travel as extended attributes 'Allowance - <code>' / 'Charge - <code>'."""
+    amount = ZERO
+    for attr in doc.extended_attributes or []:
+        if (attr.name or "").strip().casefold().startswith(prefix):
+            try:
+                amount += Decimal((attr.value or "0").strip())
+            except ArithmeticError:
+                raise invalid(
+                    "ExtendedAttributes", f"{attr.name!r} must be an amount, got {attr.value!r}"
+                ) from None
+    return amount
+
+
+def compute_total(invoice: Invoice, prices: list[Decimal], quantities: list[int]) -> dict[str, Decimal]:
+    """lines + taxes + handling + charges - discounts - allowances, and its parts."""
+    lines_amount = sum((p * q for p, q in zip(prices, quantities, strict=True)), ZERO)
+    taxes = total(t.tax_amount for t in invoice.taxes or [])
+    taxes += total(t.tax_amount for t in invoice.handling_taxes or [])
+    discounts = total(d.discount_amount for d in invoice.discounts or [])
+    for line in invoice.invoice_lines:
+        taxes += total(t.tax_amount for t in line.taxes or [])
+        discounts += total(d.discount_amount for d in line.discounts or [])
+    handling = invoice.handling_amount or ZERO
+    charges = _attributes(invoice, "charge - ")
+    allowances = _attributes(invoice, "allowance - ")
+    return {
+        "lines": lines_amount,
+        "taxes": taxes,
+        "handling": handling,
+        "charges": charges,
+        "discounts": discounts,
+        "allowances": allowances,
+        "total": lines_amount + taxes + handling + charges - discounts - allowances,
+    }
+
+
+async def receive(
+    conn: AsyncConnection, *, company_id: int, inbound: Inbound[Invoice], path_key: str | None = None
+) -> Created:
+    """Apply an invoice to its order under the order's row lock."""
+    invoice = inbound.doc
+    require(invoice.invoice_number, "InvoiceNumber")
+    require(invoice.invoice_lines, "InvoiceLines", "must have at least one line")
+    order = await order_for_document(
+        conn, company_id=company_id, kind="invoice", path_key=path_key, doc=invoice
+    )
+    try:
+        return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
+    except PohubError as exc:
+        exc.order_id = order.id
+        raise
+
+
+async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Invoice], order: Any) -> Created:
+    invoice = inbound.doc
+    dup, _ = await duplicate_of(
+        conn,
+        order_id=order.id,
+        kind="invoice",
+        sender_id=company_id,
+        number=invoice.invoice_number,
+        body_hash=inbound.body_hash,
+        number_field="InvoiceNumber",
+    )
+    if isinstance(dup, Duplicate):
+        return Created(dup.key, order.status, duplicate=True)
+
+    lines = await repo.order_lines_of(conn, order_id=order.id)
+    changes: dict[int, dict[str, Any]] = {}
+    prices: list[Decimal] = []
+    units: list[int] = []
+    for i, inv_line, line in match_lines(lines, invoice.invoice_lines, "InvoiceLines"):
+        qty = inv_line.quantity
+        if qty is None or qty < 1:
+            raise invalid(f"InvoiceLines[{i}].Quantity", "is required and must be at least 1")
+        price = (
+            inv_line.price
+            if inv_line.price is not None
+            else (line.ack_price if line.ack_price is not None else line.price)
+        )
+        if price is None:
+            raise invalid(
+                f"InvoiceLines[{i}].Price", "is required: the order and its acknowledgement give none"
+            )
+        if price < 0:
+            raise invalid(f"InvoiceLines[{i}].Price", "must not be negative")
+        change = changes.get(line.id) or line_update(line)
+        this_invoice = change["qty_invoiced"] - line.qty_invoiced + qty
+        if line.qty_invoiced + this_invoice > line.qty_shipped:
+            raise invalid(
+                f"InvoiceLines[{i}].Quantity",
+                f"Cannot invoice more than shipped on line {line.line_number}: shipped {line.qty_shipped}, "
+                f"already invoiced {line.qty_invoiced}, this invoice {this_invoice}",
+                message=f"Cannot invoice more than shipped on line {line.line_number}",
+            )
+        change["qty_invoiced"] = line.qty_invoiced + this_invoice
+        changes[line.id] = change
+        prices.append(Decimal(price))
+        units.append(qty)
+
+    parts = compute_total(invoice, prices, units)
+    if invoice.invoice_total is not None and cents(invoice.invoice_total) != cents(parts["total"]):
+        off = cents(invoice.invoice_total) - cents(parts["total"])
+        raise Unprocessable(
+            f"InvoiceTotal {cents(invoice.invoice_total)} does not add up: lines {cents(parts['lines'])} + taxes "
+            f"{cents(parts['taxes'])} + handling {cents(parts['handling'])} + charges {cents(parts['charges'])} "
+            f"- discounts {cents(parts['discounts'])} - allowances {cents(parts['allowances'])} = "
+            f"{cents(parts['total'])}; off by {off}",
+            [FieldError("InvoiceTotal", f"must equal {cents(parts['total'])} (off by {off})")],
+        )
+
+    doc_id = await store_document(
+        conn,
+        kind="invoice",
+        order=order,
+        inbound=inbound,
+        number=invoice.invoice_number,
+        total=cents(parts["total"]),
+    )
+    await repo.update_lines(conn, list(changes.values()))
+    now = clock.now()
+    status, status_events = await rederive(
+        conn,
+        order=order,
+        lines=quantities_after(lines, changes),
+        acknowledged=False,
+        at=now,
+        reason=f"Invoice {doc_id} received",
+    )
+    await repo.insert_events(
+        conn,
+        [
+            events.invoice_received(
+                order=order,
+                at=now,
+                document_id=doc_id,
+                number=invoice.invoice_number,
+                units=sum(units),
+                total=str(cents(parts["total"])),
+            ),
+            *status_events,
+        ],
+    )
+    return Created(doc_id, int(status))

@@ -1,0 +1,303 @@
+"""The PO aggregate: create, read, change status. Every change writes its events in the same
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.core import clock
+from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
+from pohub.documents import repository as repo
+from pohub.documents.inbound import Inbound, require
+from pohub.documents.logicbroker import SalesOrder
+from pohub.documents.types import line_key
+from pohub.orders import events
+from pohub.orders.status import (
+    ORDER_STATUS_NAMES,
+    TRANSITIONS,
+    LineQuantities,
+    OrderStatus,
+    can_move,
+    derive_status,
+    parse_status,
+)
+from pohub.partners import repository as partners_repo
+
+
+@dataclass(frozen=True)
+class Created:
+    key: int
+    status: int
+    duplicate: bool = False
+
+
+def quantities(line: Any) -> LineQuantities:
+    return LineQuantities(
+        ordered=line.quantity,
+        accepted=line.qty_accepted,
+        backordered=line.qty_backordered,
+        cancelled=line.qty_cancelled,
+        shipped=line.qty_shipped,
+        invoiced=line.qty_invoiced,
+    )
+
+
+def _validate_order(order: SalesOrder) -> None:
+    require(order.partner_po, "PartnerPO")
+    require(order.order_lines, "OrderLines", "must have at least one line")
+    seen: dict[str, int] = {}
+    for i, line in enumerate(order.order_lines):
+        field = f"OrderLines[{i}]"
+        require(line.line_number, f"{field}.LineNumber")
+        require(line.item_identifier.supplier_sku, f"{field}.ItemIdentifier.SupplierSKU")
+        if line.quantity is None or line.quantity < 1:
+            raise invalid(f"{field}.Quantity", "is required and must be at least 1")
+        if line.price is not None and line.price < 0:
+            raise invalid(f"{field}.Price", "must not be negative")
+        key = line_key(str(line.line_number))
+        if key in seen:
+            raise invalid(f"{field}.LineNumber", f"{line.line_number!r} repeats line {seen[key]}'s number")
+        seen[key] = i
+
+
+async def _receiver_for(conn: AsyncConnection, *, company_id: int, given: int | None) -> int:
+    if given is not None:
+        return given
+    suppliers = [p for p in await partners_repo.partners_of(conn, company_id) if p.buyer_id == company_id]
+    if len(suppliers) == 1:
+        return int(suppliers[0].supplier_id)
+    raise invalid("ReceiverCompanyId", "is required (the supplier's company id; see GET /api/v1/Partners)")
+
+
+async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbound[SalesOrder]) -> Created:
+    """A buyer sends a PO to a connected supplier; it starts in 150 (or 100 when the body says so)."""
+    order = inbound.doc
+    _validate_order(order)
+    if order.sender_company_id is not None and order.sender_company_id != company_id:
+        raise Forbidden(
+            f"SenderCompanyId {order.sender_company_id} is not your company ({company_id})",
+            [FieldError("SenderCompanyId", "must be the company of the API key")],
+        )
+    receiver = await _receiver_for(conn, company_id=company_id, given=order.receiver_company_id)
+    if await partners_repo.partnership(conn, buyer_id=company_id, supplier_id=receiver) is None:
+        raise Forbidden(
+            f"Your company ({company_id}) is not connected to company {receiver} as its buyer",
+            [
+                FieldError(
+                    "ReceiverCompanyId", "must be a supplier you are connected to (GET /api/v1/Partners)"
+                )
+            ],
+        )
+    existing = await repo.order_by_po(
+        conn, sender_id=company_id, receiver_id=receiver, partner_po=order.partner_po
+    )
+    if existing is not None:
+        raise _duplicate_po(order.partner_po, existing.id)
+
+    now = clock.now()
+    status = (
+        OrderStatus.SUBMITTED
+        if order.status_code == OrderStatus.SUBMITTED
+        else OrderStatus.READY_TO_ACKNOWLEDGE
+    )
+    identifier = order.identifier
+    try:
+        async with conn.begin_nested():
+            order_id = await repo.insert_document(
+                conn,
+                {
+                    "kind": "order",
+                    "sender_company_id": company_id,
+                    "receiver_company_id": receiver,
+                    "partner_po": order.partner_po,
+                    "number": order.order_number,
+                    "source_key": (identifier.source_key if identifier else None) or order.partner_po,
+                    "link_key": identifier.link_key if identifier else None,
+                    "status": int(status),
+                    "document_date": order.document_date or now,
+                    "created_at": now,
+                    "updated_at": now,
+                    "total": order.total_amount,
+                    "body_hash": inbound.body_hash,
+                    "raw": inbound.raw.decode(),
+                },
+            )
+    except IntegrityError:
+        # Another request created the same PO between our check and our insert.
+        raise _duplicate_po(order.partner_po, None) from None
+    await repo.insert_lines(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "position": i,
+                "line_number": str(line.line_number),
+                "line_key": line_key(str(line.line_number)),
+                "supplier_sku": line.item_identifier.supplier_sku,
+                "partner_sku": line.item_identifier.partner_sku,
+                "description": (line.description or "")[:500] or None,
+                "uom": line.quantity_uom,
+                "price": line.price,
+                "quantity": line.quantity,
+                "qty_accepted": 0,
+                "qty_backordered": 0,
+                "qty_cancelled": 0,
+                "qty_shipped": 0,
+                "qty_invoiced": 0,
+            }
+            for i, line in enumerate(order.order_lines)
+        ],
+    )
+    row = _OrderRef(order_id, company_id, receiver, order.partner_po)
+    await repo.insert_events(
+        conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))]
+    )
+    return Created(order_id, int(status))
+
+
+@dataclass(frozen=True)
+class _OrderRef:
+    id: int
+    sender_company_id: int
+    receiver_company_id: int
+    partner_po: str | None
+
+
+def _duplicate_po(partner_po: str | None, key: int | None) -> Conflict:
+    where = f" (LogicbrokerKey {key})" if key is not None else ""
+    return Conflict(
+        f"PartnerPO {partner_po!r} was already sent to this supplier{where}",
+        [FieldError("PartnerPO", "must be unique per buyer and supplier")],
+        extra={"LogicbrokerKey": str(key)} if key is not None else {},
+    )
+
+
+async def get_order(conn: AsyncConnection, *, company_id: int, key: str) -> tuple[Any, list[Any]]:
+    """An order the company sent or received, with its lines; 404 for anything else."""
+    order_id = repo.parse_key(key)
+    row = (
+        None
+        if order_id is None
+        else await repo.get_document(conn, doc_id=order_id, company_id=company_id, kind="order")
+    )
+    if row is None:
+        raise NotFound(f"No order with LogicbrokerKey {key!r}")
+    return row, await repo.order_lines_of(conn, order_id=row.id)
+
+
+async def apply_status(
+    conn: AsyncConnection, *, order: Any, new: OrderStatus, at: datetime, reason: str
+) -> list[dict[str, Any]]:
+    """Write a status change; returns the event rows to insert with the rest of the change."""
+    old = OrderStatus(order.status)
+    if new == old:
+        return []
+    await repo.set_order_status(conn, order_id=order.id, status=int(new), at=at)
+    return [events.status_changed(order=order, at=at, old=old, new=new, reason=reason)]
+
+
+async def rederive(
+    conn: AsyncConnection,
+    *,
+    order: Any,
+    lines: Sequence[LineQuantities],
+    acknowledged: bool,
+    at: datetime,
+    reason: str,
+) -> tuple[OrderStatus, list[dict[str, Any]]]:
+    """Recompute the order's status from its lines after a document changed them."""
+    link = await partners_repo.partnership(
+        conn, buyer_id=order.sender_company_id, supplier_id=order.receiver_company_id
+    )
+    invoice_required = True if link is None else bool(link.invoice_required)
+    new = derive_status(
+        OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=invoice_required
+    )
+    return new, await apply_status(conn, order=order, new=new, at=at, reason=reason)
+
+
+def _parse_target(status: str | int) -> OrderStatus:
+    target = parse_status(status)
+    if target is None:
+        valid = ", ".join(f"{int(s)} {n}" for s, n in ORDER_STATUS_NAMES.items())
+        raise Unprocessable(
+            f"Status {status!r} does not exist",
+            [FieldError("Status", f"must be one of: {valid}")],
+        )
+    return target
+
+
+def _refusal(order: Any, target: OrderStatus) -> Conflict:
+    current = OrderStatus(order.status)
+    allowed = sorted(TRANSITIONS[current])
+    allowed_text = ", ".join(f"{int(s)} {s.label}" for s in allowed) or "none (final status)"
+    return Conflict(
+        f"Order {order.id} cannot move from {int(current)} {current.label} to {int(target)} {target.label}; "
+        f"allowed next statuses: {allowed_text}",
+        [FieldError("Status", "moving backwards, or out of a final status, is not allowed")],
+        extra={"AllowedStatuses": [int(s) for s in allowed]},
+    )
+
+
+async def set_status(conn: AsyncConnection, *, company_id: int, key: str, status: str | int) -> OrderStatus:
+    """Move an order to a status the lifecycle allows (the same status again changes nothing)."""
+    target = _parse_target(status)
+    order_id = repo.parse_key(key)
+    order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
+    if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
+        raise NotFound(f"No order with LogicbrokerKey {key!r}")
+    if target == order.status:
+        return target
+    if not can_move(OrderStatus(order.status), target):
+        raise _refusal(order, target)
+    now = clock.now()
+    rows = await apply_status(conn, order=order, new=target, at=now, reason=f"Set by company {company_id}")
+    await repo.insert_events(conn, rows)
+    return target
+
+
+@dataclass
+class BulkResult:
+    updated: list[str]
+    unchanged: list[dict[str, str]]
+    refused: list[dict[str, str]]
+
+
+async def set_status_bulk(
+    conn: AsyncConnection, *, company_id: int, keys: list[str], status: str | int, only_increase: bool
+) -> BulkResult:
+    """Set many orders' status; each key succeeds or is refused on its own."""
+    target = _parse_target(status)
+    result = BulkResult([], [], [])
+    now = clock.now()
+    for key in keys:
+        order_id = repo.parse_key(str(key))
+        order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
+        if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
+            result.refused.append({"LogicbrokerKey": str(key), "Error": "No such order"})
+            continue
+        current = OrderStatus(order.status)
+        if current == target or (only_increase and current not in (target, *_below(target))):
+            result.unchanged.append(
+                {"LogicbrokerKey": str(key), "Reason": f"already at {int(current)} {current.label}"}
+            )
+            continue
+        if not can_move(current, target):
+            result.refused.append({"LogicbrokerKey": str(key), "Error": _refusal(order, target).message})
+            continue
+        await repo.insert_events(
+            conn,
+            await apply_status(conn, order=order, new=target, at=now, reason=f"Set by company {company_id}"),
+        )
+        result.updated.append(str(key))
+    return result
+
+
+def _below(target: OrderStatus) -> tuple[OrderStatus, ...]:
+    return tuple(s for s in TRANSITIONS if target in TRANSITIONS[s])

@@ -1,0 +1,116 @@
+"""Queries about companies, keys and trading relationships. No commits here: the caller's unit of
+work decides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.partners.models import api_keys, companies, partnerships
+
+
+async def insert_company(conn: AsyncConnection, *, name: str, created_at: datetime) -> int:
+    result = await conn.execute(insert(companies).values(name=name, created_at=created_at))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def company_by_name_or_id(conn: AsyncConnection, ref: str) -> Any:
+    cond = companies.c.name == ref
+    if ref.isdigit():
+        cond = or_(cond, companies.c.id == int(ref))
+    return (await conn.execute(select(companies).where(cond))).first()
+
+
+async def company_by_id(conn: AsyncConnection, company_id: int) -> Any:
+    return (await conn.execute(select(companies).where(companies.c.id == company_id))).first()
+
+
+async def list_companies(conn: AsyncConnection) -> list[Any]:
+    return list((await conn.execute(select(companies).order_by(companies.c.id))).all())
+
+
+async def insert_key(
+    conn: AsyncConnection,
+    *,
+    company_id: int,
+    prefix: str,
+    key_hash: str,
+    label: str | None,
+    created_at: datetime,
+) -> int:
+    result = await conn.execute(
+        insert(api_keys).values(
+            company_id=company_id, prefix=prefix, key_hash=key_hash, label=label, created_at=created_at
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def company_id_for_key_hash(conn: AsyncConnection, key_hash: str) -> int | None:
+    row = (
+        await conn.execute(
+            select(api_keys.c.company_id).where(
+                api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
+            )
+        )
+    ).first()
+    return None if row is None else int(row.company_id)
+
+
+async def revoke_key(conn: AsyncConnection, *, prefix: str, revoked_at: datetime) -> int:
+    result = await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=revoked_at)
+    )
+    return int(result.rowcount)
+
+
+async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
+    return (
+        await conn.execute(
+            select(partnerships).where(
+                partnerships.c.buyer_id == buyer_id, partnerships.c.supplier_id == supplier_id
+            )
+        )
+    ).first()
+
+
+async def upsert_partnership(
+    conn: AsyncConnection, *, buyer_id: int, supplier_id: int, invoice_required: bool, created_at: datetime
+) -> None:
+    existing = await partnership(conn, buyer_id=buyer_id, supplier_id=supplier_id)
+    if existing is None:
+        await conn.execute(
+            insert(partnerships).values(
+                buyer_id=buyer_id,
+                supplier_id=supplier_id,
+                invoice_required=invoice_required,
+                created_at=created_at,
+            )
+        )
+    else:
+        await conn.execute(
+            update(partnerships)
+            .where(partnerships.c.id == existing.id)
+            .values(invoice_required=invoice_required)
+        )
+
+
+async def partners_of(conn: AsyncConnection, company_id: int) -> list[Any]:
+    """Every relationship the company is part of, with the other company's name."""
+    stmt = (
+        select(partnerships, companies.c.name.label("partner_name"), companies.c.id.label("partner_id"))
+        .join(
+            companies,
+            or_(
+                and_(partnerships.c.buyer_id == company_id, companies.c.id == partnerships.c.supplier_id),
+                and_(partnerships.c.supplier_id == company_id, companies.c.id == partnerships.c.buyer_id),
+            ),
+        )
+        .order_by(companies.c.id)
+    )
+    return list((await conn.execute(stmt)).all())

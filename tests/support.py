@@ -1,0 +1,167 @@
+"""Real parts for tests: databases (SQLite always, PostgreSQL when POHUB_TEST_DATABASE_URL is set),
+a pohub server on a loopback port, and trading partners with keys."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from pohub.api.app import create_app
+from pohub.config import Settings
+from pohub.db.engine import Database
+from pohub.db.migrate import upgrade
+from pohub.partners import service as partners
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_ENV = "POHUB_TEST_DATABASE_URL"
+
+
+def backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
+
+
+@contextmanager
+def database_url(backend: str, tmp_dir: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a throwaway PostgreSQL database."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_dir / f'pohub-{uuid.uuid4().hex[:8]}.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = make_url(os.environ[PG_ENV])
+    name = f"pohub_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(base.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(
+            _pg_admin(
+                base.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            )
+        )
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    u = make_url(url)
+    conn = await asyncpg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    backend: str
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/v1"
+
+
+@contextmanager
+def live_server(database_url: str, backend: str, **settings: Any) -> Iterator[LiveServer]:
+    """pohub served by uvicorn on a loopback port, in a thread of this process."""
+    port = free_port()
+    app = create_app(Settings(database_url=database_url, key_cache_seconds=0.0, **settings))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("pohub test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", database_url, backend)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class Party:
+    id: int
+    name: str
+    key: str
+    client: httpx.Client
+
+    def __getattr__(self, name: str) -> Any:
+        # party.get(...), party.post(...): the party's own authenticated client.
+        return getattr(self.client, name)
+
+
+@dataclass
+class Trade:
+    buyer: Party
+    supplier: Party
+
+
+async def _make_companies(database_url: str, names: list[str]) -> list[tuple[int, str]]:
+    db = Database(database_url, pool_size=1)
+    try:
+        out = []
+        async with db.write() as conn:
+            for name in names:
+                company = await partners.add_company(conn, name=name)
+                out.append((company.id, await partners.create_key(conn, company_id=company.id)))
+        return out
+    finally:
+        await db.dispose()
+
+
+async def _connect(database_url: str, buyer_id: int, supplier_id: int, invoice_required: bool) -> None:
+    db = Database(database_url, pool_size=1)
+    try:
+        async with db.write() as conn:
+            await partners.connect(
+                conn, buyer_id=buyer_id, supplier_id=supplier_id, invoice_required=invoice_required
+            )
+    finally:
+        await db.dispose()
+
+
+def make_party(server: LiveServer, name: str | None = None) -> Party:
+    name = name or f"company-{uuid.uuid4().hex[:8]}"
+    [(company_id, key)] = asyncio.run(_make_companies(server.database_url, [name]))
+    client = httpx.Client(base_url=server.api, headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    return Party(company_id, name, key, client)
+
+
+def connect(server: LiveServer, buyer: Party, supplier: Party, *, invoice_required: bool = True) -> None:
+    asyncio.run(_connect(server.database_url, buyer.id, supplier.id, invoice_required))
+
+
+def make_trade(server: LiveServer, *, invoice_required: bool = True) -> Trade:
+    buyer = make_party(server, f"buyer-{uuid.uuid4().hex[:8]}")
+    supplier = make_party(server, f"supplier-{uuid.uuid4().hex[:8]}")
+    connect(server, buyer, supplier, invoice_required=invoice_required)
+    return Trade(buyer, supplier)
