@@ -17,13 +17,20 @@ from pohub.api.http import install_error_handlers
 from pohub.api.schemas import BulkStatusUpdateRequest
 from pohub.config import Settings, get_settings
 from pohub.db.engine import Database
+from pohub.dialects.kojo.api import router as kojo_router
+from pohub.dialects.spectrum.api import router as spectrum_router
+from pohub.dialects.wms.api import router as wms_router
 from pohub.documents import examples
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 from pohub.invoices.api import router as invoices_router
+from pohub.jobs import worker
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
+from pohub.scorecard.api import router as scorecard_router
 from pohub.shipments.api import router as shipments_router
+from pohub.web.routes import router as web_router
+from pohub.webhooks.api import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """A purchase-order exchange compatible with Logicbroker's commerce API.
@@ -40,8 +47,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await app.state.db.dispose()
+        await worker.start(app)
+        try:
+            yield
+        finally:
+            await worker.stop(app)
+            await app.state.db.dispose()
 
     app = FastAPI(title="pohub", version=pohub.__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

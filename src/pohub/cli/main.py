@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.agent import cli as agent_cli
 from pohub.config import get_settings
 from pohub.core.errors import PohubError
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
+from pohub.jobs import cli as jobs_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
 companies_app = typer.Typer(help="Trading partners (companies).", no_args_is_help=True)
@@ -23,6 +25,8 @@ partners_app = typer.Typer(help="Trading relationships between a buyer and a sup
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(partners_app, name="partners")
+app.add_typer(agent_cli.app, name="agent")
+jobs_cli.register(app)
 console = Console()
 T = TypeVar("T")
 

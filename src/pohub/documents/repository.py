@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, updat
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents.models import documents, events, order_lines, refusals
+from pohub.webhooks.outbox import enqueue_for_events
 
 D = documents.c
 L = order_lines.c
@@ -138,8 +139,10 @@ async def numbered_documents(conn: AsyncConnection, *, order_id: int, kind: str)
 
 
 async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Write activity events, and the webhook deliveries they cause, in the caller's transaction."""
     if rows:
         await conn.execute(insert(events), rows)
+        await enqueue_for_events(conn, rows)
 
 
 async def events_of_order(conn: AsyncConnection, *, order_id: int) -> list[Any]:
