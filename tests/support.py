@@ -50,9 +50,7 @@ def database_url(backend: str, tmp_dir: Path) -> Iterator[str]:
         yield url
     finally:
         asyncio.run(
-            _pg_admin(
-                base.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-            )
+            _pg_admin(base.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         )
 
 
@@ -142,9 +140,7 @@ async def _connect(database_url: str, buyer_id: int, supplier_id: int, invoice_r
     db = Database(database_url, pool_size=1)
     try:
         async with db.write() as conn:
-            await partners.connect(
-                conn, buyer_id=buyer_id, supplier_id=supplier_id, invoice_required=invoice_required
-            )
+            await partners.connect(conn, buyer_id=buyer_id, supplier_id=supplier_id, invoice_required=invoice_required)
     finally:
         await db.dispose()
 

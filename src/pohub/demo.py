@@ -80,9 +80,5 @@ async def load(conn: AsyncConnection, *, orders: int = 25, seed: int = 150) -> l
         await create_order(conn, company_id=buyer_id, inbound=parse(jsonio.dumps(body), SalesOrder))
     out = []
     for name, company_id in ((BUYER, buyer_id), *zip(SUPPLIERS, supplier_ids, strict=True)):
-        out.append(
-            DemoCompany(
-                company_id, name, await partners.create_key(conn, company_id=company_id, label="demo")
-            )
-        )
+        out.append(DemoCompany(company_id, name, await partners.create_key(conn, company_id=company_id, label="demo")))
     return out

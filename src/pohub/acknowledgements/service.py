@@ -73,9 +73,7 @@ async def receive(
     """Apply an acknowledgement to its order under the order's row lock."""
     ack = inbound.doc
     require(ack.ack_lines, "AckLines", "must have at least one line")
-    order = await order_for_document(
-        conn, company_id=company_id, kind="acknowledgement", path_key=path_key, doc=ack
-    )
+    order = await order_for_document(conn, company_id=company_id, kind="acknowledgement", path_key=path_key, doc=ack)
     try:
         return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
     except PohubError as exc:
@@ -83,9 +81,7 @@ async def receive(
         raise
 
 
-async def _apply(
-    conn: AsyncConnection, *, company_id: int, inbound: Inbound[Acknowledgement], order: Any
-) -> Created:
+async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Acknowledgement], order: Any) -> Created:
     ack = inbound.doc
     dup, earlier = await duplicate_of(
         conn,

@@ -66,20 +66,21 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         invoices_router,
         partners_router,
         meta.router,
+        scorecard_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(kojo_router, prefix="/kojo")
+    app.include_router(spectrum_router, prefix="/spectrum")
+    app.include_router(wms_router, prefix="/wms")
+    app.include_router(web_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
-        )
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         _, defs = models_json_schema(
-            [
-                (m, "validation")
-                for m in (SalesOrder, Acknowledgement, Shipment, Invoice, BulkStatusUpdateRequest)
-            ],
+            [(m, "validation") for m in (SalesOrder, Acknowledgement, Shipment, Invoice, BulkStatusUpdateRequest)],
             ref_template="#/components/schemas/{model}",
         )
         schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))

@@ -111,9 +111,7 @@ async def render_rows(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, 
     return [render(r, lines.get(r.id)) for r in rows]
 
 
-def document_router(
-    *, kind: str, plural: str, singular: str, model: type[BaseModel], apply: Receiver
-) -> APIRouter:
+def document_router(*, kind: str, plural: str, singular: str, model: type[BaseModel], apply: Receiver) -> APIRouter:
     """The routes every supplier document has: post (with the order in the body, or in the URL),
     search, and read one."""
     router = APIRouter(tags=[plural])
@@ -193,7 +191,5 @@ def document_router(
         responses=s.SEARCH_RESPONSES,
         openapi_extra={"parameters": SEARCH_PARAMETERS},
     )
-    router.add_api_route(
-        f"/{plural}/{{LogicbrokerKey}}", get_one, methods=["GET"], responses=s.DOCUMENT_RESPONSES
-    )
+    router.add_api_route(f"/{plural}/{{LogicbrokerKey}}", get_one, methods=["GET"], responses=s.DOCUMENT_RESPONSES)
     return router

@@ -33,9 +33,7 @@ def message(code: int, text: str, body: Any = None) -> JSON:
 def page(records: list[Any], *, total: int, page_number: int, page_size: int, **extra: Any) -> JSON:
     """The platform's search envelope."""
     pages = (total + page_size - 1) // page_size if page_size else 0
-    return JSON(
-        {"Records": records, "TotalPages": pages, "CurrentPage": page_number, "TotalRecords": total, **extra}
-    )
+    return JSON({"Records": records, "TotalPages": pages, "CurrentPage": page_number, "TotalRecords": total, **extra})
 
 
 async def read_body(request: Request) -> bytes:

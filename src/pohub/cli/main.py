@@ -143,9 +143,7 @@ def keys_revoke(prefix: str) -> None:
     from pohub.core import clock
     from pohub.partners import repository
 
-    count = _in_transaction(
-        lambda conn: repository.revoke_key(conn, prefix=prefix[:12], revoked_at=clock.now())
-    )
+    count = _in_transaction(lambda conn: repository.revoke_key(conn, prefix=prefix[:12], revoked_at=clock.now()))
     console.print(f"{count} key(s) revoked")
 
 
@@ -153,9 +151,7 @@ def keys_revoke(prefix: str) -> None:
 def partners_connect(
     buyer: str,
     supplier: str,
-    no_invoice: bool = typer.Option(
-        False, "--no-invoice", help="Fully shipped orders complete without invoices"
-    ),
+    no_invoice: bool = typer.Option(False, "--no-invoice", help="Fully shipped orders complete without invoices"),
 ) -> None:
     """Let BUYER send POs to SUPPLIER (names or ids)."""
     from pohub.partners import service
@@ -167,9 +163,7 @@ def partners_connect(
         return b, s
 
     b, s = _in_transaction(work)
-    console.print(
-        f"{b.name} ({b.id}) now buys from {s.name} ({s.id}); invoices {'not ' if no_invoice else ''}required"
-    )
+    console.print(f"{b.name} ({b.id}) now buys from {s.name} ({s.id}); invoices {'not ' if no_invoice else ''}required")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Every refusal names the field and the rule: ``{"Code": 422, "Message": ..., "Err
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -18,14 +18,23 @@ class FieldError:
         return {"Field": self.field, "Error": self.error}
 
 
-@dataclass
 class PohubError(Exception):
-    message: str
-    errors: list[FieldError] = field(default_factory=list)
-    status_code: int = 400
-    extra: dict[str, Any] = field(default_factory=dict)
-    # The order the refused document was for, when known: its timeline records the refusal.
-    order_id: int | None = None
+    """A refusal: the HTTP status, a message, and the fields at fault."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        message: str,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        self.extra = extra or {}
+        # The order the refused document was for, when known: its timeline records the refusal.
+        self.order_id: int | None = None
 
     def __str__(self) -> str:
         details = "; ".join(f"{e.field}: {e.error}" for e in self.errors)
@@ -39,44 +48,32 @@ class PohubError(Exception):
         return body
 
 
-def _init(status: int) -> Any:
-    def __init__(
-        self: PohubError,
-        message: str,
-        errors: list[FieldError] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        PohubError.__init__(self, message, errors or [], status, extra or {})
-
-    return __init__
-
-
 class BadRequest(PohubError):
-    __init__ = _init(400)
+    status_code = 400
 
 
 class Unauthorized(PohubError):
-    __init__ = _init(401)
+    status_code = 401
 
 
 class Forbidden(PohubError):
-    __init__ = _init(403)
+    status_code = 403
 
 
 class NotFound(PohubError):
-    __init__ = _init(404)
+    status_code = 404
 
 
 class Conflict(PohubError):
-    __init__ = _init(409)
+    status_code = 409
 
 
 class PayloadTooLarge(PohubError):
-    __init__ = _init(413)
+    status_code = 413
 
 
 class Unprocessable(PohubError):
-    __init__ = _init(422)
+    status_code = 422
 
 
 def invalid(field_name: str, error: str, message: str | None = None) -> Unprocessable:

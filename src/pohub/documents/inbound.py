@@ -99,9 +99,7 @@ async def order_for_document(
         raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the document to its order")
 
     if order.receiver_company_id != company_id:
-        raise Forbidden(
-            f"Only the order's supplier (company {order.receiver_company_id}) sends {kind}s for it"
-        )
+        raise Forbidden(f"Only the order's supplier (company {order.receiver_company_id}) sends {kind}s for it")
     if doc.sender_company_id is not None and doc.sender_company_id != company_id:
         raise Forbidden(
             f"SenderCompanyId {doc.sender_company_id} is not your company ({company_id})",
@@ -110,13 +108,8 @@ async def order_for_document(
     if doc.receiver_company_id is not None and doc.receiver_company_id != order.sender_company_id:
         raise invalid("ReceiverCompanyId", f"must be the order's buyer ({order.sender_company_id})")
     if doc.partner_po is not None and doc.partner_po != order.partner_po:
-        raise invalid(
-            "PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}"
-        )
-    if (
-        await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
-        is None
-    ):
+        raise invalid("PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}")
+    if await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id) is None:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
     status = OrderStatus(order.status)
     if status not in OPEN:
@@ -169,9 +162,7 @@ def match_lines(order_lines: list[Any], doc_lines: list[Any], field: str) -> lis
             line = by_key.get(line_key(dl.line_number))
             if line is None:
                 known = ", ".join(ln.line_number for ln in order_lines)
-                raise invalid(
-                    f"{field}[{i}].LineNumber", f"the order has no line {dl.line_number!r} (lines: {known})"
-                )
+                raise invalid(f"{field}[{i}].LineNumber", f"the order has no line {dl.line_number!r} (lines: {known})")
             if sku and line.supplier_sku and sku != line.supplier_sku:
                 raise invalid(
                     f"{field}[{i}].ItemIdentifier.SupplierSKU",

@@ -29,9 +29,7 @@ def _visible_to(company_id: int) -> Any:
     return or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)
 
 
-async def get_document(
-    conn: AsyncConnection, *, doc_id: int, company_id: int, kind: str | None = None
-) -> Any:
+async def get_document(conn: AsyncConnection, *, doc_id: int, company_id: int, kind: str | None = None) -> Any:
     """A document the company sent or received; None for anything else (tenancy looks like absence)."""
     stmt = select(documents).where(D.id == doc_id, _visible_to(company_id))
     if kind is not None:
@@ -48,9 +46,7 @@ async def lock_order(conn: AsyncConnection, *, doc_id: int) -> Any:
 async def find_orders_by_po(
     conn: AsyncConnection, *, partner_po: str, receiver_id: int, sender_id: int | None = None
 ) -> list[Any]:
-    stmt = select(D.id).where(
-        D.kind == "order", D.partner_po == partner_po, D.receiver_company_id == receiver_id
-    )
+    stmt = select(D.id).where(D.kind == "order", D.partner_po == partner_po, D.receiver_company_id == receiver_id)
     if sender_id is not None:
         stmt = stmt.where(D.sender_company_id == sender_id)
     return list((await conn.execute(stmt.limit(2))).all())
@@ -106,11 +102,7 @@ async def update_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> Non
     """Write new line figures; each row has ``line_id`` and every field of _LINE_FIELDS."""
     if not rows:
         return
-    stmt = (
-        update(order_lines)
-        .where(L.id == bindparam("line_id"))
-        .values({f: bindparam(f) for f in _LINE_FIELDS})
-    )
+    stmt = update(order_lines).where(L.id == bindparam("line_id")).values({f: bindparam(f) for f in _LINE_FIELDS})
     await conn.execute(stmt, rows)
 
 
@@ -132,9 +124,7 @@ async def documents_of_order(conn: AsyncConnection, *, order_id: int, kind: str 
 async def numbered_documents(conn: AsyncConnection, *, order_id: int, kind: str) -> list[Any]:
     """(id, number, sender, body_hash) of an order's documents of one kind: enough for the duplicate
     and re-acknowledgement rules."""
-    stmt = select(D.id, D.number, D.sender_company_id, D.body_hash).where(
-        D.order_id == order_id, D.kind == kind
-    )
+    stmt = select(D.id, D.number, D.sender_company_id, D.body_hash).where(D.order_id == order_id, D.kind == kind)
     return list((await conn.execute(stmt.order_by(D.id))).all())
 
 
@@ -183,9 +173,7 @@ class Search:
         else:
             conds.append(_visible_to(self.company_id))
         if self.statuses:
-            conds.append(
-                D.status.in_(self.statuses) if len(self.statuses) > 1 else D.status == self.statuses[0]
-            )
+            conds.append(D.status.in_(self.statuses) if len(self.statuses) > 1 else D.status == self.statuses[0])
         if self.partner_po is not None:
             conds.append(D.partner_po == self.partner_po)
         if self.source_key is not None:
@@ -199,9 +187,7 @@ class Search:
         return stmt.where(and_(*conds))
 
 
-async def search(
-    conn: AsyncConnection, q: Search, *, columns: Sequence[Any] | None = None
-) -> tuple[list[Any], int]:
+async def search(conn: AsyncConnection, q: Search, *, columns: Sequence[Any] | None = None) -> tuple[list[Any], int]:
     """One page of documents, oldest first (a stable order for paging), and the total count."""
     cols = columns if columns is not None else [documents]
     page_stmt = q.where(select(*cols)).order_by(D.id).limit(q.page_size).offset((q.page - 1) * q.page_size)

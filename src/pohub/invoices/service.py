@@ -26,9 +26,7 @@ def _attributes(doc: Any, prefix: str) -> Decimal:
             try:
                 amount += Decimal((attr.value or "0").strip())
             except ArithmeticError:
-                raise invalid(
-                    "ExtendedAttributes", f"{attr.name!r} must be an amount, got {attr.value!r}"
-                ) from None
+                raise invalid("ExtendedAttributes", f"{attr.name!r} must be an amount, got {attr.value!r}") from None
     return amount
 
 
@@ -62,9 +60,7 @@ async def receive(
     invoice = inbound.doc
     require(invoice.invoice_number, "InvoiceNumber")
     require(invoice.invoice_lines, "InvoiceLines", "must have at least one line")
-    order = await order_for_document(
-        conn, company_id=company_id, kind="invoice", path_key=path_key, doc=invoice
-    )
+    order = await order_for_document(conn, company_id=company_id, kind="invoice", path_key=path_key, doc=invoice)
     try:
         return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
     except PohubError as exc:
@@ -100,9 +96,7 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Inv
             else (line.ack_price if line.ack_price is not None else line.price)
         )
         if price is None:
-            raise invalid(
-                f"InvoiceLines[{i}].Price", "is required: the order and its acknowledgement give none"
-            )
+            raise invalid(f"InvoiceLines[{i}].Price", "is required: the order and its acknowledgement give none")
         if price < 0:
             raise invalid(f"InvoiceLines[{i}].Price", "must not be negative")
         change = changes.get(line.id) or line_update(line)

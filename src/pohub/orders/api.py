@@ -28,9 +28,7 @@ SEARCH = {"parameters": SEARCH_PARAMETERS}
 @router.post("/Orders", status_code=201, responses=s.CREATE_RESPONSES, openapi_extra=s.body("SalesOrder"))
 async def create_order(request: Request, company_id: CompanyDep) -> JSON:
     """A buyer sends a purchase order to a connected supplier (status 150, or 100 if the body says so)."""
-    return await receive(
-        request, company_id=company_id, kind="order", model=SalesOrder, apply=service.create_order
-    )
+    return await receive(request, company_id=company_id, kind="order", model=SalesOrder, apply=service.create_order)
 
 
 async def _search(
@@ -54,9 +52,7 @@ async def search_orders(request: Request, company_id: CompanyDep) -> JSON:
 @router.get("/Orders/Ready", responses=s.SEARCH_RESPONSES, openapi_extra=SEARCH)
 async def ready_orders(request: Request, company_id: CompanyDep) -> JSON:
     """Orders the caller received and has still to pick up (100 Submitted, 150 Ready to Acknowledge)."""
-    records, total, p, size = await _search(
-        request, company_id, tuple(int(x) for x in READY), receiver_only=True
-    )
+    records, total, p, size = await _search(request, company_id, tuple(int(x) for x in READY), receiver_only=True)
     return page(records, total=total, page_number=p, page_size=size)
 
 
@@ -141,9 +137,7 @@ async def order_events(LogicbrokerKey: str, request: Request, company_id: Compan
     async with request.app.state.db.read() as conn:
         row, _ = await service.get_order(conn, company_id=company_id, key=LogicbrokerKey)
         rows = await repo.events_of_order(conn, order_id=row.id)
-    return message(
-        200, "OK", {"ActivityEvents": [render_event(e, str(row.id)) for e in rows], "TotalPages": 1}
-    )
+    return message(200, "OK", {"ActivityEvents": [render_event(e, str(row.id)) for e in rows], "TotalPages": 1})
 
 
 def _documents_route(kind: str, plural: str) -> None:

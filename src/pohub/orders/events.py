@@ -66,9 +66,7 @@ def order_created(*, order: Any, at: datetime, line_count: int) -> dict[str, Any
     )
 
 
-def status_changed(
-    *, order: Any, at: datetime, old: OrderStatus, new: OrderStatus, reason: str
-) -> dict[str, Any]:
+def status_changed(*, order: Any, at: datetime, old: OrderStatus, new: OrderStatus, reason: str) -> dict[str, Any]:
     return _event(
         order=order,
         at=at,
@@ -152,7 +150,7 @@ def invoice_received(
 
 
 def document_refused(
-    *, order: Any, at: datetime, document_type: str, status_code: int, message: str, details: str
+    *, order: Any, at: datetime, document_type: str, status_code: int, message: str, details: str | None
 ) -> dict[str, Any]:
     return _event(
         order=order,

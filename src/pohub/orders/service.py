@@ -88,24 +88,15 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     if await partners_repo.partnership(conn, buyer_id=company_id, supplier_id=receiver) is None:
         raise Forbidden(
             f"Your company ({company_id}) is not connected to company {receiver} as its buyer",
-            [
-                FieldError(
-                    "ReceiverCompanyId", "must be a supplier you are connected to (GET /api/v1/Partners)"
-                )
-            ],
+            [FieldError("ReceiverCompanyId", "must be a supplier you are connected to (GET /api/v1/Partners)")],
         )
-    existing = await repo.order_by_po(
-        conn, sender_id=company_id, receiver_id=receiver, partner_po=order.partner_po
-    )
+    partner_po = str(order.partner_po)  # present: checked by _validate_order
+    existing = await repo.order_by_po(conn, sender_id=company_id, receiver_id=receiver, partner_po=partner_po)
     if existing is not None:
         raise _duplicate_po(order.partner_po, existing.id)
 
     now = clock.now()
-    status = (
-        OrderStatus.SUBMITTED
-        if order.status_code == OrderStatus.SUBMITTED
-        else OrderStatus.READY_TO_ACKNOWLEDGE
-    )
+    status = OrderStatus.SUBMITTED if order.status_code == OrderStatus.SUBMITTED else OrderStatus.READY_TO_ACKNOWLEDGE
     identifier = order.identifier
     try:
         async with conn.begin_nested():
@@ -155,9 +146,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
         ],
     )
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
-    await repo.insert_events(
-        conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))]
-    )
+    await repo.insert_events(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
     return Created(order_id, int(status))
 
 
@@ -216,9 +205,7 @@ async def rederive(
         conn, buyer_id=order.sender_company_id, supplier_id=order.receiver_company_id
     )
     invoice_required = True if link is None else bool(link.invoice_required)
-    new = derive_status(
-        OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=invoice_required
-    )
+    new = derive_status(OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=invoice_required)
     return new, await apply_status(conn, order=order, new=new, at=at, reason=reason)
 
 

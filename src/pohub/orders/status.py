@@ -49,10 +49,7 @@ _FORWARD = (
 # The one table of allowed moves. Forward along the main line, cancel or fail from any open
 # status, ignore a failed order. Complete, Cancelled and Ignored are final.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    **{
-        status: frozenset(_FORWARD[i + 1 :]) | {S.CANCELLED, S.FAILED}
-        for i, status in enumerate(_FORWARD[:-1])
-    },
+    **{status: frozenset(_FORWARD[i + 1 :]) | {S.CANCELLED, S.FAILED} for i, status in enumerate(_FORWARD[:-1])},
     S.COMPLETE: frozenset(),
     S.CANCELLED: frozenset(),
     S.FAILED: frozenset({S.IGNORED}),

@@ -52,9 +52,7 @@ async def insert_key(
 async def company_id_for_key_hash(conn: AsyncConnection, key_hash: str) -> int | None:
     row = (
         await conn.execute(
-            select(api_keys.c.company_id).where(
-                api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
-            )
+            select(api_keys.c.company_id).where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
         )
     ).first()
     return None if row is None else int(row.company_id)
@@ -72,9 +70,7 @@ async def revoke_key(conn: AsyncConnection, *, prefix: str, revoked_at: datetime
 async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
     return (
         await conn.execute(
-            select(partnerships).where(
-                partnerships.c.buyer_id == buyer_id, partnerships.c.supplier_id == supplier_id
-            )
+            select(partnerships).where(partnerships.c.buyer_id == buyer_id, partnerships.c.supplier_id == supplier_id)
         )
     ).first()
 
@@ -94,9 +90,7 @@ async def upsert_partnership(
         )
     else:
         await conn.execute(
-            update(partnerships)
-            .where(partnerships.c.id == existing.id)
-            .values(invoice_required=invoice_required)
+            update(partnerships).where(partnerships.c.id == existing.id).values(invoice_required=invoice_required)
         )
 
 

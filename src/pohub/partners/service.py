@@ -56,9 +56,7 @@ async def create_key(conn: AsyncConnection, *, company_id: int, label: str | Non
     return key
 
 
-async def connect(
-    conn: AsyncConnection, *, buyer_id: int, supplier_id: int, invoice_required: bool = True
-) -> None:
+async def connect(conn: AsyncConnection, *, buyer_id: int, supplier_id: int, invoice_required: bool = True) -> None:
     """Let a buyer and a supplier trade (again, with new settings if already connected)."""
     if buyer_id == supplier_id:
         raise Conflict("A company cannot trade with itself")
@@ -94,8 +92,7 @@ async def company_for_key(conn: AsyncConnection, *, key: str | None) -> int:
     """The company an API key belongs to, or 401."""
     if not key:
         raise Unauthorized(
-            "An API key is required: pass it as the subscription-key query parameter "
-            "or an Authorization: Bearer header"
+            "An API key is required: pass it as the subscription-key query parameter or an Authorization: Bearer header"
         )
     company_id = await repo.company_id_for_key_hash(conn, hash_key(key))
     if company_id is None:

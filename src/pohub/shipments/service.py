@@ -54,9 +54,7 @@ async def receive(
     shipment = inbound.doc
     require(shipment.shipment_number, "ShipmentNumber")
     require(shipment.shipment_lines, "ShipmentLines", "must have at least one line")
-    order = await order_for_document(
-        conn, company_id=company_id, kind="shipment", path_key=path_key, doc=shipment
-    )
+    order = await order_for_document(conn, company_id=company_id, kind="shipment", path_key=path_key, doc=shipment)
     try:
         return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
     except PohubError as exc:
@@ -64,9 +62,7 @@ async def receive(
         raise
 
 
-async def _apply(
-    conn: AsyncConnection, *, company_id: int, inbound: Inbound[Shipment], order: Any
-) -> Created:
+async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Shipment], order: Any) -> Created:
     shipment = inbound.doc
     dup, _ = await duplicate_of(
         conn,
@@ -99,9 +95,7 @@ async def _apply(
         changes[line.id] = change
         units_total += units
 
-    doc_id = await store_document(
-        conn, kind="shipment", order=order, inbound=inbound, number=shipment.shipment_number
-    )
+    doc_id = await store_document(conn, kind="shipment", order=order, inbound=inbound, number=shipment.shipment_number)
     await repo.update_lines(conn, list(changes.values()))
     now = clock.now()
     status, status_events = await rederive(
