@@ -71,3 +71,9 @@ def test_malformed_json_names_the_place() -> None:
     with pytest.raises(BadRequest) as err:
         jsonio.loads(b'{"LineNumber": 01}')
     assert "line 1 column" in err.value.errors[0].error
+
+
+def test_integers_beyond_64_bits_round_trip() -> None:
+    data = jsonio.loads(b'{"Unknown": -799420817976491769856}')
+    assert jsonio.dumps(data) == b'{"Unknown":-799420817976491769856}'
+    assert len(jsonio.content_hash(data)) == 64

@@ -42,6 +42,14 @@ Authenticate with your API key as the `subscription-key` query parameter or an
 """
 
 
+HUB_REQUIRED = {
+    "SalesOrder": ["PartnerPO", "OrderLines"],
+    "Shipment": ["ShipmentNumber", "ShipmentLines"],
+    "Invoice": ["InvoiceNumber", "InvoiceLines"],
+    "Acknowledgement": ["AckLines"],
+}
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -83,7 +91,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             [(m, "validation") for m in (SalesOrder, Acknowledgement, Shipment, Invoice, BulkStatusUpdateRequest)],
             ref_template="#/components/schemas/{model}",
         )
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.get("$defs", {}))
+        # What the hub itself requires beyond the platform's published schema.
+        for name, required in HUB_REQUIRED.items():
+            components[name]["required"] = sorted(set(components[name].get("required", [])) | set(required))
         examples.attach(schema, API_PREFIX)
         app.openapi_schema = schema
         return schema

@@ -22,13 +22,33 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def _big_ints(value: Any) -> Any:
+    """orjson stops at 64-bit integers; JSON does not. Pass bigger ones through as their digits."""
+    if isinstance(value, dict):
+        return {k: _big_ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_big_ints(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value))
+    return value
+
+
+def _dumps(value: Any, option: int) -> bytes:
+    try:
+        return orjson.dumps(value, default=_default, option=option)
+    except TypeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        return orjson.dumps(_big_ints(value), default=_default, option=option)
+
+
 def dumps(value: Any) -> bytes:
-    return orjson.dumps(value, default=_default, option=orjson.OPT_UTC_Z)
+    return _dumps(value, orjson.OPT_UTC_Z)
 
 
 def content_hash(value: Any) -> str:
     """The same content with other whitespace or key order hashes the same."""
-    return hashlib.sha256(orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(_dumps(value, orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def loads(raw: bytes | str) -> Any:
