@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents.models import documents, events, order_lines, refusals
@@ -161,39 +161,57 @@ class Search:
     page: int = 1
     page_size: int = 100
 
-    def where(self, stmt: Select[Any]) -> Select[Any]:
-        conds: list[Any] = [D.kind == self.kind]
-        # Tenancy first: the caller's own side of the document, narrowed further when asked.
-        if self.receiver_id is not None or self.sender_id is not None:
-            if self.receiver_id is not None:
-                conds.append(D.receiver_company_id == self.receiver_id)
-            if self.sender_id is not None:
-                conds.append(D.sender_company_id == self.sender_id)
-            conds.append(_visible_to(self.company_id))
-        else:
-            conds.append(_visible_to(self.company_id))
+    def arms(self) -> list[list[Any]]:
+        """One condition list per side of the document the caller can be on (received, sent).
+
+        Each arm is a range of one index ordered by id, so a page is a merge of at most two index
+        scans; an OR of the two sides would scan every document of the kind instead."""
+        common: list[Any] = [D.kind == self.kind]
         if self.statuses:
-            conds.append(D.status.in_(self.statuses) if len(self.statuses) > 1 else D.status == self.statuses[0])
+            common.append(D.status.in_(self.statuses) if len(self.statuses) > 1 else D.status == self.statuses[0])
         if self.partner_po is not None:
-            conds.append(D.partner_po == self.partner_po)
+            common.append(D.partner_po == self.partner_po)
         if self.source_key is not None:
-            conds.append(D.source_key == self.source_key)
+            common.append(D.source_key == self.source_key)
         if self.link_key is not None:
-            conds.append(D.link_key == self.link_key)
+            common.append(D.link_key == self.link_key)
         if self.date_from is not None:
-            conds.append(D.document_date >= self.date_from)
+            common.append(D.document_date >= self.date_from)
         if self.date_to is not None:
-            conds.append(D.document_date <= self.date_to)
-        return stmt.where(and_(*conds))
+            common.append(D.document_date <= self.date_to)
+        me = self.company_id
+        arms = []
+        if self.receiver_id in (None, me):
+            received = [*common, D.receiver_company_id == me]
+            if self.sender_id is not None:
+                received.append(D.sender_company_id == self.sender_id)
+            arms.append(received)
+        if self.sender_id in (None, me):
+            sent = [*common, D.sender_company_id == me]
+            if self.receiver_id is not None:
+                sent.append(D.receiver_company_id == self.receiver_id)
+            arms.append(sent)
+        return arms
 
 
 async def search(conn: AsyncConnection, q: Search, *, columns: Sequence[Any] | None = None) -> tuple[list[Any], int]:
     """One page of documents, oldest first (a stable order for paging), and the total count."""
-    cols = columns if columns is not None else [documents]
-    page_stmt = q.where(select(*cols)).order_by(D.id).limit(q.page_size).offset((q.page - 1) * q.page_size)
-    rows = list((await conn.execute(page_stmt)).all())
-    if q.page == 1 and len(rows) < q.page_size:
-        total = len(rows)
+    arms = q.arms()
+    if not arms:
+        return [], 0
+    offset = (q.page - 1) * q.page_size
+    if len(arms) == 1:
+        ids_stmt: Any = select(D.id).where(*arms[0]).order_by(D.id).limit(q.page_size).offset(offset)
     else:
-        total = int((await conn.execute(q.where(select(func.count()).select_from(documents)))).scalar_one())
-    return rows, total
+        merged = union_all(*(select(D.id).where(*arm) for arm in arms)).subquery()
+        ids_stmt = select(merged.c.id).order_by(merged.c.id).limit(q.page_size).offset(offset)
+    ids = [row[0] for row in (await conn.execute(ids_stmt)).all()]
+    rows: list[Any] = []
+    if ids:
+        cols = columns if columns is not None else [documents]
+        rows = list((await conn.execute(select(*cols).where(D.id.in_(ids)).order_by(D.id))).all())
+    if q.page == 1 and len(ids) < q.page_size:
+        return rows, len(ids)
+    counts = [select(func.count()).select_from(documents).where(*arm).scalar_subquery() for arm in arms]
+    total_expr = counts[0] if len(counts) == 1 else counts[0] + counts[1]
+    return rows, int((await conn.execute(select(total_expr))).scalar_one())
