@@ -44,8 +44,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def server(args: list[str], database_url: str) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "POHUB_DATABASE_URL": database_url, "POHUB_PORT": str(port), "POHUB_LOG_LEVEL": "warning",
-           "POHUB_DB_POOL_SIZE": "20"}
+    env = {
+        **os.environ,
+        "POHUB_DATABASE_URL": database_url,
+        "POHUB_PORT": str(port),
+        "POHUB_LOG_LEVEL": "warning",
+        "POHUB_DB_POOL_SIZE": "20",
+    }
     cmd = [sys.executable, "-m", *args, "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -62,7 +67,11 @@ def server(args: list[str], database_url: str) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextlib.contextmanager
@@ -77,8 +86,9 @@ def database(backend: str, pg_url: str) -> Iterator[str]:
     name = f"pohub_bench_{uuid.uuid4().hex[:8]}"
 
     async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(host=base.host, port=base.port or 5432, user=base.username,
-                                     password=base.password, database=base.database)
+        conn = await asyncpg.connect(
+            host=base.host, port=base.port or 5432, user=base.username, password=base.password, database=base.database
+        )
         try:
             await conn.execute(sql)
         finally:
@@ -99,7 +109,8 @@ async def setup_parties(database_url: str) -> dict[str, Any]:
             supplier = await partners.add_company(conn, name="Bench Supplier")
             await partners.connect(conn, buyer_id=buyer.id, supplier_id=supplier.id)
             return {
-                "buyer": buyer.id, "supplier": supplier.id,
+                "buyer": buyer.id,
+                "supplier": supplier.id,
                 "buyer_key": await partners.create_key(conn, company_id=buyer.id),
                 "supplier_key": await partners.create_key(conn, company_id=supplier.id),
             }
@@ -111,36 +122,69 @@ LINES = [("49-98760", 31.02, 5), ("PIP-200", 12.5, 3), ("FLK-500", 8.75, 2)]
 
 
 def order_doc(i: int, parties: dict[str, Any]) -> bytes:
-    lines = [{"LineNumber": f"{n:02d}", "Quantity": q, "Price": p, "QuantityUOM": "EA",
-              "ItemIdentifier": {"SupplierSKU": sku}} for n, (sku, p, q) in enumerate(LINES, start=1)]
-    return jsonio.dumps(sales_order(PartnerPO=f"BENCH-{i:07d}", SenderCompanyId=parties["buyer"],
-                                    ReceiverCompanyId=parties["supplier"], OrderLines=lines))
+    lines = [
+        {
+            "LineNumber": f"{n:02d}",
+            "Quantity": q,
+            "Price": p,
+            "QuantityUOM": "EA",
+            "ItemIdentifier": {"SupplierSKU": sku},
+        }
+        for n, (sku, p, q) in enumerate(LINES, start=1)
+    ]
+    return jsonio.dumps(
+        sales_order(
+            PartnerPO=f"BENCH-{i:07d}",
+            SenderCompanyId=parties["buyer"],
+            ReceiverCompanyId=parties["supplier"],
+            OrderLines=lines,
+        )
+    )
 
 
 def ack_doc(i: int, key: str) -> bytes:
-    return jsonio.dumps({
-        "AcknowledgementNumber": f"A-{i}", "Identifier": {"LinkKey": key}, "ScheduledShipDate": "2026-12-01",
-        "AckLines": [{"LineNumber": f"{n:02d}", "Quantity": q, "ItemIdentifier": {"SupplierSKU": sku}}
-                     for n, (sku, _, q) in enumerate(LINES, start=1)],
-    })
+    return jsonio.dumps(
+        {
+            "AcknowledgementNumber": f"A-{i}",
+            "Identifier": {"LinkKey": key},
+            "ScheduledShipDate": "2026-12-01",
+            "AckLines": [
+                {"LineNumber": f"{n:02d}", "Quantity": q, "ItemIdentifier": {"SupplierSKU": sku}}
+                for n, (sku, _, q) in enumerate(LINES, start=1)
+            ],
+        }
+    )
 
 
 def ship_doc(i: int) -> bytes:
-    return jsonio.dumps({
-        "ShipmentNumber": f"S-{i}", "ShipmentDate": "2026-12-01T10:00:00Z",
-        "ShipmentLines": [{"LineNumber": f"{n:02d}", "ItemIdentifier": {"SupplierSKU": sku},
-                           "ShipmentInfos": [{"TrackingNumber": f"1Z{i:010d}", "Qty": q}]}
-                          for n, (sku, _, q) in enumerate(LINES, start=1)],
-    })
+    return jsonio.dumps(
+        {
+            "ShipmentNumber": f"S-{i}",
+            "ShipmentDate": "2026-12-01T10:00:00Z",
+            "ShipmentLines": [
+                {
+                    "LineNumber": f"{n:02d}",
+                    "ItemIdentifier": {"SupplierSKU": sku},
+                    "ShipmentInfos": [{"TrackingNumber": f"1Z{i:010d}", "Qty": q}],
+                }
+                for n, (sku, _, q) in enumerate(LINES, start=1)
+            ],
+        }
+    )
 
 
 def invoice_doc(i: int) -> bytes:
     total = sum(p * q for _, p, q in LINES)
-    return jsonio.dumps({
-        "InvoiceNumber": f"I-{i}", "InvoiceTotal": round(total, 2),
-        "InvoiceLines": [{"LineNumber": f"{n:02d}", "Quantity": q, "Price": p, "ItemIdentifier": {"SupplierSKU": sku}}
-                         for n, (sku, p, q) in enumerate(LINES, start=1)],
-    })
+    return jsonio.dumps(
+        {
+            "InvoiceNumber": f"I-{i}",
+            "InvoiceTotal": round(total, 2),
+            "InvoiceLines": [
+                {"LineNumber": f"{n:02d}", "Quantity": q, "Price": p, "ItemIdentifier": {"SupplierSKU": sku}}
+                for n, (sku, p, q) in enumerate(LINES, start=1)
+            ],
+        }
+    )
 
 
 async def flow(url: str, floor_url: str, parties: dict[str, Any], n: int, concurrency: int) -> list[Result]:
@@ -153,33 +197,92 @@ async def flow(url: str, floor_url: str, parties: dict[str, Any], n: int, concur
         if status in (200, 201):
             keys.append(json.loads(body)["Body"]["LogicbrokerKey"])
 
-    results = [await run("POST /Orders (buyer creates POs)", url,
-                         lambda i: ("POST", f"{api}/Orders", order_doc(i, parties)),
-                         total=n, concurrency=concurrency, headers=buyer, check=keep_key)]
+    results = [
+        await run(
+            "POST /Orders (buyer creates POs)",
+            url,
+            lambda i: ("POST", f"{api}/Orders", order_doc(i, parties)),
+            total=n,
+            concurrency=concurrency,
+            headers=buyer,
+            check=keep_key,
+        )
+    ]
     keys.sort(key=int)
-    results.append(await run("(1) GET /Orders?Filters.status=150&pageSize=100", url,
-                             lambda i: ("GET", f"{api}/Orders?Filters.status=150&pageSize=100&page={i % 10 + 1}", b""),
-                             total=min(n, 1000), concurrency=concurrency, headers=supplier))
-    results.append(await run("(2) GET /Orders/{key}", url, lambda i: ("GET", f"{api}/Orders/{keys[i]}", b""),
-                             total=n, concurrency=concurrency, headers=supplier))
-    results.append(await run("(3) PUT /Orders/{key}/Status/200", url,
-                             lambda i: ("PUT", f"{api}/Orders/{keys[i]}/Status/200", b""),
-                             total=n, concurrency=concurrency, headers=supplier))
-    results.append(await run("(4) POST /Acknowledgements", url,
-                             lambda i: ("POST", f"{api}/Acknowledgements", ack_doc(i, keys[i])),
-                             total=n, concurrency=concurrency, headers=supplier))
-    results.append(await run("(5) POST /Shipment/{key}", url,
-                             lambda i: ("POST", f"{api}/Shipment/{keys[i]}", ship_doc(i)),
-                             total=n, concurrency=concurrency, headers=supplier))
-    results.append(await run("(6) POST /Invoice/{key}", url,
-                             lambda i: ("POST", f"{api}/Invoice/{keys[i]}", invoice_doc(i)),
-                             total=n, concurrency=concurrency, headers=supplier))
-    results.append(await run("floor: POST same ack JSON, one raw INSERT", floor_url,
-                             lambda i: ("POST", "/floor", ack_doc(i, keys[i])), total=n, concurrency=concurrency))
+    results.append(
+        await run(
+            "(1) GET /Orders?Filters.status=150&pageSize=100",
+            url,
+            lambda i: ("GET", f"{api}/Orders?Filters.status=150&pageSize=100&page={i % 10 + 1}", b""),
+            total=min(n, 1000),
+            concurrency=concurrency,
+            headers=supplier,
+        )
+    )
+    results.append(
+        await run(
+            "(2) GET /Orders/{key}",
+            url,
+            lambda i: ("GET", f"{api}/Orders/{keys[i]}", b""),
+            total=n,
+            concurrency=concurrency,
+            headers=supplier,
+        )
+    )
+    results.append(
+        await run(
+            "(3) PUT /Orders/{key}/Status/200",
+            url,
+            lambda i: ("PUT", f"{api}/Orders/{keys[i]}/Status/200", b""),
+            total=n,
+            concurrency=concurrency,
+            headers=supplier,
+        )
+    )
+    results.append(
+        await run(
+            "(4) POST /Acknowledgements",
+            url,
+            lambda i: ("POST", f"{api}/Acknowledgements", ack_doc(i, keys[i])),
+            total=n,
+            concurrency=concurrency,
+            headers=supplier,
+        )
+    )
+    results.append(
+        await run(
+            "(5) POST /Shipment/{key}",
+            url,
+            lambda i: ("POST", f"{api}/Shipment/{keys[i]}", ship_doc(i)),
+            total=n,
+            concurrency=concurrency,
+            headers=supplier,
+        )
+    )
+    results.append(
+        await run(
+            "(6) POST /Invoice/{key}",
+            url,
+            lambda i: ("POST", f"{api}/Invoice/{keys[i]}", invoice_doc(i)),
+            total=n,
+            concurrency=concurrency,
+            headers=supplier,
+        )
+    )
+    results.append(
+        await run(
+            "floor: POST same ack JSON, one raw INSERT",
+            floor_url,
+            lambda i: ("POST", "/floor", ack_doc(i, keys[i])),
+            total=n,
+            concurrency=concurrency,
+        )
+    )
     return results
 
 
 # --- a million orders for the Step 1 search -------------------------------------------------------
+
 
 def _rows(start_id: int, count: int, parties: dict[str, Any], others: list[int]) -> Iterator[tuple[Any, ...]]:
     """Orders spread over many buyer->supplier pairs; a tenth go to the bench supplier, a fifth of
@@ -205,10 +308,32 @@ async def fill(database_url: str, parties: dict[str, Any], total: int) -> float:
             others.append(other.id)
     await db.dispose()
     started = time.perf_counter()
-    cols = ("id", "kind", "sender_company_id", "receiver_company_id", "partner_po", "status", "document_date",
-            "created_at", "updated_at", "body_hash", "raw")
-    line_cols = ("order_id", "position", "line_number", "line_key", "supplier_sku", "quantity", "qty_accepted",
-                 "qty_backordered", "qty_cancelled", "qty_shipped", "qty_invoiced")
+    cols = (
+        "id",
+        "kind",
+        "sender_company_id",
+        "receiver_company_id",
+        "partner_po",
+        "status",
+        "document_date",
+        "created_at",
+        "updated_at",
+        "body_hash",
+        "raw",
+    )
+    line_cols = (
+        "order_id",
+        "position",
+        "line_number",
+        "line_key",
+        "supplier_sku",
+        "quantity",
+        "qty_accepted",
+        "qty_backordered",
+        "qty_cancelled",
+        "qty_shipped",
+        "qty_invoiced",
+    )
     start_id = 10_000_000
     batch = 20_000
     if database_url.startswith("sqlite"):
@@ -217,11 +342,18 @@ async def fill(database_url: str, parties: dict[str, Any], total: int) -> float:
         conn.execute("PRAGMA synchronous=OFF")
         for offset in range(0, total, batch):
             rows = list(_rows(start_id + offset, min(batch, total - offset), parties, others))
-            conn.executemany(f"INSERT INTO documents ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
-                             [(*r[:6], r[6].isoformat(), r[7].isoformat(), r[8].isoformat(), *r[9:]) for r in rows])
-            conn.executemany(f"INSERT INTO order_lines ({','.join(line_cols)}) VALUES ({','.join('?' * len(line_cols))})",
-                             [(r[0], n - 1, f"{n:02d}", str(n), sku, q, 0, 0, 0, 0, 0)
-                              for r in rows for n, (sku, _, q) in enumerate(LINES, start=1)])
+            conn.executemany(
+                f"INSERT INTO documents ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+                [(*r[:6], r[6].isoformat(), r[7].isoformat(), r[8].isoformat(), *r[9:]) for r in rows],
+            )
+            conn.executemany(
+                f"INSERT INTO order_lines ({','.join(line_cols)}) VALUES ({','.join('?' * len(line_cols))})",
+                [
+                    (r[0], n - 1, f"{n:02d}", str(n), sku, q, 0, 0, 0, 0, 0)
+                    for r in rows
+                    for n, (sku, _, q) in enumerate(LINES, start=1)
+                ],
+            )
             conn.commit()
         conn.execute("ANALYZE")
         conn.commit()
@@ -230,17 +362,25 @@ async def fill(database_url: str, parties: dict[str, Any], total: int) -> float:
         import asyncpg
 
         u = make_url(database_url)
-        pg = await asyncpg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                                   database=u.database)
+        pg = await asyncpg.connect(
+            host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database
+        )
         try:
             for offset in range(0, total, batch):
                 rows = list(_rows(start_id + offset, min(batch, total - offset), parties, others))
                 await pg.copy_records_to_table("documents", records=rows, columns=list(cols))
                 await pg.copy_records_to_table(
-                    "order_lines", columns=list(line_cols),
-                    records=[(r[0], n - 1, f"{n:02d}", str(n), sku, q, 0, 0, 0, 0, 0)
-                             for r in rows for n, (sku, _, q) in enumerate(LINES, start=1)])
-            await pg.execute("SELECT setval(pg_get_serial_sequence('documents', 'id'), (SELECT max(id) FROM documents))")
+                    "order_lines",
+                    columns=list(line_cols),
+                    records=[
+                        (r[0], n - 1, f"{n:02d}", str(n), sku, q, 0, 0, 0, 0, 0)
+                        for r in rows
+                        for n, (sku, _, q) in enumerate(LINES, start=1)
+                    ],
+                )
+            await pg.execute(
+                "SELECT setval(pg_get_serial_sequence('documents', 'id'), (SELECT max(id) FROM documents))"
+            )
             await pg.execute("ANALYZE")
         finally:
             await pg.close()
@@ -261,8 +401,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with database(backend, args.pg_url) as url:
             upgrade(url)
             parties = asyncio.run(setup_parties(url))
-            with server(["pohub.cli.main", "serve"], url) as hub, \
-                    server(["uvicorn", "bench.floor:create_app", "--factory", "--log-level", "warning"], url) as floor:
+            with (
+                server(["pohub.cli.main", "serve"], url) as hub,
+                server(["uvicorn", "bench.floor:create_app", "--factory", "--log-level", "warning"], url) as floor,
+            ):
                 results = asyncio.run(flow(hub, floor, parties, args.orders, args.concurrency))
                 for r in results:
                     print(r.line(), flush=True)
@@ -270,8 +412,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ack = next(r for r in results if "Acknowledgements" in r.name)
                 floor_r = results[-1]
                 ratio = ack.rate / floor_r.rate if floor_r.rate else 0.0
-                print(f"acknowledgements: {ack.rate:.0f}/s = {ratio:.2f} x the floor ({floor_r.rate:.0f}/s); "
-                      f"ack p99 {ack.pct(99):.1f} ms (targets: >= 0.5 x, p99 <= 25 ms)", flush=True)
+                print(
+                    f"acknowledgements: {ack.rate:.0f}/s = {ratio:.2f} x the floor ({floor_r.rate:.0f}/s); "
+                    f"ack p99 {ack.pct(99):.1f} ms (targets: >= 0.5 x, p99 <= 25 ms)",
+                    flush=True,
+                )
                 report[backend] = {"flow": [r.as_dict() for r in results], "ack_to_floor": round(ratio, 3)}
                 del by_name
             if args.list_orders:
@@ -280,10 +425,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(f"filled in {secs:.0f} s", flush=True)
                 with server(["pohub.cli.main", "serve"], url) as hub:
                     headers = {"Authorization": f"Bearer {parties['supplier_key']}"}
-                    r = asyncio.run(run(
-                        f"GET /Orders?Filters.status=150&pageSize=100 ({args.list_orders:,} in db)", hub,
-                        lambda i: ("GET", f"/api/v1/Orders?Filters.status=150&pageSize=100&page={i % 20 + 1}", b""),
-                        total=1000, concurrency=args.concurrency, headers=headers))
+                    r = asyncio.run(
+                        run(
+                            f"GET /Orders?Filters.status=150&pageSize=100 ({args.list_orders:,} in db)",
+                            hub,
+                            lambda i: ("GET", f"/api/v1/Orders?Filters.status=150&pageSize=100&page={i % 20 + 1}", b""),
+                            total=1000,
+                            concurrency=args.concurrency,
+                            headers=headers,
+                        )
+                    )
                     print(r.line(), f"(target p99 <= 20 ms)", flush=True)
                     report[backend]["search_1m"] = r.as_dict()
     return report

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pohub.core import jsonio
 from tests.api.helpers import SKU1, ack, create_order, error_fields, events, get_order, line, order_body
 from tests.support import FIXTURES, LiveServer, Trade, live_server
 
@@ -305,3 +306,12 @@ def test_unknown_route_and_method_answer_json(trade: Trade) -> None:
     assert r.status_code == 404 and r.json()["Code"] == 404
     r = trade.supplier.delete("/Orders")
     assert r.status_code == 405 and r.json()["Code"] == 405
+
+
+def test_prices_beyond_float_precision_come_back_digit_for_digit(trade: Trade) -> None:
+    body = order_body(trade, "PO-EXACT")
+    raw = jsonio.dumps(body).replace(b'"Price":31.02', b'"Price":31.02000000000000001')
+    r = trade.buyer.post("/Orders", content=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+    answer = trade.supplier.get(f"/Orders/{r.json()['Body']['LogicbrokerKey']}")
+    assert b'"Price":31.02000000000000001' in answer.content

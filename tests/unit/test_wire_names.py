@@ -77,3 +77,9 @@ def test_integers_beyond_64_bits_round_trip() -> None:
     data = jsonio.loads(b'{"Unknown": -799420817976491769856}')
     assert jsonio.dumps(data) == b'{"Unknown":-799420817976491769856}'
     assert len(jsonio.content_hash(data)) == 64
+
+
+def test_float_safe_tells_which_documents_the_fast_path_may_render() -> None:
+    assert jsonio.float_safe(jsonio.loads(b'{"Price": 31.02, "Qty": 5, "Lines": [{"Tax": 3.20}]}'))
+    assert not jsonio.float_safe(jsonio.loads(b'{"Price": 0.1000000000000000055511151231257827}'))
+    assert not jsonio.float_safe(jsonio.loads(b'{"Big": 99999999999999999999}'))

@@ -92,7 +92,7 @@ class _Immediate:
 class Connection:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._connection = conn  # aiosqlite's "still open" marker
+        self._connection: sqlite3.Connection | None = conn  # aiosqlite's "still open" marker
         self._tx = _Immediate()
         self._thread = SimpleNamespace(daemon=True)
 

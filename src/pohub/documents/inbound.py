@@ -47,6 +47,10 @@ class Inbound(Generic[M]):
     doc: M
     body_hash: str
 
+    @property
+    def float_safe(self) -> bool:
+        return jsonio.float_safe(self.data)
+
 
 def parse(raw: bytes, model: type[M]) -> Inbound[M]:
     """JSON -> model, or a 400/422 naming every bad field."""
@@ -73,7 +77,7 @@ async def order_for_document(
     kind: str,
     path_key: str | None,
     doc: Any,
-) -> Any:
+) -> LockedOrder:
     """The order a supplier's document belongs to, locked; every party and state rule checked."""
     identifier = getattr(doc, "identifier", None)
     link_key = identifier.link_key if identifier is not None else None
@@ -109,12 +113,32 @@ async def order_for_document(
         raise invalid("ReceiverCompanyId", f"must be the order's buyer ({order.sender_company_id})")
     if doc.partner_po is not None and doc.partner_po != order.partner_po:
         raise invalid("PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}")
-    if await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id) is None:
+    link = await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
+    if link is None:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
     status = OrderStatus(order.status)
     if status not in OPEN:
         raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {label.lower()}s")
-    return order
+    return LockedOrder(
+        order.id,
+        order.status,
+        order.sender_company_id,
+        order.receiver_company_id,
+        order.partner_po,
+        bool(link.invoice_required),
+    )
+
+
+@dataclass(frozen=True)
+class LockedOrder:
+    """The order a document applies to, locked for this unit of work, with its trading terms."""
+
+    id: int
+    status: int
+    sender_company_id: int
+    receiver_company_id: int
+    partner_po: str | None
+    invoice_required: bool
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ columns queries need. Order lines carry the per-line quantities the lifecycle is
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 
 from pohub.db.base import AwareDateTime, BigId, MoneyColumn, metadata
@@ -42,6 +44,8 @@ documents = Table(
     Column("total", MoneyColumn, nullable=True),
     Column("body_hash", String(64), nullable=False),
     Column("raw", Text, nullable=False),
+    # Every number in raw reads back exactly as a float: the fast JSON path may render it.
+    Column("float_safe", Boolean, nullable=False, server_default=true()),
     Index("ix_documents_receiver", "kind", "receiver_company_id", "status", "id"),
     Index("ix_documents_sender", "kind", "sender_company_id", "status", "id"),
     Index("ix_documents_order", "order_id", "kind"),

@@ -11,7 +11,7 @@ def render(row: Any, lines: list[Any] | None = None) -> dict[str, Any]:
     """The stored body with Identifier, company ids, StatusCode and DocumentDate filled in by the
     hub, and for orders each line's acknowledged / backordered / cancelled / shipped / invoiced
     quantities."""
-    body: dict[str, Any] = jsonio.loads(row.raw)
+    body: dict[str, Any] = jsonio.loads_fast(row.raw) if row.float_safe else jsonio.loads(row.raw)
     identifier = body.get("Identifier")
     if not isinstance(identifier, dict):
         identifier = {}

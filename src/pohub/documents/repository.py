@@ -37,10 +37,32 @@ async def get_document(conn: AsyncConnection, *, doc_id: int, company_id: int, k
     return (await conn.execute(stmt)).first()
 
 
+# Hot-path statements are built once: building one per call (.values(**row), new where clauses)
+# costs more than executing it on SQLite.
+_LOCK_ORDER = (
+    select(D.id, D.status, D.sender_company_id, D.receiver_company_id, D.partner_po)
+    .where(D.id == bindparam("doc_id"), D.kind == "order")
+    .with_for_update()
+)
+_INSERT_DOCUMENT = insert(documents).returning(D.id)
+_SET_STATUS = (
+    update(documents)
+    .where(D.id == bindparam("b_order_id"))
+    .values(status=bindparam("b_status"), updated_at=bindparam("b_at"))
+)
+_LINES_OF_ORDER = select(order_lines).where(L.order_id == bindparam("order_id")).order_by(L.position)
+_NUMBERED = (
+    select(D.id, D.number, D.sender_company_id, D.body_hash)
+    .where(D.order_id == bindparam("order_id"), D.kind == bindparam("kind"))
+    .order_by(D.id)
+)
+_INSERT_EVENTS = insert(events)
+
+
 async def lock_order(conn: AsyncConnection, *, doc_id: int) -> Any:
-    """The order row, locked until the unit of work ends (SQLite holds its write lock already)."""
-    stmt = select(documents).where(D.id == doc_id, D.kind == "order").with_for_update()
-    return (await conn.execute(stmt)).first()
+    """The order's state columns, its row locked until the unit of work ends (on SQLite the unit
+    of work holds the database's write lock already)."""
+    return (await conn.execute(_LOCK_ORDER, {"doc_id": doc_id})).first()
 
 
 async def find_orders_by_po(
@@ -63,7 +85,7 @@ async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int
 
 
 async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    result = await conn.execute(insert(documents).values(**values).returning(D.id))
+    result = await conn.execute(_INSERT_DOCUMENT, values)
     return int(result.scalar_one())
 
 
@@ -73,8 +95,7 @@ async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> Non
 
 
 async def order_lines_of(conn: AsyncConnection, *, order_id: int) -> list[Any]:
-    stmt = select(order_lines).where(L.order_id == order_id).order_by(L.position)
-    return list((await conn.execute(stmt)).all())
+    return list((await conn.execute(_LINES_OF_ORDER, {"order_id": order_id})).all())
 
 
 async def lines_of_orders(conn: AsyncConnection, *, order_ids: Sequence[int]) -> dict[int, list[Any]]:
@@ -98,20 +119,17 @@ _LINE_FIELDS = (
 )
 
 
+_UPDATE_LINES = update(order_lines).where(L.id == bindparam("line_id")).values({f: bindparam(f) for f in _LINE_FIELDS})
+
+
 async def update_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Write new line figures; each row has ``line_id`` and every field of _LINE_FIELDS."""
-    if not rows:
-        return
-    stmt = update(order_lines).where(L.id == bindparam("line_id")).values({f: bindparam(f) for f in _LINE_FIELDS})
-    await conn.execute(stmt, rows)
+    if rows:
+        await conn.execute(_UPDATE_LINES, rows)
 
 
 async def set_order_status(conn: AsyncConnection, *, order_id: int, status: int, at: datetime) -> None:
-    await conn.execute(update(documents).where(D.id == order_id).values(status=status, updated_at=at))
-
-
-async def touch(conn: AsyncConnection, *, doc_id: int, at: datetime) -> None:
-    await conn.execute(update(documents).where(D.id == doc_id).values(updated_at=at))
+    await conn.execute(_SET_STATUS, {"b_order_id": order_id, "b_status": status, "b_at": at})
 
 
 async def documents_of_order(conn: AsyncConnection, *, order_id: int, kind: str | None = None) -> list[Any]:
@@ -124,14 +142,13 @@ async def documents_of_order(conn: AsyncConnection, *, order_id: int, kind: str 
 async def numbered_documents(conn: AsyncConnection, *, order_id: int, kind: str) -> list[Any]:
     """(id, number, sender, body_hash) of an order's documents of one kind: enough for the duplicate
     and re-acknowledgement rules."""
-    stmt = select(D.id, D.number, D.sender_company_id, D.body_hash).where(D.order_id == order_id, D.kind == kind)
-    return list((await conn.execute(stmt.order_by(D.id))).all())
+    return list((await conn.execute(_NUMBERED, {"order_id": order_id, "kind": kind})).all())
 
 
 async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Write activity events, and the webhook deliveries they cause, in the caller's transaction."""
     if rows:
-        await conn.execute(insert(events), rows)
+        await conn.execute(_INSERT_EVENTS, rows)
         await enqueue_for_events(conn, rows)
 
 

@@ -43,6 +43,7 @@ async def store_document(
             "total": total,
             "body_hash": inbound.body_hash,
             "raw": inbound.raw.decode(),
+            "float_safe": inbound.float_safe,
         },
     )
 

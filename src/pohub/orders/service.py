@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import clock
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Inbound, require
+from pohub.documents.inbound import Inbound, LockedOrder, require
 from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.types import line_key
 from pohub.orders import events
@@ -117,6 +117,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
                     "total": order.total_amount,
                     "body_hash": inbound.body_hash,
                     "raw": inbound.raw.decode(),
+                    "float_safe": inbound.float_safe,
                 },
             )
     except IntegrityError:
@@ -194,18 +195,16 @@ async def apply_status(
 async def rederive(
     conn: AsyncConnection,
     *,
-    order: Any,
+    order: LockedOrder,
     lines: Sequence[LineQuantities],
     acknowledged: bool,
     at: datetime,
     reason: str,
 ) -> tuple[OrderStatus, list[dict[str, Any]]]:
     """Recompute the order's status from its lines after a document changed them."""
-    link = await partners_repo.partnership(
-        conn, buyer_id=order.sender_company_id, supplier_id=order.receiver_company_id
+    new = derive_status(
+        OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=order.invoice_required
     )
-    invoice_required = True if link is None else bool(link.invoice_required)
-    new = derive_status(OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=invoice_required)
     return new, await apply_status(conn, order=order, new=new, at=at, reason=reason)
 
 

@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("total", sa.Numeric(precision=18, scale=4), nullable=True),
         sa.Column("body_hash", sa.String(length=64), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("float_safe", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.ForeignKeyConstraint(["order_id"], ["documents.id"], name=op.f("fk_documents_order_id_documents")),
         sa.ForeignKeyConstraint(
             ["receiver_company_id"], ["companies.id"], name=op.f("fk_documents_receiver_company_id_companies")
@@ -96,12 +97,8 @@ def upgrade() -> None:
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.create_index("ix_documents_order", ["order_id", "kind"], unique=False)
         batch_op.create_index("ix_documents_partner_po", ["partner_po"], unique=False)
-        batch_op.create_index(
-            "ix_documents_receiver", ["kind", "receiver_company_id", "status", "id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_documents_sender", ["kind", "sender_company_id", "status", "id"], unique=False
-        )
+        batch_op.create_index("ix_documents_receiver", ["kind", "receiver_company_id", "status", "id"], unique=False)
+        batch_op.create_index("ix_documents_sender", ["kind", "sender_company_id", "status", "id"], unique=False)
         batch_op.create_index(
             "uq_documents_number",
             ["order_id", "kind", "sender_company_id", "number"],
