@@ -19,7 +19,7 @@ def main() -> None:
             module = importlib.import_module(f"bench.{name}")
         except ModuleNotFoundError:
             continue
-        entry = getattr(module, "main", None) or getattr(module, "run")
+        entry = getattr(module, "main", None) or module.run
         report[name] = entry([])
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

@@ -22,9 +22,13 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with db.write() as conn:
-            await conn.execute(text("CREATE TABLE IF NOT EXISTS floor_docs (id INTEGER PRIMARY KEY "
-                                    + ("AUTOINCREMENT" if db.sqlite else "GENERATED ALWAYS AS IDENTITY")
-                                    + ", raw TEXT NOT NULL)").execution_options())
+            await conn.execute(
+                text(
+                    "CREATE TABLE IF NOT EXISTS floor_docs (id INTEGER PRIMARY KEY "
+                    + ("AUTOINCREMENT" if db.sqlite else "GENERATED ALWAYS AS IDENTITY")
+                    + ", raw TEXT NOT NULL)"
+                ).execution_options()
+            )
         yield
         await db.dispose()
 
@@ -35,10 +39,14 @@ def create_app() -> FastAPI:
         raw = await request.body()
         jsonio.loads(raw)
         async with db.write() as conn:
-            result = await conn.execute(text("INSERT INTO floor_docs (raw) VALUES (:raw) RETURNING id"),
-                                        {"raw": raw.decode()})
+            result = await conn.execute(
+                text("INSERT INTO floor_docs (raw) VALUES (:raw) RETURNING id"), {"raw": raw.decode()}
+            )
             key = result.scalar_one()
-        return Response(jsonio.dumps({"Code": "201", "Message": "ok", "Body": {"LogicbrokerKey": str(key)}}),
-                        status_code=201, media_type="application/json")
+        return Response(
+            jsonio.dumps({"Code": "201", "Message": "ok", "Body": {"LogicbrokerKey": str(key)}}),
+            status_code=201,
+            media_type="application/json",
+        )
 
     return app

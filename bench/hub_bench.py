@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                             headers=headers,
                         )
                     )
-                    print(r.line(), f"(target p99 <= 20 ms)", flush=True)
+                    print(r.line(), "(target p99 <= 20 ms)", flush=True)
                     report[backend]["search_1m"] = r.as_dict()
     return report
 

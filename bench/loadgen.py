@@ -28,17 +28,24 @@ class Result:
         if not self.latencies_ms:
             return 0.0
         ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     def line(self) -> str:
         codes = ", ".join(f"{k}x{v}" for k, v in sorted(self.statuses.items()))
-        return (f"{self.name:<44} {self.count:>7} in {self.seconds:6.2f}s  {self.rate:8.0f}/s  "
-                f"p50 {self.pct(50):6.2f} ms  p99 {self.pct(99):7.2f} ms  [{codes}]")
+        return (
+            f"{self.name:<44} {self.count:>7} in {self.seconds:6.2f}s  {self.rate:8.0f}/s  "
+            f"p50 {self.pct(50):6.2f} ms  p99 {self.pct(99):7.2f} ms  [{codes}]"
+        )
 
     def as_dict(self) -> dict[str, float | int | str]:
-        return {"name": self.name, "count": self.count, "per_second": round(self.rate, 1),
-                "p50_ms": round(self.pct(50), 2), "p99_ms": round(self.pct(99), 2),
-                "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0}
+        return {
+            "name": self.name,
+            "count": self.count,
+            "per_second": round(self.rate, 1),
+            "p50_ms": round(self.pct(50), 2),
+            "p99_ms": round(self.pct(99), 2),
+            "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else 0,
+        }
 
 
 Request = tuple[str, str, bytes]  # method, path with query, body
@@ -99,8 +106,10 @@ async def run(
                 i = next_index
                 next_index += 1
                 method, path, body = request_at(i)
-                head = (f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
-                        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                head = (
+                    f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                ).encode()
                 t0 = time.perf_counter()
                 writer.write(head + body)
                 status, answer = await _read_response(reader)
