@@ -315,3 +315,11 @@ def test_prices_beyond_float_precision_come_back_digit_for_digit(trade: Trade) -
     assert r.status_code == 201, r.text
     answer = trade.supplier.get(f"/Orders/{r.json()['Body']['LogicbrokerKey']}")
     assert b'"Price":12345678901234.123456' in answer.content
+
+
+def test_interactive_docs_need_no_cdn(server: LiveServer) -> None:
+    page = httpx.get(f"{server.url}/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert httpx.get(f"{server.url}/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert httpx.get(f"{server.url}/docs-assets/swagger-ui.css").status_code == 200

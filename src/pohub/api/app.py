@@ -6,9 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import swagger_ui_bundle
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
 
 import pohub
 from pohub.acknowledgements.api import router as acknowledgements_router
@@ -62,7 +66,27 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             await worker.stop(app)
             await app.state.db.dispose()
 
-    app = FastAPI(title="pohub", version=pohub.__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs is served with Swagger UI's files from this server: no CDN (installs may be offline).
+    app = FastAPI(
+        title="pohub",
+        version=pohub.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="pohub API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
