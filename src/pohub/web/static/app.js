@@ -1,0 +1,66 @@
+// Small enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Acknowledge form: an answer other than "Split" fills the line's quantities for you.
+  function syncLine(fieldset) {
+    var select = fieldset.querySelector(".ack-action");
+    if (!select) return;
+    var ordered = parseInt(fieldset.getAttribute("data-ordered"), 10) || 0;
+    var i = fieldset.getAttribute("data-line");
+    var boxes = {
+      accept: document.getElementById("accept-" + i),
+      backorder: document.getElementById("backorder-" + i),
+      cancel: document.getElementById("cancel-" + i)
+    };
+    var action = select.value;
+    Object.keys(boxes).forEach(function (name) {
+      var box = boxes[name];
+      if (!box) return;
+      if (action === "split") {
+        box.readOnly = false;
+      } else {
+        box.value = name === action ? String(ordered) : "0";
+        box.readOnly = true;
+      }
+    });
+  }
+
+  // Split: keep the three quantities adding up to what was ordered, taking from "Accept".
+  function rebalance(fieldset, changed) {
+    var i = fieldset.getAttribute("data-line");
+    var ordered = parseInt(fieldset.getAttribute("data-ordered"), 10) || 0;
+    var accept = document.getElementById("accept-" + i);
+    if (!accept || changed === accept) return;
+    var back = parseInt(document.getElementById("backorder-" + i).value, 10) || 0;
+    var cancel = parseInt(document.getElementById("cancel-" + i).value, 10) || 0;
+    accept.value = String(Math.max(ordered - back - cancel, 0));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("fieldset.ack-line").forEach(function (fs) {
+      syncLine(fs);
+      fs.addEventListener("change", function (ev) {
+        if (ev.target.classList.contains("ack-action")) syncLine(fs);
+      });
+      fs.addEventListener("input", function (ev) {
+        if (ev.target.type === "number") rebalance(fs, ev.target);
+      });
+    });
+    // A field's error goes once the field is changed; the hub checks it again on sending.
+    document.querySelectorAll('[aria-invalid="true"]').forEach(function (el) {
+      el.addEventListener("input", function () {
+        el.removeAttribute("aria-invalid");
+        var msg = document.getElementById(el.id + "-error");
+        if (msg) msg.hidden = true;
+      }, { once: true });
+    });
+    // Move focus to the error summary so screen readers and keyboards start there.
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+    // Filters submit as soon as a select or date changes.
+    document.querySelectorAll("form.filters select, form.filters input[type=date]").forEach(function (el) {
+      el.addEventListener("change", function () { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); });
+    });
+  });
+})();

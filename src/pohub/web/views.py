@@ -1,0 +1,271 @@
+"""What the templates show, shaped from rows and stored bodies: no queries and no rules here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pohub.core import jsonio
+from pohub.orders.status import OPEN, ORDER_STATUS_NAMES, TRANSITIONS, OrderStatus
+from pohub.scorecard.service import DayCount
+
+STATUS_STYLE = {
+    OrderStatus.SUBMITTED: "submitted",
+    OrderStatus.READY_TO_ACKNOWLEDGE: "todo",
+    OrderStatus.ACKNOWLEDGED: "acked",
+    OrderStatus.READY_TO_SHIP: "ship",
+    OrderStatus.READY_TO_INVOICE: "invoice",
+    OrderStatus.COMPLETE: "done",
+    OrderStatus.CANCELLED: "cancelled",
+    OrderStatus.FAILED: "failed",
+    OrderStatus.IGNORED: "cancelled",
+}
+
+
+def status_label(code: int) -> str:
+    try:
+        return ORDER_STATUS_NAMES[OrderStatus(code)]
+    except ValueError:
+        return str(code)
+
+
+def status_style(code: int) -> str:
+    try:
+        return STATUS_STYLE[OrderStatus(code)]
+    except ValueError:
+        return "submitted"
+
+
+def chip_order(*, supplier: bool) -> list[OrderStatus]:
+    """The status chips along the top: what needs doing first for a supplier (150)."""
+    statuses = list(OrderStatus)
+    if supplier:
+        statuses.remove(OrderStatus.READY_TO_ACKNOWLEDGE)
+        statuses.insert(0, OrderStatus.READY_TO_ACKNOWLEDGE)
+    return statuses
+
+
+def next_statuses(code: int) -> list[OrderStatus]:
+    """The statuses the lifecycle allows from this one, in lifecycle order."""
+    return sorted(TRANSITIONS.get(OrderStatus(code), frozenset()))
+
+
+def is_open(code: int) -> bool:
+    return OrderStatus(code) in OPEN
+
+
+def body_of(row: Any) -> dict[str, Any]:
+    try:
+        body = jsonio.loads(row.raw)
+    except Exception:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _when(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()[:10] if "T" in value and value.strip()[:4].isdigit() else value.strip()
+
+
+ADDRESS_FIELDS = ("CompanyName", "FirstName", "LastName", "Address1", "Address2", "City", "State", "Zip", "Country")
+
+
+def address(value: Any) -> list[str]:
+    """An address as its printed lines."""
+    if not isinstance(value, dict):
+        return []
+    name = " ".join(str(value[k]) for k in ("FirstName", "LastName") if value.get(k))
+    city = " ".join(str(value[k]) for k in ("City", "State", "Zip") if value.get(k))
+    out = [value.get("CompanyName"), name, value.get("Address1"), value.get("Address2"), city, value.get("Country")]
+    extra = [f"{k}: {value[k]}" for k in ("Phone", "Email") if value.get(k)]
+    return [str(x) for x in out if x] + extra
+
+
+def header(body: dict[str, Any]) -> dict[str, Any]:
+    """The order's dates, addresses, payment terms and notes, from its body as received."""
+    terms = body.get("PaymentTerm") if isinstance(body.get("PaymentTerm"), dict) else {}
+    term_parts = []
+    if terms:
+        if terms.get("TermsDescription"):
+            term_parts.append(str(terms["TermsDescription"]))
+        if terms.get("PayInNumberOfDays") is not None:
+            term_parts.append(f"net {terms['PayInNumberOfDays']} days")
+        if terms.get("DiscountPercent") and terms.get("DiscountInNumberOfDays") is not None:
+            term_parts.append(f"{terms['DiscountPercent']}% if paid in {terms['DiscountInNumberOfDays']} days")
+    dates = [
+        (label, _when(body.get(key)))
+        for label, key in (
+            ("Order date", "OrderDate"),
+            ("Requested ship", "RequestedShipDate"),
+            ("Do not ship before", "DoNotShipBefore"),
+            ("Do not ship after", "DoNotShipAfter"),
+            ("Expected delivery", "ExpectedDeliveryDate"),
+        )
+    ]
+    addresses = [
+        (label, address(body.get(key)))
+        for label, key in (
+            ("Ship to", "ShipToAddress"),
+            ("Bill to", "BillToAddress"),
+            ("Ordered by", "OrderedByAddress"),
+        )
+    ]
+    references = [
+        (label, body.get(key))
+        for label, key in (
+            ("Order number", "OrderNumber"),
+            ("Vendor number", "VendorNumber"),
+            ("Customer number", "CustomerNumber"),
+            ("Department", "DepartmentNumber"),
+        )
+    ]
+    return {
+        "dates": [(label, value) for label, value in dates if value],
+        "addresses": [(label, lines) for label, lines in addresses if lines],
+        "terms": ", ".join(term_parts),
+        "note": body.get("Note") if isinstance(body.get("Note"), str) else None,
+        "currency": body.get("Currency") if isinstance(body.get("Currency"), str) else "",
+        "references": [(label, value) for label, value in references if value not in (None, "")],
+    }
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A line's progress: segments in percent of what was ordered, and the words for it."""
+
+    invoiced: float
+    shipped: float  # shipped, not yet invoiced
+    accepted: float  # accepted, not yet shipped
+    backordered: float
+    cancelled: float
+    label: str
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100 * max(part, 0) / whole, 2) if whole else 0.0
+
+
+def bar(line: Any) -> Bar:
+    ordered = int(line.quantity)
+    shipped, invoiced = int(line.qty_shipped), int(line.qty_invoiced)
+    waiting = max(int(line.qty_accepted) - shipped, 0)
+    backordered = min(int(line.qty_backordered), max(ordered - shipped - waiting, 0))
+    owed = ordered - int(line.qty_cancelled)
+    label = f"{shipped} of {owed} shipped, {invoiced} invoiced"
+    if line.qty_cancelled:
+        label += f", {line.qty_cancelled} cancelled"
+    return Bar(
+        invoiced=_pct(min(invoiced, shipped), ordered),
+        shipped=_pct(shipped - min(invoiced, shipped), ordered),
+        accepted=_pct(waiting, ordered),
+        backordered=_pct(backordered, ordered),
+        cancelled=_pct(int(line.qty_cancelled), ordered),
+        label=label,
+    )
+
+
+def _tracking(body: dict[str, Any]) -> tuple[list[str], list[str]]:
+    infos: list[Any] = list(body.get("ShipmentInfos") or [])
+    for line in body.get("ShipmentLines") or []:
+        if isinstance(line, dict):
+            infos.extend(line.get("ShipmentInfos") or [])
+    tracking: dict[str, None] = {}
+    carriers: dict[str, None] = {}
+    for info in infos:
+        if isinstance(info, dict):
+            if info.get("TrackingNumber"):
+                tracking.setdefault(str(info["TrackingNumber"]), None)
+            if info.get("CarrierCode"):
+                carriers.setdefault(str(info["CarrierCode"]), None)
+    return list(tracking), list(carriers)
+
+
+def _units(body: dict[str, Any], list_name: str, qty_field: str) -> int:
+    total = 0
+    for line in body.get(list_name) or []:
+        if isinstance(line, dict):
+            value = line.get(qty_field)
+            if isinstance(value, int | Decimal) and not isinstance(value, bool):
+                total += int(value)
+            elif list_name == "ShipmentLines":
+                total += sum(int(i.get("Qty") or 0) for i in line.get("ShipmentInfos") or [] if isinstance(i, dict))
+    return total
+
+
+@dataclass(frozen=True)
+class DocView:
+    id: int
+    kind: str
+    number: str | None
+    received: datetime
+    summary: list[tuple[str, str]]
+    tracking: list[str]
+    total: Decimal | None
+
+
+def document(row: Any) -> DocView:
+    body = body_of(row)
+    summary: list[tuple[str, str]] = []
+    tracking: list[str] = []
+    if row.kind == "acknowledgement":
+        lines = [ln for ln in body.get("AckLines") or [] if isinstance(ln, dict)]
+
+        def qty(name: str) -> int:
+            return sum(int(ln.get(name) or 0) for ln in lines)
+
+        summary.append(
+            (
+                "Lines",
+                f"{qty('Quantity')} accepted, {qty('QuantityBackordered')} backordered, "
+                f"{qty('QuantityCancelled')} cancelled",
+            )
+        )
+        if when := _when(body.get("ScheduledShipDate")):
+            summary.append(("Scheduled ship", when))
+        reasons = {str(ln["ChangeReason"]) for ln in lines if ln.get("ChangeReason")}
+        if body.get("ChangeReason"):
+            reasons.add(str(body["ChangeReason"]))
+        if reasons:
+            summary.append(("Reasons", "; ".join(sorted(reasons))))
+    elif row.kind == "shipment":
+        tracking, carriers = _tracking(body)
+        summary.append(("Units", str(_units(body, "ShipmentLines", "Quantity"))))
+        if when := _when(body.get("ShipmentDate")):
+            summary.append(("Shipped", when))
+        if carriers:
+            summary.append(("Carrier", ", ".join(carriers)))
+    elif row.kind == "invoice":
+        summary.append(("Units", str(_units(body, "InvoiceLines", "Quantity"))))
+        if when := _when(body.get("InvoiceDate")):
+            summary.append(("Invoice date", when))
+    return DocView(row.id, row.kind, row.number, row.created_at, summary, tracking, row.total)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The daily received / completed chart as SVG geometry (drawn by the template)."""
+
+    width: int
+    height: int
+    max_value: int
+    bars: list[tuple[float, float, float, float, float, DayCount]]  # x, received y/h, completed y/h
+    ticks: list[tuple[float, str]]
+    bar_width: float
+
+
+def chart(days: list[DayCount], *, width: int = 640, height: int = 160) -> Chart:
+    top = max([max(d.received, d.completed) for d in days] + [1])
+    step = width / max(len(days), 1)
+    bar_w = max(step / 2 - 1, 1)
+    bars = []
+    for i, d in enumerate(days):
+        x = i * step
+        rh = height * d.received / top
+        ch = height * d.completed / top
+        bars.append((round(x, 2), round(height - rh, 2), round(rh, 2), round(height - ch, 2), round(ch, 2), d))
+    every = max(len(days) // 6, 1)
+    ticks = [(round(i * step, 2), d.day.strftime("%d %b")) for i, d in enumerate(days) if i % every == 0]
+    return Chart(width, height, top, bars, ticks, round(bar_w, 2))
