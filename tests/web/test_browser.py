@@ -35,8 +35,12 @@ def _ensure_chromium() -> str | None:
         return None
     if shutil.which("apt-get") is None:
         return "no /usr/bin/chromium and no apt-get to install it"
+    install = ["apt-get", "install", "-y", "-q", "chromium"]
     try:
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True, capture_output=True, timeout=600)
+        if subprocess.run(install, capture_output=True, timeout=600).returncode != 0:
+            # A fresh machine may have no package lists yet.
+            subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True, timeout=600)
+            subprocess.run(install, check=True, capture_output=True, timeout=600)
     except (subprocess.SubprocessError, OSError) as exc:
         return f"apt-get install chromium failed: {exc}"
     return None if Path(CHROMIUM).exists() else "apt-get ran but /usr/bin/chromium is still missing"
