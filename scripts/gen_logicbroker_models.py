@@ -70,7 +70,7 @@ def py_type(field: str, typ: str) -> str:
         "string": "str",
         "string(date-time)": "LBDateTime",
         "number(double)": "Money",
-        "integer(int32)": "int",
+        "integer(int32)": "Int32",
         "boolean": "bool",
     }.get(typ, typ)
 
@@ -90,7 +90,7 @@ def main() -> None:
         "",
         "from pydantic import BeforeValidator, Field",
         "",
-        "from pohub.documents.types import LBDateTime, LBModel, LineNumber, Money, int_like",
+        "from pohub.documents.types import Int32, LBDateTime, LBModel, LineNumber, Money, int_like",
         "",
     ]
     for doc in DOCUMENTS:

@@ -22,6 +22,18 @@ class Settings(BaseSettings):
     log_level: str = "info"
     secret_key: str = "change-me-in-production"
 
+    # Webhooks: attempts before a delivery is dead-lettered, and the exponential backoff between them.
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: float = 10.0
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_timeout_seconds: float = 10.0
+    # Background jobs (bulk imports, deliveries).
+    worker_poll_seconds: float = 1.0
+    job_lease_seconds: float = 30.0
+    job_batch_size: int = 200
+    embedded_worker: bool = True  # PostgreSQL only; SQLite always embeds its one worker
+    bulk_max_body_bytes: int = 512 * 1024 * 1024
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -45,6 +45,7 @@ def test_seed_order_corrected_is_accepted_as_sent(trade: Trade) -> None:
         ({"OrderLines": [{"LineNumber": "1", "Quantity": 0, "ItemIdentifier": SKU1}]}, "OrderLines[0].Quantity"),
         ({"OrderLines": [{"Quantity": 1, "ItemIdentifier": SKU1}]}, "OrderLines[0].LineNumber"),
         ({"OrderLines": []}, "OrderLines"),
+        ({"OrderLines": [{"LineNumber": "1", "Quantity": 10**30, "ItemIdentifier": SKU1}]}, "OrderLines[0].Quantity"),
         ({"PartnerPO": None}, "PartnerPO"),
         ({"OrderDate": "8/6/2019 4:05PM"}, "OrderDate"),
         ({"HandlingAmount": "lots"}, "HandlingAmount"),
@@ -323,3 +324,17 @@ def test_interactive_docs_need_no_cdn(server: LiveServer) -> None:
     assert "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
     assert httpx.get(f"{server.url}/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert httpx.get(f"{server.url}/docs-assets/swagger-ui.css").status_code == 200
+
+
+def test_reposting_the_document_that_completed_an_order_is_still_a_duplicate(trade: Trade) -> None:
+    key = create_order(trade, "PO-REPOST-LAST", qty1=1, qty2=1)
+    ship = {"ShipmentNumber": "S", "ShipmentLines": [line(1, 1), line(2, 1, {"SupplierSKU": "PIP-200"})]}
+    assert trade.supplier.post(f"/Shipment/{key}", json=ship).status_code == 201
+    invoice = {"InvoiceNumber": "I", "InvoiceLines": [line(1, 1), line(2, 1, {"SupplierSKU": "PIP-200"})]}
+    first = trade.supplier.post(f"/Invoice/{key}", json=invoice)
+    assert first.status_code == 201 and get_order(trade, key)["StatusCode"] == 1000
+    again = trade.supplier.post(f"/Invoice/{key}", json=invoice)
+    assert again.status_code == 200
+    assert again.json()["Body"]["LogicbrokerKey"] == first.json()["Body"]["LogicbrokerKey"]
+    other = trade.supplier.post(f"/Invoice/{key}", json={**invoice, "InvoiceNumber": "I-2"})
+    assert other.status_code == 409 and "1000 Complete" in other.json()["Message"]

@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import clock
 from pohub.core.errors import Conflict, FieldError, PohubError, invalid
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Duplicate, Inbound, duplicate_of, match_lines, order_for_document, require
+from pohub.documents.inbound import (
+    Duplicate,
+    Inbound,
+    duplicate_of,
+    ensure_open,
+    match_lines,
+    order_for_document,
+    require,
+)
 from pohub.documents.logicbroker import Acknowledgement
 from pohub.documents.store import line_update, quantities_after, store_document
 from pohub.orders import events
@@ -94,6 +102,7 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Ack
     )
     if isinstance(dup, Duplicate):
         return Created(dup.key, order.status, duplicate=True)
+    ensure_open(order, "acknowledgement")
     update = is_update(ack)
     if earlier and not update:
         raise Conflict(

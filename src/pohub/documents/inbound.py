@@ -84,7 +84,6 @@ async def order_for_document(
     if path_key is not None and link_key and link_key.strip() != path_key.strip():
         raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
     key = path_key if path_key is not None else link_key
-    label = kind.capitalize()
     if key:
         order_id = repo.parse_key(key)
         order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
@@ -116,9 +115,6 @@ async def order_for_document(
     link = await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
     if link is None:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
-    status = OrderStatus(order.status)
-    if status not in OPEN:
-        raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {label.lower()}s")
     return LockedOrder(
         order.id,
         order.status,
@@ -139,6 +135,13 @@ class LockedOrder:
     receiver_company_id: int
     partner_po: str | None
     invoice_required: bool
+
+
+def ensure_open(order: LockedOrder, kind: str) -> None:
+    """Only open orders take new documents (a re-post of an earlier one is answered before this)."""
+    status = OrderStatus(order.status)
+    if status not in OPEN:
+        raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {kind}s")
 
 
 @dataclass(frozen=True)

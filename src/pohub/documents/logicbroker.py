@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from pohub.documents.types import LBDateTime, LBModel, LineNumber, Money, int_like
+from pohub.documents.types import Int32, LBDateTime, LBModel, LineNumber, Money, int_like
 
 
 class DataAttribute(LBModel):
@@ -81,8 +81,8 @@ class Tax(LBModel):
 
 class PaymentTerm(LBModel):
     terms_description: str | None = Field(default=None, alias="TermsDescription")
-    pay_in_number_of_days: int | None = Field(default=None, alias="PayInNumberOfDays")
-    discount_in_number_of_days: int | None = Field(default=None, alias="DiscountInNumberOfDays")
+    pay_in_number_of_days: Int32 | None = Field(default=None, alias="PayInNumberOfDays")
+    discount_in_number_of_days: Int32 | None = Field(default=None, alias="DiscountInNumberOfDays")
     available_discount: Money | None = Field(default=None, alias="AvailableDiscount")
     discount_percent: Money | None = Field(default=None, alias="DiscountPercent")
     due_date: LBDateTime | None = Field(default=None, alias="DueDate")
@@ -112,7 +112,7 @@ class ShipmentInfo(LBModel):
     shipment_taxes: list[Tax] | None = Field(default=None, alias="ShipmentTaxes")
     insurance_cost: Money | None = Field(default=None, alias="InsuranceCost")
     container_code: str | None = Field(default=None, alias="ContainerCode")
-    qty: int | None = Field(default=None, alias="Qty")
+    qty: Int32 | None = Field(default=None, alias="Qty")
     container_type: str | None = Field(default=None, alias="ContainerType")
     shipment_container_parent_code: str | None = Field(default=None, alias="ShipmentContainerParentCode")
     height: Money | None = Field(default=None, alias="Height")
@@ -121,8 +121,8 @@ class ShipmentInfo(LBModel):
     dimension_unit: str | None = Field(default=None, alias="DimensionUnit")
     weight: Money | None = Field(default=None, alias="Weight")
     weight_unit: str | None = Field(default=None, alias="WeightUnit")
-    cartons_per_pallet: int | None = Field(default=None, alias="CartonsPerPallet")
-    layers_per_pallet: int | None = Field(default=None, alias="LayersPerPallet")
+    cartons_per_pallet: Int32 | None = Field(default=None, alias="CartonsPerPallet")
+    layers_per_pallet: Int32 | None = Field(default=None, alias="LayersPerPallet")
     note: str | None = Field(default=None, alias="Note")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
 
@@ -141,7 +141,7 @@ class OrderLine(LBModel):
     warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
     shipping_address: Contact | None = Field(default=None, alias="ShippingAddress")
     is_drop_ship: bool | None = Field(default=None, alias="IsDropShip")
-    quantity: int | None = Field(default=None, alias="Quantity")
+    quantity: Int32 | None = Field(default=None, alias="Quantity")
     quantity_uom: str | None = Field(default=None, alias="QuantityUOM")
     line_number: LineNumber | None = Field(default=None, alias="LineNumber")
     weight: Money | None = Field(default=None, alias="Weight")
@@ -153,9 +153,9 @@ class OrderLine(LBModel):
 class AckLine(LBModel):
     item_identifier: ItemIdentifier = Field(alias="ItemIdentifier")
     type: Annotated[Literal[0, 1, 2, 3], BeforeValidator(int_like)] | None = Field(default=None, alias="Type")
-    quantity: int | None = Field(default=None, alias="Quantity")
-    quantity_cancelled: int | None = Field(default=None, alias="QuantityCancelled")
-    quantity_backordered: int | None = Field(default=None, alias="QuantityBackordered")
+    quantity: Int32 | None = Field(default=None, alias="Quantity")
+    quantity_cancelled: Int32 | None = Field(default=None, alias="QuantityCancelled")
+    quantity_backordered: Int32 | None = Field(default=None, alias="QuantityBackordered")
     price: Money | None = Field(default=None, alias="Price")
     price_code: str | None = Field(default=None, alias="PriceCode")
     retail_price: Money | None = Field(default=None, alias="RetailPrice")
@@ -203,11 +203,11 @@ class SalesOrder(LBModel):
     handling_taxes: list[Tax] | None = Field(default=None, alias="HandlingTaxes")
     note: str | None = Field(default=None, alias="Note")
     warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
-    sender_company_id: int | None = Field(default=None, alias="SenderCompanyId")
-    receiver_company_id: int | None = Field(default=None, alias="ReceiverCompanyId")
+    sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
+    receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")
     document_date: LBDateTime | None = Field(default=None, alias="DocumentDate")
-    status_code: int | None = Field(default=None, alias="StatusCode")
+    status_code: Int32 | None = Field(default=None, alias="StatusCode")
 
 
 class Acknowledgement(LBModel):
@@ -230,11 +230,11 @@ class Acknowledgement(LBModel):
     update_request_number: str | None = Field(default=None, alias="UpdateRequestNumber")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
     ack_lines: list[AckLine] = Field(alias="AckLines")
-    sender_company_id: int | None = Field(default=None, alias="SenderCompanyId")
-    receiver_company_id: int | None = Field(default=None, alias="ReceiverCompanyId")
+    sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
+    receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")
     document_date: LBDateTime | None = Field(default=None, alias="DocumentDate")
-    status_code: int | None = Field(default=None, alias="StatusCode")
+    status_code: Int32 | None = Field(default=None, alias="StatusCode")
 
 
 class Shipment(LBModel):
@@ -269,11 +269,11 @@ class Shipment(LBModel):
     handling_taxes: list[Tax] | None = Field(default=None, alias="HandlingTaxes")
     note: str | None = Field(default=None, alias="Note")
     warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
-    sender_company_id: int | None = Field(default=None, alias="SenderCompanyId")
-    receiver_company_id: int | None = Field(default=None, alias="ReceiverCompanyId")
+    sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
+    receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")
     document_date: LBDateTime | None = Field(default=None, alias="DocumentDate")
-    status_code: int | None = Field(default=None, alias="StatusCode")
+    status_code: Int32 | None = Field(default=None, alias="StatusCode")
 
 
 class Invoice(LBModel):
@@ -306,11 +306,11 @@ class Invoice(LBModel):
     handling_taxes: list[Tax] | None = Field(default=None, alias="HandlingTaxes")
     note: str | None = Field(default=None, alias="Note")
     warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
-    sender_company_id: int | None = Field(default=None, alias="SenderCompanyId")
-    receiver_company_id: int | None = Field(default=None, alias="ReceiverCompanyId")
+    sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
+    receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")
     document_date: LBDateTime | None = Field(default=None, alias="DocumentDate")
-    status_code: int | None = Field(default=None, alias="StatusCode")
+    status_code: Int32 | None = Field(default=None, alias="StatusCode")
 
 
 for _model in LBModel.__subclasses__():

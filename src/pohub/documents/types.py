@@ -56,6 +56,8 @@ LBDateTime = Annotated[
     PlainSerializer(lambda v: v.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
+# The platform's integers are int32: anything larger is refused, not carried to the database.
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 LineNumber = Annotated[
     str,
     BeforeValidator(_parse_line_number),

@@ -11,7 +11,15 @@ from pohub.core import clock
 from pohub.core.errors import FieldError, PohubError, Unprocessable, invalid
 from pohub.core.money import ZERO, cents, total
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Duplicate, Inbound, duplicate_of, match_lines, order_for_document, require
+from pohub.documents.inbound import (
+    Duplicate,
+    Inbound,
+    duplicate_of,
+    ensure_open,
+    match_lines,
+    order_for_document,
+    require,
+)
 from pohub.documents.logicbroker import Invoice
 from pohub.documents.store import line_update, quantities_after, store_document
 from pohub.orders import events
@@ -81,6 +89,7 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Inv
     )
     if isinstance(dup, Duplicate):
         return Created(dup.key, order.status, duplicate=True)
+    ensure_open(order, "invoice")
 
     lines = await repo.order_lines_of(conn, order_id=order.id)
     changes: dict[int, dict[str, Any]] = {}

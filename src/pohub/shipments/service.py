@@ -9,7 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import clock
 from pohub.core.errors import PohubError, invalid
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Duplicate, Inbound, duplicate_of, match_lines, order_for_document, require
+from pohub.documents.inbound import (
+    Duplicate,
+    Inbound,
+    duplicate_of,
+    ensure_open,
+    match_lines,
+    order_for_document,
+    require,
+)
 from pohub.documents.logicbroker import Shipment
 from pohub.documents.store import line_update, quantities_after, store_document
 from pohub.orders import events
@@ -75,6 +83,7 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Shi
     )
     if isinstance(dup, Duplicate):
         return Created(dup.key, order.status, duplicate=True)
+    ensure_open(order, "shipment")
 
     lines = await repo.order_lines_of(conn, order_id=order.id)
     changes: dict[int, dict[str, Any]] = {}

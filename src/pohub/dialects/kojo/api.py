@@ -1,5 +1,133 @@
-"""The kojo dialect (issue 4), mounted under /kojo."""
+"""The Kojo seller API (seed 003), mounted under /kojo: a Kojo client works against pohub by changing
+only its base URL. `Authorization: Bearer <pohub API key>`; the caller is the order's supplier."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["Kojo"])
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from pohub.acknowledgements import service as acknowledgements
+from pohub.api.http import JSON
+from pohub.core import jsonio
+from pohub.core.errors import NotFound, PohubError
+from pohub.dialects import common
+from pohub.dialects.kojo import translate
+from pohub.documents import repository as repo
+from pohub.documents.inbound import parse
+from pohub.documents.logicbroker import Acknowledgement
+from pohub.jobs.worker import wake
+
+PREFIX = "INTEGRATION_API_"
+
+
+def _code(request: Request, exc: PohubError) -> str:
+    if exc.status_code == 401:
+        return PREFIX + "UNAUTHORIZED"
+    if exc.status_code == 404:
+        return PREFIX + "ORDER_NOT_FOUND"
+    if "acknowledge" in request.url.path:
+        if exc.status_code == 409:
+            return PREFIX + "CREATE_ORDER_ACKNOWLEDGEMENT_INVALID_ORDER_STATE"
+        if exc.status_code == 403:
+            return PREFIX + "FORBIDDEN"
+        return translate.INVALID_ITEMS
+    return PREFIX + "BAD_REQUEST"
+
+
+def _error(request: Request, exc: PohubError) -> Response:
+    body = {
+        "code": _code(request, exc),
+        "message": exc.message,
+        "errors": [{"field": e.field, "message": e.error} for e in exc.errors],
+    }
+    return JSON(body, status_code=exc.status_code)
+
+
+router = APIRouter(tags=["Kojo"], route_class=common.route_class(_error), responses=common.ERROR_RESPONSES)
+
+
+async def _company(request: Request) -> int:
+    return await common.company(request, common.bearer_or_query_key(request))
+
+
+async def _order(conn: Any, *, company_id: int, order_id: str) -> Any:
+    key = repo.parse_key(order_id)
+    row = None if key is None else await repo.get_document(conn, doc_id=key, company_id=company_id, kind="order")
+    if row is None or row.receiver_company_id != company_id:
+        raise NotFound(f"No order {order_id!r} sent to you")
+    return row
+
+
+async def _render(conn: Any, row: Any) -> dict[str, Any]:
+    lines = await repo.order_lines_of(conn, order_id=row.id)
+    return translate.order(row, lines, jsonio.loads(row.raw))
+
+
+@router.get("/seller/orders")
+async def list_orders(request: Request) -> JSON:
+    """Orders sent to the caller, oldest first, paged with limit (at most 100) and offset."""
+    company_id = await _company(request)
+    q = request.query_params
+    limit = min(max(common.ident(q.get("limit", "")) or 25, 1), 100)
+    offset = common.ident(q.get("offset", "")) or 0
+    async with request.app.state.db.read() as conn:
+        rows, total = await common.orders_page(conn, company_id=company_id, role="supplier", limit=limit, offset=offset)
+        orders = [await _render(conn, r) for r in rows]
+    return JSON({"orders": orders, "limit": limit, "offset": offset, "totalCount": total})
+
+
+@router.get("/seller/order/{order_id}")
+async def get_order(order_id: str, request: Request) -> JSON:
+    """One order sent to the caller, in Kojo's shape."""
+    company_id = await _company(request)
+    async with request.app.state.db.read() as conn:
+        row = await _order(conn, company_id=company_id, order_id=order_id)
+        return JSON(await _render(conn, row))
+
+
+@router.post("/seller/order/{order_id}/acknowledge")
+async def acknowledge(order_id: str, request: Request) -> JSON:
+    """Acknowledge an OPEN order with acknowledgementItems; answers the updated order."""
+    company_id = await _company(request)
+    raw = b""
+    try:
+        raw, body = await common.json_body(request)
+        async with request.app.state.db.write() as conn:
+            row = await _order(conn, company_id=company_id, order_id=order_id)
+            lines = await repo.order_lines_of(conn, order_id=row.id)
+            try:
+                canonical = translate.acknowledgement(body, order=row, lines=lines)
+                inbound = parse(jsonio.dumps(canonical), Acknowledgement)
+                created = await acknowledgements.receive(
+                    conn, company_id=company_id, inbound=inbound, path_key=str(row.id)
+                )
+            except PohubError as exc:
+                exc.order_id = row.id
+                raise
+            await common.record_exchange(
+                conn,
+                dialect="kojo",
+                operation="acknowledge",
+                company_id=company_id,
+                raw=raw,
+                status_code=200,
+                order_id=row.id,
+                document_id=created.key,
+            )
+            fresh = await repo.get_document(conn, doc_id=row.id, company_id=company_id, kind="order")
+            answer = await _render(conn, fresh)
+    except PohubError as exc:
+        await common.refused(
+            request,
+            dialect="kojo",
+            operation="acknowledge",
+            company_id=company_id,
+            kind="acknowledgement",
+            raw=raw,
+            exc=exc,
+        )
+        raise
+    wake(request.app)
+    return JSON(answer)

@@ -1,0 +1,404 @@
+"""The agent's own memory (SQLite): every PO it handled, its lines' figures as the agent's documents
+left them, and every document it sent with the server's answer.
+
+A document is written here as ``pending`` before it is sent, and its exact bytes are what gets sent,
+then and on any later retry; the server's answer moves it to ``sent`` or ``refused``. Killed at any
+point, the next run sends the pending ones again, byte for byte, so the hub's duplicate rule (same
+number, same body: the first key back) covers a send whose answer was lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pohub.agent.policies import POLine, PurchaseOrder
+from pohub.client import ApiError, Created
+from pohub.core import clock, jsonio
+from pohub.documents.types import line_key
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    key TEXT PRIMARY KEY,
+    partner_po TEXT NOT NULL,
+    buyer_id INTEGER,
+    supplier_id INTEGER,
+    sales_requirement INTEGER,
+    currency TEXT,
+    status INTEGER,
+    seen_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_po ON orders (partner_po);
+CREATE TABLE IF NOT EXISTS lines (
+    order_key TEXT NOT NULL REFERENCES orders (key),
+    line_key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    line_number TEXT NOT NULL,
+    sku TEXT,
+    uom TEXT,
+    ordered INTEGER NOT NULL,
+    price TEXT,
+    ack_price TEXT,
+    accepted INTEGER NOT NULL DEFAULT 0,
+    backordered INTEGER NOT NULL DEFAULT 0,
+    cancelled INTEGER NOT NULL DEFAULT 0,
+    shipped INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (order_key, line_key)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    order_key TEXT NOT NULL,
+    number TEXT NOT NULL,
+    ref TEXT,
+    body BLOB NOT NULL,
+    input_hash TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'refused')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    server_key TEXT,
+    answer TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (kind, order_key, number)
+);
+CREATE INDEX IF NOT EXISTS documents_state ON documents (kind, state);
+CREATE INDEX IF NOT EXISTS documents_ref ON documents (kind, order_key, ref);
+"""
+
+CLOSED = (1000, 1100, 1200, 1400)
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    key: str
+    partner_po: str
+    buyer_id: int | None
+    supplier_id: int | None
+    sales_requirement: int | None
+    currency: str | None
+    status: int | None
+    lines: tuple[POLine, ...]
+    ack_prices: dict[str, Decimal]
+
+    def as_po(self) -> PurchaseOrder:
+        return PurchaseOrder(self.key, self.partner_po, self.lines, self.sales_requirement)
+
+    def line(self, line_number: str) -> POLine | None:
+        wanted = line_key(line_number)
+        return next((ln for ln in self.lines if line_key(ln.line_number) == wanted), None)
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: int
+    kind: str
+    order_key: str
+    number: str
+    ref: str | None
+    body: bytes
+    input_hash: str
+    state: str
+    attempts: int
+    http_status: int | None
+    server_key: str | None
+    last_error: str | None
+
+    def data(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = jsonio.loads(self.body)
+        return parsed
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class State:
+    """One SQLite file; used from one thread (the agent's event loop)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit survives the process being killed at any point (what "never twice" needs);
+        # only a power cut can lose the last commits, and then the deterministic document numbers let the
+        # hub's duplicate rule catch the resend.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- orders ---------------------------------------------------------------------------------
+
+    def remember_order(
+        self,
+        *,
+        order: PurchaseOrder,
+        buyer_id: int | None,
+        supplier_id: int | None,
+        currency: str | None,
+        status: int | None,
+    ) -> None:
+        """Keep a PO and its lines; figures already recorded for known lines are left as they are."""
+        now = clock.now().isoformat()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO orders (key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status,"
+                " seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+                (
+                    order.key,
+                    order.partner_po,
+                    buyer_id,
+                    supplier_id,
+                    order.sales_requirement,
+                    currency,
+                    status,
+                    now,
+                    now,
+                ),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO lines (order_key, line_key, position, line_number, sku, uom, ordered, price,"
+                " shipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        order.key,
+                        line_key(ln.line_number),
+                        i,
+                        ln.line_number,
+                        ln.sku,
+                        ln.uom,
+                        ln.quantity,
+                        None if ln.price is None else str(ln.price),
+                        ln.shipped,
+                    )
+                    for i, ln in enumerate(order.lines)
+                ],
+            )
+
+    def order(self, key: str) -> OrderRecord | None:
+        row = self._db.execute("SELECT * FROM orders WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        lines = self._db.execute("SELECT * FROM lines WHERE order_key = ? ORDER BY position", (key,)).fetchall()
+        return OrderRecord(
+            row["key"],
+            row["partner_po"],
+            row["buyer_id"],
+            row["supplier_id"],
+            row["sales_requirement"],
+            row["currency"],
+            row["status"],
+            tuple(
+                POLine(
+                    ln["line_number"],
+                    ln["sku"],
+                    ln["ordered"],
+                    _money(ln["price"]),
+                    ln["uom"],
+                    ln["accepted"],
+                    ln["backordered"],
+                    ln["cancelled"],
+                    ln["shipped"],
+                )
+                for ln in lines
+            ),
+            {ln["line_number"]: Decimal(ln["ack_price"]) for ln in lines if ln["ack_price"] is not None},
+        )
+
+    def order_keys_for_po(self, partner_po: str) -> list[str]:
+        rows = self._db.execute("SELECT key FROM orders WHERE partner_po = ? ORDER BY seen_at", (partner_po,))
+        return [r["key"] for r in rows]
+
+    def backordered_orders(self) -> list[OrderRecord]:
+        """Open POs with units this agent backordered: candidates for an updated acknowledgement."""
+        rows = self._db.execute(
+            "SELECT DISTINCT o.key FROM orders o JOIN lines l ON l.order_key = o.key"
+            f" WHERE l.backordered > 0 AND coalesce(o.status, 0) NOT IN {CLOSED} ORDER BY o.seen_at, o.key"
+        ).fetchall()
+        return [rec for rec in (self.order(r["key"]) for r in rows) if rec is not None]
+
+    def promised(self) -> dict[str, int]:
+        """Units accepted by this agent's acknowledgements and not shipped yet, per SupplierSKU."""
+        rows = self._db.execute(
+            "SELECT l.sku, sum(max(l.accepted - l.shipped, 0)) AS units"
+            " FROM lines l JOIN orders o ON o.key = l.order_key"
+            f" WHERE l.sku IS NOT NULL AND coalesce(o.status, 0) NOT IN {CLOSED} GROUP BY l.sku"
+        )
+        return {r["sku"]: int(r["units"]) for r in rows if r["units"]}
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def _doc(self, row: sqlite3.Row | None) -> Doc | None:
+        if row is None:
+            return None
+        return Doc(
+            row["id"],
+            row["kind"],
+            row["order_key"],
+            row["number"],
+            row["ref"],
+            bytes(row["body"]),
+            row["input_hash"],
+            row["state"],
+            row["attempts"],
+            row["http_status"],
+            row["server_key"],
+            row["last_error"],
+        )
+
+    def document(self, *, kind: str, order_key: str, number: str) -> Doc | None:
+        row = self._db.execute(
+            "SELECT * FROM documents WHERE kind = ? AND order_key = ? AND number = ?", (kind, order_key, number)
+        ).fetchone()
+        return self._doc(row)
+
+    def documents_of(self, *, kind: str, order_key: str) -> list[Doc]:
+        rows = self._db.execute(
+            "SELECT * FROM documents WHERE kind = ? AND order_key = ? ORDER BY id", (kind, order_key)
+        ).fetchall()
+        return [d for d in map(self._doc, rows) if d is not None]
+
+    def by_ref(self, *, kind: str, order_key: str, ref: str) -> Doc | None:
+        row = self._db.execute(
+            "SELECT * FROM documents WHERE kind = ? AND order_key = ? AND ref = ? ORDER BY id DESC LIMIT 1",
+            (kind, order_key, ref),
+        ).fetchone()
+        return self._doc(row)
+
+    def pending(self, kind: str) -> list[Doc]:
+        rows = self._db.execute(
+            "SELECT * FROM documents WHERE kind = ? AND state = 'pending' ORDER BY id", (kind,)
+        ).fetchall()
+        return [d for d in map(self._doc, rows) if d is not None]
+
+    def sent_shipments_without_invoice(self) -> list[Doc]:
+        """Shipments this agent sent that no invoice of its own bills yet (a refused one does not count)."""
+        rows = self._db.execute(
+            "SELECT s.* FROM documents s WHERE s.kind = 'shipment' AND s.state = 'sent' AND NOT EXISTS ("
+            " SELECT 1 FROM documents i WHERE i.kind = 'invoice' AND i.order_key = s.order_key"
+            " AND i.ref = s.number AND i.state IN ('sent', 'pending')) ORDER BY s.id"
+        ).fetchall()
+        return [d for d in map(self._doc, rows) if d is not None]
+
+    def save_pending(
+        self, *, kind: str, order_key: str, number: str, body: bytes, input_hash: str, ref: str | None = None
+    ) -> Doc:
+        """Write a document before it is sent (a refused one with this number is replaced)."""
+        now = clock.now().isoformat()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (kind, order_key, number) DO UPDATE SET body = excluded.body,"
+                " input_hash = excluded.input_hash, ref = excluded.ref, state = 'pending',"
+                " updated_at = excluded.updated_at"
+                " WHERE documents.state = 'refused'",
+                (kind, order_key, number, ref, body, input_hash, now, now),
+            )
+        doc = self.document(kind=kind, order_key=order_key, number=number)
+        assert doc is not None
+        return doc
+
+    def mark_sent(self, doc: Doc, created: Created, *, http_status: int) -> None:
+        """The server took the document: record its answer and what it did to the lines, in one go."""
+        now = clock.now().isoformat()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE documents SET state = 'sent', attempts = attempts + 1, http_status = ?, server_key = ?,"
+                " answer = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+                (http_status, created.key, jsonio.dumps(created.as_dict()).decode(), now, doc.id),
+            )
+            self._apply(db, doc)
+            if created.order_status is not None:
+                db.execute(
+                    "UPDATE orders SET status = ?, updated_at = ? WHERE key = ?",
+                    (created.order_status, now, doc.order_key),
+                )
+
+    def _apply(self, db: sqlite3.Connection, doc: Doc) -> None:
+        body = doc.data()
+        if doc.kind == "acknowledgement":
+            db.executemany(
+                "UPDATE lines SET accepted = ?, backordered = ?, cancelled = ?, ack_price = coalesce(?, ack_price)"
+                " WHERE order_key = ? AND line_key = ?",
+                [
+                    (
+                        int(ln.get("Quantity") or 0),
+                        int(ln.get("QuantityBackordered") or 0),
+                        int(ln.get("QuantityCancelled") or 0),
+                        None if ln.get("Price") is None else str(ln["Price"]),
+                        doc.order_key,
+                        line_key(str(ln["LineNumber"])),
+                    )
+                    for ln in body.get("AckLines") or []
+                ],
+            )
+        elif doc.kind == "shipment":
+            db.executemany(
+                "UPDATE lines SET shipped = shipped + ? WHERE order_key = ? AND line_key = ?",
+                [
+                    (shipped_units(ln), doc.order_key, line_key(str(ln["LineNumber"])))
+                    for ln in body.get("ShipmentLines") or []
+                ],
+            )
+
+    def mark_refused(self, doc: Doc, error: ApiError) -> None:
+        """The server said no: keep its reasons; the document waits until its input changes."""
+        answer = {"Code": error.status_code, "Message": error.message, "Errors": [e.as_wire() for e in error.errors]}
+        with self._tx() as db:
+            db.execute(
+                "UPDATE documents SET state = 'refused', attempts = attempts + 1, http_status = ?, answer = ?,"
+                " last_error = ?, updated_at = ? WHERE id = ?",
+                (error.status_code, jsonio.dumps(answer).decode(), error.reasons(), clock.now().isoformat(), doc.id),
+            )
+
+    def mark_attempt(self, doc: Doc, reason: str) -> None:
+        """No answer this time (server down, retries spent): the document stays pending for the next run."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE documents SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
+                (reason, clock.now().isoformat(), doc.id),
+            )
+
+    def refused(self) -> list[Doc]:
+        rows = self._db.execute("SELECT * FROM documents WHERE state = 'refused' ORDER BY id").fetchall()
+        return [d for d in map(self._doc, rows) if d is not None]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Documents per kind and state."""
+        out: dict[str, dict[str, int]] = {}
+        for row in self._db.execute("SELECT kind, state, count(*) AS n FROM documents GROUP BY kind, state"):
+            out.setdefault(row["kind"], {})[row["state"]] = int(row["n"])
+        orders = self._db.execute("SELECT count(*) FROM orders").fetchone()[0]
+        out["orders"] = {"known": int(orders)}
+        return out
+
+
+def shipped_units(line: dict[str, Any]) -> int:
+    """A shipment line's units: the sum of its ShipmentInfos' Qty when given, else its Quantity."""
+    infos = [i for i in line.get("ShipmentInfos") or [] if isinstance(i, dict) and i.get("Qty") is not None]
+    if infos:
+        return sum(int(i["Qty"]) for i in infos)
+    return int(line.get("Quantity") or 0)

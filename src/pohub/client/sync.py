@@ -1,0 +1,204 @@
+"""The blocking client: one call at a time, for scripts and the shell."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from pohub.client import calls
+from pohub.client.base import (
+    ClientOptions,
+    Stats,
+    client_kwargs,
+    describe_transport_error,
+    judge,
+    request_headers,
+    request_params,
+)
+from pohub.client.calls import Call
+from pohub.client.envelope import Created, Page
+from pohub.client.errors import UnavailableError
+from pohub.client.throttle import Throttle
+from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
+
+T = TypeVar("T")
+Document = BaseModel | Mapping[str, Any] | bytes
+
+
+class Client:
+    """A Logicbroker-compatible API (pohub's hub or the commercial one), throttled and retried."""
+
+    def __init__(self, options: ClientOptions, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.options = options
+        self.stats = Stats()
+        self.throttle = Throttle(options.limits)
+        self._http = httpx.Client(**client_kwargs(options), transport=transport)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object | type[BaseException] | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(self, call: Call[T]) -> T:
+        """Send one call: wait for its rate limit, retry what may succeed later, raise the server's no."""
+        policy = self.options.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            wait = self.throttle.reserve(call.kind)
+            if wait > 0:
+                self.stats.throttled_seconds += wait
+                time.sleep(wait)
+            self.stats.started()
+            try:
+                response = self._http.request(
+                    call.method,
+                    call.path,
+                    params=request_params(self.options, call),
+                    content=call.body,
+                    headers=request_headers(call),
+                )
+            except httpx.TransportError as exc:
+                self.stats.finished()
+                if attempt >= policy.attempts:
+                    raise UnavailableError(
+                        describe_transport_error(exc, self.options.api_key), call.method, call.path
+                    ) from None
+                self.stats.retries += 1
+                time.sleep(policy.delay(attempt))
+                continue
+            self.stats.finished()
+            outcome = judge(call, response)
+            if outcome.error is None:
+                return outcome.value  # type: ignore[no-any-return]
+            if not outcome.retry or attempt >= policy.attempts:
+                raise outcome.error
+            if outcome.retry_after is not None and outcome.retry_after > policy.max_retry_after:
+                raise outcome.error
+            self.stats.retries += 1
+            time.sleep(policy.delay(attempt, outcome.retry_after))
+
+    def pages(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> Iterator[Page]:
+        """Every page of a search, until TotalPages."""
+        page_number = self.options.first_page
+        while True:
+            call = calls.search_page(kind, params, page=page_number, page_size=self.options.page_size, path=path)
+            page = self.send(call)
+            yield page
+            following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
+            if following is None:
+                return
+            page_number = following
+
+    def records(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every record of a search, as the server sent it."""
+        for page in self.pages(kind, params, path=path):
+            yield from page.records
+
+    def search_orders(
+        self,
+        *,
+        status: int | str | None = None,
+        partner_po: str | None = None,
+        since: datetime | date | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> Iterator[SalesOrder]:
+        """``GET /Orders`` through every page."""
+        params = calls.search_params(status=status, partner_po=partner_po, since=since, extra=extra)
+        for record in self.records("order", params):
+            yield SalesOrder.model_validate(record)
+
+    def ready_orders(self) -> Iterator[SalesOrder]:
+        """``GET /Orders/Ready``: orders still to pick up."""
+        for record in self.records("order", {}, path="/Orders/Ready"):
+            yield SalesOrder.model_validate(record)
+
+    def ready_order_keys(self) -> list[str]:
+        """``GET /Orders/LogicbrokerKeys/Ready``."""
+        out: list[str] = []
+        page_number = self.options.first_page
+        while True:
+            page = self.send(calls.ready_keys_page(page=page_number, page_size=self.options.page_size))
+            out.extend(str(k) for k in page.records)
+            following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
+            if following is None:
+                return out
+            page_number = following
+
+    def search_documents(
+        self,
+        kind: str,
+        *,
+        status: int | str | None = None,
+        partner_po: str | None = None,
+        link_key: str | None = None,
+        since: datetime | date | None = None,
+    ) -> Iterator[Any]:
+        """``GET /Acknowledgements`` / ``/Shipments`` / ``/Invoices`` through every page, as models."""
+        model = calls.KINDS[kind][0]
+        params = calls.search_params(status=status, partner_po=partner_po, link_key=link_key, since=since)
+        for record in self.records(kind, params):
+            yield model.model_validate(record)
+
+    def get_order(self, key: str | int) -> SalesOrder:
+        """``GET /Orders/{key}`` (``Body.SalesOrder``)."""
+        result: SalesOrder = self.send(calls.get_document("order", key))
+        return result
+
+    def get_acknowledgement(self, key: str | int) -> Acknowledgement:
+        result: Acknowledgement = self.send(calls.get_document("acknowledgement", key))
+        return result
+
+    def get_shipment(self, key: str | int) -> Shipment:
+        result: Shipment = self.send(calls.get_document("shipment", key))
+        return result
+
+    def get_invoice(self, key: str | int) -> Invoice:
+        result: Invoice = self.send(calls.get_document("invoice", key))
+        return result
+
+    def order_status(self, key: str | int) -> int:
+        """``GET /Orders/{key}/Status``."""
+        return self.send(calls.get_status(key))
+
+    def set_order_status(self, key: str | int, status: int | str) -> dict[str, Any]:
+        """``PUT /Orders/{key}/Status/{status}``."""
+        return self.send(calls.set_status(key, status))
+
+    def set_status_bulk(self, keys: list[str], status: int | str, *, only_increase: bool = True) -> dict[str, Any]:
+        """``PUT /Orders/Status``."""
+        return self.send(calls.set_status_bulk(keys, status, only_increase=only_increase))
+
+    def order_events(self, key: str | int) -> list[dict[str, Any]]:
+        """``GET /Orders/{key}/Events``."""
+        return self.send(calls.order_events(key))
+
+    def order_documents(self, key: str | int, kind: str) -> list[Any]:
+        """``GET /Orders/{key}/Acknowledgements`` (or Shipments, Invoices)."""
+        return self.send(calls.order_documents(key, kind))
+
+    def create_order(self, order: Document) -> Created:
+        """``POST /Orders`` (the buyer's side)."""
+        return self.send(calls.post_document("order", order))
+
+    def post_acknowledgement(self, ack: Document, *, order_key: str | None = None) -> Created:
+        """``POST /Acknowledgements``, or ``/Acknowledgement/{order_key}``."""
+        return self.send(calls.post_document("acknowledgement", ack, order_key))
+
+    def post_shipment(self, shipment: Document, *, order_key: str | None = None) -> Created:
+        """``POST /Shipments``, or ``/Shipment/{order_key}``."""
+        return self.send(calls.post_document("shipment", shipment, order_key))
+
+    def post_invoice(self, invoice: Document, *, order_key: str | None = None) -> Created:
+        """``POST /Invoices``, or ``/Invoice/{order_key}``."""
+        return self.send(calls.post_document("invoice", invoice, order_key))

@@ -1,0 +1,49 @@
+"""Webhook topics: what an activity event (or a finished job) is called on the wire."""
+
+from __future__ import annotations
+
+from pohub.orders import events
+
+ORDER_CREATED = "order.created"
+ORDER_STATUS_CHANGED = "order.status_changed"
+ACKNOWLEDGEMENT_RECEIVED = "acknowledgement.received"
+SHIPMENT_RECEIVED = "shipment.received"
+INVOICE_RECEIVED = "invoice.received"
+DOCUMENT_REFUSED = "document.refused"
+ALL_LINES_CANCELLED = "order.all_lines_cancelled"
+JOB_FINISHED = "job.finished"
+TEST = "webhook.test"
+ALL = "*"
+
+BY_EVENT_TYPE = {
+    events.ORDER_CREATED: ORDER_CREATED,
+    events.STATUS_CHANGED: ORDER_STATUS_CHANGED,
+    events.ACKNOWLEDGEMENT_RECEIVED: ACKNOWLEDGEMENT_RECEIVED,
+    events.SHIPMENT_RECEIVED: SHIPMENT_RECEIVED,
+    events.INVOICE_RECEIVED: INVOICE_RECEIVED,
+    events.DOCUMENT_REFUSED: DOCUMENT_REFUSED,
+    events.ALL_LINES_CANCELLED: ALL_LINES_CANCELLED,
+}
+
+TOPICS = (*BY_EVENT_TYPE.values(), JOB_FINISHED, ALL)
+
+# Other spellings clients use: the warehouse API calls a finished bulk import "salesOrderAck".
+ALIASES = {"salesorderack": JOB_FINISHED}
+
+
+def normalise(topic: str) -> str | None:
+    """The canonical topic for a spelling ("Order.Created", "order_created", "salesOrderAck"), or None."""
+    text = topic.strip()
+    if text == ALL:
+        return ALL
+    folded = text.casefold().replace("_", ".").replace(" ", ".")
+    if folded in ALIASES:
+        return ALIASES[folded]
+    for known in TOPICS:
+        if folded == known or folded.replace(".", "") == known.replace(".", "").replace("_", ""):
+            return known
+    return None
+
+
+def matches(subscribed: str, topic: str) -> bool:
+    return subscribed in (topic, ALL) and topic != TEST

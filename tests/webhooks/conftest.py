@@ -1,0 +1,102 @@
+"""A pohub server whose webhook retries are fast (backoff in milliseconds, three attempts), and a
+real HTTP receiver on loopback that answers with scripted status codes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from pohub.api.app import create_app
+from pohub.config import Settings
+from tests.support import LiveServer, database_url, free_port
+
+
+class FastRetrySettings(Settings):
+    webhook_max_attempts: int = 3
+    webhook_backoff_seconds: float = 0.05
+    webhook_timeout_seconds: float = 2.0
+    worker_poll_seconds: float = 0.05
+
+
+@pytest.fixture(scope="module")
+def fast_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp: Path = tmp_path_factory.mktemp("webhooks")
+    with database_url(backend, tmp) as url:
+        port = free_port()
+        app = create_app(FastRetrySettings(database_url=url, key_cache_seconds=0.0))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+            time.sleep(0.02)
+        try:
+            yield LiveServer(f"http://127.0.0.1:{port}", url, backend)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    url: str
+    script: dict[str, list[int]] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on(self, path: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.path == path]
+
+    def wait(self, path: str, count: int, timeout: float = 20) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.on(path)) < count:
+            assert time.monotonic() < deadline, f"{path}: {len(self.on(path))} of {count} requests arrived"
+            time.sleep(0.02)
+        return self.on(path)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            with state.lock:
+                state.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                codes = state.script.get(self.path) or [200]
+                code = codes.pop(0) if len(codes) > 1 else codes[0]
+            self.send_response(code)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
