@@ -4,28 +4,21 @@ new price), the update rule for later ones, and what they do to the order's stat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.core import clock
-from pohub.core.errors import Conflict, FieldError, PohubError, invalid
-from pohub.documents import repository as repo
-from pohub.documents.inbound import (
-    Duplicate,
-    Inbound,
-    duplicate_of,
-    ensure_open,
-    match_lines,
-    order_for_document,
-    require,
-)
+from pohub.core.errors import Conflict, FieldError, invalid
+from pohub.documents.apply import Effect, Kind, apply_document
+from pohub.documents.inbound import Inbound, LockedOrder, match_lines, require
 from pohub.documents.logicbroker import Acknowledgement
-from pohub.documents.store import line_update, quantities_after, store_document
+from pohub.documents.store import line_update
 from pohub.orders import events
-from pohub.orders.service import Created, rederive
-from pohub.orders.status import all_cancelled
+from pohub.orders.service import Created
+from pohub.orders.status import LineQuantities, all_cancelled
 
+KIND = Kind("acknowledgement", "AcknowledgementNumber")
 UPDATE_ATTRIBUTE = "acknowledgement update"
 
 
@@ -81,53 +74,36 @@ async def receive(
     """Apply an acknowledgement to its order under the order's row lock."""
     ack = inbound.doc
     require(ack.ack_lines, "AckLines", "must have at least one line")
-    order = await order_for_document(conn, company_id=company_id, kind="acknowledgement", path_key=path_key, doc=ack)
-    try:
-        return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
-    except PohubError as exc:
-        exc.order_id = order.id
-        raise
-
-
-async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Acknowledgement], order: Any) -> Created:
-    ack = inbound.doc
-    dup, earlier = await duplicate_of(
+    return await apply_document(
         conn,
-        order_id=order.id,
-        kind="acknowledgement",
-        sender_id=company_id,
+        company_id=company_id,
+        inbound=inbound,
+        path_key=path_key,
+        kind=KIND,
         number=ack.acknowledgement_number,
-        body_hash=inbound.body_hash,
-        number_field="AcknowledgementNumber",
+        rules=lambda order, lines, earlier: _rules(ack, order, lines, earlier),
     )
-    if isinstance(dup, Duplicate):
-        return Created(dup.key, order.status, duplicate=True)
-    ensure_open(order, "acknowledgement")
-    update = is_update(ack)
-    if earlier and not update:
+
+
+def _rules(ack: Acknowledgement, order: LockedOrder, lines: list[Any], earlier: list[Any]) -> Effect:
+    if earlier and not is_update(ack):  # the seed's rule: later acknowledgements say they are updates
         raise Conflict(
             f"Order {order.id} was already acknowledged (acknowledgement {earlier[0].id}); a second or later "
             'acknowledgement must carry ExtendedAttributes [{"Name": "Acknowledgement Update", "Value": "true"}]',
             [
                 FieldError(
-                    "ExtendedAttributes",
-                    "must contain Acknowledgement Update = true for a later acknowledgement",
+                    "ExtendedAttributes", "must contain Acknowledgement Update = true for a later acknowledgement"
                 )
             ],
         )
-
-    lines = await repo.order_lines_of(conn, order_id=order.id)
-    matched = match_lines(lines, ack.ack_lines, "AckLines")
     changes: dict[int, dict[str, Any]] = {}
     totals = _LineFigures(0, 0, 0)
-    for i, ack_line, line in matched:
+    for i, ack_line, line in match_lines(lines, ack.ack_lines, "AckLines"):
         if line.id in changes:
             raise invalid(f"AckLines[{i}].LineNumber", f"line {line.line_number} is acknowledged twice")
         fig = _figures(i, ack_line, line)
         totals = _LineFigures(
-            totals.accepted + fig.accepted,
-            totals.backordered + fig.backordered,
-            totals.cancelled + fig.cancelled,
+            totals.accepted + fig.accepted, totals.backordered + fig.backordered, totals.cancelled + fig.cancelled
         )
         changes[line.id] = line_update(
             line,
@@ -138,29 +114,19 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Ack
             change_reason=ack_line.change_reason or ack.change_reason,
         )
 
-    doc_id = await store_document(
-        conn, kind="acknowledgement", order=order, inbound=inbound, number=ack.acknowledgement_number
-    )
-    await repo.update_lines(conn, list(changes.values()))
-    after = quantities_after(lines, changes)
-    now = clock.now()
-    status, status_events = await rederive(
-        conn, order=order, lines=after, acknowledged=True, at=now, reason=f"Acknowledgement {doc_id} received"
-    )
-    rows = [
-        events.acknowledgement_received(
+    def event(doc_id: int, at: datetime) -> dict[str, Any]:
+        return events.acknowledgement_received(
             order=order,
-            at=now,
+            at=at,
             document_id=doc_id,
             number=ack.acknowledgement_number,
             accepted=totals.accepted,
             backordered=totals.backordered,
             cancelled=totals.cancelled,
             update=bool(earlier),
-        ),
-        *status_events,
-    ]
-    if all_cancelled(after):
-        rows.append(events.all_lines_cancelled(order=order, at=now, document_id=doc_id))
-    await repo.insert_events(conn, rows)
-    return Created(doc_id, int(status))
+        )
+
+    def follow_up(doc_id: int, at: datetime, after: list[LineQuantities]) -> list[dict[str, Any]]:
+        return [events.all_lines_cancelled(order=order, at=at, document_id=doc_id)] if all_cancelled(after) else []
+
+    return Effect(changes, event, follow_up=follow_up)

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.core import clock
-from pohub.core.errors import FieldError, PohubError, Unprocessable, invalid
+from pohub.core.errors import FieldError, Unprocessable, invalid
 from pohub.core.money import ZERO, cents, total
-from pohub.documents import repository as repo
-from pohub.documents.inbound import (
-    Duplicate,
-    Inbound,
-    duplicate_of,
-    ensure_open,
-    match_lines,
-    order_for_document,
-    require,
-)
+from pohub.documents.apply import Effect, Kind, apply_document
+from pohub.documents.inbound import Inbound, LockedOrder, match_lines, require
 from pohub.documents.logicbroker import Invoice
-from pohub.documents.store import line_update, quantities_after, store_document
+from pohub.documents.store import line_update
 from pohub.orders import events
-from pohub.orders.service import Created, rederive
+from pohub.orders.service import Created
+
+KIND = Kind("invoice", "InvoiceNumber")
 
 
 def _attributes(doc: Any, prefix: str) -> Decimal:
@@ -68,30 +62,18 @@ async def receive(
     invoice = inbound.doc
     require(invoice.invoice_number, "InvoiceNumber")
     require(invoice.invoice_lines, "InvoiceLines", "must have at least one line")
-    order = await order_for_document(conn, company_id=company_id, kind="invoice", path_key=path_key, doc=invoice)
-    try:
-        return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
-    except PohubError as exc:
-        exc.order_id = order.id
-        raise
-
-
-async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Invoice], order: Any) -> Created:
-    invoice = inbound.doc
-    dup, _ = await duplicate_of(
+    return await apply_document(
         conn,
-        order_id=order.id,
-        kind="invoice",
-        sender_id=company_id,
+        company_id=company_id,
+        inbound=inbound,
+        path_key=path_key,
+        kind=KIND,
         number=invoice.invoice_number,
-        body_hash=inbound.body_hash,
-        number_field="InvoiceNumber",
+        rules=lambda order, lines, _earlier: _rules(invoice, order, lines),
     )
-    if isinstance(dup, Duplicate):
-        return Created(dup.key, order.status, duplicate=True)
-    ensure_open(order, "invoice")
 
-    lines = await repo.order_lines_of(conn, order_id=order.id)
+
+def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
     changes: dict[int, dict[str, Any]] = {}
     prices: list[Decimal] = []
     units: list[int] = []
@@ -133,36 +115,16 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Inv
             [FieldError("InvoiceTotal", f"must equal {cents(parts['total'])} (off by {off})")],
         )
 
-    doc_id = await store_document(
-        conn,
-        kind="invoice",
-        order=order,
-        inbound=inbound,
-        number=invoice.invoice_number,
-        total=cents(parts["total"]),
-    )
-    await repo.update_lines(conn, list(changes.values()))
-    now = clock.now()
-    status, status_events = await rederive(
-        conn,
-        order=order,
-        lines=quantities_after(lines, changes),
-        acknowledged=False,
-        at=now,
-        reason=f"Invoice {doc_id} received",
-    )
-    await repo.insert_events(
-        conn,
-        [
-            events.invoice_received(
-                order=order,
-                at=now,
-                document_id=doc_id,
-                number=invoice.invoice_number,
-                units=sum(units),
-                total=str(cents(parts["total"])),
-            ),
-            *status_events,
-        ],
-    )
-    return Created(doc_id, int(status))
+    invoice_total = cents(parts["total"])
+
+    def event(doc_id: int, at: datetime) -> dict[str, Any]:
+        return events.invoice_received(
+            order=order,
+            at=at,
+            document_id=doc_id,
+            number=invoice.invoice_number,
+            units=sum(units),
+            total=str(invoice_total),
+        )
+
+    return Effect(changes, event, total=invoice_total)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.core import clock
-from pohub.core.errors import PohubError, invalid
-from pohub.documents import repository as repo
-from pohub.documents.inbound import (
-    Duplicate,
-    Inbound,
-    duplicate_of,
-    ensure_open,
-    match_lines,
-    order_for_document,
-    require,
-)
+from pohub.core.errors import invalid
+from pohub.documents.apply import Effect, Kind, apply_document
+from pohub.documents.inbound import Inbound, LockedOrder, match_lines, require
 from pohub.documents.logicbroker import Shipment
-from pohub.documents.store import line_update, quantities_after, store_document
+from pohub.documents.store import line_update
 from pohub.orders import events
-from pohub.orders.service import Created, rederive
+from pohub.orders.service import Created
+
+KIND = Kind("shipment", "ShipmentNumber")
 
 
 def line_units(i: int, line: Any) -> int:
@@ -62,30 +56,18 @@ async def receive(
     shipment = inbound.doc
     require(shipment.shipment_number, "ShipmentNumber")
     require(shipment.shipment_lines, "ShipmentLines", "must have at least one line")
-    order = await order_for_document(conn, company_id=company_id, kind="shipment", path_key=path_key, doc=shipment)
-    try:
-        return await _apply(conn, company_id=company_id, inbound=inbound, order=order)
-    except PohubError as exc:
-        exc.order_id = order.id
-        raise
-
-
-async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Shipment], order: Any) -> Created:
-    shipment = inbound.doc
-    dup, _ = await duplicate_of(
+    return await apply_document(
         conn,
-        order_id=order.id,
-        kind="shipment",
-        sender_id=company_id,
+        company_id=company_id,
+        inbound=inbound,
+        path_key=path_key,
+        kind=KIND,
         number=shipment.shipment_number,
-        body_hash=inbound.body_hash,
-        number_field="ShipmentNumber",
+        rules=lambda order, lines, _earlier: _rules(shipment, order, lines),
     )
-    if isinstance(dup, Duplicate):
-        return Created(dup.key, order.status, duplicate=True)
-    ensure_open(order, "shipment")
 
-    lines = await repo.order_lines_of(conn, order_id=order.id)
+
+def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
     changes: dict[int, dict[str, Any]] = {}
     units_total = 0
     for i, ship_line, line in match_lines(lines, shipment.shipment_lines, "ShipmentLines"):
@@ -104,29 +86,14 @@ async def _apply(conn: AsyncConnection, *, company_id: int, inbound: Inbound[Shi
         changes[line.id] = change
         units_total += units
 
-    doc_id = await store_document(conn, kind="shipment", order=order, inbound=inbound, number=shipment.shipment_number)
-    await repo.update_lines(conn, list(changes.values()))
-    now = clock.now()
-    status, status_events = await rederive(
-        conn,
-        order=order,
-        lines=quantities_after(lines, changes),
-        acknowledged=False,
-        at=now,
-        reason=f"Shipment {doc_id} received",
-    )
-    await repo.insert_events(
-        conn,
-        [
-            events.shipment_received(
-                order=order,
-                at=now,
-                document_id=doc_id,
-                number=shipment.shipment_number,
-                units=units_total,
-                tracking=tracking_numbers(shipment),
-            ),
-            *status_events,
-        ],
-    )
-    return Created(doc_id, int(status))
+    def event(doc_id: int, at: datetime) -> dict[str, Any]:
+        return events.shipment_received(
+            order=order,
+            at=at,
+            document_id=doc_id,
+            number=shipment.shipment_number,
+            units=units_total,
+            tracking=tracking_numbers(shipment),
+        )
+
+    return Effect(changes, event)
