@@ -436,7 +436,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         )
                     )
                     print(r.line(), "(target p99 <= 20 ms)", flush=True)
+                    one = asyncio.run(
+                        run(
+                            "  the same, one client at a time",
+                            hub,
+                            lambda i: ("GET", f"/api/v1/Orders?Filters.status=150&pageSize=100&page={i % 20 + 1}", b""),
+                            total=300,
+                            concurrency=1,
+                            headers=headers,
+                        )
+                    )
+                    print(one.line(), flush=True)
                     report[backend]["search_1m"] = r.as_dict()
+                    report[backend]["search_1m_one_client"] = one.as_dict()
     return report
 
 
