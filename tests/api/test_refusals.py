@@ -338,3 +338,10 @@ def test_reposting_the_document_that_completed_an_order_is_still_a_duplicate(tra
     assert again.json()["Body"]["LogicbrokerKey"] == first.json()["Body"]["LogicbrokerKey"]
     other = trade.supplier.post(f"/Invoice/{key}", json={**invoice, "InvoiceNumber": "I-2"})
     assert other.status_code == 409 and "1000 Complete" in other.json()["Message"]
+
+
+@pytest.mark.parametrize("key", ["¹", "٣", "-1", "1.5"])
+def test_keys_that_only_look_like_numbers_are_not_found(trade: Trade, key: str) -> None:
+    for path in (f"/Orders/{key}", f"/Shipments/{key}", f"/Invoices/{key}", f"/Acknowledgements/{key}"):
+        assert trade.supplier.get(path).status_code == 404
+    assert trade.supplier.put(f"/Orders/{key}/Status/200").status_code == 404

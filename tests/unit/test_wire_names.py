@@ -83,3 +83,10 @@ def test_float_safe_tells_which_documents_the_fast_path_may_render() -> None:
     assert jsonio.float_safe(jsonio.loads(b'{"Price": 31.02, "Qty": 5, "Lines": [{"Tax": 3.20}]}'))
     assert not jsonio.float_safe(jsonio.loads(b'{"Price": 0.1000000000000000055511151231257827}'))
     assert not jsonio.float_safe(jsonio.loads(b'{"Big": 99999999999999999999}'))
+
+
+def test_only_ascii_digits_make_a_line_number_or_key() -> None:
+    from pohub.documents.repository import parse_key
+
+    assert line_key("¹") == "¹" and line_key("٣") == "٣"  # kept as names, never read as numbers
+    assert parse_key("¹") is None and parse_key("12") == 12

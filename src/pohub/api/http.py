@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, PayloadTooLarge, PohubError
+from pohub.core.ids import is_ascii_int
 
 log = logging.getLogger("pohub")
 
@@ -40,7 +41,7 @@ async def read_body(request: Request) -> bytes:
     """The request body, refused with 413 past the configured size (before reading it all)."""
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and is_ascii_int(declared) and int(declared) > limit:
         raise PayloadTooLarge(
             f"The body is {declared} bytes; the limit is {limit}",
             [FieldError("body", f"must be at most {limit} bytes")],

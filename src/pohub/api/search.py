@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from pohub.core.errors import FieldError, Unprocessable
+from pohub.core.ids import is_ascii_int
 from pohub.documents.repository import Search
 from pohub.documents.types import _parse_datetime
 from pohub.orders.status import parse_status
@@ -98,7 +99,7 @@ def parse_search(request: Request, *, kind: str, company_id: int, statuses: tupl
             if not part.strip():
                 continue
             status = parse_status(part) if kind == "order" else None
-            if status is None and part.strip().lstrip("-").isdigit():
+            if status is None and is_ascii_int(part.strip(), signed=True):
                 codes.append(int(part.strip()))
             elif status is None:
                 raise Unprocessable(

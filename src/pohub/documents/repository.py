@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.core.ids import is_ascii_int
 from pohub.documents.models import documents, events, order_lines, refusals
 from pohub.webhooks.outbox import enqueue_for_events
 
@@ -20,7 +21,7 @@ L = order_lines.c
 def parse_key(key: str) -> int | None:
     """LogicbrokerKeys are the document ids as decimal strings; anything else names nothing."""
     key = key.strip()
-    if not key.isdigit() or len(key) > 18:
+    if not is_ascii_int(key) or len(key) > 18:
         return None
     return int(key)
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from pohub.core.ids import is_ascii_int
+
 
 def _parse_datetime(value: Any) -> Any:
     """ISO 8601 date or date-time; a value without an offset is UTC (seed dates carry none)."""
@@ -39,7 +41,7 @@ def _parse_line_number(value: Any) -> Any:
 
 def int_like(value: Any) -> Any:
     """ "2" -> 2 for coded fields; anything else is left for the field's own check."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and is_ascii_int(value.strip()):
         return int(value.strip())
     return value
 
@@ -74,7 +76,7 @@ Money = Annotated[
 def line_key(line_number: str) -> str:
     """The identity of a line number: "01", "1" and 1 name the same line."""
     s = line_number.strip()
-    if s.isdigit():
+    if is_ascii_int(s):
         return str(int(s))
     return s.casefold()
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from pohub.core.ids import is_ascii_int
+
 
 class OrderStatus(IntEnum):
     SUBMITTED = 100
@@ -106,7 +108,7 @@ DOCUMENT_STATUSES: dict[str, dict[int, str]] = {
 def parse_status(value: str | int) -> OrderStatus | None:
     """A status given as a code (200) or a name ("Acknowledged", "ready to ship", "ReadyToShip")."""
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
+    if is_ascii_int(text, signed=True):
         try:
             return OrderStatus(int(text))
         except ValueError:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.core.ids import is_ascii_int
 from pohub.partners.models import api_keys, companies, partnerships
 
 
@@ -19,7 +20,7 @@ async def insert_company(conn: AsyncConnection, *, name: str, created_at: dateti
 
 async def company_by_name_or_id(conn: AsyncConnection, ref: str) -> Any:
     cond = companies.c.name == ref
-    if ref.isdigit():
+    if is_ascii_int(ref):
         cond = or_(cond, companies.c.id == int(ref))
     return (await conn.execute(select(companies).where(cond))).first()
 

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pohub.core.errors import FieldError, PohubError
+from pohub.core.ids import is_ascii_int
 
 ACK_ACTIONS = {
     "accept": "Accept all",
@@ -55,7 +56,7 @@ def _whole(form: Mapping[str, Any], name: str, errors: FormErrors) -> int:
     text = _text(form, name)
     if not text:
         return 0
-    if not text.lstrip("-").isdigit():
+    if not is_ascii_int(text, signed=True):
         errors.add(name, f"must be a whole number, got {text!r}")
         return 0
     return int(text)

@@ -22,6 +22,7 @@ from pohub.acknowledgements import service as acknowledgements
 from pohub.api.documents import record_refusal
 from pohub.core import clock, jsonio
 from pohub.core.errors import NotFound, PohubError
+from pohub.core.ids import is_ascii_int
 from pohub.documents import repository as repo
 from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
@@ -178,7 +179,7 @@ async def _company(request: Request, session: Session) -> dict[str, Any]:
 
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if is_ascii_int(value) and len(value) < 10 else None
 
 
 def _date(value: str | None) -> date | None:

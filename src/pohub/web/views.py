@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pohub.core import jsonio
+from pohub.core.ids import is_ascii_int
 from pohub.orders.status import OPEN, ORDER_STATUS_NAMES, TRANSITIONS, OrderStatus
 from pohub.scorecard.service import DayCount
 
@@ -67,7 +68,7 @@ def body_of(row: Any) -> dict[str, Any]:
 def _when(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    return value.strip()[:10] if "T" in value and value.strip()[:4].isdigit() else value.strip()
+    return value.strip()[:10] if "T" in value and is_ascii_int(value.strip()[:4]) else value.strip()
 
 
 ADDRESS_FIELDS = ("CompanyName", "FirstName", "LastName", "Address1", "Address2", "City", "State", "Zip", "Country")
