@@ -4,7 +4,6 @@ as JSON numbers with exactly their digits."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -80,7 +79,3 @@ def loads(raw: bytes | str) -> Any:
             "Malformed JSON: the body is not valid JSON",
             [FieldError("body", f"invalid JSON: {exc}")],
         ) from None
-
-
-def iso(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value is not None else None

@@ -37,17 +37,6 @@ class Created:
     duplicate: bool = False
 
 
-def quantities(line: Any) -> LineQuantities:
-    return LineQuantities(
-        ordered=line.quantity,
-        accepted=line.qty_accepted,
-        backordered=line.qty_backordered,
-        cancelled=line.qty_cancelled,
-        shipped=line.qty_shipped,
-        invoiced=line.qty_invoiced,
-    )
-
-
 def _validate_order(order: SalesOrder) -> None:
     require(order.partner_po, "PartnerPO")
     require(order.order_lines, "OrderLines", "must have at least one line")
