@@ -1,18 +1,32 @@
-"""Signing in to the dashboard over plain HTTP, and orders to look at."""
+"""Signing in to the dashboard over plain HTTP, orders to look at, and a bulk import held part done."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
-from typing import Any
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any, TypeVar
 
 import httpx
+from sqlalchemy import update
 
+from pohub.core import clock
+from pohub.db.engine import Database
+from pohub.dialects.wms import importer
 from pohub.documents.examples import sales_order
+from pohub.jobs import repository as jobs_repo
+from pohub.jobs import runner
+from pohub.jobs.models import jobs
 from tests.support import LiveServer, Party, Trade
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 SKU1 = "49-98760"
 SKU2 = "PIP-200"
+T = TypeVar("T")
 
 
 def csrf_of(html: str) -> str:
@@ -70,3 +84,64 @@ def api_order(party: Party, key: str) -> dict[str, Any]:
     r = party.get(f"/Orders/{key}")
     assert r.status_code == 200, r.text
     return dict(r.json()["Body"]["SalesOrder"])
+
+
+def in_thread(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run async set-up on a thread of its own: Playwright's sync API keeps an event loop on this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(work())).result()
+
+
+HOLDER = "tests.web"  # the worker id a test holds a job's lease under
+
+
+def held_job(server: LiveServer, buyer: Party, unit: int, orders: list[dict[str, Any]], *, first: int) -> int:
+    """A real bulk import, its first ``first`` orders run by the job runner under a lease this test
+    holds, so the job stays part done (the server's worker waits for the lease) until ``release_job``."""
+
+    async def work() -> int:
+        db = Database(server.database_url, pool_size=1)
+        lease = timedelta(minutes=5)
+        try:
+            async with db.write() as conn:
+                body = json.dumps({"data": orders}).encode()
+                job_id, _ = await importer.submit(conn, company_id=buyer.id, business_unit=str(unit), body=body)
+                held = {"status": "processing", "locked_by": HOLDER, "locked_until": clock.now() + lease}
+                await conn.execute(update(jobs).where(jobs.c.id == job_id).values(**held))
+            await runner.run_batch(db, job_id=job_id, worker_id=HOLDER, lease=lease, batch_size=first)
+            return job_id
+        finally:
+            await db.dispose()
+
+    return in_thread(work)
+
+
+def release_job(server: LiveServer, job_id: int) -> None:
+    """Let go of the lease: the server's worker takes the job over and finishes it."""
+
+    async def work() -> None:
+        db = Database(server.database_url, pool_size=1)
+        try:
+            async with db.write() as conn:
+                await jobs_repo.release(conn, job_id=job_id, worker_id=HOLDER)
+        finally:
+            await db.dispose()
+
+    in_thread(work)
+
+
+def wms_order(con: str, *lines: tuple[str, str, int]) -> dict[str, Any]:
+    """A warehouse sales order for a bulk import: (customerLineNumber, skuId, quantity) per line."""
+    return {
+        "customerOrderNumber": con,
+        "orderLines": [{"customerLineNumber": n, "skuId": sku, "quantity": q} for n, sku, q in lines],
+    }
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 20) -> Any:
+    """Poll ``check`` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return found

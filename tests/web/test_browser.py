@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.support import LiveServer, Trade, make_trade
-from tests.web.helpers import api_order, create_order
+from tests.support import LiveServer, Trade, free_port, make_trade
+from tests.web.helpers import api_order, create_order, held_job, release_job, wms_order
+from tests.webhooks.conftest import Receiver
+from tests.webhooks.test_webhooks import SECRET
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -73,6 +76,32 @@ def _shot(page: Any, out: Path, name: str) -> None:
     page.screenshot(path=str(out / f"{name}.png"), full_page=True)
 
 
+def _collect_errors(page: Any) -> list[str]:
+    """Script errors and console errors of the page, to be empty at the end of a test."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Refused forms and the 404 page answer 4xx on purpose; anything else logged as an error (a
+    # script error, something the content security policy blocked) fails the test.
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    return errors
+
+
+def _reload_until(page: Any, locator: Any, what: str, timeout: float = 15) -> None:
+    """Reload a page (that does not follow on its own) until ``locator`` is on it."""
+    deadline = time.monotonic() + timeout
+    while locator.count() == 0:
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+        page.reload()
+
+
 def test_supplier_works_an_order_in_the_browser(
     chromium: str, server: LiveServer, trade: Trade, output_dir: Path
 ) -> None:
@@ -95,18 +124,7 @@ def _work_the_order(
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Refused forms and the 404 page answer 4xx on purpose; anything else logged as an error (a
-    # script error, something the content security policy blocked) fails the test.
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
+    errors = _collect_errors(page)
 
     # signing in: a wrong key first
     page.goto(f"{server.url}/orders")
@@ -232,3 +250,105 @@ def test_keyboard_only_sign_in(chromium: str, server: LiveServer, trade: Trade) 
         page.keyboard.press("Tab")
         expect(page.locator("a.skip")).to_be_focused()
         page.close()
+
+
+def test_jobs_and_webhooks_in_the_browser(
+    chromium: str, fast_server: LiveServer, receiver: Receiver, output_dir: Path
+) -> None:
+    """A bulk import followed live (the script polls, then reloads for the failed orders), and a
+    webhook created through the form whose refused delivery is replayed; a dead-lettered one too."""
+    from playwright.sync_api import expect
+
+    trade = make_trade(fast_server)
+    orders = [
+        wms_order("BULK-1", ("10", "SKU-A", 2)),
+        wms_order("BULK-2", ("10", "SKU-A", 1), ("20", "SKU-B", 0)),
+        wms_order("BULK-3", ("10", "SKU-C", 1)),
+        wms_order("BULK-1", ("10", "SKU-A", 5)),
+        wms_order("BULK-5", ("10", "SKU-D", 4), ("20", "", 1)),
+    ]
+    job_id = held_job(fast_server, trade.buyer, trade.supplier.id, orders, first=2)
+    closed = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    r = trade.buyer.post("/Webhooks", json={"Address": closed, "Topic": "order.created", "Enabled": True})
+    assert r.status_code == 201, r.text
+
+    with launch(chromium) as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors = _collect_errors(page)
+        page.goto(f"{fast_server.url}/signin")
+        page.get_by_label("API key").fill(trade.buyer.key)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{fast_server.url}/orders")
+
+        # Jobs: held part done by this test, so the bar is caught half way
+        page.get_by_role("link", name="Jobs", exact=True).click()
+        expect(page.locator("h1")).to_have_text("Jobs")
+        expect(page.locator(".job-label")).to_have_text("2 of 5 processed, 1 failed")
+        _shot(page, output_dir, "01-jobs-running")
+        page.get_by_role("link", name=f"Job {job_id}").click()
+        expect(page.locator(".status-now")).to_have_text("Running")
+        expect(page.get_by_role("img", name="2 of 5 processed, 1 failed")).to_be_visible()
+        _shot(page, output_dir, "02-job-running")
+        # let the server's worker finish it: the page follows by itself, then lists every failure
+        release_job(fast_server, job_id)
+        expect(page.locator(".status-now")).to_have_text("Completed with failures")
+        expect(page.locator(".job-label")).to_have_text("5 of 5 processed, 3 failed")
+        expect(page.locator("table.failed-orders tbody tr")).to_have_count(3)
+        expect(page.locator("table.failed-orders")).to_contain_text("was already submitted")
+        _shot(page, output_dir, "03-job-done")
+
+        # Webhooks: create one through the form
+        page.get_by_role("link", name="Webhooks", exact=True).click()
+        expect(page.locator("table.webhooks")).to_contain_text("nobody-listens")
+        page.get_by_label("Address").fill(f"{receiver.url}/hook")
+        page.get_by_label("Topic").select_option("order.created")
+        page.get_by_label("Shared secret").fill("short")
+        page.get_by_role("button", name="Add webhook").click()
+        expect(page.locator("#secret-error")).to_contain_text("at least 16 characters")
+        expect(page.locator("#error-summary")).to_be_focused()
+        _shot(page, output_dir, "04-webhooks-refused")
+        page.get_by_label("Shared secret").fill(SECRET)
+        page.get_by_role("button", name="Add webhook").click()
+        expect(page.get_by_role("status")).to_contain_text("Webhook created.")
+        hook_url = page.url.split("?")[0]
+
+        # an order: the receiver refuses it (400 is final), the dead address is tried three times
+        receiver.script["/hook"] = [400]
+        create_order(trade, "PO-HOOK")
+        _reload_until(page, page.locator(".deliveries .chip-failed"), "the refused delivery")
+        expect(page.locator(".deliveries")).to_contain_text("400")
+        _shot(page, output_dir, "05-webhook-failed")
+        receiver.script["/hook"] = [204]
+        page.get_by_role("button", name="Replay").click()
+        expect(page.get_by_role("status")).to_contain_text("Delivery queued again")
+        _reload_until(page, page.locator(".deliveries .chip-done"), "the replayed delivery")
+        expect(page.locator(".attempts .code")).to_have_text(["400", "204"])
+        expect(page.get_by_role("button", name="Replay")).to_have_count(0)
+        _shot(page, output_dir, "06-webhook-replayed")
+        page.get_by_role("button", name="Disable").click()
+        expect(page.locator(".status-now")).to_have_text("Disabled")
+
+        page.get_by_role("link", name="← Webhooks").click()
+        _shot(page, output_dir, "07-webhooks")
+        page.get_by_role("link", name=closed).click()
+        _reload_until(page, page.locator(".deliveries .chip-failed"), "the dead-lettered delivery")
+        # the orders the import created and PO-HOOK: each tried three times, then dead-lettered
+        newest = page.locator(".deliveries tbody tr").first
+        expect(newest.locator(".chip")).to_have_text("Dead-lettered")
+        expect(newest.locator(".attempts .code")).to_have_text(["no answer"] * 3)
+        expect(newest.get_by_role("button", name="Replay")).to_be_visible()
+        _shot(page, output_dir, "08-webhook-dead")
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone.add_cookies(context.cookies())
+        mobile = phone.new_page()
+        mobile.goto(f"{fast_server.url}/jobs/{job_id}")
+        _shot(mobile, output_dir, "09-phone-job")
+        mobile.goto(hook_url)
+        _shot(mobile, output_dir, "10-phone-webhook")
+        phone.close()
+        context.close()
+    assert errors == [], errors
+    assert len(receiver.on("/hook")) == 2

@@ -20,7 +20,7 @@ def rows_of(html: str) -> list[str]:
 
 def test_pages_need_a_session(server: LiveServer) -> None:
     client = browser(server)
-    for path in ("/orders", "/orders/1", "/orders/1/acknowledge", "/scorecard"):
+    for path in ("/orders", "/orders/1", "/orders/1/acknowledge", "/scorecard", "/jobs", "/jobs/1", "/webhooks"):
         r = client.get(path)
         assert r.status_code == 303, path
         assert r.headers["location"].startswith("/signin?next=")

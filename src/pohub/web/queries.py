@@ -1,6 +1,6 @@
 """Read-only queries the dashboard needs beyond the API's: the orders list newest first with
-per-status counts, partner names, and line totals. SQLAlchemy Core, portable to SQLite and
-PostgreSQL."""
+per-status counts, partner names, line totals, and the company's jobs. SQLAlchemy Core, portable
+to SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents.models import documents, order_lines
+from pohub.jobs.models import jobs
 from pohub.partners.models import companies
 
 D = documents.c
@@ -154,3 +155,12 @@ async def company_names(conn: AsyncConnection, ids: set[int]) -> dict[int, str]:
         return {}
     stmt = select(companies.c.id, companies.c.name).where(companies.c.id.in_(sorted(ids)))
     return {int(i): str(n) for i, n in (await conn.execute(stmt)).all()}
+
+
+async def list_jobs(conn: AsyncConnection, *, company_id: int, page: int) -> tuple[list[Any], int]:
+    """One page of the company's background jobs, newest first, and how many it has."""
+    J = jobs.c
+    cond = J.company_id == company_id
+    total = int((await conn.execute(select(func.count()).select_from(jobs).where(cond))).scalar_one())
+    stmt = select(jobs).where(cond).order_by(J.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return list((await conn.execute(stmt)).all()), total

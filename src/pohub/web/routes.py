@@ -8,36 +8,31 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse, Response
 
 from pohub.acknowledgements import service as acknowledgements
 from pohub.api.documents import record_refusal
 from pohub.core import clock, jsonio
 from pohub.core.errors import NotFound, PohubError
-from pohub.core.ids import is_ascii_int
 from pohub.documents import repository as repo
 from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
 from pohub.invoices import service as invoices
 from pohub.orders import service as orders
-from pohub.partners import repository as partners_repo
 from pohub.partners.service import company_for_key, hash_key
 from pohub.scorecard.service import WINDOWS, scorecard
 from pohub.shipments import service as shipments
-from pohub.web import forms, queries, views
+from pohub.web import common, forms, job_pages, queries, views, webhook_pages
+from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import (
-    CsrfFailed,
     Session,
-    SignInRequired,
     check_csrf,
     clear_session,
     new_session,
@@ -55,43 +50,10 @@ NOTICES = {
 }
 
 
-class WebRoute(APIRoute):
-    """Answers the dashboard's own exceptions with pages instead of the API's JSON."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                response = await handler(request)
-            except SignInRequired:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                response = RedirectResponse(f"/signin?{urlencode({'next': target})}", status_code=303)
-            except CsrfFailed:
-                response = page(
-                    request,
-                    "error.html",
-                    {
-                        "title": "Form expired",
-                        "text": "The form was out of date. Go back, reload the page and try again.",
-                    },
-                    status_code=403,
-                )
-            except PohubError as exc:
-                response = page(
-                    request,
-                    "error.html",
-                    {"title": "Not found" if exc.status_code == 404 else "Refused", "text": exc.message},
-                    status_code=exc.status_code,
-                )
-            if not request.url.path.startswith("/static/"):
-                response.headers.setdefault("Cache-Control", "no-store")
-            return response
-
-        return route
-
-
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
+# The Jobs and Webhooks pages live in modules of their own (job_pages.py, webhook_pages.py).
+router.include_router(job_pages.router)
+router.include_router(webhook_pages.router)
 
 
 # ---------------------------------------------------------------- sign in / out
@@ -163,25 +125,6 @@ async def signout(request: Request) -> Response:
 # ---------------------------------------------------------------- orders
 
 
-async def _company(request: Request, session: Session) -> dict[str, Any]:
-    """Who is signed in: name, and whether it supplies anyone (the supplier's view puts 150 first)."""
-    assert session.company_id is not None
-    async with request.app.state.db.read() as conn:
-        me = await partners_repo.company_by_id(conn, session.company_id)
-        links = await partners_repo.partners_of(conn, session.company_id)
-    return {
-        "id": session.company_id,
-        "name": me.name if me else f"Company {session.company_id}",
-        "supplier": any(link.supplier_id == session.company_id for link in links),
-        "partners": [(link.partner_id, link.partner_name) for link in links],
-    }
-
-
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if is_ascii_int(value) and len(value) < 10 else None
-
-
 def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat((value or "").strip())
@@ -192,19 +135,19 @@ def _date(value: str | None) -> date | None:
 def _filter(request: Request) -> queries.OrderFilter:
     q = request.query_params
     return queries.OrderFilter(
-        status=_int(q.get("status")),
+        status=small_int(q.get("status")),
         po=(q.get("po") or "").strip()[:100],
-        partner=_int(q.get("partner")),
+        partner=small_int(q.get("partner")),
         date_from=_date(q.get("from")),
         date_to=_date(q.get("to")),
-        page=max(_int(q.get("page")) or 1, 1),
+        page=max(small_int(q.get("page")) or 1, 1),
     )
 
 
 @router.get("/orders")
 async def orders_page(request: Request) -> Response:
     session = await signed_in(request)
-    company = await _company(request, session)
+    company = await common.company(request, session)
     f = _filter(request)
     assert session.company_id is not None
     async with request.app.state.db.read() as conn:
@@ -263,7 +206,7 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
 @router.get("/orders/{key}")
 async def order_page(request: Request, key: str, notice: str = "") -> Response:
     session = await signed_in(request)
-    company = await _company(request, session)
+    company = await common.company(request, session)
     ctx = await _order_context(request, session, key)
     ctx |= {"company": company, "notice": NOTICES.get(notice)}
     return page(request, "order.html", ctx, session=session)
@@ -281,7 +224,7 @@ async def order_status(request: Request, key: str) -> Response:
     except PohubError as exc:
         if exc.status_code == 404:
             raise
-        company = await _company(request, session)
+        company = await common.company(request, session)
         ctx = await _order_context(request, session, key)
         ctx |= {"company": company, "status_error": exc.message}
         return page(request, "order.html", ctx, status_code=exc.status_code, session=session)
@@ -354,7 +297,7 @@ async def _document_form_context(request: Request, session: Session, key: str, a
         values |= {"shipment_number": f"SHP-{po}-{n}", "ship_date": today}
     else:
         values |= {"invoice_number": f"INV-{po}-{n}", "invoice_date": today}
-    company = await _company(request, session)
+    company = await common.company(request, session)
     return ctx | {
         "company": company,
         "values": values,
@@ -432,7 +375,7 @@ async def scorecard_page(request: Request, days: int = 30) -> Response:
     session = await signed_in(request)
     assert session.company_id is not None
     days = days if days in WINDOWS else WINDOWS[0]
-    company = await _company(request, session)
+    company = await common.company(request, session)
     async with request.app.state.db.read() as conn:
         card = await scorecard(conn, company_id=session.company_id, days=days)
     charts = {p.partner_id: views.chart(p.daily) for p in card.partners}

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pohub.core import jsonio
+from pohub.core.errors import PohubError
 from pohub.core.ids import is_ascii_int
 from pohub.orders.status import OPEN, ORDER_STATUS_NAMES, TRANSITIONS, OrderStatus
 from pohub.scorecard.service import DayCount
@@ -270,3 +271,166 @@ def chart(days: list[DayCount], *, width: int = 640, height: int = 160) -> Chart
     every = max(len(days) // 6, 1)
     ticks = [(round(i * step, 2), d.day.strftime("%d %b")) for i, d in enumerate(days) if i % every == 0]
     return Chart(width, height, top, bars, ticks, round(bar_w, 2))
+
+
+# ---------------------------------------------------------------- jobs
+
+JOB_KINDS = {"wms.bulk_import": "Warehouse bulk import"}
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A job's row as the jobs pages show it: counts, words, and its bar in percent of the total."""
+
+    id: int
+    kind: str
+    status: str
+    status_label: str
+    style: str
+    business_unit: int | None
+    total: int
+    processed: int
+    failed: int
+    created_at: datetime
+    finished_at: datetime | None
+    ok_pct: float
+    failed_pct: float
+    label: str
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "completed"
+
+    def progress(self) -> dict[str, Any]:
+        """What the page's script polls for: the warehouse API's field names, plus the bar's geometry."""
+        return {
+            "jobId": str(self.id),
+            "status": self.status,
+            "progress": {"processed": self.processed, "total": self.total},
+            "failed": self.failed,
+            "finished": self.finished,
+            "statusLabel": self.status_label,
+            "statusStyle": self.style,
+            "label": self.label,
+            "bar": {"ok": self.ok_pct, "failed": self.failed_pct},
+        }
+
+
+def job(row: Any) -> JobView:
+    total, processed, failed = int(row.total), int(row.processed), int(row.failed)
+    if row.status == "completed":
+        status_label, style = ("Completed", "done") if not failed else ("Completed with failures", "todo")
+    elif row.status == "processing":
+        status_label, style = "Running", "acked"
+    else:
+        status_label, style = "Queued", "submitted"
+    try:
+        params = jsonio.loads(row.params)
+    except PohubError:
+        params = None
+    unit = params.get("businessUnitId") if isinstance(params, dict) else None
+    text = str(unit) if unit is not None else ""
+    label = f"{processed} of {total} processed"
+    if failed:
+        label += f", {failed} failed"
+    return JobView(
+        id=int(row.id),
+        kind=JOB_KINDS.get(row.kind, row.kind),
+        status=row.status,
+        status_label=status_label,
+        style=style,
+        business_unit=int(text) if is_ascii_int(text) and len(text) <= 18 else None,
+        total=total,
+        processed=processed,
+        failed=failed,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        ok_pct=_pct(processed - failed, total),
+        failed_pct=_pct(failed, total),
+        label=label,
+    )
+
+
+# ---------------------------------------------------------------- webhooks
+
+DELIVERY_STATES = {
+    "pending": ("Pending", "todo"),
+    "delivered": ("Delivered", "done"),
+    "failed": ("Failed", "failed"),
+    "dead": ("Dead-lettered", "failed"),
+}
+REPLAYABLE = ("failed", "dead")
+
+
+@dataclass(frozen=True)
+class WebhookView:
+    """A subscription without its secret: the templates never get it, sealed or masked."""
+
+    id: int
+    address: str
+    topic: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def webhook(row: Any) -> WebhookView:
+    return WebhookView(int(row.id), row.address, row.topic, bool(row.enabled), row.created_at, row.updated_at)
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    at: datetime
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: int
+    message_id: str
+    topic: str
+    state: str
+    state_label: str
+    style: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    log: list[AttemptView]
+
+    @property
+    def replayable(self) -> bool:
+        return self.state in REPLAYABLE
+
+
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def delivery(wire: dict[str, Any]) -> DeliveryView:
+    """A delivery as the webhooks service puts it on the wire (``wire_delivery``), for a template."""
+    label, style = DELIVERY_STATES.get(wire["State"], (str(wire["State"]), "submitted"))
+    created = _instant(wire["CreatedAt"])
+    assert created is not None
+    return DeliveryView(
+        id=int(wire["Id"]),
+        message_id=str(wire["WebhookMessageId"]),
+        topic=str(wire["Topic"]),
+        state=str(wire["State"]),
+        state_label=label,
+        style=style,
+        attempts=int(wire["Attempts"]),
+        created_at=created,
+        next_attempt_at=_instant(wire["NextAttemptAt"]),
+        delivered_at=_instant(wire["DeliveredAt"]),
+        last_status_code=wire["LastStatusCode"],
+        last_error=wire["LastError"],
+        log=[
+            AttemptView(_instant(a["AttemptedAt"]) or created, a["StatusCode"], int(a["DurationMs"]), a["Error"])
+            for a in wire["AttemptLog"]
+        ],
+    )

@@ -109,8 +109,10 @@ async def record_attempts(conn: AsyncConnection, attempts: list[dict[str, Any]],
     if attempts:
         await conn.execute(insert(webhook_attempts), attempts)
     for values in updates:
-        delivery_id = values.pop("id")
-        await conn.execute(update(webhook_deliveries).where(D.id == delivery_id).values(**values))
+        # Copy: the caller still reads "id" from its rows after this (to log failures).
+        changes = dict(values)
+        delivery_id = changes.pop("id")
+        await conn.execute(update(webhook_deliveries).where(D.id == delivery_id).values(**changes))
 
 
 async def release_all_leases(conn: AsyncConnection) -> None:

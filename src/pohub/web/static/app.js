@@ -37,7 +37,50 @@
     accept.value = String(Math.max(ordered - back - cancel, 0));
   }
 
+  // Jobs: a running job's bar follows its progress, polling a small JSON answer; once the job is
+  // done the page reloads to list its failed orders. Without the script a <noscript> refresh does it.
+  var POLL_MS = 1000;
+
+  function showProgress(box, data) {
+    var done = box.querySelector(".bar-done");
+    var failed = box.querySelector(".bar-failed-part");
+    done.setAttribute("width", String(data.bar.ok));
+    failed.setAttribute("x", String(data.bar.ok));
+    failed.setAttribute("width", String(data.bar.failed));
+    var svg = box.querySelector("svg");
+    svg.setAttribute("aria-label", data.label);
+    svg.querySelector("title").textContent = data.label;
+    box.querySelector(".job-label").textContent = data.label;
+    document.querySelectorAll('[data-job-status="' + data.jobId + '"]').forEach(function (chip) {
+      chip.textContent = data.statusLabel;
+      chip.className = "chip chip-" + data.statusStyle;
+    });
+  }
+
+  function follow(box) {
+    var url = box.getAttribute("data-progress-url");
+    var timer = null;
+    function tick() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          if (!r.ok || (r.headers.get("content-type") || "").indexOf("application/json") !== 0) throw new Error("stop");
+          return r.json();
+        })
+        .then(function (data) {
+          showProgress(box, data);
+          if (data.finished) {
+            window.location.reload();
+          } else {
+            timer = window.setTimeout(tick, POLL_MS);
+          }
+        })
+        .catch(function () { if (timer !== null) window.clearTimeout(timer); });
+    }
+    timer = window.setTimeout(tick, POLL_MS);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".job-progress[data-progress-url]").forEach(follow);
     document.querySelectorAll("fieldset.ack-line").forEach(function (fs) {
       syncLine(fs);
       fs.addEventListener("change", function (ev) {
