@@ -23,7 +23,7 @@ from pohub.edi.as2.errors import (
     IntegrityCheckFailed,
     UnexpectedProcessingError,
 )
-from pohub.edi.as2.mic import Mic, compute_mic
+from pohub.edi.as2.mic import Mic, compute_mic, mic_digest
 from pohub.edi.as2.mime import (
     CRLF,
     Entity,
@@ -102,20 +102,13 @@ def _open(envelope: Envelope, headers: Headers, body: bytes, profile: PartnerPro
         payload=decode_transfer(entity),
         content_type=entity.content_type,
         filename=filename_of(entity.headers),
-        mic=compute_mic(mic_basis, _mic_digest(envelope, state)),
+        mic=compute_mic(mic_basis, mic_digest(envelope.mdn.micalgs if envelope.mdn else (), state.signature_digest)),
         signed=state.signed,
         encrypted=state.encrypted,
         compressed=state.compressed,
         signature_digest=state.signature_digest,
         payload_headers=entity.headers,
     )
-
-
-def _mic_digest(envelope: Envelope, state: _Opening) -> str:
-    """The digest the sender asked for (signed-receipt-micalg), else the one it signed with, else SHA-256."""
-    if envelope.mdn and envelope.mdn.micalgs:
-        return envelope.mdn.micalgs[0]
-    return state.signature_digest or "sha256"
 
 
 def _layer_of(entity: Entity) -> _Layer | None:

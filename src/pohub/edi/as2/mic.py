@@ -23,6 +23,17 @@ class Mic:
         return f"{self.value}, {DIGESTS[self.digest].micalg}"
 
 
+# The digest a receiver uses when the sender named none and did not sign (RFC 4130 leaves it open).
+DEFAULT_MIC_DIGEST = "sha256"
+
+
+def mic_digest(requested: tuple[str, ...], signature_digest: str | None) -> str:
+    """The MIC's digest, one rule for both ends: the sender's signed-receipt-micalg, else its signature's."""
+    if requested:
+        return requested[0]
+    return signature_digest or DEFAULT_MIC_DIGEST
+
+
 def compute_mic(data: bytes, digest: str) -> Mic:
     return Mic(base64.b64encode(compute_digest(digest, data)).decode("ascii"), digest)
 

@@ -16,7 +16,7 @@ from pohub.core import clock
 from pohub.edi.as2.algorithms import DIGESTS
 from pohub.edi.as2.compression import compress
 from pohub.edi.as2.envelope import AS2_VERSION, MdnRequest, format_as2_id, new_message_id
-from pohub.edi.as2.mic import Mic, all_mics, compute_mic
+from pohub.edi.as2.mic import Mic, all_mics, compute_mic, mic_digest
 from pohub.edi.as2.mime import Entity, Headers, base64_lines, join_multipart, make_entity, new_boundary, quote
 from pohub.edi.as2.partner import MdnMode, PartnerProfile
 from pohub.edi.as2.smime import encrypt, sign_detached
@@ -29,7 +29,7 @@ class OutboundMessage:
     message_id: str
     headers: Headers
     body: bytes
-    mic: Mic  # in the profile's digest: what pohub asks the partner to return
+    mic: Mic  # in the digest the partner will use (mic.mic_digest): what it must return
     mics: dict[str, str] = field(repr=False)  # the same MIC in every digest, for a partner that picks another
     mdn: MdnMode = MdnMode.SYNC
     signed: bool = False
@@ -75,7 +75,7 @@ def build_message(
         message_id=message_id,
         headers=Headers(headers),
         body=entity.body,
-        mic=compute_mic(mic_basis, profile.digest),
+        mic=compute_mic(mic_basis, _expected_mic_digest(profile)),
         mics=all_mics(mic_basis),
         mdn=profile.mdn,
         signed=profile.sign,
@@ -89,6 +89,11 @@ def payload_entity(payload: bytes, content_type: str, filename: str | None) -> E
     if filename:
         headers.append(("Content-Disposition", f"attachment; filename={quote(filename)}"))
     return make_entity(headers, payload)
+
+
+def _expected_mic_digest(profile: PartnerProfile) -> str:
+    requested = (profile.digest,) if profile.mdn_signed else ()
+    return mic_digest(requested, profile.digest if profile.sign else None)
 
 
 def _mdn_headers(profile: PartnerProfile) -> list[tuple[str, str]]:
