@@ -28,7 +28,8 @@ class Answer:
     headers: list[tuple[str, str]]
     body: bytes
     message: InboundMessage | None = None  # the payload, when the message opened
-    error: As2Error | As2RequestError | None = None
+    error: As2Error | None = None  # why the message did not open (also reported in the MDN)
+    refusal: As2RequestError | None = None  # why the request was not taken at all (no MDN possible)
     mdn: Mdn | None = None  # the MDN built, sync (already in body) or async
     async_url: str | None = None  # where to POST `mdn` when the sender asked for an async MDN
 
@@ -67,4 +68,4 @@ def receive(
 
 
 def _refusal(exc: As2RequestError) -> Answer:
-    return Answer(exc.status_code, [("Content-Type", "text/plain; charset=utf-8")], f"{exc}\n".encode(), error=exc)
+    return Answer(exc.status_code, [("Content-Type", "text/plain; charset=utf-8")], f"{exc}\n".encode(), refusal=exc)
