@@ -22,7 +22,7 @@ from pohub.edi.as2.partner import PartnerProfile
 ProfileLookup = Callable[[str, str], PartnerProfile | None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     status_code: int
     headers: list[tuple[str, str]]
@@ -60,12 +60,25 @@ def receive(
     message = result if isinstance(result, InboundMessage) else None
     error = result if isinstance(result, As2Error) else None
     if envelope.mdn is None:
-        return Answer(200, [], b"", message, error)
+        return Answer(status_code=200, headers=[], body=b"", message=message, error=error)
     mdn = build_mdn(envelope, profile, result, now=now)
     if envelope.mdn.async_url:
-        return Answer(200, [], b"", message, error, mdn, envelope.mdn.async_url)
-    return Answer(200, mdn.headers.items(), mdn.body, message, error, mdn)
+        return Answer(
+            status_code=200,
+            headers=[],
+            body=b"",
+            message=message,
+            error=error,
+            mdn=mdn,
+            async_url=envelope.mdn.async_url,
+        )
+    return Answer(status_code=200, headers=mdn.headers.items(), body=mdn.body, message=message, error=error, mdn=mdn)
 
 
 def _refusal(exc: As2RequestError) -> Answer:
-    return Answer(exc.status_code, [("Content-Type", "text/plain; charset=utf-8")], f"{exc}\n".encode(), refusal=exc)
+    return Answer(
+        status_code=exc.status_code,
+        headers=[("Content-Type", "text/plain; charset=utf-8")],
+        body=f"{exc}\n".encode(),
+        refusal=exc,
+    )
