@@ -103,3 +103,32 @@ def test_mdn_uses_the_digest_the_sender_asked_for(buyer: Identity, supplier: Ide
     received = parse_mdn(answer.mdn.headers, answer.body, sending)
     assert received.mic is not None and received.mic.digest == "sha1"
     check_mdn(received, message)
+
+
+def test_file_name_beyond_ascii_travels_as_rfc2231(buyer: Identity, supplier: Identity) -> None:
+    sending, receiving = profile_pair(buyer, supplier, sign=True)
+    message = build_message(sending, X12_850, filename="bestellung-müller 1.x12")
+    assert b"filename*=UTF-8''bestellung-m%C3%BCller%201.x12" in message.body
+    answer = receive(message.headers.items(), message.body, lambda f, t: receiving)
+    assert answer.message is not None and answer.message.filename == "bestellung-müller 1.x12"
+
+
+def test_base64_envelope_without_a_transfer_encoding_header_is_read(buyer: Identity, supplier: Identity) -> None:
+    """Some senders base64 the pkcs7-mime body and say nothing; the DER is recognised either way."""
+    import base64
+
+    sending, receiving = profile_pair(buyer, supplier, encrypt=True)
+    message = build_message(sending, X12_850)
+    headers = [(k, v) for k, v in message.headers if k != "Content-Transfer-Encoding"]
+    answer = receive(headers, base64.encodebytes(message.body), lambda f, t: receiving)
+    assert answer.message is not None, answer.error
+    assert answer.message.payload == X12_850
+
+
+def test_header_bytes_beyond_ascii_do_not_stop_a_message(buyer: Identity, supplier: Identity) -> None:
+    """HTTP servers hand header bytes over as Latin-1; a Subject of `Bestellung für Müller` is no error."""
+    sending, receiving = profile_pair(buyer, supplier)
+    message = build_message(sending, X12_850)
+    headers = [*message.headers.items(), ("Subject", "Bestellung f\xfcr M\xfcller")]
+    answer = receive(headers, message.body, lambda f, t: receiving)
+    assert answer.message is not None, answer.error

@@ -29,6 +29,7 @@ from pohub.edi.as2.mime import (
     Entity,
     Headers,
     MimeError,
+    cms_bytes,
     decode_transfer,
     filename_of,
     parse_entity,
@@ -116,7 +117,7 @@ def _layer_of(entity: Entity) -> _Layer | None:
     if media_type == "multipart/signed":
         return _open_signed
     if media_type in PKCS7_MIME:
-        kind = (entity.param("smime-type") or "").lower() or _cms_kind(decode_transfer(entity))
+        kind = (entity.param("smime-type") or "").lower() or _cms_kind(cms_bytes(entity))
         layer = _PKCS7_LAYERS.get(kind)
         if layer is None:
             raise UnexpectedProcessingError(f"unsupported S/MIME type {kind!r}")
@@ -136,7 +137,7 @@ def _cms_kind(der: bytes) -> str:
 def _open_enveloped(state: _Opening, profile: PartnerProfile) -> None:
     if profile.our_certificate is None or profile.our_key is None:
         raise DecryptionFailed("the message is encrypted but no certificate and key of ours are configured")
-    decrypted = decrypt(decode_transfer(state.entity), profile.our_certificate, profile.our_key)
+    decrypted = decrypt(cms_bytes(state.entity), profile.our_certificate, profile.our_key)
     state.entity = parse_entity(decrypted)
     state.encrypted = True
     if not state.signed:
@@ -144,7 +145,7 @@ def _open_enveloped(state: _Opening, profile: PartnerProfile) -> None:
 
 
 def _open_compressed(state: _Opening, profile: PartnerProfile) -> None:
-    state.entity = parse_entity(decompress(decode_transfer(state.entity)))
+    state.entity = parse_entity(decompress(cms_bytes(state.entity)))
     state.compressed = True
 
 
@@ -160,7 +161,7 @@ def _open_signed(state: _Opening, profile: PartnerProfile) -> None:
         raise AuthenticationFailed(f"the second part of multipart/signed is {signature.content_type}")
     if profile.partner_certificate is None:
         raise AuthenticationFailed("the message is signed but no partner certificate is configured to verify it")
-    content, digest = _verify(content, decode_transfer(signature), profile)
+    content, digest = _verify(content, cms_bytes(signature), profile)
     if not state.signed:
         state.mic_basis = content
         state.signature_digest = digest

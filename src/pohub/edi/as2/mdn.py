@@ -27,6 +27,7 @@ from pohub.edi.as2.mime import (
     Entity,
     Headers,
     MimeError,
+    cms_bytes,
     decode_transfer,
     join_multipart,
     make_entity,
@@ -202,7 +203,7 @@ def _verified_report(entity: Entity, profile: PartnerProfile) -> Entity:
     if profile.partner_certificate is None:
         raise MdnSignatureError("the MDN is signed but no partner certificate is configured to verify it")
     try:
-        verify_detached(parts[0], decode_transfer(signature), profile.partner_certificate)
+        verify_detached(parts[0], cms_bytes(signature), profile.partner_certificate)
     except As2Error as exc:
         raise MdnSignatureError(f"the MDN's signature: {exc}") from exc
     return parse_entity(parts[0])

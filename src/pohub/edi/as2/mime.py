@@ -14,6 +14,7 @@ import email.utils
 import itertools
 import re
 import secrets
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -48,7 +49,8 @@ class Headers:
         return list(self._items)
 
     def to_bytes(self) -> bytes:
-        return b"".join(f"{k}: {v}".encode("ascii") + CRLF for k, v in self._items)
+        # Latin-1, as HTTP servers decode header bytes: what was read is written back byte for byte.
+        return b"".join(f"{k}: {v}".encode("latin-1") + CRLF for k, v in self._items)
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
@@ -136,6 +138,13 @@ def filename_of(headers: Headers) -> str | None:
     return content_type_of(headers)[1].get("name")
 
 
+def disposition_attachment(filename: str) -> str:
+    """Content-Disposition for a file name; a name beyond ASCII goes as RFC 2231 `filename*=UTF-8''...`."""
+    if filename.isascii():
+        return f"attachment; filename={quote(filename)}"
+    return f"attachment; filename*=UTF-8''{urllib.parse.quote(filename, safe='')}"
+
+
 def quote(value: str) -> str:
     """A header parameter value, quoted when it is not a plain token."""
     if re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", value):
@@ -188,6 +197,17 @@ def decode_transfer(entity: Entity) -> bytes:
     if encoding == "quoted-printable":
         return binascii.a2b_qp(entity.body)
     return entity.body
+
+
+def cms_bytes(entity: Entity) -> bytes:
+    """The DER of an application/pkcs7-* body; some senders send base64 without saying so."""
+    data = decode_transfer(entity)
+    if data[:1] == b"\x30":  # a DER SEQUENCE, as every CMS ContentInfo is
+        return data
+    try:
+        return base64.b64decode(re.sub(rb"\s+", b"", data), validate=True)
+    except binascii.Error:
+        return data  # neither: let the CMS reader name what is wrong
 
 
 def base64_lines(data: bytes) -> bytes:

@@ -17,7 +17,15 @@ from pohub.edi.as2.algorithms import DIGESTS
 from pohub.edi.as2.compression import compress
 from pohub.edi.as2.envelope import AS2_VERSION, MdnRequest, format_as2_id, new_message_id
 from pohub.edi.as2.mic import Mic, all_mics, compute_mic, mic_digest
-from pohub.edi.as2.mime import Entity, Headers, base64_lines, join_multipart, make_entity, new_boundary, quote
+from pohub.edi.as2.mime import (
+    Entity,
+    Headers,
+    base64_lines,
+    disposition_attachment,
+    join_multipart,
+    make_entity,
+    new_boundary,
+)
 from pohub.edi.as2.partner import MdnMode, PartnerProfile
 from pohub.edi.as2.smime import encrypt, sign_detached
 
@@ -87,7 +95,7 @@ def build_message(
 def payload_entity(payload: bytes, content_type: str, filename: str | None) -> Entity:
     headers = [("Content-Type", content_type), ("Content-Transfer-Encoding", "binary")]
     if filename:
-        headers.append(("Content-Disposition", f"attachment; filename={quote(filename)}"))
+        headers.append(("Content-Disposition", disposition_attachment(filename)))
     return make_entity(headers, payload)
 
 

@@ -125,10 +125,9 @@ def verify_detached(content: bytes, signature_der: bytes, partner: x509.Certific
 def _is_signer(signer: asn1_cms.SignerInfo, partner: x509.Certificate) -> bool:
     sid = signer["sid"]
     if sid.name == "issuer_and_serial_number":
-        issuer = partner.issuer.public_bytes()
-        return bool(
-            sid.chosen["serial_number"].native == partner.serial_number and sid.chosen["issuer"].dump() == issuer
-        )
+        # asn1crypto compares names by RFC 5280 rules, so a re-encoded issuer still matches.
+        issuer = asn1_x509.Name.load(partner.issuer.public_bytes())
+        return bool(sid.chosen["serial_number"].native == partner.serial_number and sid.chosen["issuer"] == issuer)
     try:
         ski = partner.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     except x509.ExtensionNotFound:
