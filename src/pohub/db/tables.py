@@ -1,8 +1,8 @@
 """Import every table so MetaData is complete (for migrations and tests)."""
 
 from pohub.db.base import metadata
-from pohub.dialects.models import dialect_exchanges
-from pohub.documents.models import documents, events, order_lines, refusals
+from pohub.documents.models import documents, events, order_lines
+from pohub.exchanges.models import exchanges
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
 from pohub.webhooks.models import webhook_attempts, webhook_deliveries, webhook_subscriptions
@@ -10,15 +10,14 @@ from pohub.webhooks.models import webhook_attempts, webhook_deliveries, webhook_
 __all__ = [
     "api_keys",
     "companies",
-    "dialect_exchanges",
     "documents",
     "events",
+    "exchanges",
     "job_items",
     "jobs",
     "metadata",
     "order_lines",
     "partnerships",
-    "refusals",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_subscriptions",

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
+from pohub.orders import events
 from pohub.webhooks import topics
 from pohub.webhooks.models import webhook_deliveries, webhook_subscriptions
 
@@ -62,6 +63,7 @@ def _delivery(subscription_id: int, topic: str, payload: str, order_id: int | No
     }
 
 
+@events.listen
 async def enqueue_for_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Write one delivery row per subscription (of the event's sender or receiver) whose topic matches."""
     parties = {r.get(k) for r in rows for k in ("sender_id", "receiver_id")} - {None}
