@@ -21,7 +21,7 @@ router = APIRouter(tags=["Exchanges"])
 
 DIRECTIONS = ("in", "out")
 STATES = ("received", "applied", "duplicate", "refused", "failed", "queued", "sending", "sent", "acknowledged", "dead")
-_TEXT = {"direction": "direction", "channel": "channel", "kind": "kind", "state": "state"}
+_TEXT = {"direction": "direction", "channel": "channel", "operation": "operation", "kind": "kind", "state": "state"}
 _KEYS = {"documentkey": "document_id", "logicbrokerkey": "document_id", "orderkey": "order_id"}
 
 PARAMETERS: list[dict[str, Any]] = [
@@ -29,6 +29,7 @@ PARAMETERS: list[dict[str, Any]] = [
     for name, schema, text in [
         ("direction", {"type": "string", "enum": list(DIRECTIONS)}, "in (received) or out (sent)"),
         ("channel", {"type": "string"}, "api, dashboard, kojo, spectrum, wms, webhook, ..."),
+        ("operation", {"type": "string"}, "The handler that received it: document, kojo.acknowledge, wms.bulk, ..."),
         ("kind", {"type": "string"}, "order, acknowledgement, shipment, invoice, or another message kind"),
         ("state", {"type": "string", "enum": list(STATES)}, "What became of the message"),
         ("partnerId", {"type": "integer"}, "The other company"),

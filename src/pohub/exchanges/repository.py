@@ -49,6 +49,7 @@ class ExchangeSearch:
     company_id: int
     direction: str | None = None
     channel: str | None = None
+    operation: str | None = None
     kind: str | None = None
     state: str | None = None
     partner_id: int | None = None
@@ -64,6 +65,7 @@ class ExchangeSearch:
         for column, value in (
             (X.direction, self.direction),
             (X.channel, self.channel),
+            (X.operation, self.operation),
             (X.kind, self.kind),
             (X.state, self.state),
             (X.partner_id, self.partner_id),
