@@ -6,7 +6,7 @@ Outbound: queued -> sending -> sent -> acknowledged | failed | dead   (a retry p
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, text
 
 from pohub.db.base import AwareDateTime, BigId, metadata
 
@@ -21,6 +21,8 @@ exchanges = Table(
     # Whose message it is: the sender of an inbound one, the company an outbound one is for.
     Column("company_id", Integer, nullable=True),
     Column("partner_id", Integer, nullable=True),  # the other party, when known
+    # Where an outbound one goes: a webhook subscription (later: an EDI partner profile).
+    Column("endpoint_id", Integer, nullable=True),
     Column("state", String(20), nullable=False),
     Column("content_type", String(200), nullable=True),
     Column("raw", LargeBinary, nullable=True),  # exactly as received or sent
@@ -42,4 +44,28 @@ exchanges = Table(
     Index("ix_exchanges_document", "document_id"),
     Index("ix_exchanges_job", "job_id", "id"),
     Index("ix_exchanges_parent", "parent_id"),
+    Index("ix_exchanges_endpoint", "endpoint_id", "id"),
+    # Only what a sender may claim is in this index, so claiming stays cheap however long the
+    # history grows.
+    Index(
+        "ix_exchanges_due",
+        "next_attempt_at",
+        "id",
+        sqlite_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
+        postgresql_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
+    ),
+)
+
+# Every attempt to send an outbound exchange, kept: what was answered, how long it took.
+exchange_attempts = Table(
+    "exchange_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("exchange_id", BigId, ForeignKey("exchanges.id", ondelete="CASCADE"), nullable=False),
+    Column("attempted_at", AwareDateTime(), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(1000), nullable=True),
+    Column("response_body", String(2000), nullable=True),
+    Index("ix_exchange_attempts_exchange", "exchange_id", "id"),
 )
