@@ -13,7 +13,7 @@ from pohub.api.http import JSON, message, page
 from pohub.api.search import MAX_PAGE_SIZE, _date, _int
 from pohub.core.errors import FieldError, NotFound, Unprocessable
 from pohub.documents import repository as documents_repo
-from pohub.exchanges import inbound
+from pohub.exchanges import inbound, outbound
 from pohub.exchanges import repository as repo
 from pohub.exchanges.render import full, summary
 
@@ -101,15 +101,19 @@ async def get_exchange(ExchangeId: str, request: Request, company_id: CompanyDep
         if row is None:
             raise NotFound(f"No exchange {ExchangeId!r}")
         kids = await repo.children(conn, parent_id=row.id)
-    return message(200, "OK", full(row, kids))
+        attempts = (await outbound.attempts_of(conn, exchange_ids=[row.id]))[row.id]
+    return message(200, "OK", full(row, kids, attempts))
 
 
 @router.post("/Exchanges/{ExchangeId}/Retry", responses=s.DOCUMENT_RESPONSES)
 async def retry_exchange(ExchangeId: str, request: Request, company_id: CompanyDep) -> JSON:
-    """Run a refused or failed inbound message again once its cause is fixed; answers the exchange
-    with its new state (applied, or refused again with the new error)."""
+    """Run a refused or failed inbound message again once its cause is fixed (answers the exchange with
+    its new state: applied, or refused again with the new error), or send an outbound one again
+    (queued)."""
     row = await inbound.retry(request.app.state.db, exchange_id=_exchange_id(ExchangeId), company_id=company_id)
     if row is None:
         raise NotFound(f"No exchange {ExchangeId!r}")
-    text = "Applied" if row.state in ("applied", "duplicate") else f"Still {row.state}"
+    text = {"applied": "Applied", "duplicate": "Applied (a duplicate)", "queued": "Queued to be sent again"}.get(
+        row.state, f"Still {row.state}"
+    )
     return message(200, text, full(row))

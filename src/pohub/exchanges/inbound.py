@@ -22,6 +22,7 @@ from pohub.core.errors import Conflict, PohubError
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents import repository as documents_repo
+from pohub.exchanges import outbound
 from pohub.exchanges import repository as repo
 from pohub.orders import events
 from pohub.webhooks import outbox  # noqa: F401  (it listens to the events every message writes)
@@ -254,17 +255,21 @@ def message_of(row: Any) -> Message:
 
 
 async def retry(db: Database, *, exchange_id: int, company_id: int) -> Any:
-    """Run a refused or failed inbound message again (its cause fixed); the same exchange records the
-    new outcome and one more attempt. Returns the exchange row as it is now."""
+    """Run a refused or failed inbound message again (its cause fixed; the same exchange records the
+    new outcome and one more attempt), or queue an outbound one to be sent again. Returns the exchange
+    row as it is now."""
     async with db.read() as conn:
         row = await repo.get_exchange(conn, exchange_id=exchange_id, company_id=company_id)
     if row is None:
         return None
-    if row.direction != "in" or row.state not in RETRYABLE:
-        raise Conflict(
-            f"Exchange {exchange_id} is {row.direction}bound and {row.state}: only refused or failed inbound "
-            "messages are run again (an outbound one is resent by its sender's retry)",
-        )
+    if row.direction == "out":
+        async with db.write() as conn:
+            if not await outbound.resend(conn, exchange_id=exchange_id, company_id=company_id):
+                raise Conflict(f"Exchange {exchange_id} is {row.state}: it is on its way already")
+        async with db.read() as conn:
+            return await repo.get_exchange(conn, exchange_id=exchange_id, company_id=company_id)
+    if row.state not in RETRYABLE:
+        raise Conflict(f"Exchange {exchange_id} is {row.state}: only refused or failed messages are run again")
     if row.operation not in HANDLERS:
         raise Conflict(f"Exchange {exchange_id} was received by {row.operation!r}, which this server does not run")
     msg = message_of(row)

@@ -129,6 +129,20 @@ async def requeue(conn: AsyncConnection, *, exchange_id: int, at: datetime) -> N
     )
 
 
+RESENDABLE = frozenset({SENT, ACKNOWLEDGED, FAILED, DEAD})
+
+
+async def resend(conn: AsyncConnection, *, exchange_id: int, company_id: int) -> bool:
+    """Queue an outbound exchange again (the receiver fixed, or it asks for the message once more);
+    False when it is still on its way."""
+    stmt = select(X.state).where(X.id == exchange_id, X.company_id == company_id, X.direction == "out")
+    state = (await conn.execute(stmt.with_for_update())).scalar_one_or_none()
+    if state not in RESENDABLE:
+        return False
+    await requeue(conn, exchange_id=exchange_id, at=clock.now())
+    return True
+
+
 async def release_leases(conn: AsyncConnection) -> None:
     """Void every lease (the one worker of a SQLite installation starting: whoever held them is gone)."""
     await conn.execute(

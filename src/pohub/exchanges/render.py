@@ -58,9 +58,20 @@ def summary(row: Any) -> dict[str, Any]:
     }
 
 
-def full(row: Any, children: list[Any] | None = None) -> dict[str, Any]:
+def attempt(row: Any) -> dict[str, Any]:
+    return {
+        "AttemptedAt": row.attempted_at.isoformat(),
+        "StatusCode": row.status_code,
+        "DurationMs": row.duration_ms,
+        "Error": row.error,
+        "ResponseBody": row.response_body,
+    }
+
+
+def full(row: Any, children: list[Any] | None = None, attempts: list[Any] | None = None) -> dict[str, Any]:
     text, encoding = raw_text(row.raw)
     out = summary(row) | {"Raw": text, "RawEncoding": encoding, "Size": len(row.raw or b"")}
     out["Params"] = jsonio.loads(row.params) if row.params else {}
     out["Children"] = [summary(c) for c in children or []]
+    out["AttemptLog"] = [attempt(a) for a in attempts or []]
     return out

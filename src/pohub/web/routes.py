@@ -25,7 +25,7 @@ from pohub.exchanges.inbound import Message
 from pohub.orders import service as orders
 from pohub.partners.service import company_for_key, hash_key
 from pohub.scorecard.service import WINDOWS, scorecard
-from pohub.web import common, forms, job_pages, queries, views, webhook_pages
+from pohub.web import common, forms, job_pages, message_pages, queries, views, webhook_pages
 from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import (
@@ -51,6 +51,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 # The Jobs and Webhooks pages live in modules of their own (job_pages.py, webhook_pages.py).
 router.include_router(job_pages.router)
 router.include_router(webhook_pages.router)
+router.include_router(message_pages.router)
 
 
 # ---------------------------------------------------------------- sign in / out
