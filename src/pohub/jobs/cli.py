@@ -16,6 +16,7 @@ def register(app: typer.Typer) -> None:
         poll: float = typer.Option(None, help="Seconds between looks for new work (POHUB_WORKER_POLL_SECONDS)"),
     ) -> None:
         """Run a background worker: webhook deliveries and jobs (start any number on PostgreSQL)."""
+        import pohub.dialects.wms.importer  # noqa: F401  (a CLI edge: loads the job kinds it defines)
         from pohub.config import get_settings
         from pohub.db.engine import Database
         from pohub.db.migrate import upgrade

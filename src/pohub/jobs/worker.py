@@ -1,4 +1,5 @@
-"""The worker loop: send due webhook deliveries and run job batches, taking turns so neither starves.
+"""The worker loop: send due outbound exchanges (webhook deliveries) and run job batches, taking
+turns so neither starves.
 
 Embedded in the server (always on SQLite, where it is the one worker; on PostgreSQL unless the
 ``embedded_worker`` setting is false), or run as ``pohub worker`` processes, any number of them on
@@ -20,10 +21,10 @@ import httpx
 from fastapi import FastAPI
 
 from pohub.db.engine import Database
+from pohub.exchanges import outbound
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
-from pohub.webhooks import repository as webhooks_repo
-from pohub.webhooks import sender
+from pohub.webhooks import sender as webhook_sender
 
 log = logging.getLogger("pohub.worker")
 
@@ -32,7 +33,7 @@ class Worker:
     def __init__(self, db: Database, settings: Any) -> None:
         self.db = db
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.policy = sender.Policy.from_settings(settings)
+        self.channels = [webhook_sender.channel(settings)]
         self.lease = timedelta(seconds=float(getattr(settings, "job_lease_seconds", 30.0)))
         self.batch_size = int(getattr(settings, "job_batch_size", 200))
         self.poll = float(getattr(settings, "worker_poll_seconds", 1.0))
@@ -47,11 +48,17 @@ class Worker:
         """On SQLite this is the only worker: leases left by a killed process are void."""
         async with self.db.write() as conn:
             await jobs_repo.release_all(conn)
-            await webhooks_repo.release_all_leases(conn)
+            await outbound.release_leases(conn)
 
     async def tick(self, client: httpx.AsyncClient) -> bool:
-        """One turn: a batch of deliveries and a batch of job items. True if anything was done."""
-        sent = await sender.send_due(self.db, client, self.policy)
+        """One turn: a batch of each channel's outbound exchanges and a batch of job items. True if
+        anything was done."""
+        sent = 0
+        for channel in self.channels:
+            for values in await outbound.send_due(self.db, client, channel):
+                sent += 1
+                if values["state"] in (outbound.FAILED, outbound.DEAD):
+                    log.warning("%s exchange %s %s: %s", channel.name, values["id"], values["state"], values["error"])
         worked = False
         if self.job_id is None:
             self.job_id = await runner.claim(self.db, worker_id=self.id, lease=self.lease)

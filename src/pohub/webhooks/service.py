@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.core import clock
+from pohub.core import clock, jsonio
 from pohub.core.errors import Conflict, NotFound, invalid
+from pohub.exchanges import outbound
 from pohub.webhooks import outbox, secrets, topics
 from pohub.webhooks import repository as repo
 
@@ -134,23 +135,43 @@ async def send_test(conn: AsyncConnection, *, company_id: int, subscription_id: 
     row = await get(conn, company_id=company_id, subscription_id=subscription_id)
     return await outbox.enqueue_test(
         conn,
-        subscription_id=row.id,
+        subscription=row,
         data={"WebhookId": row.id, "Topic": row.topic, "Message": "Test delivery from pohub"},
     )
 
 
+# The webhook API keeps its own words for an outbound exchange's state.
+WIRE_STATES = {
+    outbound.QUEUED: "pending",
+    outbound.SENDING: "pending",
+    outbound.SENT: "delivered",
+    outbound.ACKNOWLEDGED: "delivered",
+    outbound.FAILED: "failed",
+    outbound.DEAD: "dead",
+}
+STATES_OF = {"pending": [outbound.QUEUED, outbound.SENDING], "delivered": [outbound.SENT, outbound.ACKNOWLEDGED]}
+
+
+def _last_error(row: Any) -> str | None:
+    if not row.error:
+        return None
+    value = jsonio.loads(row.error)
+    return str(value.get("Message")) if isinstance(value, dict) else str(value)
+
+
 def wire_delivery(row: Any, attempts: list[Any]) -> dict[str, Any]:
+    state = WIRE_STATES.get(row.state, row.state)
     return {
         "Id": row.id,
         "WebhookMessageId": f"msg_{row.id}",
-        "Topic": row.topic,
-        "State": row.state,
+        "Topic": row.kind,
+        "State": state,
         "Attempts": row.attempts,
         "CreatedAt": row.created_at.isoformat(),
-        "NextAttemptAt": row.next_attempt_at.isoformat() if row.state == "pending" else None,
-        "DeliveredAt": row.delivered_at.isoformat() if row.delivered_at else None,
-        "LastStatusCode": row.last_status_code,
-        "LastError": row.last_error,
+        "NextAttemptAt": row.next_attempt_at.isoformat() if state == "pending" else None,
+        "DeliveredAt": row.updated_at.isoformat() if state == "delivered" else None,
+        "LastStatusCode": row.status_code,
+        "LastError": _last_error(row),
         "AttemptLog": [
             {
                 "AttemptedAt": a.attempted_at.isoformat(),
@@ -174,10 +195,11 @@ async def deliveries(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of a subscription's deliveries, newest first, each with every attempt."""
     await get(conn, company_id=company_id, subscription_id=subscription_id)
+    states = STATES_OF.get(state, [state]) if state else None
     rows, total = await repo.deliveries_page(
-        conn, subscription_id=subscription_id, page=page, page_size=page_size, state=state
+        conn, subscription_id=subscription_id, page=page, page_size=page_size, states=states
     )
-    attempts = await repo.attempts_of(conn, delivery_ids=[r.id for r in rows])
+    attempts = await outbound.attempts_of(conn, exchange_ids=[r.id for r in rows])
     return [wire_delivery(r, attempts[r.id]) for r in rows], total
 
 
@@ -187,9 +209,9 @@ async def replay(conn: AsyncConnection, *, company_id: int, subscription_id: int
     row = await repo.get_delivery(conn, delivery_id=delivery_id, subscription_id=subscription_id)
     if row is None:
         raise NotFound(f"No delivery {delivery_id} for webhook {subscription_id}")
-    if row.state == "pending":
+    if row.state in outbound.PENDING:
         raise Conflict(f"Delivery {delivery_id} is still pending; it will be sent at {row.next_attempt_at.isoformat()}")
-    await repo.requeue(conn, delivery_id=delivery_id, at=clock.now())
+    await outbound.requeue(conn, exchange_id=delivery_id, at=clock.now())
     updated = await repo.get_delivery(conn, delivery_id=delivery_id, subscription_id=subscription_id)
-    attempts = await repo.attempts_of(conn, delivery_ids=[delivery_id])
+    attempts = await outbound.attempts_of(conn, exchange_ids=[delivery_id])
     return wire_delivery(updated, attempts[delivery_id])
