@@ -6,6 +6,10 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# What POHUB_SECRET_KEY defaulted to before keys were generated per installation: still recognised,
+# to open what was sealed with it and to refuse serving beyond loopback with it.
+LEGACY_DEFAULT_SECRET_KEY = "change-me-in-production"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POHUB_", env_file=".env", extra="ignore")
@@ -20,7 +24,7 @@ class Settings(BaseSettings):
     key_cache_seconds: float = 30.0
     db_pool_size: int = 10
     log_level: str = "info"
-    secret_key: str = "change-me-in-production"
+    secret_key: str = LEGACY_DEFAULT_SECRET_KEY
 
     # Webhooks: attempts before a delivery is dead-lettered, and the exponential backoff between them.
     webhook_max_attempts: int = 8

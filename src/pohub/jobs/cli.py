@@ -45,12 +45,14 @@ def register(app: typer.Typer) -> None:
         from pohub.db.engine import Database
         from pohub.db.migrate import upgrade
         from pohub.jobs.worker import Worker
+        from pohub.webhooks.service import reseal_all
 
         settings = get_settings()
         upgrade(settings.database_url)
 
         async def main() -> None:
             db = Database(settings.database_url, pool_size=4)
+            await reseal_all(db, server_key=settings.secret_key)
             w = Worker(db, settings)
             if poll is not None:
                 w.poll = poll

@@ -117,3 +117,14 @@ async def record_attempts(conn: AsyncConnection, attempts: list[dict[str, Any]],
 
 async def release_all_leases(conn: AsyncConnection) -> None:
     await conn.execute(update(webhook_deliveries).where(D.locked_until.is_not(None)).values(locked_until=None))
+
+
+async def subscriptions_sealed_otherwise(conn: AsyncConnection, *, prefix: str) -> list[Any]:
+    """Subscriptions whose secret is not sealed in the current form (``prefix``), locked to reseal."""
+    stmt = (
+        select(S.id, S.secret_sealed)
+        .where(~S.secret_sealed.startswith(prefix, autoescape=True))
+        .order_by(S.id)
+        .with_for_update()
+    )
+    return list((await conn.execute(stmt)).all())

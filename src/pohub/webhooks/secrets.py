@@ -2,16 +2,29 @@
 and used to sign each delivery.
 
 A receiver needs the secret in clear to verify, so the hub must be able to recover it: it is sealed
-with a key derived from the server's ``secret_key`` (HMAC-SHA256 in counter mode for the stream, a
-separate HMAC as the tag), never stored in plaintext.
+with AES-256-GCM (the ``cryptography`` package) under a key derived with HKDF-SHA256 from the server's
+``secret_key``, and stored as ``v2.<base64url(nonce + ciphertext + tag)>``, never in plaintext.
+
+Values sealed before v2 (an HMAC-SHA256 counter-mode stream, unprefixed base64url) are still opened,
+so that ``reseal`` can rewrite them; nothing is sealed that way any more.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from pohub.config import LEGACY_DEFAULT_SECRET_KEY
 
 PREFIX = "whsec_"
 
@@ -41,12 +54,56 @@ def verify(secret: str, *, msg_id: str, timestamp: int, body: bytes, header: str
     return any(hmac.compare_digest(expected, part) for part in header.split())
 
 
-def _keys(server_key: str) -> tuple[bytes, bytes]:
+SEALED = "v2."  # '.' is not in the base64url alphabet: no legacy value begins so
+_NONCE_BYTES = 12
+# Binds a sealed value to its use: it cannot be passed off as any other value sealed with this key.
+_PURPOSE = b"pohub webhook shared secret"
+
+
+class SealError(ValueError):
+    """The value was not sealed with this server's ``secret_key``, or was altered since."""
+
+
+@lru_cache(maxsize=4)
+def _cipher(server_key: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"pohub webhook secrets v2").derive(
+        server_key.encode()
+    )
+    return AESGCM(key)
+
+
+def seal(plain: str, *, server_key: str) -> str:
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = _cipher(server_key).encrypt(nonce, plain.encode(), _PURPOSE)
+    return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def unseal(sealed: str, *, server_key: str) -> str:
+    """The secret in clear. A legacy value is also tried with the old built-in default key, which every
+    installation that did not set one sealed with; a v2 value opens only with ``server_key``."""
+    if not sealed.startswith(SEALED):
+        for key in (server_key, LEGACY_DEFAULT_SECRET_KEY):
+            with contextlib.suppress(SealError):
+                return _legacy_unseal(sealed, server_key=key)
+        raise SealError("sealed secret does not match this server's secret_key")
+    try:
+        blob = base64.urlsafe_b64decode(sealed[len(SEALED) :].encode())
+        return _cipher(server_key).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _PURPOSE).decode()
+    except (InvalidTag, ValueError):
+        raise SealError("sealed secret does not match this server's secret_key") from None
+
+
+def needs_reseal(sealed: str) -> bool:
+    return not sealed.startswith(SEALED)
+
+
+# Read path for values sealed before v2: an HMAC-SHA256 counter-mode stream and an HMAC tag.
+def _legacy_keys(server_key: str) -> tuple[bytes, bytes]:
     root = hashlib.sha256(b"pohub webhook secrets\x00" + server_key.encode()).digest()
     return hmac.new(root, b"enc", hashlib.sha256).digest(), hmac.new(root, b"mac", hashlib.sha256).digest()
 
 
-def _stream(key: bytes, nonce: bytes, length: int) -> bytes:
+def _legacy_stream(key: bytes, nonce: bytes, length: int) -> bytes:
     out = bytearray()
     counter = 0
     while len(out) < length:
@@ -55,22 +112,17 @@ def _stream(key: bytes, nonce: bytes, length: int) -> bytes:
     return bytes(out[:length])
 
 
-def seal(plain: str, *, server_key: str) -> str:
-    enc, mac = _keys(server_key)
-    nonce = secrets.token_bytes(16)
-    data = plain.encode()
-    cipher = bytes(a ^ b for a, b in zip(data, _stream(enc, nonce, len(data)), strict=True))
-    tag = hmac.new(mac, nonce + cipher, hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(nonce + cipher + tag).decode()
-
-
-def unseal(sealed: str, *, server_key: str) -> str:
-    enc, mac = _keys(server_key)
-    blob = base64.urlsafe_b64decode(sealed.encode())
+def _legacy_unseal(sealed: str, *, server_key: str) -> str:
+    enc, mac = _legacy_keys(server_key)
+    try:
+        blob = base64.urlsafe_b64decode(sealed.encode())
+    except ValueError:
+        raise SealError("not a sealed secret") from None
     nonce, cipher, tag = blob[:16], blob[16:-16], blob[-16:]
-    if not hmac.compare_digest(tag, hmac.new(mac, nonce + cipher, hashlib.sha256).digest()[:16]):
-        raise ValueError("sealed secret does not match this server's secret_key")
-    return bytes(a ^ b for a, b in zip(cipher, _stream(enc, nonce, len(cipher)), strict=True)).decode()
+    if len(blob) < 32 or not hmac.compare_digest(tag, hmac.new(mac, nonce + cipher, hashlib.sha256).digest()[:16]):
+        raise SealError("sealed secret does not match this server's secret_key")
+    stream = _legacy_stream(enc, nonce, len(cipher))
+    return bytes(a ^ b for a, b in zip(cipher, stream, strict=True)).decode()
 
 
 def masked(secret: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
 from pohub.core.errors import Conflict, NotFound, invalid
+from pohub.db.engine import Database
 from pohub.webhooks import outbox, secrets, topics
 from pohub.webhooks import repository as repo
 
 FORMATS = ("json",)
+log = logging.getLogger("pohub.webhooks")
 
 
 def _field(body: dict[str, Any], name: str) -> Any:
@@ -93,6 +96,30 @@ async def create(conn: AsyncConnection, *, company_id: int, body: dict[str, Any]
         },
     )
     return await get(conn, company_id=company_id, subscription_id=sub_id)
+
+
+async def reseal(conn: AsyncConnection, *, server_key: str) -> int:
+    """Seal again, in the current form, every secret sealed in an older one; returns how many."""
+    done = 0
+    for row in await repo.subscriptions_sealed_otherwise(conn, prefix=secrets.SEALED):
+        try:
+            plain = secrets.unseal(row.secret_sealed, server_key=server_key)
+        except secrets.SealError:
+            log.warning("webhook %s: its secret was sealed with another secret_key; set a new one", row.id)
+            continue
+        sealed = secrets.seal(plain, server_key=server_key)
+        await repo.update_subscription(conn, subscription_id=row.id, values={"secret_sealed": sealed})
+        done += 1
+    return done
+
+
+async def reseal_all(db: Database, *, server_key: str) -> int:
+    """On start: bring every stored secret to the current sealing, in one unit of work."""
+    async with db.write() as conn:
+        done = await reseal(conn, server_key=server_key)
+    if done:
+        log.info("resealed %d webhook secret(s) with AES-GCM", done)
+    return done
 
 
 async def get(conn: AsyncConnection, *, company_id: int, subscription_id: int) -> Any:
