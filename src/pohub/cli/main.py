@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,12 +69,21 @@ def serve(
     """Migrate, then serve the API (and docs at /docs)."""
     import uvicorn
 
+    from pohub.secret_key import LEGACY_DEFAULT, serving_refusal
+
     settings = get_settings()
+    host = host or settings.host
+    refusal = serving_refusal(settings.secret_key, host)
+    if refusal:
+        console.print(f"[red]error:[/red] {escape(refusal)}")
+        raise typer.Exit(2)
+    if settings.secret_key == LEGACY_DEFAULT:
+        console.print("[yellow]warning:[/yellow] POHUB_SECRET_KEY is the old published default; unset it")
     upgrade(settings.database_url)
     uvicorn.run(
         "pohub.api.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=host,
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level,

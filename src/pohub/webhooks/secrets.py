@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from pohub.config import LEGACY_DEFAULT_SECRET_KEY
+from pohub.secret_key import LEGACY_DEFAULT
 
 PREFIX = "whsec_"
 
@@ -82,7 +82,7 @@ def unseal(sealed: str, *, server_key: str) -> str:
     """The secret in clear. A legacy value is also tried with the old built-in default key, which every
     installation that did not set one sealed with; a v2 value opens only with ``server_key``."""
     if not sealed.startswith(SEALED):
-        for key in (server_key, LEGACY_DEFAULT_SECRET_KEY):
+        for key in (server_key, LEGACY_DEFAULT):
             with contextlib.suppress(SealError):
                 return _legacy_unseal(sealed, server_key=key)
         raise SealError("sealed secret does not match this server's secret_key")
