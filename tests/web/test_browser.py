@@ -306,7 +306,7 @@ def test_jobs_and_webhooks_in_the_browser(
         page.get_by_label("Topic").select_option("order.created")
         page.get_by_label("Shared secret").fill("short")
         page.get_by_role("button", name="Add webhook").click()
-        expect(page.locator("#secret-error")).to_contain_text("at least 16 characters")
+        expect(page.locator("#secret-error")).to_contain_text("whsec_ followed by the base64 of 24 to 64")
         expect(page.locator("#error-summary")).to_be_focused()
         _shot(page, output_dir, "04-webhooks-refused")
         page.get_by_label("Shared secret").fill(SECRET)

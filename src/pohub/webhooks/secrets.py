@@ -27,20 +27,45 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pohub.secret_key import LEGACY_DEFAULT
 
 PREFIX = "whsec_"
+# The Standard Webhooks symmetric secret: random, 24 to 64 bytes, base64 after the prefix. A receiver
+# using the reference libraries base64-decodes what follows ``whsec_``: any other secret cannot verify.
+MIN_BYTES, MAX_BYTES = 24, 64
+RULE = f"must be a Standard Webhooks secret: {PREFIX} followed by the base64 of {MIN_BYTES} to {MAX_BYTES} random bytes"
 
 
 def generate() -> str:
-    return PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+    return PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _decoded(secret: str) -> bytes | None:
+    """The key bytes of a secret in the specification's form (padding optional, as the reference
+    libraries take it), or None."""
+    if not secret.startswith(PREFIX):
+        return None
+    text = secret[len(PREFIX) :]
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except ValueError:
+        return None
+
+
+def format_problem(secret: str) -> str | None:
+    """Why ``secret`` is not a Standard Webhooks secret, or None. Never repeats the secret."""
+    if not secret.startswith(PREFIX):
+        return f"it does not start with {PREFIX}"
+    key = _decoded(secret)
+    if key is None:
+        return f"what follows {PREFIX} is not base64 (A-Z a-z 0-9 + /, = padding)"
+    if not MIN_BYTES <= len(key) <= MAX_BYTES:
+        return f"it decodes to {len(key)} bytes"
+    return None
 
 
 def signing_key(secret: str) -> bytes:
-    """The HMAC key: the decoded bytes of a ``whsec_`` secret, else the secret's UTF-8 bytes."""
-    if secret.startswith(PREFIX):
-        try:
-            return base64.b64decode(secret[len(PREFIX) :], validate=True)
-        except ValueError:
-            pass
-    return secret.encode()
+    """The HMAC key: the decoded bytes of a ``whsec_`` secret. Subscriptions made before secrets had
+    to be in that form may hold another string: its UTF-8 bytes, as they were signed with then."""
+    key = _decoded(secret)
+    return secret.encode() if key is None else key
 
 
 def sign(secret: str, *, msg_id: str, timestamp: int, body: bytes) -> str:

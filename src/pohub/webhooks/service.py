@@ -62,9 +62,10 @@ def _enabled(value: Any) -> bool:
 def _secret(value: Any) -> str:
     if value in (None, ""):
         return secrets.generate()
-    if not isinstance(value, str) or len(value) < 16:
-        raise invalid("SharedSecret", "must be a string of at least 16 characters (or left out to get one)")
-    return value
+    why = secrets.format_problem(value) if isinstance(value, str) else "it is not a string"
+    if why:
+        raise invalid("SharedSecret", f"{secrets.RULE}, or left out to get one generated ({why})")
+    return str(value)
 
 
 def wire(row: Any, *, server_key: str, reveal: bool) -> dict[str, Any]:
