@@ -55,9 +55,16 @@ def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the newest version."""
+    from pohub.db.migrate import head
+
     settings = get_settings()
-    upgrade(settings.database_url)
-    console.print("database is up to date")
+    applied = upgrade(settings.database_url)
+    if not applied:
+        console.print(f"database is up to date (revision {head()}); nothing to apply")
+        return
+    console.print(f"applied {len(applied)} migration(s); the database is now at revision {applied[-1].revision}:")
+    for step in applied:
+        console.print(f"  {step.revision}  {escape(step.doc.splitlines()[0] if step.doc else '')}")
 
 
 @app.command()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from pohub.db.engine import async_url
@@ -21,13 +24,34 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema (a no-op when it is already there)."""
+@dataclass(frozen=True)
+class Applied:
+    revision: str
+    doc: str
+
+
+def upgrade(url: str) -> list[Applied]:
+    """Bring the database at ``url`` to the newest schema; returns the revisions applied, oldest first
+    (none when it was already there)."""
     database = make_url(async_url(url)).database
     if make_url(async_url(url)).get_backend_name() == "sqlite" and database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    applied: list[Applied] = []
+
+    def record(*, step: Any, **_: Any) -> None:
+        if step.is_upgrade:
+            applied.append(Applied(str(step.up_revision_id), str(step.up_revision.doc or "").strip()))
+
+    cfg = alembic_config(url)
+    cfg.attributes["on_version_apply"] = record
+    command.upgrade(cfg, "head")
+    return applied
 
 
-async def upgrade_async(url: str) -> None:
-    await asyncio.to_thread(upgrade, url)
+def head() -> str:
+    """The newest revision this pohub ships."""
+    return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())
+
+
+async def upgrade_async(url: str) -> list[Applied]:
+    return await asyncio.to_thread(upgrade, url)
