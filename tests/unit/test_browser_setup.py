@@ -14,7 +14,9 @@ SCRIPT = ROOT / "scripts" / "install-browser.sh"
 
 
 def run_script(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([shutil.which("sh") or "/bin/sh", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [shutil.which("sh") or "/bin/sh", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_make_test_sets_up_the_browser_before_pytest() -> None:
