@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
@@ -56,3 +57,17 @@ def test_migrate_names_the_revisions_it_applied(backend: str, tmp_path: Path) ->
         assert listed == revisions, first
         again = migrate(url)
         assert "up to date" in again and revisions[-1] in again and "applied" not in again
+
+
+def test_migrate_says_to_create_a_missing_postgresql_database() -> None:
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"needs PostgreSQL ({PG_ENV})")
+    name = f"pohub_never_created_{uuid.uuid4().hex[:8]}"
+    url = make_url(os.environ[PG_ENV]).set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "POHUB_DATABASE_URL": url, "COLUMNS": "300"}
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "pohub"), "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"has no database '{name}'" in proc.stdout and "createdb" in proc.stdout and name in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -16,7 +16,8 @@ from pohub.agent import cli as agent_cli
 from pohub.config import get_settings
 from pohub.core.errors import PohubError
 from pohub.db.engine import Database
-from pohub.db.migrate import upgrade
+from pohub.db.migrate import Applied, DatabaseMissing
+from pohub.db.migrate import upgrade as _upgrade
 from pohub.jobs import cli as jobs_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
@@ -30,6 +31,15 @@ app.add_typer(agent_cli.app, name="agent")
 jobs_cli.register(app)
 console = Console()
 T = TypeVar("T")
+
+
+def upgrade(url: str) -> list[Applied]:
+    """Migrate, or stop with what to do when the database has not been created."""
+    try:
+        return _upgrade(url)
+    except DatabaseMissing as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
 
 
 def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:

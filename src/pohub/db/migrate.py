@@ -11,9 +11,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from pohub.db.engine import async_url
 
+INVALID_CATALOG_NAME = "3D000"  # PostgreSQL's SQLSTATE for "database does not exist"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -22,6 +24,10 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
     return cfg
+
+
+class DatabaseMissing(RuntimeError):
+    """The PostgreSQL server is there but the database is not: pohub never creates one itself."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,17 @@ def upgrade(url: str) -> list[Applied]:
 
     cfg = alembic_config(url)
     cfg.attributes["on_version_apply"] = record
-    command.upgrade(cfg, "head")
+    try:
+        command.upgrade(cfg, "head")
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INVALID_CATALOG_NAME:
+            raise
+        u = make_url(url)
+        user = f" -U {u.username}" if u.username else ""
+        raise DatabaseMissing(
+            f"PostgreSQL at {u.host or 'localhost'}:{u.port or 5432} has no database {u.database!r}: create it "
+            f"first (createdb -h {u.host or 'localhost'} -p {u.port or 5432}{user} {u.database}), then migrate"
+        ) from None
     return applied
 
 

@@ -43,12 +43,16 @@ def register(app: typer.Typer) -> None:
         """Run a background worker: webhook deliveries and jobs (start any number on PostgreSQL)."""
         from pohub.config import get_settings
         from pohub.db.engine import Database
-        from pohub.db.migrate import upgrade
+        from pohub.db.migrate import DatabaseMissing, upgrade
         from pohub.jobs.worker import Worker
         from pohub.webhooks.service import reseal_all
 
         settings = get_settings()
-        upgrade(settings.database_url)
+        try:
+            upgrade(settings.database_url)
+        except DatabaseMissing as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
 
         async def main() -> None:
             db = Database(settings.database_url, pool_size=4)
