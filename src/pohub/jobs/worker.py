@@ -44,6 +44,23 @@ class Worker:
     def wake(self) -> None:
         self.wakeup.set()
 
+    def stop(self) -> None:
+        """Finish the turn in progress (its batch commits whole), give back the job, and return from run()."""
+        self.stopping.set()
+        self.wakeup.set()
+
+    async def release_job(self) -> None:
+        """Give back the job this worker holds, so another worker (or this one restarted) takes it at once
+        instead of waiting for the lease to run out."""
+        if self.job_id is None:
+            return
+        job_id, self.job_id = self.job_id, None
+        try:
+            async with self.db.write() as conn:
+                await jobs_repo.release(conn, job_id=job_id, worker_id=self.id)
+        except Exception:  # the lease runs out on its own; never hide why the loop ended
+            log.exception("could not give back job %s; its lease will run out", job_id)
+
     async def release_stale(self) -> None:
         """On SQLite this is the only worker: leases left by a killed process are void."""
         async with self.db.write() as conn:
@@ -72,6 +89,12 @@ class Worker:
         return bool(sent) or worked
 
     async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            await self.release_job()
+
+    async def _loop(self) -> None:
         failures = 0
         async with httpx.AsyncClient(follow_redirects=False) as client:
             while not self.stopping.is_set():
@@ -116,8 +139,7 @@ async def stop(app: FastAPI) -> None:
     task: asyncio.Task[None] | None = getattr(app.state, "worker_task", None)
     if worker is None or task is None:
         return
-    worker.stopping.set()
-    worker.wake()
+    worker.stop()
     try:
         await asyncio.wait_for(task, timeout=15)
     except TimeoutError:
