@@ -78,6 +78,40 @@ def migrate() -> None:
 
 
 @app.command()
+def prune(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be pruned, prune nothing"),
+    older_than: float = typer.Option(None, help="Days (default POHUB_RETENTION_DAYS)"),
+) -> None:
+    """Prune the raw bodies of settled exchanges older than the retention age (the rows stay)."""
+    from datetime import timedelta
+
+    from pohub.core import clock
+    from pohub.exchanges import retention
+
+    settings = get_settings()
+    days = settings.retention_days if older_than is None else older_than
+    if days <= 0:
+        console.print("retention is off (POHUB_RETENTION_DAYS=0): nothing to prune")
+        return
+    upgrade(settings.database_url)
+    now = clock.now()
+
+    async def main() -> retention.Pruned:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            if dry_run:
+                async with db.read() as conn:
+                    return await retention.measure(conn, cutoff=now - timedelta(days=days))
+            return await retention.prune(db, older_than=timedelta(days=days), now=now)
+        finally:
+            await db.dispose()
+
+    done = asyncio.run(main())
+    verb = "would prune" if dry_run else "pruned"
+    console.print(f"{verb} the bodies of {done.exchanges} exchanges older than {days:g} days ({done.bytes} bytes)")
+
+
+@app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to listen on (POHUB_HOST)"),
     port: int = typer.Option(None, help="Port (POHUB_PORT)"),

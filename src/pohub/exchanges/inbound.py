@@ -262,6 +262,8 @@ async def retry(db: Database, *, exchange_id: int, company_id: int) -> Any:
         row = await repo.get_exchange(conn, exchange_id=exchange_id, company_id=company_id)
     if row is None:
         return None
+    if row.pruned_at is not None:
+        raise Conflict(f"Exchange {exchange_id}'s body was pruned on {row.pruned_at.isoformat()}: nothing to run again")
     if row.direction == "out":
         async with db.write() as conn:
             if not await outbound.resend(conn, exchange_id=exchange_id, company_id=company_id):

@@ -14,14 +14,15 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from pohub.core import clock
 from pohub.db.engine import Database
-from pohub.exchanges import outbound
+from pohub.exchanges import outbound, retention
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
 from pohub.webhooks import sender as webhook_sender
@@ -40,6 +41,10 @@ class Worker:
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
         self.job_id: int | None = None
+        days = float(getattr(settings, "retention_days", 0.0))
+        self.retention = timedelta(days=days) if days > 0 else None
+        self.retention_every = timedelta(seconds=float(getattr(settings, "retention_check_seconds", 3600.0)))
+        self.pruned_at: datetime | None = None
 
     def wake(self) -> None:
         self.wakeup.set()
@@ -70,6 +75,7 @@ class Worker:
     async def tick(self, client: httpx.AsyncClient) -> bool:
         """One turn: a batch of each channel's outbound exchanges and a batch of job items. True if
         anything was done."""
+        await self.prune_if_due()
         sent = 0
         for channel in self.channels:
             for values in await outbound.send_due(self.db, client, channel):
@@ -87,6 +93,16 @@ class Worker:
             if not more:
                 self.job_id = None
         return bool(sent) or worked
+
+    async def prune_if_due(self) -> None:
+        """Retention runs here, now and then: each worker on its own clock (pruning twice is harmless)."""
+        now = clock.now()
+        if self.retention is None or (self.pruned_at is not None and now - self.pruned_at < self.retention_every):
+            return
+        self.pruned_at = now
+        done = await retention.prune(self.db, older_than=self.retention, now=now)
+        if done.exchanges:
+            log.info("retention: pruned the bodies of %d exchanges (%d bytes)", done.exchanges, done.bytes)
 
     async def run(self) -> None:
         try:
