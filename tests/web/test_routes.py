@@ -124,8 +124,14 @@ def test_orders_list_filters_live_in_the_url(server: LiveServer, trade: Trade) -
     other = make_trade(server)
     assert rows_of(client.get("/orders", params={"partner": other.buyer.id}).text) == []
     assert len(rows_of(client.get("/orders", params={"partner": trade.buyer.id, "status": 150}).text)) == 25
-    # junk in the URL is ignored rather than an error
-    assert client.get("/orders", params={"status": "x", "page": "-3", "from": "nope"}).status_code == 200
+    # junk in the URL is ignored, but a date that is not one is said plainly, as is a reversed range
+    assert client.get("/orders", params={"status": "x", "page": "-3"}).status_code == 200
+    bad = client.get("/orders", params={"from": "nope"})
+    assert bad.status_code == 422 and "is not a date (YYYY-MM-DD): &#39;nope&#39;" in bad.text
+    reversed_range = client.get("/orders", params={"from": today.isoformat(), "to": "2020-01-01"})
+    assert reversed_range.status_code == 422 and rows_of(reversed_range.text) == []
+    assert f"Received from ({today.isoformat()}) is after Received to (2020-01-01)" in reversed_range.text
+    assert 'id="from" name="from" type="date" value="' + today.isoformat() in reversed_range.text
 
 
 def test_another_companys_order_is_404(server: LiveServer, trade: Trade) -> None:
@@ -161,7 +167,7 @@ def test_order_page_shows_header_lines_documents_timeline(server: LiveServer, tr
     assert f'href="/orders/{key}/acknowledge"' not in r.text
     assert client.get(f"/orders/{key}/acknowledge").status_code == 404
     # only the moves the lifecycle allows
-    offered = re.findall(r'<option value="(\d+)">', r.text)
+    offered = re.findall(r'<option value="(\d+)">', r.text)  # (the authority rules may offer fewer)
     assert offered == ["200", "500", "600", "1000", "1100", "1200"]
     for header, value in (("content-security-policy", "default-src 'self'"), ("x-frame-options", "DENY")):
         assert value in r.headers[header]
@@ -175,15 +181,33 @@ def test_acknowledge_ship_invoice_through_the_forms(server: LiveServer, trade: T
     assert form.status_code == 200
     assert 'name="accept-0"' in form.text and 'value="ACK-PO-FORMS-1"' in form.text
 
-    # the API's own error, next to the field it names; the form keeps what was typed
-    bad = {"csrf": token, "ack_number": "ACK-1", "action-0": "split", "accept-0": "9", "action-1": "accept"}
+    # every mistake at once, each field marked: an empty number, a line with units unanswered, a
+    # backorder date without units to backorder, one in the past; the form keeps what was typed
+    bad = {
+        "csrf": token,
+        "ack_number": "",
+        "action-0": "split",
+        "accept-0": "4",
+        "backorder-0": "0",
+        "backorder_date-0": "2099-02-01",
+        "action-1": "split",
+        "accept-1": "1",
+        "backorder-1": "2",
+        "backorder_date-1": "2001-01-01",
+    }
     r = client.post(f"/orders/{key}/acknowledge", data=bad)
     assert r.status_code == 422
-    assert re.search(r'id="accept-0"[^>]*aria-invalid="true"', r.text)
-    assert '<span class="field-error" id="accept-0-error">accepted 9 + backordered 0 + cancelled 0' in r.text
-    assert 'value="9"' in r.text
-    # ... and it is on the order's timeline, as the API's refusals are
-    assert "Acknowledgement refused (422)" in client.get(f"/orders/{key}").text
+    assert '<span class="field-error" id="ack_number-error">is required: type the acknowledgement number' in r.text
+    assert "Line 01: 1 of 5 units unanswered: accept, backorder or cancel them" in r.text
+    for box in ("accept-0", "backorder-0", "cancel-0"):
+        assert re.search(rf'id="{box}"[^>]*aria-invalid="true" aria-describedby="line-0-error"', r.text), box
+    assert "a backorder date needs units to backorder" in r.text
+    assert "is in the past (2001-01-01)" in r.text
+    assert re.search(r'id="backorder_date-1"[^>]*aria-invalid="true"', r.text)
+    assert "4 fields need a look" in r.text and 'value="2099-02-01"' in r.text
+    # nothing reached the hub: no acknowledgement, nothing on either timeline
+    assert trade.buyer.get(f"/Orders/{key}/Acknowledgements").json()["Body"]["Acknowledgements"] == []
+    assert "refused" not in client.get(f"/orders/{key}").text
     r = client.post(f"/orders/{key}/acknowledge", data=bad | {"accept-0": "x"})
     assert r.status_code == 422 and "must be a whole number" in r.text
 
@@ -208,14 +232,30 @@ def test_acknowledge_ship_invoice_through_the_forms(server: LiveServer, trade: T
     ]
     ack = trade.buyer.get(f"/Orders/{key}/Acknowledgements").json()["Body"]["Acknowledgements"][0]
     assert ack["ScheduledShipDate"] == "2099-01-01" and ack["AckLines"][1]["ChangeReason"] == "Discontinued"
+    assert ack["AckLines"][0]["ExtendedAttributes"] == [{"Name": "BackorderDate", "Value": "2099-02-01"}]
     page = client.get(f"/orders/{key}?notice=acknowledged")
     assert "Acknowledgement sent." in page.text and "4 accepted, 1 backordered, 3 cancelled" in page.text
-    # a second acknowledgement is sent as an update
-    assert "acknowledgement update" in client.get(f"/orders/{key}/acknowledge").text
+    # the backorder date, on the line and in the list, to both sides
+    buyer_client, _ = sign_in(server, trade.buyer)
+    for who in (client, buyer_client):
+        assert '<time class="backorder-date" datetime="2099-02-01">' in who.get(f"/orders/{key}").text
+        assert 'due <time datetime="2099-02-01">' in who.get("/orders", params={"po": "PO-FORMS"}).text
+    # a second acknowledgement is sent as an update, prefilled with the date
+    update_form = client.get(f"/orders/{key}/acknowledge").text
+    assert "acknowledgement update" in update_form and 'value="2099-02-01"' in update_form
 
-    # over-shipping is refused with the API's words, next to the quantity
+    # the ship form offers what is accepted and not yet shipped (4), never the backordered unit
+    ship_form = client.get(f"/orders/{key}/ship").text
+    assert re.search(r'id="qty-0" name="qty-0"[^>]*value="4"', ship_form)
+    assert re.search(r'id="qty-1" name="qty-1"[^>]*value="0"', ship_form)
+    # an all-zero shipment marks every quantity box
+    r = client.post(f"/orders/{key}/ship", data={"csrf": token, "shipment_number": "S-0", "qty-0": "0", "qty-1": "0"})
+    assert r.status_code == 422 and "Nothing to ship: every quantity is 0" in r.text
+    assert re.search(r'id="qty-0"[^>]*aria-invalid="true" aria-describedby="qty-0-error"', r.text)
+    assert re.search(r'id="qty-1"[^>]*aria-invalid="true" aria-describedby="qty-0-error"', r.text)
+    # over-shipping is caught before sending, next to the quantity
     r = client.post(f"/orders/{key}/ship", data={"csrf": token, "shipment_number": "S-1", "qty-0": "9", "qty-1": "0"})
-    assert r.status_code == 422 and "Cannot over-ship line 01" in r.text
+    assert r.status_code == 422 and "at most 5 can still ship on line 01" in r.text
     assert re.search(r'id="qty-0"[^>]*aria-invalid="true"', r.text)
     ship = {
         "csrf": token,
@@ -229,6 +269,18 @@ def test_acknowledge_ship_invoice_through_the_forms(server: LiveServer, trade: T
     assert r.status_code == 303, r.text
     page = client.get(f"/orders/{key}").text
     assert "1ZTRACK1" in page and "Shipment S-1: 2 unit(s) shipped (tracking 1ZTRACK1)" in page
+
+    # the hub refuses an update that cancels shipped units: the supplier sees why on its own
+    # timeline; the buyer's timeline does not show a form that never reached it
+    cancel_all = {"csrf": token, "ack_number": "ACK-2", "action-0": "cancel", "action-1": "cancel"}
+    r = client.post(f"/orders/{key}/acknowledge", data=cancel_all)
+    assert r.status_code == 422 and "2 of 5 have already shipped" in r.text
+    assert "Acknowledgement form refused (422); not sent to the trading partner" in client.get(f"/orders/{key}").text
+    buyer_page = buyer_client.get(f"/orders/{key}").text
+    assert "refused" not in buyer_page and "2 of 5 have already shipped" not in buyer_page
+    events = trade.buyer.get(f"/Orders/{key}/Events").json()["Body"]["ActivityEvents"]
+    assert events and not any("refused" in e["Summary"] for e in events)
+
     r = client.post(f"/orders/{key}/ship", data=ship | {"shipment_number": "S-2", "tracking": "1ZTRACK2", "qty-0": "3"})
     assert r.status_code == 303
 
@@ -251,6 +303,20 @@ def test_set_status_where_the_lifecycle_allows(server: LiveServer, trade: Trade)
     r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "150"})
     assert r.status_code == 409 and "cannot move from 200 Acknowledged to 150" in r.text
     assert client.post(f"/orders/{key}/status", data={"status": "1100"}).status_code == 403
+    # nothing is chosen until a person chooses: an empty choice changes nothing
+    page = client.get(f"/orders/{key}").text
+    assert '<option value="" selected>Choose a status…</option>' in page
+    assert len(re.findall(r"<option [^>]*selected", page)) == 1
+    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": ""})
+    assert r.status_code == 422 and "Choose the status to set." in r.text
+    # a final move asks first, on a page of its own; only "yes" makes it
+    for final in ("1100", "1000"):
+        r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": final})
+        assert r.status_code == 200 and "is <strong>final</strong>" in r.text
+        assert 'name="confirm" value="yes"' in r.text
+        assert api_order(trade.buyer, key)["StatusCode"] == 200
+    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "1100", "confirm": "yes"})
+    assert r.status_code == 303 and api_order(trade.buyer, key)["StatusCode"] == 1100
 
 
 def test_static_files_are_served_by_pohub(server: LiveServer) -> None:

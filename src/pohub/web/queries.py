@@ -11,9 +11,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.documents.models import documents, order_lines
+from pohub.core import jsonio
+from pohub.core.errors import PohubError
+from pohub.documents import repository as repo
+from pohub.documents.models import documents, order_lines, refusals
 from pohub.jobs.models import jobs
 from pohub.partners.models import companies
+from pohub.web import views
 
 D = documents.c
 L = order_lines.c
@@ -83,6 +87,35 @@ class OrderRow:
     ordered: int
     shipped: int
     cancelled: int
+    ship_by: str | None = None
+    backorder_date: str | None = None
+
+
+async def _extras(conn: AsyncConnection, rows: list[OrderRow]) -> list[OrderRow]:
+    """Ship-by and backorder dates for a page of orders: read from their bodies and their
+    acknowledgements (one query each for the page)."""
+    if not rows:
+        return rows
+    ids = [r.id for r in rows]
+    bodies = {r.id: r.raw for r in (await conn.execute(select(D.id, D.raw).where(D.id.in_(ids)))).all()}
+    acks: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    stmt = select(D.order_id, D.raw).where(D.order_id.in_(ids), D.kind == "acknowledgement").order_by(D.id)
+    for r in (await conn.execute(stmt)).all():
+        acks[r.order_id].append(views.body_of(r))
+    lines = await repo.lines_of_orders(conn, order_ids=ids)
+    return [
+        replace(
+            r,
+            ship_by=views.ship_by(views.body_of(_Raw(bodies.get(r.id, "")))),
+            backorder_date=views.earliest_backorder(acks[r.id], lines.get(r.id, [])),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    raw: str
 
 
 async def list_orders(conn: AsyncConnection, *, company_id: int, f: OrderFilter) -> tuple[list[OrderRow], int]:
@@ -140,7 +173,7 @@ async def list_orders(conn: AsyncConnection, *, company_id: int, f: OrderFilter)
         )
         for r in (await conn.execute(stmt)).all()
     ]
-    return rows, total
+    return await _extras(conn, rows), total
 
 
 async def status_counts(conn: AsyncConnection, *, company_id: int, f: OrderFilter) -> dict[int, int]:
@@ -164,3 +197,50 @@ async def list_jobs(conn: AsyncConnection, *, company_id: int, page: int) -> tup
     total = int((await conn.execute(select(func.count()).select_from(jobs).where(cond))).scalar_one())
     stmt = select(jobs).where(cond).order_by(J.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return list((await conn.execute(stmt)).all()), total
+
+
+@dataclass(frozen=True)
+class FormRefusal:
+    """A dashboard form the hub refused: shown on its author's timeline only (it never reached the
+    partner), shaped like an event for the template."""
+
+    created_at: datetime
+    level: str
+    category: str
+    summary: str
+    details: str | None
+    actor: str | None = None
+
+
+FORM_PATH_PREFIX = "/orders/"  # the dashboard's own form paths; the API's are under /api/
+
+
+async def form_refusals(conn: AsyncConnection, *, order_id: int, company_id: int) -> list[FormRefusal]:
+    """The company's own refused dashboard forms for an order, oldest first."""
+    R = refusals.c
+    stmt = (
+        select(R.received_at, R.kind, R.status_code, R.errors)
+        .where(R.order_id == order_id, R.company_id == company_id, R.path.like(f"{FORM_PATH_PREFIX}%"))
+        .order_by(R.id)
+    )
+    out = []
+    for r in (await conn.execute(stmt)).all():
+        try:
+            wire = jsonio.loads(r.errors)
+        except PohubError:
+            wire = {}
+        errors = wire.get("Errors") if isinstance(wire, dict) else None
+        details = "; ".join(f"{e.get('Field')}: {e.get('Error')}" for e in errors or [] if isinstance(e, dict)) or (
+            str(wire.get("Message")) if isinstance(wire, dict) and wire.get("Message") else None
+        )
+        label = str(r.kind or "document").capitalize()
+        out.append(
+            FormRefusal(
+                created_at=r.received_at,
+                level="Warning",
+                category="Not sent",
+                summary=f"{label} form refused ({r.status_code}); not sent to the trading partner",
+                details=details,
+            )
+        )
+    return out

@@ -17,7 +17,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from pohub.acknowledgements import service as acknowledgements
-from pohub.api.documents import record_refusal
 from pohub.core import clock, jsonio
 from pohub.core.errors import NotFound, PohubError
 from pohub.documents import repository as repo
@@ -26,6 +25,7 @@ from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
 from pohub.invoices import service as invoices
 from pohub.orders import service as orders
 from pohub.partners.service import company_for_key, hash_key
+from pohub.scorecard.definitions import DEFINITIONS
 from pohub.scorecard.service import WINDOWS, scorecard
 from pohub.shipments import service as shipments
 from pohub.web import common, forms, job_pages, queries, views, webhook_pages
@@ -150,9 +150,23 @@ async def orders_page(request: Request) -> Response:
     company = await common.company(request, session)
     f = _filter(request)
     assert session.company_id is not None
+    filter_errors = forms.FormErrors()
+    q = request.query_params
+    for name, value in (("from", f.date_from), ("to", f.date_to)):
+        if (q.get(name) or "").strip() and value is None:
+            filter_errors.add(name, f"is not a date (YYYY-MM-DD): {(q.get(name) or '').strip()[:20]!r}")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        filter_errors.add(
+            "from", f"Received from ({f.date_from.isoformat()}) is after Received to ({f.date_to.isoformat()})"
+        )
+    rows: list[queries.OrderRow] = []
+    total, counts = 0, {}
     async with request.app.state.db.read() as conn:
-        rows, total = await queries.list_orders(conn, company_id=session.company_id, f=f)
-        counts = await queries.status_counts(conn, company_id=session.company_id, f=f)
+        if filter_errors:
+            pass
+        else:
+            rows, total = await queries.list_orders(conn, company_id=session.company_id, f=f)
+            counts = await queries.status_counts(conn, company_id=session.company_id, f=f)
     names = dict(company["partners"])
     pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
     chips = [
@@ -172,8 +186,11 @@ async def orders_page(request: Request) -> Response:
             "chips": chips,
             "all_count": sum(counts.values()),
             "names": names,
+            "filter_errors": filter_errors,
+            "raw_dates": {"from": (q.get("from") or "")[:20], "to": (q.get("to") or "")[:20]},
             "nav": "orders",
         },
+        status_code=422 if filter_errors else 200,
         session=session,
     )
 
@@ -185,20 +202,28 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
         docs = await repo.documents_of_order(conn, order_id=row.id)
         timeline = await repo.events_of_order(conn, order_id=row.id)
         names = await queries.company_names(conn, {row.sender_company_id, row.receiver_company_id})
+        own_refusals = await queries.form_refusals(conn, order_id=row.id, company_id=session.company_id)
+    is_supplier = row.receiver_company_id == session.company_id
+    acks = [views.body_of(d) for d in docs if d.kind == "acknowledgement"]
+    events_and_refusals: list[Any] = [*timeline, *own_refusals]
+    events_and_refusals.sort(key=lambda e: clock.aware(e.created_at))
     return {
         "order": row,
         "lines": lines,
         "bars": {line.id: views.bar(line) for line in lines},
+        "backorder_dates": views.backorder_dates(acks, lines),
         "head": views.header(views.body_of(row)),
+        "ship_by": views.ship_by(views.body_of(row)),
         "docs": {
             kind: [views.document(d) for d in docs if d.kind == kind]
             for kind in ("acknowledgement", "shipment", "invoice")
         },
-        "timeline": list(reversed(timeline)),
+        "timeline": list(reversed(events_and_refusals)),
         "names": names,
-        "is_supplier": row.receiver_company_id == session.company_id,
+        "is_supplier": is_supplier,
         "is_open": views.is_open(row.status),
-        "next_statuses": views.next_statuses(row.status),
+        "next_statuses": views.next_statuses(row.status, party="supplier" if is_supplier else "buyer"),
+        "final_moves": [int(s) for s in views.FINAL_MOVES],
         "nav": "orders",
     }
 
@@ -218,13 +243,24 @@ async def order_status(request: Request, key: str) -> Response:
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
+    wanted = str(form.get("status") or "").strip()
+    company = await common.company(request, session)
+    ctx = await _order_context(request, session, key)
+    ctx |= {"company": company}
+    if not wanted:
+        ctx |= {"status_error": "Choose the status to set."}
+        return page(request, "order.html", ctx, status_code=422, session=session)
+    code = small_int(wanted)
+    if code is not None and views.is_final_move(code) and form.get("confirm") != "yes":
+        # A final move (1000 Complete, 1100 Cancelled) cannot be undone: ask once more, on a page of
+        # its own, so it works without a script and a stray click never closes an order.
+        return page(request, "confirm_status.html", ctx | {"target": code}, session=session)
     try:
         async with request.app.state.db.write() as conn:
-            await orders.set_status(conn, company_id=session.company_id, key=key, status=str(form.get("status") or ""))
+            await orders.set_status(conn, company_id=session.company_id, key=key, status=wanted)
     except PohubError as exc:
         if exc.status_code == 404:
             raise
-        company = await common.company(request, session)
         ctx = await _order_context(request, session, key)
         ctx |= {"company": company, "status_error": exc.message}
         return page(request, "order.html", ctx, status_code=exc.status_code, session=session)
@@ -284,9 +320,10 @@ async def _document_form_context(request: Request, session: Session, key: str, a
                 f"accept-{i}": str(line.quantity if not earlier else line.qty_accepted),
                 f"backorder-{i}": str(0 if not earlier else line.qty_backordered),
                 f"cancel-{i}": str(0 if not earlier else line.qty_cancelled),
+                f"backorder_date-{i}": ctx["backorder_dates"].get(i, ""),
             }
         elif action == "ship":
-            values[f"qty-{i}"] = str(max(line.quantity - line.qty_cancelled - line.qty_shipped, 0))
+            values[f"qty-{i}"] = str(forms.ship_now(line))
         else:
             values[f"qty-{i}"] = str(max(line.qty_shipped - line.qty_invoiced, 0))
             price = line.ack_price if line.ack_price is not None else line.price
@@ -304,7 +341,28 @@ async def _document_form_context(request: Request, session: Session, key: str, a
         "errors": forms.FormErrors(),
         "update": action == "acknowledge" and bool(earlier),
         "actions": forms.ACK_ACTIONS,
+        "today": today,
     }
+
+
+async def _record_form_refusal(
+    request: Request, *, company_id: int, order_id: int, kind: str, raw: bytes, exc: PohubError
+) -> None:
+    async with request.app.state.db.write() as conn:
+        await repo.insert_refusal(
+            conn,
+            {
+                "received_at": clock.now(),
+                "company_id": company_id,
+                "order_id": order_id,
+                "kind": kind,
+                "method": request.method,
+                "path": request.url.path[:500],
+                "status_code": exc.status_code,
+                "errors": jsonio.dumps(exc.as_wire()).decode(),
+                "raw": raw,
+            },
+        )
 
 
 @router.get("/orders/{key}/{action}")
@@ -331,7 +389,9 @@ async def document_post(request: Request, key: str, action: str) -> Response:
     try:
         order, lines = ctx["order"], ctx["lines"]
         if action == "acknowledge":
-            built = forms.acknowledgement(form, order=order, lines=lines, update=ctx["update"])
+            built = forms.acknowledgement(
+                form, order=order, lines=lines, update=ctx["update"], today=clock.now().date()
+            )
         elif action == "ship":
             built = forms.shipment(form, order=order, lines=lines)
         else:
@@ -342,14 +402,10 @@ async def document_post(request: Request, key: str, action: str) -> Response:
             async with request.app.state.db.write() as conn:
                 await SERVICES[action](conn, company_id=session.company_id, inbound=inbound, path_key=str(order.id))
         except PohubError as exc:
-            # Refused as the API refuses: kept with its reason, and on the order's timeline.
-            await record_refusal(
-                request.app.state.db,
-                request=request,
-                company_id=session.company_id,
-                kind=spec["kind"],
-                raw=raw,
-                exc=exc,
+            # Kept with its reason like the API's refusals, but not on the order's shared timeline:
+            # a form the hub refused never reached the trading partner (the author sees it on theirs).
+            await _record_form_refusal(
+                request, company_id=session.company_id, order_id=order.id, kind=spec["kind"], raw=raw, exc=exc
             )
             raise
     except forms.FormInvalid as invalid:
@@ -382,7 +438,14 @@ async def scorecard_page(request: Request, days: int = 30) -> Response:
     return page(
         request,
         "scorecard.html",
-        {"company": company, "card": card, "charts": charts, "windows": WINDOWS, "nav": "scorecard"},
+        {
+            "company": company,
+            "card": card,
+            "charts": charts,
+            "windows": WINDOWS,
+            "definitions": DEFINITIONS,
+            "nav": "scorecard",
+        },
         session=session,
     )
 

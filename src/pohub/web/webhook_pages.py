@@ -107,8 +107,14 @@ async def create_webhook(request: Request) -> Response:
             row = await service.create(conn, company_id=session.company_id, body=body, server_key=_key(request))
     except PohubError as exc:
         ctx = await _list_context(request, session)
-        # What was typed comes back, except the secret: it is never sent to the browser.
-        values = {"address": body["Address"], "topic": body["Topic"], "enabled": "on" if form.get("enabled") else ""}
+        # What was typed comes back, the secret box too: it holds what this person just typed (never a
+        # stored secret), so fixing the address does not mean typing the secret again.
+        values = {
+            "address": body["Address"],
+            "topic": body["Topic"],
+            "enabled": "on" if form.get("enabled") else "",
+            "secret": _text(form, "secret"),
+        }
         ctx |= {"values": values, "errors": _errors(exc)}
         return page(request, "webhooks.html", ctx, status_code=exc.status_code, session=session)
     return RedirectResponse(f"/webhooks/{row.id}?notice=created", status_code=303)
@@ -196,6 +202,7 @@ async def _change(request: Request, webhook_id: str, action: str) -> Response:
             raise
         ctx = await _detail_context(request, session, webhook_id)
         ctx["errors"] = _errors(exc)
+        ctx["typed_secret"] = _text(form, "secret") if action == "secret" else ""
         return page(request, "webhook.html", ctx, status_code=exc.status_code, session=session)
     if action in ("test", "replay"):
         wake(request.app)
