@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     log_level: str = "info"
     secret_key: str = "change-me-in-production"
+    # Where people reach the dashboard (for invitation links); default http://HOST:PORT.
+    public_url: str | None = None
 
     # Webhooks: attempts before a delivery is dead-lettered, and the exponential backoff between them.
     webhook_max_attempts: int = 8

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support import LiveServer, Trade, free_port, make_trade
 from tests.web.a11y import assert_accessible
-from tests.web.helpers import api_order, create_order, held_job, release_job, wms_order
+from tests.web.helpers import Person, api_order, create_order, held_job, make_user, release_job, wms_order
 from tests.webhooks.conftest import Receiver
 from tests.webhooks.test_webhooks import SECRET
 
@@ -115,12 +115,29 @@ def test_supplier_works_an_order_in_the_browser(
     assert trade.supplier.put(f"/Orders/{done_key}/Status/200").status_code == 200
     stranger = make_trade(server)
     secret_key = create_order(stranger, "PO-SECRET")
+    clerk = make_user(server, trade.supplier, "clerk", "Sam Supplier")
     with launch(chromium) as browser:
-        _work_the_order(browser, server, trade, output_dir, key=key, other_key=other_key, secret_key=secret_key)
+        _work_the_order(
+            browser, server, trade, output_dir, key=key, other_key=other_key, secret_key=secret_key, clerk=clerk
+        )
+
+
+def _sign_in(page: Any, person: Person) -> None:
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Password").fill(person.password)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def _work_the_order(
-    browser: Any, server: LiveServer, trade: Trade, output_dir: Path, *, key: str, other_key: str, secret_key: str
+    browser: Any,
+    server: LiveServer,
+    trade: Trade,
+    output_dir: Path,
+    *,
+    key: str,
+    other_key: str,
+    secret_key: str,
+    clerk: Person,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -129,18 +146,17 @@ def _work_the_order(
     page.set_default_timeout(15_000)
     errors = _collect_errors(page)
 
-    # signing in: a wrong key first
+    # signing in as a person: a wrong password first
     page.goto(f"{server.url}/orders")
     expect(page).to_have_url(f"{server.url}/signin?next=%2Forders")
     _shot(page, output_dir, "01-signin")
-    page.get_by_label("API key").fill("pohub_wrong-key")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("The API key is not valid")
-    _shot(page, output_dir, "02-signin-wrong-key")
-    page.get_by_label("API key").fill(trade.supplier.key)
-    page.get_by_role("button", name="Sign in").click()
+    _sign_in(page, Person(clerk.email, "not the password", clerk.name, clerk.role))
+    expect(page.get_by_role("alert")).to_contain_text("The email or password is wrong")
+    _shot(page, output_dir, "02-signin-wrong-password")
+    _sign_in(page, clerk)
     expect(page).to_have_url(f"{server.url}/orders")
     expect(page.locator(".company")).to_have_text(trade.supplier.name)
+    expect(page.locator(".person")).to_contain_text("Sam Supplier")
     _shot(page, output_dir, "03-orders")
 
     # filter to 150: the first chip for a supplier
@@ -183,6 +199,7 @@ def _work_the_order(
     expect(page.locator(".status-now")).to_contain_text("500 Ready to Ship")
     expect(page.locator(".timeline")).to_contain_text("4 accepted, 1 backordered, 3 cancelled")
     expect(page.locator(".timeline")).to_contain_text("to 500 Ready to Ship")
+    expect(page.locator(".timeline li").first).to_contain_text("by Sam Supplier")
     _shot(page, output_dir, "08-order-acknowledged")
 
     expect(page.locator("time.backorder-date")).to_have_text("2099-02-01")
@@ -245,11 +262,14 @@ def _work_the_order(
 def test_keyboard_only_sign_in(chromium: str, server: LiveServer, trade: Trade) -> None:
     from playwright.sync_api import expect
 
+    person = make_user(server, trade.buyer, "viewer")
     with launch(chromium) as browser:
         page = browser.new_page()
         page.goto(f"{server.url}/signin")
-        expect(page.get_by_label("API key")).to_be_focused()  # autofocus
-        page.keyboard.type(trade.buyer.key)
+        expect(page.get_by_label("Email")).to_be_focused()  # autofocus
+        page.keyboard.type(person.email)
+        page.keyboard.press("Tab")
+        page.keyboard.type(person.password)
         page.keyboard.press("Enter")
         expect(page).to_have_url(f"{server.url}/orders")
         page.keyboard.press("Tab")
@@ -277,14 +297,14 @@ def test_jobs_and_webhooks_in_the_browser(
     r = trade.buyer.post("/Webhooks", json={"Address": closed, "Topic": "order.created", "Enabled": True})
     assert r.status_code == 201, r.text
 
+    admin = make_user(fast_server, trade.buyer, "admin")
     with launch(chromium) as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 860})
         page = context.new_page()
         page.set_default_timeout(15_000)
         errors = _collect_errors(page)
         page.goto(f"{fast_server.url}/signin")
-        page.get_by_label("API key").fill(trade.buyer.key)
-        page.get_by_role("button", name="Sign in").click()
+        _sign_in(page, admin)
         expect(page).to_have_url(f"{fast_server.url}/orders")
 
         # Jobs: held part done by this test, so the bar is caught half way

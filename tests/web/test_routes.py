@@ -3,14 +3,11 @@ API's services, tenancy."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
-from pohub.db.engine import Database
-from pohub.partners import repository as partners_repo
 from tests.support import LiveServer, Trade, make_trade
-from tests.web.helpers import SKU1, api_order, browser, create_order, csrf_of, sign_in
+from tests.web.helpers import SKU1, api_order, browser, create_order, csrf_of, make_user, sign_in, sign_in_as
 
 
 def rows_of(html: str) -> list[str]:
@@ -28,35 +25,52 @@ def test_pages_need_a_session(server: LiveServer) -> None:
 
 
 def test_sign_in_sets_a_signed_httponly_cookie_and_checks_csrf(server: LiveServer, trade: Trade) -> None:
+    person = make_user(server, trade.supplier, "clerk")
     client = browser(server)
     page = client.get("/signin")
-    assert page.status_code == 200 and 'for="key"' in page.text
+    assert page.status_code == 200 and 'for="email"' in page.text and 'for="password"' in page.text
     token = csrf_of(page.text)
+    creds = {"email": person.email, "password": person.password}
     # no token, or another one: refused
-    assert client.post("/signin", data={"key": trade.supplier.key}).status_code == 403
-    assert client.post("/signin", data={"key": trade.supplier.key, "csrf": "forged"}).status_code == 403
-    r = client.post("/signin", data={"csrf": token, "key": trade.supplier.key, "next": "/scorecard"})
+    assert client.post("/signin", data=creds).status_code == 403
+    assert client.post("/signin", data=creds | {"csrf": "forged"}).status_code == 403
+    r = client.post("/signin", data=creds | {"csrf": token, "next": "/scorecard"})
     assert r.status_code == 303 and r.headers["location"] == "/scorecard"
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "pohub_session=" in cookie
-    assert trade.supplier.key not in r.headers["set-cookie"]
+    assert person.password not in r.headers["set-cookie"]
     orders = client.get("/orders")
-    assert orders.status_code == 200 and trade.supplier.name in orders.text
+    assert orders.status_code == 200 and trade.supplier.name in orders.text and person.name in orders.text
     # the token changes on sign-in
     assert csrf_of(orders.text) != token
     # an open redirect is not possible
     client2 = browser(server)
     t2 = csrf_of(client2.get("/signin").text)
-    r = client2.post("/signin", data={"csrf": t2, "key": trade.supplier.key, "next": "//evil.example/x"})
+    r = client2.post("/signin", data=creds | {"csrf": t2, "next": "//evil.example/x"})
     assert r.headers["location"] == "/orders"
 
 
-def test_wrong_key_is_refused_on_the_form(server: LiveServer) -> None:
+def test_api_keys_do_not_sign_in_to_the_dashboard(server: LiveServer, trade: Trade) -> None:
     client = browser(server)
     token = csrf_of(client.get("/signin").text)
-    r = client.post("/signin", data={"csrf": token, "key": "pohub_not-a-key"})
-    assert r.status_code == 401
-    assert "The API key is not valid" in r.text and 'aria-invalid="true"' in r.text
+    r = client.post("/signin", data={"csrf": token, "email": trade.supplier.key, "password": trade.supplier.key})
+    assert r.status_code == 401 and client.get("/orders").status_code == 303
+
+
+def test_wrong_password_is_refused_and_then_throttled(server: LiveServer, trade: Trade) -> None:
+    person = make_user(server, trade.buyer, "viewer")
+    client = browser(server)
+    token = csrf_of(client.get("/signin").text)
+    # an unknown email and a wrong password read the same
+    r = client.post("/signin", data={"csrf": token, "email": "nobody@example.com", "password": "x" * 12})
+    assert r.status_code == 401 and "The email or password is wrong" in r.text
+    for _ in range(5):
+        r = client.post("/signin", data={"csrf": token, "email": person.email, "password": "wrong password!"})
+        assert r.status_code == 401 and "The email or password is wrong" in r.text and 'aria-invalid="true"' in r.text
+        assert f'value="{person.email}"' in r.text  # the email stays in its box
+    # the fifth failure locks the account for 30 s: even the right password waits
+    r = client.post("/signin", data={"csrf": token, "email": person.email, "password": person.password})
+    assert r.status_code == 429 and "Too many wrong passwords: try again in" in r.text
     assert client.get("/orders").status_code == 303
 
 
@@ -74,20 +88,19 @@ def test_tampered_cookie_and_sign_out(server: LiveServer, trade: Trade) -> None:
     assert client.get("/orders").status_code == 303
 
 
-def test_revoked_key_ends_the_session(server: LiveServer, trade: Trade) -> None:
-    client, _ = sign_in(server, trade.supplier)
-    assert client.get("/orders").status_code == 200
-
-    async def revoke() -> None:
-        db = Database(server.database_url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                await partners_repo.revoke_key(conn, prefix=trade.supplier.key[:12], revoked_at=datetime.now(UTC))
-        finally:
-            await db.dispose()
-
-    asyncio.run(revoke())
-    assert client.get("/orders").status_code == 303
+def test_removing_a_user_ends_their_session(server: LiveServer, trade: Trade) -> None:
+    admin, admin_token = sign_in(server, trade.supplier)
+    clerk, _, person = sign_in_as(server, make_user(server, trade.supplier, "clerk"))
+    assert clerk.get("/orders").status_code == 200
+    settings = admin.get("/settings").text
+    [user_id] = re.findall(r'action="/settings/users/(\d+)/remove"', settings.split(person.email, 1)[1])[:1]
+    r = admin.post(f"/settings/users/{user_id}/remove", data={"csrf": admin_token})
+    assert r.status_code == 303 and r.headers["location"] == "/settings?notice=removed"
+    assert clerk.get("/orders").status_code == 303  # the open session is over
+    again = browser(server)
+    t = csrf_of(again.get("/signin").text)
+    r = again.post("/signin", data={"csrf": t, "email": person.email, "password": person.password})
+    assert r.status_code == 401
 
 
 def test_orders_list_filters_live_in_the_url(server: LiveServer, trade: Trade) -> None:
@@ -339,3 +352,66 @@ def test_scorecard_page(server: LiveServer, trade: Trade) -> None:
     assert trade.supplier.name in r.text and "Fill rate" in r.text and "<svg" in r.text
     assert "1 PO received" in r.text
     assert client.get("/scorecard", params={"days": 90}).status_code == 200
+
+
+def test_roles_viewer_reads_clerk_acts_admin_manages(server: LiveServer, trade: Trade) -> None:
+    key = create_order(trade, "PO-ROLES")
+    viewer, viewer_token = sign_in(server, trade.supplier, "viewer")
+    page = viewer.get(f"/orders/{key}").text
+    assert f'href="/orders/{key}/acknowledge"' not in page and 'action="/orders/{key}/status"' not in page
+    assert viewer.get(f"/orders/{key}/acknowledge").status_code == 403
+    r = viewer.post(f"/orders/{key}/status", data={"csrf": viewer_token, "status": "200"})
+    assert r.status_code == 403 and "reads orders but does not act" in r.text
+    assert viewer.get("/settings").status_code == 403 and 'href="/settings"' not in page
+    assert viewer.post("/webhooks", data={"csrf": viewer_token, "address": "http://127.0.0.1:9/x"}).status_code == 403
+    assert api_order(trade.buyer, key)["StatusCode"] == 150
+
+    clerk, clerk_token, _ = sign_in_as(server, make_user(server, trade.supplier, "clerk", "Cleo Clerk"))
+    assert clerk.get("/settings").status_code == 403
+    r = clerk.post(f"/orders/{key}/status", data={"csrf": clerk_token, "status": "200"})
+    assert r.status_code == 303
+    # the timeline names the person, to both sides
+    assert "by Cleo Clerk" in clerk.get(f"/orders/{key}").text
+    buyer, _ = sign_in(server, trade.buyer, "viewer")
+    assert "by Cleo Clerk" in buyer.get(f"/orders/{key}").text
+    # ... and the buyer, whatever its role, sends no acknowledgement
+    buyer_admin, buyer_token = sign_in(server, trade.buyer, "admin")
+    assert buyer_admin.get(f"/orders/{key}/acknowledge").status_code == 404
+    assert buyer_admin.post(f"/orders/{key}/acknowledge", data={"csrf": buyer_token}).status_code == 404
+
+
+def test_admin_invites_a_user_who_sets_a_password(server: LiveServer, trade: Trade) -> None:
+    admin, token = sign_in(server, trade.buyer)
+    email = f"new-{trade.buyer.name}@example.com"
+    r = admin.post("/settings/users", data={"csrf": token, "email": email, "name": "Nia New", "role": "clerk"})
+    assert r.status_code == 201, r.text
+    [link] = re.findall(r'<code class="shown-once">[^<]*(/invite/[^<]+)</code>', r.text)
+    assert "shown only now" in r.text
+    again = admin.post("/settings/users", data={"csrf": token, "email": email, "role": "clerk"})
+    assert again.status_code == 409 and "already has an account" in again.text
+
+    person = browser(server)
+    form = person.get(link)
+    assert form.status_code == 200 and email in form.text
+    t = csrf_of(form.text)
+    r = person.post(link, data={"csrf": t, "password": "too short", "password_again": "too short"})
+    assert r.status_code == 422 and "at least 12 characters" in r.text
+    r = person.post(link, data={"csrf": t, "password": "a fine long password", "password_again": "different one!"})
+    assert r.status_code == 422 and "does not match" in r.text
+    r = person.post(
+        link, data={"csrf": t, "password": "a fine long password", "password_again": "a fine long password"}
+    )
+    assert r.status_code == 303 and "Nia New" in person.get("/orders").text
+    assert browser(server).get(link).status_code == 404  # used once
+
+    # keys are made and revoked here, and shown once
+    r = admin.post("/settings/keys", data={"csrf": token, "label": "ERP"})
+    assert r.status_code == 201
+    [new_key] = re.findall(r'<code class="shown-once">(pohub_[^<]+)</code>', r.text)
+    assert trade.buyer.client.get("/Partners", headers={"Authorization": f"Bearer {new_key}"}).status_code == 200
+    settings = admin.get("/settings").text
+    [key_id] = re.findall(
+        rf'action="/settings/keys/(\d+)/revoke"[^>]*>\s*<input[^>]*>\s*<button[^>]*{new_key[:12]}', settings
+    )
+    assert admin.post(f"/settings/keys/{key_id}/revoke", data={"csrf": token}).status_code == 303
+    assert trade.buyer.client.get("/Partners", headers={"Authorization": f"Bearer {new_key}"}).status_code == 401

@@ -1,4 +1,4 @@
-"""The pohub command: serve, migrate, demo, companies, keys, partners."""
+"""The pohub command: serve, migrate, demo, companies, keys, partners, users."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pohub.core.errors import PohubError
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
 from pohub.jobs import cli as jobs_cli
+from pohub.users import cli as users_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
 companies_app = typer.Typer(help="Trading partners (companies).", no_args_is_help=True)
@@ -49,6 +50,9 @@ def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     except PohubError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+
+
+users_cli.register(app, lambda work: _in_transaction(work))
 
 
 @app.command()
@@ -89,12 +93,13 @@ def demo(orders: int = typer.Option(25, help="Demo POs to create (once)")) -> No
     companies = _in_transaction(lambda conn: demo_data.load(conn, orders=orders))
     settings = get_settings()
     base = f"http://{settings.host}:{settings.port}"
-    table = Table(title="Demo companies (keys are shown once)")
-    for col in ("id", "company", "API key"):
+    table = Table(title="Demo companies (keys and passwords are shown once)")
+    for col in ("id", "company", "API key (machines)", "dashboard sign-in", "password"):
         table.add_column(col)
     for c in companies:
-        table.add_row(str(c.id), c.name, c.key)
+        table.add_row(str(c.id), c.name, c.key, c.email, c.password)
     console.print(table)
+    console.print(f"Dashboard: {base}/ (sign in with an email and password above)")
     supplier = companies[1]
     console.print(f"\nStep 1 of the seed flow, as {supplier.name} (POs ready to acknowledge):")
     # Printed plainly (no wrapping) so it can be pasted as is.

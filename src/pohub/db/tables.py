@@ -5,6 +5,7 @@ from pohub.dialects.models import dialect_exchanges
 from pohub.documents.models import documents, events, order_lines, refusals
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
+from pohub.users.models import users
 from pohub.webhooks.models import webhook_attempts, webhook_deliveries, webhook_subscriptions
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "order_lines",
     "partnerships",
     "refusals",
+    "users",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_subscriptions",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pohub.core import actor
 from pohub.orders.status import OrderStatus
 
 # Event type ids, stable on the wire (LBActivityEvent.TypeId).
@@ -52,6 +53,7 @@ def _event(
         "details": details,
         "sender_id": order.sender_company_id,
         "receiver_id": order.receiver_company_id,
+        "actor": actor.current(),
     }
 
 

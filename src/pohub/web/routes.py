@@ -18,17 +18,19 @@ from starlette.responses import RedirectResponse, Response
 
 from pohub.acknowledgements import service as acknowledgements
 from pohub.core import clock, jsonio
+from pohub.core.actor import acting_as
 from pohub.core.errors import NotFound, PohubError
 from pohub.documents import repository as repo
 from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
 from pohub.invoices import service as invoices
 from pohub.orders import service as orders
-from pohub.partners.service import company_for_key, hash_key
 from pohub.scorecard.definitions import DEFINITIONS
 from pohub.scorecard.service import WINDOWS, scorecard
 from pohub.shipments import service as shipments
-from pohub.web import common, forms, job_pages, queries, views, webhook_pages
+from pohub.users import service as users
+from pohub.users.roles import Permission
+from pohub.web import common, forms, job_pages, queries, user_pages, views, webhook_pages
 from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import (
@@ -54,6 +56,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 # The Jobs and Webhooks pages live in modules of their own (job_pages.py, webhook_pages.py).
 router.include_router(job_pages.router)
 router.include_router(webhook_pages.router)
+router.include_router(user_pages.router)
 
 
 # ---------------------------------------------------------------- sign in / out
@@ -80,12 +83,30 @@ async def signin_form(request: Request, next: str = "/orders", notice: str = "")
     response = page(
         request,
         "signin.html",
-        {"csrf": session.csrf, "next": _safe_next(next), "notice": NOTICES.get(notice), "error": None},
+        {
+            "csrf": session.csrf,
+            "next": _safe_next(next),
+            "notice": NOTICES.get(notice),
+            "email": "",
+            "errors": forms.FormErrors(),
+        },
         session=session,
     )
     if fresh:
         write_session(request, response, session)
     return response
+
+
+def _signin_page(
+    request: Request, session: Session, *, target: str, email: str, errors: forms.FormErrors, status_code: int
+) -> Response:
+    return page(
+        request,
+        "signin.html",
+        {"csrf": session.csrf, "next": target, "notice": None, "email": email, "errors": errors},
+        status_code=status_code,
+        session=session,
+    )
 
 
 @router.post("/signin")
@@ -94,22 +115,74 @@ async def signin(request: Request) -> Response:
     session = read_session(request)
     check_csrf(session, form.get("csrf"))
     assert session is not None
-    key = str(form.get("key") or "").strip()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
-    try:
-        async with request.app.state.db.read() as conn:
-            company_id = await company_for_key(conn, key=key)
-    except PohubError as exc:
-        return page(
-            request,
-            "signin.html",
-            {"csrf": session.csrf, "next": target, "notice": None, "error": exc.message},
-            status_code=exc.status_code,
-            session=session,
+    # A write: a wrong password counts towards the account's lock (so the refusal is a value, and
+    # the count commits).
+    async with request.app.state.db.write() as conn:
+        outcome = await users.sign_in(conn, email=email, password=password, now=clock.now())
+    if isinstance(outcome, PohubError):
+        errors = forms.FormErrors(message=outcome.message)
+        for err in outcome.errors:
+            errors.add(err.field, err.error)
+        return _signin_page(
+            request, session, target=target, email=email[:254], errors=errors, status_code=outcome.status_code
         )
+    user = outcome
     response = RedirectResponse(target, status_code=303)
     # A new token on sign-in: a token seen before signing in is worth nothing after.
-    write_session(request, response, new_session(company_id, hash_key(key)))
+    write_session(request, response, new_session(user))
+    return response
+
+
+@router.get("/invite/{token}")
+async def invitation_form(request: Request, token: str) -> Response:
+    session = read_session(request) or new_session()
+    async with request.app.state.db.read() as conn:
+        user = await users.invitation(conn, token=token)
+    response = page(
+        request,
+        "invite.html",
+        {"csrf": session.csrf, "invited": user, "token": token, "errors": forms.FormErrors(), "name": user.name},
+        session=session,
+    )
+    write_session(request, response, session)
+    return response
+
+
+@router.post("/invite/{token}")
+async def accept_invitation(request: Request, token: str) -> Response:
+    form = await request.form()
+    session = read_session(request)
+    check_csrf(session, form.get("csrf"))
+    assert session is not None
+    password, again = str(form.get("password") or ""), str(form.get("password_again") or "")
+    name = str(form.get("name") or "")
+    errors = forms.FormErrors()
+    if password != again:
+        errors.add("password_again", "does not match the password")
+    try:
+        async with request.app.state.db.write() as conn:
+            invited = await users.invitation(conn, token=token)
+            if not errors:
+                user = await users.accept_invitation(conn, token=token, password=password, name=name)
+    except PohubError as exc:
+        if exc.status_code == 404:
+            raise
+        for err in exc.errors:
+            errors.add(err.field, err.error)
+    if errors:
+        errors.message = "The password was not set"
+        return page(
+            request,
+            "invite.html",
+            {"csrf": session.csrf, "invited": invited, "token": token, "errors": errors, "name": name},
+            status_code=422,
+            session=session,
+        )
+    response = RedirectResponse("/orders", status_code=303)
+    write_session(request, response, new_session(user))
     return response
 
 
@@ -239,7 +312,7 @@ async def order_page(request: Request, key: str, notice: str = "") -> Response:
 
 @router.post("/orders/{key}/status")
 async def order_status(request: Request, key: str) -> Response:
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.ACT)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
@@ -256,8 +329,9 @@ async def order_status(request: Request, key: str) -> Response:
         # its own, so it works without a script and a stray click never closes an order.
         return page(request, "confirm_status.html", ctx | {"target": code}, session=session)
     try:
-        async with request.app.state.db.write() as conn:
-            await orders.set_status(conn, company_id=session.company_id, key=key, status=wanted)
+        with acting_as(session.actor):
+            async with request.app.state.db.write() as conn:
+                await orders.set_status(conn, company_id=session.company_id, key=key, status=wanted)
     except PohubError as exc:
         if exc.status_code == 404:
             raise
@@ -369,7 +443,7 @@ async def _record_form_refusal(
 async def document_form(request: Request, key: str, action: str) -> Response:
     if action not in _KINDS:
         raise NotFound(f"No page {request.url.path!r}")
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.ACT)
     ctx = await _document_form_context(request, session, key, action)
     return page(request, _KINDS[action]["template"], ctx, session=session)
 
@@ -378,7 +452,7 @@ async def document_form(request: Request, key: str, action: str) -> Response:
 async def document_post(request: Request, key: str, action: str) -> Response:
     if action not in _KINDS:
         raise NotFound(f"No page {request.url.path!r}")
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.ACT)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
@@ -399,8 +473,9 @@ async def document_post(request: Request, key: str, action: str) -> Response:
         raw = jsonio.dumps(built.body)
         try:
             inbound = parse(raw, spec["model"])
-            async with request.app.state.db.write() as conn:
-                await SERVICES[action](conn, company_id=session.company_id, inbound=inbound, path_key=str(order.id))
+            with acting_as(session.actor):
+                async with request.app.state.db.write() as conn:
+                    await SERVICES[action](conn, company_id=session.company_id, inbound=inbound, path_key=str(order.id))
         except PohubError as exc:
             # Kept with its reason like the API's refusals, but not on the order's shared timeline:
             # a form the hub refused never reached the trading partner (the author sees it on theirs).

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from pohub.core.errors import NotFound, PohubError, invalid
 from pohub.jobs.worker import wake
+from pohub.users.roles import Permission
 from pohub.web import common, views
 from pohub.web.common import WebRoute, small_int
 from pohub.web.forms import FormErrors
@@ -92,7 +93,7 @@ async def webhooks_page(request: Request, notice: str = "") -> Response:
 
 @router.post("/webhooks")
 async def create_webhook(request: Request) -> Response:
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.MANAGE)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
@@ -158,7 +159,7 @@ async def webhook_page(request: Request, webhook_id: str, notice: str = "") -> R
 
 async def _change(request: Request, webhook_id: str, action: str) -> Response:
     """A form on a webhook's page: the service call it asks for, then back to the page (or the list)."""
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.MANAGE)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
