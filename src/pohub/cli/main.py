@@ -93,13 +93,13 @@ def demo(orders: int = typer.Option(25, help="Demo POs to create (once)")) -> No
     companies = _in_transaction(lambda conn: demo_data.load(conn, orders=orders))
     settings = get_settings()
     base = f"http://{settings.host}:{settings.port}"
-    table = Table(title="Demo companies (keys and passwords are shown once)")
-    for col in ("id", "company", "API key (machines)", "dashboard sign-in", "password"):
-        table.add_column(col)
+    # Printed plainly (no table that would cut them short) so each can be pasted as is; shown once.
+    console.print("Demo companies (API keys for machines, sign-ins for people; shown once):")
     for c in companies:
-        table.add_row(str(c.id), c.name, c.key, c.email, c.password)
-    console.print(table)
-    console.print(f"Dashboard: {base}/ (sign in with an email and password above)")
+        print(f"  {c.id}  {c.name}", flush=True)
+        print(f"      API key:  {c.key}", flush=True)
+        print(f"      sign in:  {c.email}  password: {c.password}", flush=True)
+    console.print(f"Dashboard: {base}/")
     supplier = companies[1]
     console.print(f"\nStep 1 of the seed flow, as {supplier.name} (POs ready to acknowledge):")
     # Printed plainly (no wrapping) so it can be pasted as is.
