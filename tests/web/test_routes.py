@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.support import LiveServer, Trade, make_trade
-from tests.web.helpers import SKU1, api_order, browser, create_order, csrf_of, make_user, sign_in, sign_in_as
+from tests.web.helpers import SKU1, SKU2, api_order, browser, create_order, csrf_of, make_user, sign_in, sign_in_as
 
 
 def rows_of(html: str) -> list[str]:
@@ -415,3 +415,57 @@ def test_admin_invites_a_user_who_sets_a_password(server: LiveServer, trade: Tra
     )
     assert admin.post(f"/settings/keys/{key_id}/revoke", data={"csrf": token}).status_code == 303
     assert trade.buyer.client.get("/Partners", headers={"Authorization": f"Bearer {new_key}"}).status_code == 401
+
+
+def test_orders_list_sorts_pages_flags_exports_and_bulk_acknowledges(server: LiveServer, trade: Trade) -> None:
+    late = create_order(trade, "PO-P-03", DoNotShipAfter="2020-01-10")
+    create_order(trade, "PO-P-01", RequestedShipDate="2099-05-01", DoNotShipAfter="2099-05-03T20:00:00Z")
+    backordered = create_order(trade, "PO-P-02", DoNotShipAfter="2099-06-01")
+    r = trade.supplier.post(
+        f"/Acknowledgement/{backordered}",
+        json={
+            "AcknowledgementNumber": "A",
+            "AckLines": [
+                {"LineNumber": 1, "Quantity": 4, "QuantityBackordered": 1, "ItemIdentifier": {"SupplierSKU": SKU1}},
+                {"LineNumber": 2, "Quantity": 3, "ItemIdentifier": {"SupplierSKU": SKU2}},
+            ],
+        },
+    )
+    assert r.status_code == 201, r.text
+    client, token = sign_in(server, trade.supplier, "clerk")
+
+    assert rows_of(client.get("/orders", params={"sort": "po", "dir": "asc"}).text) == ["PO-P-01", "PO-P-02", "PO-P-03"]
+    assert rows_of(client.get("/orders").text) == ["PO-P-02", "PO-P-01", "PO-P-03"]  # newest first
+    listing = client.get("/orders", params={"sort": "po", "dir": "asc"}).text
+    assert '<time datetime="2099-05-03">' in listing  # ship by: DoNotShipAfter before RequestedShipDate
+    assert rows_of(client.get("/orders", params={"flag": "backordered"}).text) == ["PO-P-02"]
+    assert rows_of(client.get("/orders", params={"flag": "late"}).text) == ["PO-P-03"]
+    one = client.get("/orders", params={"sort": "po", "dir": "asc", "size": "25", "page": "2"}).text
+    assert rows_of(one) == [] and "Go to page" not in one  # one page only: no pager
+    assert 'name="page" type="number"' not in one
+
+    # CSV: the filtered list, whole, in the list's order; formulas defused
+    csv_r = client.get("/orders.csv", params={"sort": "po", "dir": "asc"})
+    assert csv_r.status_code == 200 and csv_r.headers["content-type"].startswith("text/csv")
+    lines = csv_r.text.splitlines()
+    assert lines[0].startswith("PartnerPO,LogicbrokerKey,StatusCode,Status,TradingPartner")
+    assert [ln.split(",")[0] for ln in lines[1:]] == ["PO-P-01", "PO-P-02", "PO-P-03"]
+    assert lines[3].split(",")[11] == "2020-01-10"
+    assert client.get("/orders.csv", params={"flag": "late"}).text.count("\r\n") == 2
+
+    # bulk: the two POs still to acknowledge, accepted in full through the service
+    page = client.get("/orders").text
+    assert f'name="key" value="{late}"' in page and f'name="key" value="{backordered}"' not in page
+    others = [k for k in re.findall(r'name="key" value="(\d+)"', page)]
+    r = client.post("/orders/acknowledge", data={"csrf": token, "key": [*others, backordered], "back": "/orders"})
+    assert r.status_code == 303
+    report = client.get(r.headers["location"]).text
+    assert "2 POs acknowledged as accepted. 1 refused:" in report and "Acknowledgement Update" in report
+    for key in others:
+        assert api_order(trade.buyer, key)["StatusCode"] == 500
+    events = trade.buyer.get(f"/Orders/{late}/Events").json()["Body"]["ActivityEvents"]
+    assert any("8 accepted" in e["Summary"] for e in events)
+    # a viewer has no checkboxes and cannot post it
+    viewer, viewer_token = sign_in(server, trade.supplier, "viewer")
+    assert 'name="key"' not in viewer.get("/orders").text
+    assert viewer.post("/orders/acknowledge", data={"csrf": viewer_token, "key": late}).status_code == 403

@@ -210,6 +210,24 @@ def acknowledgement(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]
     return Built(body, positions)
 
 
+def accept_all(*, order: Any, lines: Sequence[Any]) -> dict[str, Any]:
+    """The acknowledgement that accepts every line in full (the orders list's bulk action)."""
+    return {
+        "PartnerPO": order.partner_po,
+        "AcknowledgementNumber": f"ACK-{order.partner_po or order.id}-1",
+        "AckLines": [
+            {
+                "LineNumber": line.line_number,
+                "ItemIdentifier": _item(line),
+                "Quantity": line.quantity,
+                "QuantityBackordered": 0,
+                "QuantityCancelled": 0,
+            }
+            for line in lines
+        ],
+    }
+
+
 def _all_zero(errors: FormErrors, lines: Sequence[Any], text: str) -> None:
     """Every quantity box is marked; the first carries the message the others point at."""
     names = [f"qty-{line.position}" for line in lines]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, cast, func, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
@@ -22,6 +23,12 @@ from pohub.web import views
 D = documents.c
 L = order_lines.c
 PAGE_SIZE = 25
+PAGE_SIZES = (25, 50, 100)
+FLAGS = {"backordered": "Backordered", "late": "Late (past ship-by, not shipped)"}
+SORTS = {"date": "Received", "po": "PartnerPO", "status": "Status", "total": "Total"}
+# Statuses in which units are still to ship: an order past its ship-by day in one of these is late.
+UNSHIPPED = (100, 150, 200, 500)
+CSV_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,10 @@ class OrderFilter:
     date_from: date | None = None
     date_to: date | None = None
     page: int = 1
+    flag: str = ""  # "backordered" or "late"
+    sort: str = "date"
+    desc: bool = True
+    size: int = PAGE_SIZE
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The URL query for this filter with some fields changed (empty ones left out)."""
@@ -45,6 +56,10 @@ class OrderFilter:
             "from": f.date_from.isoformat() if f.date_from else "",
             "to": f.date_to.isoformat() if f.date_to else "",
             "page": "" if f.page == 1 else str(f.page),
+            "flag": f.flag,
+            "sort": "" if f.sort == "date" else f.sort,
+            "dir": "" if f.desc else "asc",
+            "size": "" if f.size == PAGE_SIZE else str(f.size),
         }
         return {k: v for k, v in out.items() if v}
 
@@ -53,7 +68,9 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(company_id: int, f: OrderFilter, *, with_status: bool) -> list[Any]:
+def _conditions(
+    company_id: int, f: OrderFilter, *, with_status: bool, dialect: str = "sqlite", today: date | None = None
+) -> list[Any]:
     conds: list[Any] = [
         D.kind == "order",
         or_(D.sender_company_id == company_id, D.receiver_company_id == company_id),
@@ -70,7 +87,29 @@ def _conditions(company_id: int, f: OrderFilter, *, with_status: bool) -> list[A
         conds.append(D.created_at < datetime.combine(f.date_to + timedelta(days=1), time(), tzinfo=UTC))
     if with_status and f.status is not None:
         conds.append(D.status == f.status)
+    if f.flag == "backordered":
+        # Units backordered and not yet shipped or cancelled.
+        conds.append(
+            select(L.id)
+            .where(L.order_id == D.id, L.qty_backordered > 0, L.qty_shipped + L.qty_cancelled < L.quantity)
+            .exists()
+        )
+    elif f.flag == "late" and today is not None:
+        conds.append(D.status.in_(UNSHIPPED))
+        conds.append(func.substr(ship_by_column(dialect), 1, 10) < today.isoformat())
     return conds
+
+
+def _body_field(dialect: str, name: str) -> Any:
+    """A top-level text field of an order's body as received, in SQL (the body is JSON text)."""
+    if dialect == "postgresql":
+        return cast(D.raw, postgresql.JSON)[name].astext
+    return func.json_extract(D.raw, f"$.{name}")
+
+
+def ship_by_column(dialect: str) -> Any:
+    """The ship-by day as views.ship_by reads it: DoNotShipAfter, else RequestedShipDate."""
+    return func.coalesce(_body_field(dialect, "DoNotShipAfter"), _body_field(dialect, "RequestedShipDate"))
 
 
 @dataclass(frozen=True)
@@ -118,13 +157,25 @@ class _Raw:
     raw: str
 
 
-async def list_orders(conn: AsyncConnection, *, company_id: int, f: OrderFilter) -> tuple[list[OrderRow], int]:
-    """One page of the company's orders, newest first, and how many match."""
-    conds = _conditions(company_id, f, with_status=True)
+def _order_by(f: OrderFilter) -> list[Any]:
+    column = {"po": D.partner_po, "status": D.status, "total": D.total}.get(f.sort, D.id)
+    primary = column.desc() if f.desc else column.asc()
+    if f.sort in ("po", "total"):
+        primary = primary.nulls_last()
+    return [primary, D.id.desc() if f.desc else D.id.asc()]
+
+
+async def list_orders(
+    conn: AsyncConnection, *, company_id: int, f: OrderFilter, today: date | None = None, limit: int | None = None
+) -> tuple[list[OrderRow], int]:
+    """One page of the company's orders in the filter's order (or, with ``limit``, the first that
+    many), and how many match."""
+    conds = _conditions(company_id, f, with_status=True, dialect=conn.dialect.name, today=today)
     total = int((await conn.execute(select(func.count()).select_from(documents).where(and_(*conds)))).scalar_one())
-    page_ids = (
-        select(D.id).where(and_(*conds)).order_by(D.id.desc()).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)
-    ).subquery()
+    order_by = _order_by(f)
+    ids_stmt = select(D.id).where(and_(*conds)).order_by(*order_by)
+    ids_stmt = ids_stmt.limit(limit) if limit is not None else ids_stmt.limit(f.size).offset((f.page - 1) * f.size)
+    page_ids = ids_stmt.subquery()
     sums = (
         select(
             L.order_id,
@@ -154,7 +205,7 @@ async def list_orders(conn: AsyncConnection, *, company_id: int, f: OrderFilter)
         )
         .join(sums, sums.c.order_id == D.id, isouter=True)
         .where(D.id.in_(select(page_ids.c.id)))
-        .order_by(D.id.desc())
+        .order_by(*order_by)
     )
     rows = [
         OrderRow(
@@ -176,9 +227,11 @@ async def list_orders(conn: AsyncConnection, *, company_id: int, f: OrderFilter)
     return await _extras(conn, rows), total
 
 
-async def status_counts(conn: AsyncConnection, *, company_id: int, f: OrderFilter) -> dict[int, int]:
+async def status_counts(
+    conn: AsyncConnection, *, company_id: int, f: OrderFilter, today: date | None = None
+) -> dict[int, int]:
     """How many of the company's orders are in each status, under every filter but the status."""
-    conds = _conditions(company_id, f, with_status=False)
+    conds = _conditions(company_id, f, with_status=False, dialect=conn.dialect.name, today=today)
     stmt = select(D.status, func.count()).where(and_(*conds)).group_by(D.status)
     return {int(status): int(n) for status, n in (await conn.execute(stmt)).all()}
 

@@ -6,12 +6,15 @@ from the services come back as PohubError and are shown next to the form fields 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.resources
+import io
 from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -214,6 +217,10 @@ def _filter(request: Request) -> queries.OrderFilter:
         date_from=_date(q.get("from")),
         date_to=_date(q.get("to")),
         page=max(small_int(q.get("page")) or 1, 1),
+        flag=flag if (flag := q.get("flag") or "") in queries.FLAGS else "",
+        sort=sort if (sort := q.get("sort") or "") in queries.SORTS else "date",
+        desc=q.get("dir") != "asc",
+        size=size if (size := small_int(q.get("size"))) in queries.PAGE_SIZES else queries.PAGE_SIZE,
     )
 
 
@@ -238,10 +245,11 @@ async def orders_page(request: Request) -> Response:
         if filter_errors:
             pass
         else:
-            rows, total = await queries.list_orders(conn, company_id=session.company_id, f=f)
-            counts = await queries.status_counts(conn, company_id=session.company_id, f=f)
+            today = clock.now().date()
+            rows, total = await queries.list_orders(conn, company_id=session.company_id, f=f, today=today)
+            counts = await queries.status_counts(conn, company_id=session.company_id, f=f, today=today)
     names = dict(company["partners"])
-    pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    pages = max((total + f.size - 1) // f.size, 1)
     chips = [
         (int(s), views.status_label(s), counts.get(int(s), 0), views.status_style(s))
         for s in views.chip_order(supplier=company["supplier"])
@@ -260,12 +268,130 @@ async def orders_page(request: Request) -> Response:
             "all_count": sum(counts.values()),
             "names": names,
             "filter_errors": filter_errors,
+            "flags": queries.FLAGS,
+            "sorts": queries.SORTS,
+            "sizes": queries.PAGE_SIZES,
+            "bulk_statuses": BULK_ACK_STATUSES,
+            "notice": NOTICES.get(q.get("notice") or ""),
+            "bulk": _bulk_report(q),
             "raw_dates": {"from": (q.get("from") or "")[:20], "to": (q.get("to") or "")[:20]},
             "nav": "orders",
         },
         status_code=422 if filter_errors else 200,
         session=session,
     )
+
+
+CSV_COLUMNS = (
+    "PartnerPO",
+    "LogicbrokerKey",
+    "StatusCode",
+    "Status",
+    "TradingPartner",
+    "Direction",
+    "Lines",
+    "UnitsOrdered",
+    "UnitsShipped",
+    "UnitsCancelled",
+    "Total",
+    "ShipBy",
+    "BackorderDue",
+    "Received",
+)
+
+
+def _csv_cell(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @ first), as OWASP advises."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/orders.csv")
+async def orders_csv(request: Request) -> Response:
+    """The filtered list, every page (up to queries.CSV_LIMIT rows), in the list's order."""
+    session = await signed_in(request)
+    company = await common.company(request, session)
+    f = _filter(request)
+    assert session.company_id is not None
+    async with request.app.state.db.read() as conn:
+        rows, total = await queries.list_orders(
+            conn, company_id=session.company_id, f=f, today=clock.now().date(), limit=queries.CSV_LIMIT
+        )
+    names = dict(company["partners"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        incoming = r.receiver_company_id == session.company_id
+        other = r.sender_company_id if incoming else r.receiver_company_id
+        writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    r.partner_po,
+                    r.id,
+                    r.status,
+                    views.status_label(r.status),
+                    names.get(other, f"Company {other}"),
+                    "received" if incoming else "sent",
+                    r.lines,
+                    r.ordered,
+                    r.shipped,
+                    r.cancelled,
+                    "" if r.total is None else format(r.total, "f"),
+                    r.ship_by or "",
+                    r.backorder_date or "",
+                    clock.aware(r.created_at).isoformat(),
+                )
+            ]
+        )
+    headers = {"Content-Disposition": 'attachment; filename="orders.csv"', "X-Total-Count": str(total)}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+# Orders a supplier may accept in full from the list: not acknowledged in the lifecycle yet.
+BULK_ACK_STATUSES = (100, 150, 200)
+BULK_LIMIT = 100
+
+
+def _bulk_report(q: Any) -> dict[str, Any] | None:
+    if "bulk_ok" not in q:
+        return None
+    return {"ok": small_int(q.get("bulk_ok")) or 0, "refused": [r for r in q.getlist("bulk_refused") if r][:BULK_LIMIT]}
+
+
+@router.post("/orders/acknowledge")
+async def bulk_acknowledge(request: Request) -> Response:
+    """Accept every line of each chosen PO in full: one acknowledgement per PO, through the same
+    service as the API, each in its own unit of work (one refusal does not stop the others)."""
+    session = await signed_in(request, Permission.ACT)
+    form = await request.form()
+    check_csrf(session, form.get("csrf"))
+    assert session.company_id is not None
+    keys = [str(k) for k in form.getlist("key")][:BULK_LIMIT]
+    ok, refused = 0, []
+    for key in keys:
+        try:
+            async with request.app.state.db.read() as conn:
+                row, lines = await orders.get_order(conn, company_id=session.company_id, key=key)
+            if row.receiver_company_id != session.company_id:
+                raise NotFound(f"Only the order's supplier acknowledges {row.partner_po}")
+            body = forms.accept_all(order=row, lines=lines)
+            with acting_as(session.actor):
+                async with request.app.state.db.write() as conn:
+                    await acknowledgements.receive(
+                        conn,
+                        company_id=session.company_id,
+                        inbound=parse(jsonio.dumps(body), Acknowledgement),
+                        path_key=key,
+                    )
+            ok += 1
+        except PohubError as exc:
+            refused.append(f"{key}: {exc.message}"[:300])
+    query = urlencode([("bulk_ok", str(ok)), *[("bulk_refused", r) for r in refused]])
+    back = _safe_next(str(form.get("back") or "/orders"))
+    joiner = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{joiner}{query}", status_code=303)
 
 
 async def _order_context(request: Request, session: Session, key: str) -> dict[str, Any]:

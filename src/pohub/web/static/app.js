@@ -129,6 +129,11 @@
         if (msg) msg.hidden = true;
       }, { once: true });
     });
+    // Phones: the filters fold away unless a search is showing its error.
+    var fold = document.querySelector("details.filter-fold");
+    if (fold && window.matchMedia("(max-width: 720px)").matches && !fold.querySelector('[aria-invalid="true"]')) {
+      fold.removeAttribute("open");
+    }
     // Move focus to the error summary so screen readers and keyboards start there.
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
