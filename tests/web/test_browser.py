@@ -5,6 +5,7 @@ Screenshots of every page land in the test's output directory (test-output/<test
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -377,3 +378,75 @@ def test_jobs_and_webhooks_in_the_browser(
         context.close()
     assert errors == [], errors
     assert len(receiver.on("/hook")) == 2
+
+
+def test_orders_desk_bulk_csv_and_a_viewer(chromium: str, server: LiveServer, trade: Trade, output_dir: Path) -> None:
+    """A supplier's clerk filters, sorts, exports CSV and acknowledges two POs in one step; a viewer
+    of the same company sees the same list without a way to act; a buyer confirms a final move."""
+    from playwright.sync_api import expect
+
+    keys = [create_order(trade, f"PO-DESK-{n}", DoNotShipAfter=f"2099-01-0{n}") for n in (1, 2, 3)]
+    clerk = make_user(server, trade.supplier, "clerk", "Cy Clerk")
+    viewer = make_user(server, trade.supplier, "viewer", "Vi Viewer")
+    buyer = make_user(server, trade.buyer, "clerk", "Bo Buyer")
+    with launch(chromium) as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors = _collect_errors(page)
+        page.goto(f"{server.url}/signin")
+        _sign_in(page, clerk)
+        page.get_by_label("Sort by").select_option("po")
+        expect(page).to_have_url(re.compile(r"/orders\?.*sort=po"))
+        page.get_by_label("Order", exact=True).select_option("asc")
+        expect(page.locator("a.po")).to_have_text(["PO-DESK-1", "PO-DESK-2", "PO-DESK-3"])
+        _shot(page, output_dir, "01-orders-sorted")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Export CSV").click()
+        text = Path(download.value.path()).read_text()
+        assert [ln.split(",")[0] for ln in text.splitlines()] == ["PartnerPO", "PO-DESK-1", "PO-DESK-2", "PO-DESK-3"]
+        page.get_by_label("Select PO-DESK-1").check()
+        page.get_by_label("Select PO-DESK-3").check()
+        _shot(page, output_dir, "02-orders-selected")
+        page.get_by_role("button", name="Acknowledge selected as accepted").click()
+        expect(page.get_by_role("status")).to_contain_text("2 POs acknowledged as accepted.")
+        expect(page.locator("a.po")).to_have_text(["PO-DESK-1", "PO-DESK-2", "PO-DESK-3"])  # the same view
+        _shot(page, output_dir, "03-orders-bulk-done")
+        assert [api_order(trade.buyer, k)["StatusCode"] for k in keys] == [500, 150, 500]
+        page.get_by_role("link", name="PO-DESK-1").click()
+        expect(page.locator(".timeline li").first).to_contain_text("by Cy Clerk")
+        page.get_by_role("button", name="Sign out").click()
+
+        # a viewer reads the same desk, without a checkbox, a button or a status form
+        _sign_in(page, viewer)
+        expect(page.locator("a.po").first).to_be_visible()
+        expect(page.locator("input.pick")).to_have_count(0)
+        page.get_by_role("link", name="PO-DESK-2").click()
+        expect(page.get_by_role("link", name="Acknowledge", exact=True)).to_have_count(0)
+        expect(page.locator("#status")).to_have_count(0)
+        _shot(page, output_dir, "04-viewer-order")
+        page.get_by_role("button", name="Sign out").click()
+
+        # the buyer cannot acknowledge; a final move asks first
+        _sign_in(page, buyer)
+        page.goto(f"{server.url}/orders/{keys[1]}")
+        expect(page.get_by_role("link", name="Acknowledge", exact=True)).to_have_count(0)
+        expect(page.locator("#status")).to_have_value("")
+        page.locator("#status").select_option("1100")
+        page.get_by_role("button", name="Set status…").click()
+        expect(page.locator("h1")).to_contain_text("to 1100 Cancelled?")
+        _shot(page, output_dir, "05-buyer-confirm-cancel")
+        page.get_by_role("button", name="Yes, set 1100 Cancelled").click()
+        expect(page.locator(".status-now")).to_contain_text("1100 Cancelled")
+        expect(page.locator(".timeline li").first).to_contain_text("by Bo Buyer")
+        _shot(page, output_dir, "06-buyer-cancelled")
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        phone.add_cookies(context.cookies())
+        mobile = phone.new_page()
+        mobile.goto(f"{server.url}/orders")
+        expect(mobile.locator("details.filter-fold")).not_to_have_attribute("open", "")
+        _shot(mobile, output_dir, "07-phone-orders-folded")
+        phone.close()
+        context.close()
+    assert errors == [], errors
