@@ -19,6 +19,8 @@ from pohub.edi.x12.tokenizer import tokenize
 SUPPORTED_VERSIONS = ("004010", "005010")
 # A set in a group of another functional id: 005010 has its own code (18), 004010 reports the identifier.
 _SET_NOT_IN_GROUP = {"004010": "6", "005010": "18"}
+# GS element in error -> AK905 (7, 8, 9, 30 and 31 are 005010's codes; pohub uses them for 004010 too).
+_GS_CODES = {1: "1", 2: "7", 3: "8", 4: "30", 5: "31", 6: "6", 7: "9", 8: "2"}
 
 
 @dataclass
@@ -86,7 +88,8 @@ def _check_group(group: Group, delimiters: Delimiters) -> None:
         return
     gs_errors = check_segment(gs, SEGMENTS["GS"], version=version, delimiters=delimiters, set_position=0)
     for error in gs_errors:
-        group.errors.append(X12Error(Level.GROUP, "1" if error.element == 1 else "6" if error.element == 6 else "2", f"GS: {error.message}", "GS", gs.position, element=error.element))
+        code = _GS_CODES.get(error.element, "6")
+        group.errors.append(X12Error(Level.GROUP, code, f"GS: {error.message}", "GS", gs.position, element=error.element))
     seen: set[str] = set()
     for tset in group.sets:
         _check_set(tset, group, version, delimiters, seen)
