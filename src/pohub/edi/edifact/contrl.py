@@ -36,11 +36,16 @@ def build_contrl(result: EdifactResult) -> list[Seg]:
     accepted = result.accepted
     body = [
         Seg.of(
-            "UCI", unb.comp(5), unb.el(2), unb.el(3), ACCEPTED if accepted else REJECTED,
-            first.code if first else None, first.tag if first else None,
+            "UCI",
+            unb.comp(5),
+            unb.el(2),
+            unb.el(3),
+            ACCEPTED if accepted else REJECTED,
+            first.code if first else None,
+            first.tag if first else None,
             (first.element, first.component or None) if first and first.element else None,
         )
-    ]  # fmt: skip
+    ]
     for message in result.interchange.messages:
         body += _ucm(message)
     return body

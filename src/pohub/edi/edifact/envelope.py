@@ -62,7 +62,9 @@ def _check_unb(unb: Seg) -> list[EdifactError]:
     if not re.fullmatch(r"\d{6}|\d{8}", unb.comp(4, 1)) or not re.fullmatch(r"\d{4}", unb.comp(4, 2)):
         errors.append(_err(Level.INTERCHANGE, "12", "date and time of preparation are not valid", unb, 4))
     if not unb.comp(5) or len(unb.comp(5)) > 14:
-        errors.append(_err(Level.INTERCHANGE, "12", f"interchange control reference {unb.comp(5)!r} is not valid", unb, 5))
+        errors.append(
+            _err(Level.INTERCHANGE, "12", f"interchange control reference {unb.comp(5)!r} is not valid", unb, 5)
+        )
     return errors
 
 
@@ -117,7 +119,13 @@ def split(segments: list[Seg]) -> EdifactInterchange:
         return interchange
     if unz.comp(2) != interchange.reference:
         interchange.errors.append(
-            _err(Level.INTERCHANGE, "28", f"UNZ 0020 {unz.comp(2)!r} does not match UNB {interchange.reference!r}", unz, 2)
+            _err(
+                Level.INTERCHANGE,
+                "28",
+                f"UNZ 0020 {unz.comp(2)!r} does not match UNB {interchange.reference!r}",
+                unz,
+                2,
+            )
         )
     groups = sum(1 for s in segments if s.tag == "UNG")
     expected = groups or len(interchange.messages)

@@ -5,14 +5,80 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _HEADER = frozenset(
-    "BGM DTM PAI ALI IMD FTX RFF NAD LOC FII CTA COM TAX MOA CUX PAT TDT TOD PAC PCI GIN EQD ALC PCD RNG QTY "
-    "SCC APR RCS DGS MEA GIS".split()
+    [
+        "BGM",
+        "DTM",
+        "PAI",
+        "ALI",
+        "IMD",
+        "FTX",
+        "RFF",
+        "NAD",
+        "LOC",
+        "FII",
+        "CTA",
+        "COM",
+        "TAX",
+        "MOA",
+        "CUX",
+        "PAT",
+        "TDT",
+        "TOD",
+        "PAC",
+        "PCI",
+        "GIN",
+        "EQD",
+        "ALC",
+        "PCD",
+        "RNG",
+        "QTY",
+        "SCC",
+        "APR",
+        "RCS",
+        "DGS",
+        "MEA",
+        "GIS",
+    ]
 )
 _DETAIL = frozenset(
-    "LIN PIA IMD MEA QTY PCD ALI DTM MOA GIN GIR QVR DOC PAI FTX PRI APR RNG RFF LOC TAX NAD CTA COM ALC TDT "
-    "TOD PAC PCI EQD SCC RCS DGS HAN".split()
+    [
+        "LIN",
+        "PIA",
+        "IMD",
+        "MEA",
+        "QTY",
+        "PCD",
+        "ALI",
+        "DTM",
+        "MOA",
+        "GIN",
+        "GIR",
+        "QVR",
+        "DOC",
+        "PAI",
+        "FTX",
+        "PRI",
+        "APR",
+        "RNG",
+        "RFF",
+        "LOC",
+        "TAX",
+        "NAD",
+        "CTA",
+        "COM",
+        "ALC",
+        "TDT",
+        "TOD",
+        "PAC",
+        "PCI",
+        "EQD",
+        "SCC",
+        "RCS",
+        "DGS",
+        "HAN",
+    ]
 )
-_SUMMARY = frozenset("MOA CNT ALC RNG TAX".split())
+_SUMMARY = frozenset(["MOA", "CNT", "ALC", "RNG", "TAX"])
 
 
 @dataclass(frozen=True)
@@ -32,30 +98,59 @@ class MessageSpec:
 
 
 MESSAGES: dict[str, MessageSpec] = {
-    "ORDERS": MessageSpec("ORDERS", frozenset({"220", "105"}), frozenset({"9", "7", "31"}), frozenset({"21"}), hash_quantity="21"),
+    "ORDERS": MessageSpec(
+        "ORDERS", frozenset({"220", "105"}), frozenset({"9", "7", "31"}), frozenset({"21"}), hash_quantity="21"
+    ),
     "ORDCHG": MessageSpec(
-        "ORDCHG", frozenset({"230"}), frozenset({"1", "4", "5"}), frozenset({"21"}), frozenset({"1", "2", "3"}), hash_quantity="21"
+        "ORDCHG",
+        frozenset({"230"}),
+        frozenset({"1", "4", "5"}),
+        frozenset({"21"}),
+        frozenset({"1", "2", "3"}),
+        hash_quantity="21",
     ),
     # Line figures: QTY 21 ordered, 113 accepted (to be delivered), 83 backordered; the rest is cancelled.
     "ORDRSP": MessageSpec(
-        "ORDRSP", frozenset({"231"}), frozenset({"27", "29", "30", "9"}), frozenset({"21", "113", "83"}),
-        frozenset({"2", "3", "5", "6", "7"}), line_required=False, hash_quantity="21",
+        "ORDRSP",
+        frozenset({"231"}),
+        frozenset({"27", "29", "30", "9"}),
+        frozenset({"21", "113", "83"}),
+        frozenset({"2", "3", "5", "6", "7"}),
+        line_required=False,
+        hash_quantity="21",
     ),
     "DESADV": MessageSpec(
-        "DESADV", frozenset({"351"}), frozenset({"9", "7", "31"}), frozenset({"12"}),
-        mandatory=(("BGM", ""), ("DTM", "137")), line_tag="CPS",
-        detail=_DETAIL | {"CPS", "PAC", "PCI", "GIN", "GIR", "SGP", "HAN", "MEA", "EQD"}, summary=frozenset({"CNT"}),
+        "DESADV",
+        frozenset({"351"}),
+        frozenset({"9", "7", "31"}),
+        frozenset({"12"}),
+        mandatory=(("BGM", ""), ("DTM", "137")),
+        line_tag="CPS",
+        detail=_DETAIL | {"CPS", "PAC", "PCI", "GIN", "GIR", "SGP", "HAN", "MEA", "EQD"},
+        summary=frozenset({"CNT"}),
         hash_quantity="12",
     ),
     "INVOIC": MessageSpec(
-        "INVOIC", frozenset({"380"}), frozenset({"9", "7", "31"}), frozenset({"47"}),
-        mandatory=(("BGM", ""), ("DTM", "137"), ("UNS", ""), ("MOA", "77")), hash_quantity="47",
+        "INVOIC",
+        frozenset({"380"}),
+        frozenset({"9", "7", "31"}),
+        frozenset({"47"}),
+        mandatory=(("BGM", ""), ("DTM", "137"), ("UNS", ""), ("MOA", "77")),
+        hash_quantity="47",
     ),
     "CONTRL": MessageSpec(
-        "CONTRL", frozenset(), None, frozenset(), mandatory=(("UCI", ""),), line_required=False, line_tag="UCM",
-        header=frozenset({"UCI"}), detail=frozenset({"UCM", "UCS", "UCD"}), summary=frozenset(),
+        "CONTRL",
+        frozenset(),
+        None,
+        frozenset(),
+        mandatory=(("UCI", ""),),
+        line_required=False,
+        line_tag="UCM",
+        header=frozenset({"UCI"}),
+        detail=frozenset({"UCM", "UCS", "UCD"}),
+        summary=frozenset(),
     ),
-}  # fmt: skip
+}
 
 # Date formats (2379) pohub reads, with the digits each has.
 DATE_FORMATS: dict[str, int] = {"102": 8, "203": 12, "204": 14}

@@ -82,7 +82,9 @@ class EdifactSyntaxError(Exception):
 
 class _PlainFactory(SegmentFactory):
     @staticmethod
-    def create_segment(name: str, *elements: Any, validate: bool = True, version: str = "", directory: str = "") -> PySegment:
+    def create_segment(
+        name: str, *elements: Any, validate: bool = True, version: str = "", directory: str = ""
+    ) -> PySegment:
         return SegmentFactory.create_segment(name, *elements, validate=False)
 
 

@@ -38,11 +38,20 @@ def interchange_segments(out: EdifactOut) -> list[Seg]:
     stamp = when.strftime("%Y%m%d" if out.version == "4" else "%y%m%d")
     segments = [
         Seg.of(
-            "UNB", (out.syntax, out.version), (out.sender.id, out.sender.qualifier),
-            (out.recipient.id, out.recipient.qualifier), (stamp, when.strftime("%H%M")), out.reference,
-            None, None, None, None, None, "1" if out.test else None,
+            "UNB",
+            (out.syntax, out.version),
+            (out.sender.id, out.sender.qualifier),
+            (out.recipient.id, out.recipient.qualifier),
+            (stamp, when.strftime("%H%M")),
+            out.reference,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "1" if out.test else None,
         )
-    ]  # fmt: skip
+    ]
     for message in out.messages:
         segments += message
     segments.append(Seg.of("UNZ", len(out.messages), out.reference))

@@ -39,7 +39,11 @@ def _accepted_code(line: Doc, ordered: Doc | None) -> str:
 def acknowledgement_to_855(ack: Acknowledgement, order: SalesOrder | None = None) -> list[Segment]:
     """The body of an 855 for a canonical acknowledgement; the order, when given, decides IP/IQ."""
     doc = ack.model_dump(by_alias=True, exclude_none=True)
-    order_lines = {line_key(ln["LineNumber"]): ln for ln in (order.model_dump(by_alias=True, exclude_none=True)["OrderLines"] if order else []) if ln.get("LineNumber")}  # fmt: skip
+    order_lines = {
+        line_key(ln["LineNumber"]): ln
+        for ln in (order.model_dump(by_alias=True, exclude_none=True)["OrderLines"] if order else [])
+        if ln.get("LineNumber")
+    }
     if not doc.get("PartnerPO"):
         raise MappingError("PartnerPO", "an 855 names the PO it acknowledges (BAK03)")
     when = doc.get("OrderDate") or doc.get("AcknowledgementDate")
@@ -50,7 +54,9 @@ def acknowledgement_to_855(ack: Acknowledgement, order: SalesOrder | None = None
     everything_cancelled = lines and all(not ln.get("Quantity") and not ln.get("QuantityBackordered") for ln in lines)
     kind = "RD" if everything_cancelled else "AC" if changed else "AD"
     ack_date = x12_date(doc["AcknowledgementDate"]) if doc.get("AcknowledgementDate") else ""
-    out = [seg("BAK", "00", kind, doc["PartnerPO"], x12_date(when), "", "", "", doc.get("AcknowledgementNumber"), ack_date)]
+    out = [
+        seg("BAK", "00", kind, doc["PartnerPO"], x12_date(when), "", "", "", doc.get("AcknowledgementNumber"), ack_date)
+    ]
     if doc.get("ChangeReason"):
         out.append(seg("REF", REASON, "", doc["ChangeReason"][:80]))
     if doc.get("ScheduledShipDate"):
@@ -90,8 +96,14 @@ def x12_855_to_acknowledgement(body: list[Segment], order: SalesOrder | None = N
     for s in segments[:first_line]:
         if s.id == "BAK":
             kind = s.get(2)
-            doc.update({"PartnerPO": s.get(3), "OrderDate": from_x12(s.get(4)), "AcknowledgementNumber": s.get(8),
-                        "AcknowledgementDate": from_x12(s.get(9)) if s.get(9) else None})  # fmt: skip
+            doc.update(
+                {
+                    "PartnerPO": s.get(3),
+                    "OrderDate": from_x12(s.get(4)),
+                    "AcknowledgementNumber": s.get(8),
+                    "AcknowledgementDate": from_x12(s.get(9)) if s.get(9) else None,
+                }
+            )
         elif s.id == "REF" and s.get(1) == REASON:
             doc["ChangeReason"] = s.get(3)
         elif s.id == "DTM" and s.get(1) == SCHEDULED_SHIP:
@@ -99,8 +111,13 @@ def x12_855_to_acknowledgement(body: list[Segment], order: SalesOrder | None = N
     lines = []
     for group in loops(segments, "PO1", {"CTT"}):
         po1 = group[0]
-        line: dict[str, Any] = {"ItemIdentifier": {}, "LineNumber": po1.get(1), "QuantityUOM": po1.get(3),
-                                "Price": Decimal(po1.get(4)) if po1.get(4) else None, "Quantity": 0}  # fmt: skip
+        line: dict[str, Any] = {
+            "ItemIdentifier": {},
+            "LineNumber": po1.get(1),
+            "QuantityUOM": po1.get(3),
+            "Price": Decimal(po1.get(4)) if po1.get(4) else None,
+            "Quantity": 0,
+        }
         read_pairs(po1, 6, line)
         # An ACK without a quantity (or 0, as some senders write a rejection) takes what the others leave.
         unquantified = ""
@@ -136,7 +153,11 @@ def _whole_order(kind: str, order: SalesOrder | None) -> list[Doc]:
     field = "QuantityCancelled" if kind == "RJ" else "Quantity"
     out = []
     for line in order.order_lines:
-        entry: dict[str, Any] = {"LineNumber": line.line_number, "ItemIdentifier": line.item_identifier.model_dump(by_alias=True, exclude_none=True), field: line.quantity or 0}
+        entry: dict[str, Any] = {
+            "LineNumber": line.line_number,
+            "ItemIdentifier": line.item_identifier.model_dump(by_alias=True, exclude_none=True),
+            field: line.quantity or 0,
+        }
         if field != "Quantity":
             entry["Quantity"] = 0
         out.append(entry)

@@ -43,8 +43,17 @@ def invoice_to_810(invoice: Invoice) -> list[Segment]:
     for i, line in enumerate(doc["InvoiceLines"]):
         if line.get("Quantity") is None or line.get("Price") is None:
             raise MappingError(f"InvoiceLines[{i}]", "an 810 line needs its quantity and price (IT102, IT104)")
-        out.append(seg("IT1", line.get("LineNumber"), line["Quantity"], line.get("QuantityUOM") or "EA",
-                       num(line["Price"]), line.get("PriceCode"), *pairs(line)))  # fmt: skip
+        out.append(
+            seg(
+                "IT1",
+                line.get("LineNumber"),
+                line["Quantity"],
+                line.get("QuantityUOM") or "EA",
+                num(line["Price"]),
+                line.get("PriceCode"),
+                *pairs(line),
+            )
+        )
         out += taxes(line)
         if line.get("Description"):
             out.append(seg("PID", "F", "", "", "", line["Description"]))
@@ -67,8 +76,14 @@ def x12_810_to_invoice(body: list[Segment]) -> Invoice:
     refs = dict(REFERENCES)
     for s in segments[:first_line]:
         if s.id == "BIG":
-            doc.update({"InvoiceDate": from_x12(s.get(1)), "InvoiceNumber": s.get(2),
-                        "OrderDate": from_x12(s.get(3)) if s.get(3) else None, "PartnerPO": s.get(4)})  # fmt: skip
+            doc.update(
+                {
+                    "InvoiceDate": from_x12(s.get(1)),
+                    "InvoiceNumber": s.get(2),
+                    "OrderDate": from_x12(s.get(3)) if s.get(3) else None,
+                    "PartnerPO": s.get(4),
+                }
+            )
         elif s.id == "CUR":
             doc["Currency"] = s.get(2)
         elif s.id == "REF" and s.get(1) in refs:
@@ -79,8 +94,14 @@ def x12_810_to_invoice(body: list[Segment]) -> Invoice:
     lines = []
     for group in loops(segments[:tds_at], "IT1", {"TDS"}):
         it1 = group[0]
-        line: dict[str, Any] = {"ItemIdentifier": {}, "LineNumber": it1.get(1), "Quantity": int(Decimal(it1.get(2))), "QuantityUOM": it1.get(3),
-                                "Price": Decimal(it1.get(4)), "PriceCode": it1.get(5)}  # fmt: skip
+        line: dict[str, Any] = {
+            "ItemIdentifier": {},
+            "LineNumber": it1.get(1),
+            "Quantity": int(Decimal(it1.get(2))),
+            "QuantityUOM": it1.get(3),
+            "Price": Decimal(it1.get(4)),
+            "PriceCode": it1.get(5),
+        }
         read_pairs(it1, 6, line)
         for s in group[1:]:
             if s.id == "PID" and s.get(5):

@@ -47,8 +47,18 @@ def _carrier(doc: Doc) -> list[Segment]:
     if not infos:
         return []
     info = infos[0]
-    return [seg("TD5", "", "2" if info.get("CarrierCode") else "", info.get("CarrierCode"), "", info.get("ClassCode"),
-                *[""] * 6, info.get("ServiceLevelCode"))]  # fmt: skip
+    return [
+        seg(
+            "TD5",
+            "",
+            "2" if info.get("CarrierCode") else "",
+            info.get("CarrierCode"),
+            "",
+            info.get("ClassCode"),
+            *[""] * 6,
+            info.get("ServiceLevelCode"),
+        )
+    ]
 
 
 def order_to_850(order: SalesOrder) -> list[Segment]:
@@ -58,7 +68,16 @@ def order_to_850(order: SalesOrder) -> list[Segment]:
         raise MappingError("PartnerPO", "an 850 needs the PO number (BEG03)")
     if not doc.get("OrderDate"):
         raise MappingError("OrderDate", "an 850 needs the PO date (BEG05)")
-    out = [seg("BEG", "00", doc.get("TypeCode") or "SA", doc["PartnerPO"], doc.get("ReleaseNumber"), x12_date(doc["OrderDate"]))]
+    out = [
+        seg(
+            "BEG",
+            "00",
+            doc.get("TypeCode") or "SA",
+            doc["PartnerPO"],
+            doc.get("ReleaseNumber"),
+            x12_date(doc["OrderDate"]),
+        )
+    ]
     if doc.get("Currency"):
         out.append(seg("CUR", "BY", doc["Currency"]))
     out += [seg("REF", code, doc[name]) for code, name in REFERENCES if doc.get(name)]
@@ -79,8 +98,17 @@ def order_to_850(order: SalesOrder) -> list[Segment]:
             raise MappingError(f"OrderLines[{i}].Quantity", "an 850 line needs a quantity (PO102)")
         total_qty += line["Quantity"]
         price = num(line["Price"]) if line.get("Price") is not None else ""
-        out.append(seg("PO1", line.get("LineNumber"), line["Quantity"], line.get("QuantityUOM") or "EA", price,
-                       line.get("PriceCode"), *pairs(line)))  # fmt: skip
+        out.append(
+            seg(
+                "PO1",
+                line.get("LineNumber"),
+                line["Quantity"],
+                line.get("QuantityUOM") or "EA",
+                price,
+                line.get("PriceCode"),
+                *pairs(line),
+            )
+        )
         if line.get("Description"):
             out.append(seg("PID", "F", "", "", "", line["Description"]))
         out += charges(line, f"OrderLines[{i}].")
@@ -91,7 +119,7 @@ def order_to_850(order: SalesOrder) -> list[Segment]:
 
 def _header_sac_first(out: list[Segment]) -> list[Segment]:
     """Header SAC stands after CUR/REF/.. and before ITD in an 850: move them there."""
-    header_sac = []
+    header_sac: list[Segment] = []
     tail = out[-1]
     for s in reversed(out[:-1]):
         if s.id != "SAC":
@@ -111,7 +139,14 @@ def x12_850_to_order(body: list[Segment]) -> SalesOrder:
     notes: list[str] = []
     for s in header[:first_line]:
         if s.id == "BEG":
-            doc.update({"TypeCode": s.get(2), "PartnerPO": s.get(3), "ReleaseNumber": s.get(4), "OrderDate": from_x12(s.get(5))})
+            doc.update(
+                {
+                    "TypeCode": s.get(2),
+                    "PartnerPO": s.get(3),
+                    "ReleaseNumber": s.get(4),
+                    "OrderDate": from_x12(s.get(5)),
+                }
+            )
         elif s.id == "CUR":
             doc["Currency"] = s.get(2)
         elif s.id == "REF" and s.get(1) in refs:
@@ -136,8 +171,14 @@ def x12_850_to_order(body: list[Segment]) -> SalesOrder:
     lines = []
     for group in loops(header, "PO1", {"CTT", "AMT"}):
         po1 = group[0]
-        line: dict[str, Any] = {"ItemIdentifier": {}, "LineNumber": po1.get(1), "Quantity": int(Decimal(po1.get(2))), "QuantityUOM": po1.get(3),
-                                "Price": Decimal(po1.get(4)) if po1.get(4) else None, "PriceCode": po1.get(5)}  # fmt: skip
+        line: dict[str, Any] = {
+            "ItemIdentifier": {},
+            "LineNumber": po1.get(1),
+            "Quantity": int(Decimal(po1.get(2))),
+            "QuantityUOM": po1.get(3),
+            "Price": Decimal(po1.get(4)) if po1.get(4) else None,
+            "PriceCode": po1.get(5),
+        }
         read_pairs(po1, 6, line)
         for s in group[1:]:
             if s.id == "PID" and s.get(5):

@@ -105,11 +105,21 @@ def terms(term: Doc | None) -> list[Segment]:
     due, disc_due = term.get("DueDate"), term.get("DiscountDueDate")
     return [
         seg(
-            "ITD", "01", "3", num(term["DiscountPercent"]) if term.get("DiscountPercent") is not None else "",
-            x12_date(disc_due) if disc_due else "", term.get("DiscountInNumberOfDays"),
-            x12_date(due) if due else "", term.get("PayInNumberOfDays"), "", "", "", "", term.get("TermsDescription"),
+            "ITD",
+            "01",
+            "3",
+            num(term["DiscountPercent"]) if term.get("DiscountPercent") is not None else "",
+            x12_date(disc_due) if disc_due else "",
+            term.get("DiscountInNumberOfDays"),
+            x12_date(due) if due else "",
+            term.get("PayInNumberOfDays"),
+            "",
+            "",
+            "",
+            "",
+            term.get("TermsDescription"),
         )
-    ]  # fmt: skip
+    ]
 
 
 def read_terms(s: Segment) -> Doc:
@@ -137,7 +147,9 @@ def charges(doc: Doc, field_prefix: str = "") -> list[Segment]:
     for i, d in enumerate(doc.get("Discounts") or []):
         if d.get("DiscountAmount") is not None:
             amount = cents(d["DiscountAmount"], f"{field_prefix}Discounts[{i}].DiscountAmount")
-            out.append(seg("SAC", *DISCOUNT, "", "", amount, *[""] * 7, d.get("DiscountCode"), "", d.get("DiscountName")))
+            out.append(
+                seg("SAC", *DISCOUNT, "", "", amount, *[""] * 7, d.get("DiscountCode"), "", d.get("DiscountName"))
+            )
     for a in doc.get("ExtendedAttributes") or []:
         name = str(a.get("Name") or "")
         for kind, prefix in (("C", "Charge - "), ("A", "Allowance - ")):
@@ -158,12 +170,19 @@ def read_charge(s: Segment, doc: Doc) -> None:
         )
     elif s.get(1) in ("A", "C"):
         prefix = "Charge - " if s.get(1) == "C" else "Allowance - "
-        doc.setdefault("ExtendedAttributes", []).append({"Name": prefix + (s.get(15) or s.get(2)), "Value": num(amount)})
+        doc.setdefault("ExtendedAttributes", []).append(
+            {"Name": prefix + (s.get(15) or s.get(2)), "Value": num(amount)}
+        )
 
 
 def taxes(doc: Doc) -> list[Segment]:
     return [
-        seg("TXI", t.get("TaxCode") or "TX", num(t["TaxAmount"]), num(t["TaxRate"]) if t.get("TaxRate") is not None else "")
+        seg(
+            "TXI",
+            t.get("TaxCode") or "TX",
+            num(t["TaxAmount"]),
+            num(t["TaxRate"]) if t.get("TaxRate") is not None else "",
+        )
         for t in doc.get("Taxes") or []
         if t.get("TaxAmount") is not None
     ]

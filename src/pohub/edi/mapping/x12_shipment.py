@@ -138,7 +138,12 @@ def x12_856_to_shipments(body: list[Segment]) -> list[Shipment]:
             elif s.id == "PID" and s.get(5):
                 current_line["Description"] = s.get(5)
     read_parties(s_segments, header)
-    return [Shipment.model_validate(clean({**header, **doc, "ShipmentLines": _merge(doc["ShipmentLines"], levels, cartons)})) for doc in shipments]
+    return [
+        Shipment.model_validate(
+            clean({**header, **doc, "ShipmentLines": _merge(doc["ShipmentLines"], levels, cartons)})
+        )
+        for doc in shipments
+    ]
 
 
 def _merge(items: list[dict[str, Any]], levels: dict[str, str], cartons: dict[str, dict[str, Any]]) -> list[Doc]:

@@ -93,9 +93,7 @@ def acknowledgement(
     for offset, group in enumerate(result.interchange.groups):
         version = (version_of(group) or "004010")[:6]
         ack = wrap_set("997", f"{set_control + offset:04d}", build_997(group))
-        groups.append(
-            GroupOut("FA", group_control + offset, version, [ack], group.gs.get(3), group.gs.get(2))
-        )
+        groups.append(GroupOut("FA", group_control + offset, version, [ack], group.gs.get(3), group.gs.get(2)))
     return InterchangeOut(
         sender=Party(isa.get(7), isa.get(8).strip()),
         receiver=Party(isa.get(5), isa.get(6).strip()),

@@ -88,9 +88,18 @@ def check_segment(
     def add(index: int, ref: str, code: str, why: str, value: str = "") -> None:
         errors.append(
             X12Error(
-                Level.ELEMENT, code, why, seg.id, seg.position, set_position, index, 0, ref, value[:99],
+                Level.ELEMENT,
+                code,
+                why,
+                seg.id,
+                seg.position,
+                set_position,
+                index,
+                0,
+                ref,
+                value[:99],
             )
-        )  # fmt: skip
+        )
 
     uses = definition.elements
     for index, use in enumerate(uses, start=1):

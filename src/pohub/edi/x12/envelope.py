@@ -12,8 +12,49 @@ from pohub.edi.x12.errors import Level, X12Error
 from pohub.edi.x12.segments import Segment
 
 _QUALIFIERS = frozenset(
-    "01 02 03 04 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 "
-    "AM NR SA SN ZZ".split()
+    [
+        "01",
+        "02",
+        "03",
+        "04",
+        "07",
+        "08",
+        "09",
+        "10",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "26",
+        "27",
+        "28",
+        "29",
+        "30",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "38",
+        "AM",
+        "NR",
+        "SA",
+        "SN",
+        "ZZ",
+    ]
 )
 # ISA element: (pattern, TA1 code when it does not match).
 _ISA_RULES: dict[int, tuple[str, str]] = {
@@ -109,9 +150,7 @@ def _close_set(current: TransactionSet, se: Segment | None) -> None:
         current.errors.append(_err(Level.SET, "2", f"ST {current.control} has no SE", current.st))
         return
     if se.get(2) != current.control:
-        current.errors.append(
-            _err(Level.SET, "3", f"SE02 {se.get(2)!r} does not match ST02 {current.control!r}", se)
-        )
+        current.errors.append(_err(Level.SET, "3", f"SE02 {se.get(2)!r} does not match ST02 {current.control!r}", se))
     if not _count_is(se.get(1), len(current.body)):
         current.errors.append(
             _err(Level.SET, "4", f"SE01 says {se.get(1)!r} segments, the set has {len(current.body)}", se)
@@ -126,7 +165,9 @@ def _close_group(group: Group, ge: Segment | None, anchor: Segment) -> None:
     if not _same_number(ge.get(2), group.control):
         group.errors.append(_err(Level.GROUP, "4", f"GE02 {ge.get(2)!r} does not match GS06 {group.control!r}", ge))
     if not _count_is(ge.get(1), len(group.sets)):
-        group.errors.append(_err(Level.GROUP, "5", f"GE01 says {ge.get(1)!r} sets, the group has {len(group.sets)}", ge))
+        group.errors.append(
+            _err(Level.GROUP, "5", f"GE01 says {ge.get(1)!r} sets, the group has {len(group.sets)}", ge)
+        )
 
 
 def split(segments: list[Segment]) -> Interchange:
@@ -187,8 +228,10 @@ def split(segments: list[Segment]) -> Interchange:
     if not _count_is(iea.get(1), len(interchange.groups)):
         interchange.errors.append(
             _err(
-                Level.INTERCHANGE, "021",
-                f"IEA01 says {iea.get(1)!r} groups, the interchange has {len(interchange.groups)}", iea,
+                Level.INTERCHANGE,
+                "021",
+                f"IEA01 says {iea.get(1)!r} groups, the interchange has {len(interchange.groups)}",
+                iea,
             )
-        )  # fmt: skip
+        )
     return interchange

@@ -48,21 +48,29 @@ def version_of(group: Group) -> str | None:
 def _check_set(tset: TransactionSet, group: Group, version: str, delimiters: Delimiters, seen: set[str]) -> None:
     spec = SETS.get(tset.id)
     if spec is None:
-        tset.errors.append(X12Error(Level.SET, "1", f"transaction set {tset.id!r} is not supported", "ST", tset.st.position))
+        tset.errors.append(
+            X12Error(Level.SET, "1", f"transaction set {tset.id!r} is not supported", "ST", tset.st.position)
+        )
         return
     if not re.fullmatch(r"[^\s]{4,9}", tset.control):
-        tset.errors.append(X12Error(Level.SET, "7", f"ST02 {tset.control!r} is not a valid control number", "ST", tset.st.position))
+        tset.errors.append(
+            X12Error(Level.SET, "7", f"ST02 {tset.control!r} is not a valid control number", "ST", tset.st.position)
+        )
     elif tset.control in seen:
-        tset.errors.append(X12Error(Level.SET, "23", f"ST02 {tset.control!r} is used twice in the group", "ST", tset.st.position))
+        tset.errors.append(
+            X12Error(Level.SET, "23", f"ST02 {tset.control!r} is used twice in the group", "ST", tset.st.position)
+        )
     seen.add(tset.control)
     if spec.functional_id != group.functional_id:
         tset.errors.append(
             X12Error(
-                Level.SET, _SET_NOT_IN_GROUP[version],
+                Level.SET,
+                _SET_NOT_IN_GROUP[version],
                 f"a {tset.id} belongs in a {spec.functional_id} group, not {group.functional_id!r} (GS01)",
-                "ST", tset.st.position,
+                "ST",
+                tset.st.position,
             )
-        )  # fmt: skip
+        )
     found = check_structure(tset.body, spec)
     for pos, seg in enumerate(tset.body, start=1):
         definition = SEGMENTS.get(seg.id)
@@ -79,17 +87,25 @@ def _check_set(tset: TransactionSet, group: Group, version: str, delimiters: Del
 def _check_group(group: Group, delimiters: Delimiters) -> None:
     gs = group.gs
     if group.functional_id not in {spec.functional_id for spec in SETS.values()}:
-        group.errors.append(X12Error(Level.GROUP, "1", f"functional group {group.functional_id!r} is not supported", "GS", gs.position))
+        group.errors.append(
+            X12Error(Level.GROUP, "1", f"functional group {group.functional_id!r} is not supported", "GS", gs.position)
+        )
     if not re.fullmatch(r"\d{1,9}", group.control):
-        group.errors.append(X12Error(Level.GROUP, "6", f"GS06 {group.control!r} is not a valid control number", "GS", gs.position))
+        group.errors.append(
+            X12Error(Level.GROUP, "6", f"GS06 {group.control!r} is not a valid control number", "GS", gs.position)
+        )
     version = version_of(group)
     if version is None:
-        group.errors.append(X12Error(Level.GROUP, "2", f"version {group.version!r} (GS08) is not supported", "GS", gs.position))
+        group.errors.append(
+            X12Error(Level.GROUP, "2", f"version {group.version!r} (GS08) is not supported", "GS", gs.position)
+        )
         return
     gs_errors = check_segment(gs, SEGMENTS["GS"], version=version, delimiters=delimiters, set_position=0)
     for error in gs_errors:
         code = _GS_CODES.get(error.element, "6")
-        group.errors.append(X12Error(Level.GROUP, code, f"GS: {error.message}", "GS", gs.position, element=error.element))
+        group.errors.append(
+            X12Error(Level.GROUP, code, f"GS: {error.message}", "GS", gs.position, element=error.element)
+        )
     seen: set[str] = set()
     for tset in group.sets:
         _check_set(tset, group, version, delimiters, seen)
@@ -111,4 +127,6 @@ def sets_of(result: ReadResult, set_id: str) -> list[list[Segment]]:
     """The bodies (ST..SE) of the accepted sets of one kind."""
     if result.interchange is None:
         return []
-    return [t.body for g in result.interchange.groups if not g.errors for t in g.sets if t.id == set_id and not t.errors]
+    return [
+        t.body for g in result.interchange.groups if not g.errors for t in g.sets if t.id == set_id and not t.errors
+    ]

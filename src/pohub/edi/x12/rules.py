@@ -68,9 +68,14 @@ def _totals(body: list[Segment], spec: SetSpec) -> list[X12Error]:
         errors.append(_error(seg, pos, 1, "354", f"CTT01 says {seg.get(1)} lines, the set has {lines}"))
     given = decimal(seg.get(2))
     if given is not None and spec.hash_sources:
-        sums = [sum((decimal(s.get(n)) or Decimal(0) for s in body if s.id == sid), Decimal(0)) for sid, n in spec.hash_sources]
+        sums = [
+            sum((decimal(s.get(n)) or Decimal(0) for s in body if s.id == sid), Decimal(0))
+            for sid, n in spec.hash_sources
+        ]
         if given not in sums:
-            expected = " or ".join(f"{total} (sum of {sid}{n:02d})" for total, (sid, n) in zip(sums, spec.hash_sources, strict=True))
+            expected = " or ".join(
+                f"{total} (sum of {sid}{n:02d})" for total, (sid, n) in zip(sums, spec.hash_sources, strict=True)
+            )
             errors.append(_error(seg, pos, 2, "347", f"CTT02 hash total {given} should be {expected}"))
     return errors
 
@@ -97,7 +102,16 @@ def _invoice(body: list[Segment], spec: SetSpec) -> list[X12Error]:
     expected = invoice_total(body)
     given = Decimal(seg.get(1)) / 100
     if given != expected:
-        return [_error(seg, pos, 1, "610", f"TDS01 {seg.get(1)} (cents) should be {int(expected * 100)}: lines + taxes + charges - allowances = {expected}")]
+        return [
+            _error(
+                seg,
+                pos,
+                1,
+                "610",
+                f"TDS01 {seg.get(1)} (cents) should be {int(expected * 100)}: "
+                f"lines + taxes + charges - allowances = {expected}",
+            )
+        ]
     return []
 
 

@@ -35,10 +35,15 @@ def _missing(frame: _Frame, start: int, stop: int, seg: Segment, set_position: i
             seg_id = child.id if isinstance(child, Use) else child.trigger
             errors.append(
                 X12Error(
-                    Level.SEGMENT, "3", f"mandatory segment {seg_id} missing before {seg.id}", seg_id,
-                    seg.position, set_position, loop_id=frame.loop.id if frame.loop.id != frame.loop.trigger else "",
+                    Level.SEGMENT,
+                    "3",
+                    f"mandatory segment {seg_id} missing before {seg.id}",
+                    seg_id,
+                    seg.position,
+                    set_position,
+                    loop_id=frame.loop.id if frame.loop.id != frame.loop.trigger else "",
                 )
-            )  # fmt: skip
+            )
     return errors
 
 
@@ -69,10 +74,14 @@ def check_structure(body: list[Segment], spec: SetSpec) -> list[X12Error]:
                 code, what = ("5", "segment") if isinstance(child, Use) else ("4", "loop")
                 errors.append(
                     X12Error(
-                        Level.SEGMENT, code, f"{seg.id} {what} occurs more than {child.max} times", seg.id,
-                        seg.position, set_position,
+                        Level.SEGMENT,
+                        code,
+                        f"{seg.id} {what} occurs more than {child.max} times",
+                        seg.id,
+                        seg.position,
+                        set_position,
                     )
-                )  # fmt: skip
+                )
             if isinstance(child, Loop):
                 stack.append(_Frame(child, 0, {0: 1}))
             placed = True

@@ -56,12 +56,24 @@ def _isa(out: InterchangeOut, delimiters: Delimiters) -> Segment:
     return Segment(
         "ISA",
         (
-            "00", " " * 10, "00", " " * 10,
-            out.sender.qualifier, out.sender.id.ljust(15), out.receiver.qualifier, out.receiver.id.ljust(15),
-            when.strftime("%y%m%d"), when.strftime("%H%M"), isa11, version, f"{out.control:09d}",
-            "1" if out.ack_requested else "0", out.usage, delimiters.component,
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            out.sender.qualifier,
+            out.sender.id.ljust(15),
+            out.receiver.qualifier,
+            out.receiver.id.ljust(15),
+            when.strftime("%y%m%d"),
+            when.strftime("%H%M"),
+            isa11,
+            version,
+            f"{out.control:09d}",
+            "1" if out.ack_requested else "0",
+            out.usage,
+            delimiters.component,
         ),
-    )  # fmt: skip
+    )
 
 
 def render(segments: Sequence[Segment], delimiters: Delimiters) -> str:
@@ -86,10 +98,17 @@ def interchange_segments(out: InterchangeOut, delimiters: Delimiters) -> list[Se
     for group in out.groups:
         segments.append(
             Segment.of(
-                "GS", group.functional_id, group.sender_code or out.sender.id, group.receiver_code or out.receiver.id,
-                when.strftime("%Y%m%d"), when.strftime("%H%M"), group.control, "X", group.version,
+                "GS",
+                group.functional_id,
+                group.sender_code or out.sender.id,
+                group.receiver_code or out.receiver.id,
+                when.strftime("%Y%m%d"),
+                when.strftime("%H%M"),
+                group.control,
+                "X",
+                group.version,
             )
-        )  # fmt: skip
+        )
         for tset in group.sets:
             segments += tset
         segments.append(Segment.of("GE", len(group.sets), group.control))

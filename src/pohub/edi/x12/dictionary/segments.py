@@ -89,6 +89,7 @@ QTY *
 SLN *
 """
 
+
 def _uses(words: list[str]) -> tuple[tuple[ElementUse, ...], bool]:
     uses: list[ElementUse] = []
     open_ended = False

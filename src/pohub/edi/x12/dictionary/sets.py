@@ -62,12 +62,12 @@ def _parse(outline: str, name: str) -> Loop:
             stack[-1][3].append(Loop(loop_id, req, most, tuple(kids)))
             continue
         opens = line.startswith("[")
-        seg_id, req, most = line.lstrip("[").split()
-        limit = UNBOUNDED if most == ">1" else int(most)
+        seg_id, requirement, occurs = line.lstrip("[").split()
+        limit = UNBOUNDED if occurs == ">1" else int(occurs)
         if opens:
-            stack.append((seg_id, req == "M", limit, [Use(seg_id, True, 1)]))
+            stack.append((seg_id, requirement == "M", limit, [Use(seg_id, True, 1)]))
         else:
-            stack[-1][3].append(Use(seg_id, req == "M", limit))
+            stack[-1][3].append(Use(seg_id, requirement == "M", limit))
     if len(stack) != 1:
         raise ValueError(f"{name}: unclosed loop in outline")
     loop_id, req, most, kids = stack[0]
@@ -397,22 +397,34 @@ SE M 1
 
 SETS: dict[str, SetSpec] = {
     "850": SetSpec(
-        "850", "PO", _parse(_order_like("BEG", "PO1", False, True), "850"), "PO1", (("PO1", 2),),
+        "850",
+        "PO",
+        _parse(_order_like("BEG", "PO1", False, True), "850"),
+        "PO1",
+        (("PO1", 2),),
         {("BEG", 1): frozenset({"00", "06", "07"})},
     ),
     # 855 guides sum CTT02 from PO102, some (node-x12's sample) from ACK02: either is accepted.
     "855": SetSpec(
-        "855", "PR", _parse(_order_like("BAK", "PO1", True), "855"), "PO1", (("PO1", 2), ("ACK", 2)),
+        "855",
+        "PR",
+        _parse(_order_like("BAK", "PO1", True), "855"),
+        "PO1",
+        (("PO1", 2), ("ACK", 2)),
         {("BAK", 1): frozenset({"00", "06", "07"})},
     ),
     "860": SetSpec("860", "PC", _parse(_order_like("BCH", "POC", False), "860"), "POC", (("POC", 3),)),
     "865": SetSpec("865", "CA", _parse(_order_like("BCA", "POC", True), "865"), "POC", (("POC", 3),)),
     "856": SetSpec(
-        "856", "SH", _parse(_856, "856"), "HL", (("SN1", 2),),
+        "856",
+        "SH",
+        _parse(_856, "856"),
+        "HL",
+        (("SN1", 2),),
         {("BSN", 1): frozenset({"00", "06", "07"})},
     ),
     "810": SetSpec("810", "IN", _parse(_810, "810"), "IT1", (("IT1", 2),)),
     "997": SetSpec("997", "FA", _parse(_997, "997"), "", ()),
-}  # fmt: skip
+}
 
 KNOWN_SEGMENTS: frozenset[str] = frozenset().union(*(spec.segment_ids() for spec in SETS.values()))
