@@ -29,8 +29,10 @@ def acknowledgement_to_ordrsp(ack: Acknowledgement) -> list[Seg]:
     rejected = bool(lines) and all(not ln.get("Quantity") and not ln.get("QuantityBackordered") for ln in lines)
     function = "27" if rejected else "30" if changed else "29"
     out = [Seg.of("BGM", "231", doc.get("AcknowledgementNumber") or doc["PartnerPO"], function)]
-    if doc.get("AcknowledgementDate"):
-        out.append(dtm("137", doc["AcknowledgementDate"]))
+    when = doc.get("AcknowledgementDate") or doc.get("DocumentDate")
+    if not when:
+        raise MappingError("AcknowledgementDate", "an ORDRSP needs its date (DTM 137)")
+    out.append(dtm("137", when))
     if doc.get("ScheduledShipDate"):
         out.append(dtm("11", doc["ScheduledShipDate"]))
     if doc.get("ChangeReason"):

@@ -9,6 +9,7 @@ from pohub.documents.logicbroker import Shipment
 from pohub.edi.edifact.syntax import Seg
 from pohub.edi.mapping.common import MappingError, clean
 from pohub.edi.mapping.edifact_parts import amount, dtm, item, parties, qty, read_dtm, read_item, read_parties
+from pohub.edi.mapping.x12_shipment import in_line_order
 
 DESPATCHED = "12"
 REFERENCES = (("BM", "BillofLading"), ("CN", "PRONumber"))
@@ -109,5 +110,5 @@ def desadv_to_shipment(body: list[Seg]) -> Shipment:
         elif current is not None and s.tag == "QTY" and s.comp(1, 1) == DESPATCHED:
             current.update({"Quantity": int(amount(s.comp(1, 2))), "QuantityUOM": s.comp(1, 3)})
     flush()
-    doc["ShipmentLines"] = list(lines.values())
+    doc["ShipmentLines"] = in_line_order(list(lines.values()))
     return Shipment.model_validate(clean(doc))

@@ -75,7 +75,7 @@ def acknowledgement_to_855(ack: Acknowledgement, order: SalesOrder | None = None
             out.append(seg("REF", REASON, "", line["ChangeReason"][:80]))
         ship = x12_date(doc["ScheduledShipDate"]) if doc.get("ScheduledShipDate") else ""
         known = order_lines.get(line_key(line["LineNumber"])) if line.get("LineNumber") else None
-        if line.get("Quantity") is not None or ordered == 0:
+        if counts["Quantity"] or ordered == 0:
             out.append(seg("ACK", _accepted_code(line, known), counts["Quantity"], uom))
         if counts["QuantityBackordered"]:
             out.append(seg("ACK", "IB", counts["QuantityBackordered"], uom, SCHEDULED_SHIP if ship else "", ship))

@@ -158,4 +158,12 @@ def _merge(items: list[dict[str, Any]], levels: dict[str, str], cartons: dict[st
         line["Quantity"] += item.get("Quantity") or 0
         if levels.get(parent) in ("P", "T"):
             line.setdefault("ShipmentInfos", []).append({**cartons[parent], "Qty": item.get("Quantity")})
-    return list(lines.values())
+    return in_line_order(list(lines.values()))
+
+
+def in_line_order(lines: list[Doc]) -> list[Doc]:
+    """Lines by number when every line has a numeric one (cartons and loose items interleave), else as read."""
+    numbers = [str(line.get("LineNumber") or "") for line in lines]
+    if all(n.isdigit() for n in numbers):
+        return [line for _, line in sorted(zip((int(n) for n in numbers), lines, strict=True), key=lambda p: p[0])]
+    return lines

@@ -32,7 +32,7 @@ def read_delimiters(text: str) -> tuple[Delimiters, int]:
     if len(text) < start + 4:
         raise X12SyntaxError("023", "the interchange ends inside ISA")
     element = text[start + 3]
-    if element.isalnum() or element.isspace():
+    if element.isalnum() or element in " \r\n":
         raise X12SyntaxError("026", f"invalid data element separator {element!r}")
     index = start + 3
     for _ in range(_ISA_ELEMENTS - 1):
