@@ -37,7 +37,13 @@ ADDRESS = {
     "Phone": "111-222-3333",
     "Email": "merchant@example.com",
 }
-WAREHOUSE = {"CompanyName": "Acme Lab Supply DC", "Address1": "1 Dock Road", "City": "Newark", "State": "NJ", "Zip": "07101"}
+WAREHOUSE = {
+    "CompanyName": "Acme Lab Supply DC",
+    "Address1": "1 Dock Road",
+    "City": "Newark",
+    "State": "NJ",
+    "Zip": "07101",
+}
 
 ORDER: dict[str, Any] = {
     "PartnerPO": "PO-EDI-1",
@@ -52,7 +58,12 @@ ORDER: dict[str, Any] = {
     "RequestedShipDate": "2026-03-05T14:30:00+00:00",
     "DoNotShipAfter": "2026-03-20T00:00:00+00:00",
     "ExpectedDeliveryDate": "2026-03-22T00:00:00+00:00",
-    "PaymentTerm": {"PayInNumberOfDays": 30, "DiscountInNumberOfDays": 10, "DiscountPercent": "2", "TermsDescription": "2% 10 NET 30"},
+    "PaymentTerm": {
+        "PayInNumberOfDays": 30,
+        "DiscountInNumberOfDays": 10,
+        "DiscountPercent": "2",
+        "TermsDescription": "2% 10 NET 30",
+    },
     "ShipmentInfos": [{"CarrierCode": "UPSN", "ClassCode": "UPSN_CG", "ServiceLevelCode": "CG"}],
     "Taxes": [{"TaxAmount": "3.15", "TaxCode": "ST"}],
     "HandlingAmount": "15",
@@ -72,7 +83,13 @@ ORDER: dict[str, Any] = {
             "Description": "BLOUSE",
             "ItemIdentifier": {"SupplierSKU": "49-98760", "PartnerSKU": "J07874", "UPC": "123456789012"},
         },
-        {"LineNumber": "2", "Quantity": 3, "QuantityUOM": "CA", "Price": "10.5", "ItemIdentifier": {"SupplierSKU": "PIP-200"}},
+        {
+            "LineNumber": "2",
+            "Quantity": 3,
+            "QuantityUOM": "CA",
+            "Price": "10.5",
+            "ItemIdentifier": {"SupplierSKU": "PIP-200"},
+        },
     ],
 }
 
@@ -93,12 +110,30 @@ ACK: dict[str, Any] = {
             "ChangeReason": "Out of stock",
             "ItemIdentifier": {"SupplierSKU": "49-98760"},
         },
-        {"LineNumber": "2", "Quantity": 0, "QuantityCancelled": 3, "QuantityUOM": "CA", "ItemIdentifier": {"SupplierSKU": "PIP-200"}},
-        {"LineNumber": "3", "Quantity": 2, "Price": "9.5", "QuantityUOM": "EA", "ItemIdentifier": {"UPC": "123456789012"}},
+        {
+            "LineNumber": "2",
+            "Quantity": 0,
+            "QuantityCancelled": 3,
+            "QuantityUOM": "CA",
+            "ItemIdentifier": {"SupplierSKU": "PIP-200"},
+        },
+        {
+            "LineNumber": "3",
+            "Quantity": 2,
+            "Price": "9.5",
+            "QuantityUOM": "EA",
+            "ItemIdentifier": {"UPC": "123456789012"},
+        },
     ],
 }
 
-CARTON_1 = {"ContainerCode": sscc(1), "TrackingNumber": "1Z999", "CarrierCode": "UPSN", "Weight": "3.5", "WeightUnit": "LB"}
+CARTON_1 = {
+    "ContainerCode": sscc(1),
+    "TrackingNumber": "1Z999",
+    "CarrierCode": "UPSN",
+    "Weight": "3.5",
+    "WeightUnit": "LB",
+}
 CARTON_2 = {"ContainerCode": sscc(2), "TrackingNumber": "1Z998", "CarrierCode": "UPSN"}
 SHIPMENT: dict[str, Any] = {
     "ShipmentNumber": "SHP-1",
@@ -147,7 +182,13 @@ INVOICE: dict[str, Any] = {
             "ItemIdentifier": {"SupplierSKU": "49-98760"},
             "Taxes": [{"TaxAmount": "1.5", "TaxCode": "ST"}],
         },
-        {"LineNumber": "2", "Quantity": 3, "Price": "10.5", "QuantityUOM": "CA", "ItemIdentifier": {"SupplierSKU": "PIP-200"}},
+        {
+            "LineNumber": "2",
+            "Quantity": 3,
+            "Price": "10.5",
+            "QuantityUOM": "CA",
+            "ItemIdentifier": {"SupplierSKU": "PIP-200"},
+        },
     ],
     "Taxes": [{"TaxAmount": "3"}],
     "HandlingAmount": "15",
@@ -190,13 +231,21 @@ def read_accepted_x12(data: bytes) -> ReadResult:
 
 
 def edifact(message_type: str, body: list[Seg], una: Una | None = None) -> bytes:
-    out = EdifactOut(EdifactParty("BUYERCO", "14"), EdifactParty("SUPPLIERCO", "14"), "REF42", WHEN, [wrap_message("M1", message_type, body)])
+    out = EdifactOut(
+        EdifactParty("BUYERCO", "14"),
+        EdifactParty("SUPPLIERCO", "14"),
+        "REF42",
+        WHEN,
+        [wrap_message("M1", message_type, body)],
+    )
     return write_edifact(out, una, line_breaks=True)
 
 
 def read_accepted_edifact(data: bytes) -> EdifactResult:
     result = read_edifact(data)
     assert result.interchange is not None, [e.describe() for e in result.errors]
-    problems = [e.describe() for e in result.errors] + [e.describe() for m in result.interchange.messages for e in m.errors]
+    problems = [e.describe() for e in result.errors] + [
+        e.describe() for m in result.interchange.messages for e in m.errors
+    ]
     assert result.accepted, problems
     return result

@@ -95,7 +95,11 @@ def test_855_without_detail_needs_the_order() -> None:
     from pohub.edi.mapping.common import MappingError
     from pohub.edi.x12.segments import Segment
 
-    body = [Segment.of("ST", "855", "0001"), Segment.of("BAK", "00", "AK", "PO-EDI-1", "20260301"), Segment.of("SE", 3, "0001")]
+    body = [
+        Segment.of("ST", "855", "0001"),
+        Segment.of("BAK", "00", "AK", "PO-EDI-1", "20260301"),
+        Segment.of("SE", 3, "0001"),
+    ]
     with pytest.raises(MappingError, match="BAK02"):
         x12_855_to_acknowledgement(body)
     ack = x12_855_to_acknowledgement(body, SalesOrder.model_validate(ORDER))
@@ -106,8 +110,18 @@ def test_856_cartons_are_packs_with_their_sscc_and_tracking() -> None:
     body = shipment_to_856(Shipment.model_validate(SHIPMENT))
     levels = [(s.get(1), s.get(2), s.get(3)) for s in body if s.id == "HL"]
     # S, O, the loose line under O, then each carton (P) with its items (I)
-    assert levels == [("1", "", "S"), ("2", "1", "O"), ("3", "2", "I"), ("4", "2", "P"), ("5", "4", "I"),
-                      ("6", "2", "P"), ("7", "6", "I"), ("8", "6", "I")]  # fmt: skip
-    assert [s.get(2) for s in body if s.id == "MAN"] == [SHIPMENT["ShipmentLines"][0]["ShipmentInfos"][0]["ContainerCode"],
-                                                         SHIPMENT["ShipmentLines"][1]["ShipmentInfos"][0]["ContainerCode"]]  # fmt: skip
+    assert levels == [
+        ("1", "", "S"),
+        ("2", "1", "O"),
+        ("3", "2", "I"),
+        ("4", "2", "P"),
+        ("5", "4", "I"),
+        ("6", "2", "P"),
+        ("7", "6", "I"),
+        ("8", "6", "I"),
+    ]
+    assert [s.get(2) for s in body if s.id == "MAN"] == [
+        SHIPMENT["ShipmentLines"][0]["ShipmentInfos"][0]["ContainerCode"],
+        SHIPMENT["ShipmentLines"][1]["ShipmentInfos"][0]["ContainerCode"],
+    ]
     assert body[-1].id == "CTT" and body[-1].get(1) == "8"

@@ -126,7 +126,7 @@ MESSAGES: dict[str, MessageSpec] = {
         frozenset({"12"}),
         mandatory=(("BGM", ""), ("DTM", "137")),
         line_tag="CPS",
-        detail=_DETAIL | {"CPS", "PAC", "PCI", "GIN", "GIR", "SGP", "HAN", "MEA", "EQD"},
+        detail=_DETAIL | {"CPS", "PAC", "PCI", "GIN", "GIR", "SGP", "HAN", "MEA", "EQD", "CNT"},
         summary=frozenset({"CNT"}),
         hash_quantity="12",
     ),

@@ -103,10 +103,12 @@ def _element(value: Any) -> Element:
 
 def parse(data: bytes | str) -> tuple[Una, list[Seg]]:
     """The service characters and the segments (UNA excluded), numbered from 1."""
-    text = decode(data).strip()
+    text = decode(data).lstrip(" \r\n")
     if not (text.startswith("UNA") or text.startswith("UNB")):
         raise EdifactSyntaxError("13", "the interchange does not begin with UNA or UNB")
     una = Una(*text[3:9]) if text.startswith("UNA") and len(text) >= 9 else Una()
+    if una.segment not in "\r\n ":
+        text = text.rstrip(" \r\n")
     try:
         raw = [s for s in Parser(factory=_PlainFactory()).parse(text, una.characters()) if s.tag != "UNA"]
     except (EDISyntaxError, ValueError) as exc:

@@ -58,6 +58,23 @@ def interchange_segments(out: EdifactOut) -> list[Seg]:
     return segments
 
 
+# Segments whose element 1, component 2 is a number: written with the decimal mark UNA declares.
+_NUMERIC = frozenset({"QTY", "PRI", "MOA", "CNT", "PCD"})
+
+
+def _with_mark(seg: Seg, mark: str) -> Seg:
+    if seg.tag == "MEA" and mark != "." and isinstance(seg.el(3), tuple):
+        value = seg.el(3)
+        return Seg(seg.tag, (*seg.elements[:2], (value[0], value[1].replace(".", mark), *value[2:])), seg.position)
+    first = seg.el(1)
+    if seg.tag not in _NUMERIC or mark == "." or not isinstance(first, tuple) or len(first) < 2:
+        return seg
+    return Seg(seg.tag, ((first[0], first[1].replace(".", mark), *first[2:]), *seg.elements[1:]), seg.position)
+
+
 def write_edifact(out: EdifactOut, una: Una | None = None, *, line_breaks: bool = False) -> bytes:
     """The interchange as bytes (UTF-8) behind a UNA; service characters in values are released."""
-    return serialize(interchange_segments(out), una, line_breaks=line_breaks).encode("utf-8")
+    chosen = una or Una()
+    segments = [_with_mark(s, chosen.decimal) for s in interchange_segments(out)]
+    breaks = line_breaks and chosen.segment not in "\r\n"
+    return serialize(segments, chosen, line_breaks=breaks).encode("utf-8")

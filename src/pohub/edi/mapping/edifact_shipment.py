@@ -7,7 +7,7 @@ from typing import Any
 
 from pohub.documents.logicbroker import Shipment
 from pohub.edi.edifact.syntax import Seg
-from pohub.edi.mapping.common import MappingError, clean
+from pohub.edi.mapping.common import MappingError, clean, num
 from pohub.edi.mapping.edifact_parts import amount, dtm, item, parties, qty, read_dtm, read_item, read_parties
 from pohub.edi.mapping.x12_shipment import in_line_order
 
@@ -48,6 +48,8 @@ def shipment_to_desadv(shipment: Shipment) -> list[Seg]:
     count = 0
     for number, (info, items) in enumerate(cartons.values(), start=2):
         out += [Seg.of("CPS", number, "1"), Seg.of("PAC", "1", "", info.get("ContainerType") or "CT")]
+        if info.get("Weight") is not None:
+            out.append(Seg.of("MEA", "AAE", "G", (info.get("WeightUnit") or "LBR", num(info["Weight"]))))
         if info.get("TrackingNumber") or info.get("ContainerCode"):
             out.append(Seg.of("PCI", "33E"))
             if info.get("TrackingNumber"):
@@ -97,6 +99,8 @@ def desadv_to_shipment(body: list[Seg]) -> Shipment:
             carton = {} if s.comp(2) else None
         elif s.tag == "PAC" and carton is not None and s.comp(3) != "CT":
             carton["ContainerType"] = s.comp(3)
+        elif s.tag == "MEA" and carton is not None and current is None and s.comp(2) == "G":
+            carton.update({"Weight": amount(s.comp(3, 2)), "WeightUnit": s.comp(3, 1)})
         elif s.tag == "RFF" and carton is not None and current is None and s.comp(1, 1) == "CN":
             carton["TrackingNumber"] = s.comp(1, 2)
         elif s.tag == "GIN" and carton is not None and s.comp(1) == "BJ":
