@@ -125,3 +125,14 @@ def test_856_cartons_are_packs_with_their_sscc_and_tracking() -> None:
         SHIPMENT["ShipmentLines"][1]["ShipmentInfos"][0]["ContainerCode"],
     ]
     assert body[-1].id == "CTT" and body[-1].get(1) == "8"
+
+
+def test_005010_repetition_separator_is_read_from_isa11() -> None:
+    chosen = Delimiters("*", ":", "~", "^")
+    data = x12("850", "PO", order_to_850(SalesOrder.model_validate(ORDER)), version="005010", delimiters=chosen)
+    assert data.startswith(b"ISA*00*") and b"*^*00501*" in data
+    result = read_accepted_x12(data)
+    assert result.delimiters is not None and result.delimiters.repetition == "^"
+    # in 004010 ISA11 is the standards identifier U: no repetition separator
+    older = read_accepted_x12(x12("850", "PO", order_to_850(SalesOrder.model_validate(ORDER)), delimiters=chosen))
+    assert older.delimiters is not None and older.delimiters.repetition is None
