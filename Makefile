@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench install clean
+.PHONY: run test lint typecheck pytest bench install prism clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Stoplight Prism for the contract tests (tests/contract), pinned by tools/prism/package-lock.json.
+# Without npm the target says so and those tests skip; with npm a failed install fails here.
+PRISM_DIR := tools/prism
+PRISM_STAMP := $(PRISM_DIR)/node_modules/.installed
+
+$(PRISM_STAMP): $(PRISM_DIR)/package.json $(PRISM_DIR)/package-lock.json
+	cd $(PRISM_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(PRISM_STAMP)
+
+prism:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PRISM_STAMP); \
+	else echo "npm not found: the Prism contract tests will be skipped"; fi
 
 run: $(STAMP)
 	$(BIN)/pohub migrate
@@ -26,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) prism
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -35,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(PRISM_DIR)/node_modules
