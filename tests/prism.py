@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pohub.core import jsonio
 from tests.support import FIXTURES, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,7 +169,7 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 def _write(document: dict[str, Any], directory: Path, name: str) -> Path:
     path = directory / name
-    path.write_text(json.dumps(document), encoding="utf-8")
+    path.write_bytes(jsonio.dumps(document))
     return path
 
 

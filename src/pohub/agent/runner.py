@@ -435,7 +435,7 @@ class Agent:
             self._fail(Problem("shipment", po, request.order_ref[0], request.number, "; ".join(request.problems)))
             return None
         if isinstance(record, Problem):
-            self._fail(Problem("shipment", po, record.order_key, request.number, record.reason))
+            self._fail(Problem("shipment", po or record.partner_po, record.order_key, request.number, record.reason))
             return None
         try:
             body = build.shipment(record=record, request=request)

@@ -98,13 +98,17 @@ class AsyncClient:
     async def pages(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> AsyncIterator[Page]:
         """Every page of a search, until TotalPages."""
         page_number = self.options.first_page
+        answered: set[int] = set()
         while True:
             call = calls.search_page(kind, params, page=page_number, page_size=self.options.page_size, path=path)
             page = await self.send(call)
             yield page
             following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
-            if following is None:
+            # A server whose CurrentPage does not move on would be asked forever: stop there.
+            if following is None or page.current_page in answered:
                 return
+            if page.current_page is not None:
+                answered.add(page.current_page)
             page_number = following
 
     async def records(
@@ -137,14 +141,17 @@ class AsyncClient:
         """``GET /Orders/LogicbrokerKeys/Ready``."""
         out: list[str] = []
         page_number = self.options.first_page
+        answered: set[int] = set()
         while True:
             page = await self.send(
                 calls.ready_keys_page(page=page_number, page_size=self.options.page_size, routes=self.routes)
             )
             out.extend(str(k) for k in page.records)
             following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
-            if following is None:
+            if following is None or page.current_page in answered:
                 return out
+            if page.current_page is not None:
+                answered.add(page.current_page)
             page_number = following
 
     async def search_documents(

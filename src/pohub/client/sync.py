@@ -97,13 +97,17 @@ class Client:
     def pages(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> Iterator[Page]:
         """Every page of a search, until TotalPages."""
         page_number = self.options.first_page
+        answered: set[int] = set()
         while True:
             call = calls.search_page(kind, params, page=page_number, page_size=self.options.page_size, path=path)
             page = self.send(call)
             yield page
             following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
-            if following is None:
+            # A server whose CurrentPage does not move on would be asked forever: stop there.
+            if following is None or page.current_page in answered:
                 return
+            if page.current_page is not None:
+                answered.add(page.current_page)
             page_number = following
 
     def records(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> Iterator[dict[str, Any]]:
@@ -133,14 +137,17 @@ class Client:
         """``GET /Orders/LogicbrokerKeys/Ready``."""
         out: list[str] = []
         page_number = self.options.first_page
+        answered: set[int] = set()
         while True:
             page = self.send(
                 calls.ready_keys_page(page=page_number, page_size=self.options.page_size, routes=self.routes)
             )
             out.extend(str(k) for k in page.records)
             following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
-            if following is None:
+            if following is None or page.current_page in answered:
                 return out
+            if page.current_page is not None:
+                answered.add(page.current_page)
             page_number = following
 
     def search_documents(
