@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from pohub.core.ids import is_ascii_int
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
@@ -57,10 +57,12 @@ Field = tuple[str, type[BaseModel] | None, bool]
 def _classify(annotation: Any) -> tuple[str, type[BaseModel] | None, bool]:
     """The wire type of a model field's annotation (Optional and Annotated unwrapped)."""
     many = False
+    coerced = False
     tp = annotation
     while True:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
+            coerced = coerced or any(isinstance(m, BeforeValidator) for m in tp.__metadata__)
             tp = typing.get_args(tp)[0]
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -83,7 +85,8 @@ def _classify(annotation: Any) -> tuple[str, type[BaseModel] | None, bool]:
         return "number", None, many
     if tp in (datetime, date):
         return "date-time", None, many
-    return "string", None, many
+    # A string field the hub also takes in another type (LineNumber 1) must be written back as one.
+    return ("coerced-string" if coerced else "string"), None, many
 
 
 @cache
@@ -93,6 +96,13 @@ def fields_of(model: type[BaseModel]) -> dict[str, Field]:
     for name, info in model.model_fields.items():
         out[info.alias or name] = _classify(info.annotation)
     return out
+
+
+@cache
+def _to_check(model: type[BaseModel]) -> dict[str, Field]:
+    """The fields whose stored value may differ from the wire type. Plain strings cannot: the hub's
+    models take only strings for them (a null is handled apart)."""
+    return {name: spec for name, spec in fields_of(model).items() if spec[0] != "string" or spec[1] is not None}
 
 
 def date_time(value: str) -> str:
@@ -112,12 +122,7 @@ def date_time(value: str) -> str:
     return parsed.isoformat()
 
 
-_DROP = object()
-
-
 def _scalar(kind: str, value: Any) -> Any:
-    if value is None:
-        return _DROP
     if kind == "date-time" and isinstance(value, str):
         return date_time(value)
     if kind == "integer" and isinstance(value, str) and is_ascii_int(value.strip(), signed=True):
@@ -128,7 +133,7 @@ def _scalar(kind: str, value: Any) -> Any:
         except InvalidOperation:
             return value
         return number if number.is_finite() else value
-    if kind == "string" and isinstance(value, int | Decimal) and not isinstance(value, bool):
+    if kind in ("string", "coerced-string") and isinstance(value, int | Decimal) and not isinstance(value, bool):
         return str(value)
     if kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
@@ -137,32 +142,41 @@ def _scalar(kind: str, value: Any) -> Any:
 
 def conform(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
     """``body`` (changed in place and returned) with every field the model knows in its wire format."""
-    table = fields_of(model)
-    for name in list(body):
-        spec = table.get(name)
-        if spec is None:
-            continue
-        kind, nested, many = spec
-        value = body[name]
-        if value is None:
+    # Search pages carry 100 documents of ~100 fields each: only fields that can be off are visited,
+    # and the scan for nulls runs in C.
+    if None in body.values():
+        table = fields_of(model)
+        for name in [k for k, v in body.items() if v is None and k in table]:
             del body[name]
-        elif many and isinstance(value, list):
-            body[name] = [_item(kind, nested, v) for v in value if v is not None]
-        elif nested is not None and isinstance(value, dict):
-            conform(nested, value)
-        elif not many:
-            fixed = _scalar(kind, value)
-            if fixed is _DROP:
-                del body[name]
-            else:
-                body[name] = fixed
+    for name, (kind, nested, many) in _to_check(model).items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if nested is not None:
+            if type(value) is dict:
+                conform(nested, value)
+            elif many and type(value) is list:
+                for item in value:
+                    if type(item) is dict:
+                        conform(nested, item)
+        elif many:
+            if type(value) is list:
+                body[name] = [_scalar(kind, v) for v in value if v is not None]
+        elif not _fits(kind, value):
+            body[name] = _scalar(kind, value)
     return body
 
 
-def _item(kind: str, nested: type[BaseModel] | None, value: Any) -> Any:
-    if nested is not None:
-        return conform(nested, value) if isinstance(value, dict) else value
-    return _scalar(kind, value)
+def _fits(kind: str, value: Any) -> bool:
+    if kind == "date-time":
+        return type(value) is str and _RFC3339.fullmatch(value) is not None
+    if kind == "integer":
+        return type(value) is int
+    if kind == "number":
+        return type(value) in (Decimal, int, float)
+    if kind == "boolean":
+        return type(value) is bool
+    return type(value) is str
 
 
 def document(kind: str, body: dict[str, Any]) -> dict[str, Any]:
