@@ -76,6 +76,8 @@ def with_examples() -> dict[str, Any]:
     example("/Orders/{LogicbrokerKey}/Shipments", "post", "201", created("3001"))
     example("/Orders/{LogicbrokerKey}/Invoices", "post", "201", created("4001"))
     example("/Shipments", "get", "200", {"Records": [], "TotalPages": 0, "CurrentPage": 1, "TotalRecords": 0})
+    invoice = {"InvoiceNumber": "I-10", "Identifier": {"LogicbrokerKey": "4002", "LinkKey": KEY}, "InvoiceLines": []}
+    example("/Invoices", "get", "200", {"Records": [invoice], "TotalPages": 1, "CurrentPage": 1, "TotalRecords": 1})
     return doc
 
 
@@ -131,6 +133,9 @@ def test_the_client_reads_the_documents_routes(example_mock: PrismProcess) -> No
                 order_key=KEY,
             )
             assert created.key == "4001"
+            # POST /Invoices is documented as answering an empty object: the key is found by number
+            lone = {"InvoiceNumber": "I-10", "Identifier": {"LinkKey": KEY}, "InvoiceLines": [{"ItemIdentifier": {}}]}
+            assert (await client.post_invoice(lone)).key == "4002"
 
     asyncio.run(calls())
     assert posted(example_mock, "get", f"/api/v3/Orders/{KEY}/ActivityEvents")
