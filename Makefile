@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The dashboard's browser tests use Debian's Chromium. Installed once (as root, with apt-get); where
+# it cannot be (not root, no apt-get) the set-up says so and those tests skip.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_STAMP := $(VENV)/.browser
 
-.PHONY: run test lint typecheck pytest bench install prism clean
+.PHONY: run test lint typecheck pytest bench install browser prism clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,18 +18,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Stoplight Prism for the contract tests (tests/contract), pinned by tools/prism/package-lock.json.
-# Without npm the target says so and those tests skip; with npm a failed install fails here.
+# Stoplight Prism for the contract tests (tests/contract), installed with npm into tools/prism.
+# Without npm the set-up says so and those tests skip; with npm a failed install fails here.
 PRISM_DIR := tools/prism
 PRISM_STAMP := $(PRISM_DIR)/node_modules/.installed
 
 $(PRISM_STAMP): $(PRISM_DIR)/package.json $(PRISM_DIR)/package-lock.json
-	cd $(PRISM_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	touch $(PRISM_STAMP)
+	@sh scripts/install-prism.sh; rc=$$?; \
+	  if [ $$rc = 0 ]; then touch $@; elif [ $$rc != 3 ]; then exit $$rc; fi
 
-prism:
-	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PRISM_STAMP); \
-	else echo "npm not found: the Prism contract tests will be skipped"; fi
+prism: $(PRISM_STAMP)
 
 run: $(STAMP)
 	$(BIN)/pohub migrate
@@ -39,7 +41,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) prism
+$(BROWSER_STAMP): | $(STAMP)
+	@CHROMIUM=$(CHROMIUM) sh scripts/install-browser.sh; rc=$$?; \
+	  if [ $$rc = 0 ]; then touch $@; elif [ $$rc != 3 ]; then exit $$rc; fi
+
+browser: $(BROWSER_STAMP)
+
+pytest: $(STAMP) $(BROWSER_STAMP) $(PRISM_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
