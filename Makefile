@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_STAMP := $(VENV)/.browser
 
-.PHONY: run test lint typecheck pytest bench install browser clean
+.PHONY: run test lint typecheck pytest bench install browser prism clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Stoplight Prism for the contract tests (tests/contract), installed with npm into tools/prism.
+# Without npm the set-up says so and those tests skip; with npm a failed install fails here.
+PRISM_DIR := tools/prism
+PRISM_STAMP := $(PRISM_DIR)/node_modules/.installed
+
+$(PRISM_STAMP): $(PRISM_DIR)/package.json $(PRISM_DIR)/package-lock.json
+	@sh scripts/install-prism.sh; rc=$$?; \
+	  if [ $$rc = 0 ]; then touch $@; elif [ $$rc != 3 ]; then exit $$rc; fi
+
+prism: $(PRISM_STAMP)
 
 run: $(STAMP)
 	$(BIN)/pohub migrate
@@ -36,7 +47,7 @@ $(BROWSER_STAMP): | $(STAMP)
 
 browser: $(BROWSER_STAMP)
 
-pytest: $(STAMP) $(BROWSER_STAMP)
+pytest: $(STAMP) $(BROWSER_STAMP) $(PRISM_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -45,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(PRISM_DIR)/node_modules

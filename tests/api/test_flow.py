@@ -60,10 +60,11 @@ def test_six_step_flow(trade: Trade) -> None:
     assert [r["Identifier"]["LogicbrokerKey"] for r in listed["Records"]] == [key]
     assert listed["TotalRecords"] == 1 and listed["CurrentPage"] == 1 and listed["TotalPages"] == 1
 
-    # (2) read it: the body as sent, plus the hub's fields
+    # (2) read it: the body as sent, plus the hub's fields, in the definitions' types (line 2 was sent
+    # as the number 2; LineNumber is a string)
     po = order(trade, key)
     assert po["PartnerPO"] == "PO-FLOW-1" and po["StatusCode"] == 150
-    assert po["OrderLines"][0]["LineNumber"] == "01" and po["OrderLines"][1]["LineNumber"] == 2
+    assert po["OrderLines"][0]["LineNumber"] == "01" and po["OrderLines"][1]["LineNumber"] == "2"
     assert po["OrderLines"][0]["Price"] == 31.02
     assert po["Note"] == "Get well soon!"  # a field the hub does not model, kept as received
 

@@ -19,7 +19,7 @@ def test_seed_malformed_json_is_refused_with_where(trade: Trade) -> None:
     r = trade.buyer.post("/Orders", content=SEED_MALFORMED, headers={"Content-Type": "application/json"})
     assert r.status_code == 400
     body = r.json()
-    assert body["Code"] == 400 and "Malformed JSON" in body["Message"]
+    assert body["Code"] == "400" and "Malformed JSON" in body["Message"]
     assert body["Errors"][0]["Field"] == "body" and "line" in body["Errors"][0]["Error"]
 
 
@@ -102,7 +102,7 @@ def test_unknown_key_and_other_tenants_look_the_same(server: LiveServer, trade: 
 def test_no_key_or_wrong_key_is_401(server: LiveServer) -> None:
     assert httpx.get(f"{server.api}/Orders").status_code == 401
     r = httpx.get(f"{server.api}/Orders", params={"subscription-key": "pohub_nope"})
-    assert r.status_code == 401 and r.json()["Code"] == 401
+    assert r.status_code == 401 and r.json()["Code"] == "401"
 
 
 def test_subscription_key_query_parameter(server: LiveServer, trade: Trade) -> None:
@@ -299,14 +299,14 @@ def test_body_size_limit(tmp_path: Path, db_url: str, backend: str) -> None:
 
         trade = make_trade(small)
         r = trade.buyer.post("/Orders", json=order_body(trade, "PO-BIG"))
-        assert r.status_code == 413 and r.json()["Code"] == 413
+        assert r.status_code == 413 and r.json()["Code"] == "413"
 
 
 def test_unknown_route_and_method_answer_json(trade: Trade) -> None:
     r = trade.supplier.get("/NoSuchThing")
-    assert r.status_code == 404 and r.json()["Code"] == 404
+    assert r.status_code == 404 and r.json()["Code"] == "404"
     r = trade.supplier.delete("/Orders")
-    assert r.status_code == 405 and r.json()["Code"] == 405
+    assert r.status_code == 405 and r.json()["Code"] == "405"
 
 
 def test_prices_beyond_float_precision_come_back_digit_for_digit(trade: Trade) -> None:

@@ -52,7 +52,7 @@ def test_api_messages_applied_refused_and_malformed(trade: Trade) -> None:
     assert r.status_code == 400
     bad = newest(trade.supplier, channel="api", state="refused")
     assert bad["Raw"].encode() == MALFORMED and bad["StatusCode"] == 400
-    assert bad["Error"]["Code"] == 400 and bad["Kind"] == "acknowledgement"
+    assert bad["Error"]["Code"] == "400" and bad["Kind"] == "acknowledgement"
     assert bad["ContentType"] == "application/json"
 
     refused = {

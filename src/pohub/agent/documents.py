@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pohub.agent.csvfiles import ShipmentRequest
@@ -19,6 +19,8 @@ from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.types import line_key
 
 UPDATE_ATTRIBUTE = {"Name": "Acknowledgement Update", "Value": "true"}
+# A double keeps 15 significant digits: an InvoiceTotal with more cannot reach the buyer to the cent.
+DOUBLE_DIGITS = 15
 
 
 class BuildError(ValueError):
@@ -32,14 +34,38 @@ def _int(value: Any) -> int:
         return 0
 
 
+def date_time(value: date | str) -> str:
+    """A date or date-time as the definitions' date-time (RFC 3339, with an offset): a date is its
+    midnight UTC, a date-time without an offset is UTC."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+
+
 def purchase_order(order: SalesOrder) -> PurchaseOrder:
-    """A PO as policies see it, with the hub's per-line figures where the server gives them."""
+    """A PO as policies see it, with the hub's per-line figures where the server gives them. A PO the
+    agent cannot work on (no key, a negative quantity or price, a line without its figures) raises
+    BuildError naming the field; the run reports it and goes on with the other POs."""
     key = order.identifier.logicbroker_key if order.identifier is not None else None
+    po = order.partner_po or ""
     if not key:
-        raise BuildError("the order has no Identifier.LogicbrokerKey")
+        raise BuildError(f"PO {po!r}: Identifier.LogicbrokerKey is missing")
     lines = []
     for i, ln in enumerate(order.order_lines):
+        where = f"PO {po!r} (LogicbrokerKey {key}): OrderLines[{i}]"
+        if ln.quantity is not None and ln.quantity < 0:
+            raise BuildError(f"{where}.Quantity is {ln.quantity}; a quantity cannot be negative")
+        if ln.price is not None and ln.price < 0:
+            raise BuildError(f"{where}.Price is {ln.price}; a price cannot be negative")
         extra = ln.model_extra or {}
+        figures = {}
+        for name in ("QuantityAcknowledged", "QuantityBackordered", "QuantityCancelled", "QuantityShipped"):
+            figures[name] = _int(extra.get(name))
+            if figures[name] < 0:
+                raise BuildError(f"{where}.{name} is {figures[name]}; a quantity cannot be negative")
         lines.append(
             POLine(
                 line_number=ln.line_number or str(i + 1),
@@ -47,13 +73,13 @@ def purchase_order(order: SalesOrder) -> PurchaseOrder:
                 quantity=ln.quantity or 0,
                 price=ln.price,
                 uom=ln.quantity_uom,
-                accepted=_int(extra.get("QuantityAcknowledged")),
-                backordered=_int(extra.get("QuantityBackordered")),
-                cancelled=_int(extra.get("QuantityCancelled")),
-                shipped=_int(extra.get("QuantityShipped")),
+                accepted=figures["QuantityAcknowledged"],
+                backordered=figures["QuantityBackordered"],
+                cancelled=figures["QuantityCancelled"],
+                shipped=figures["QuantityShipped"],
             )
         )
-    return PurchaseOrder(str(key), order.partner_po or "", tuple(lines), order.sales_requirement)
+    return PurchaseOrder(str(key), po, tuple(lines), order.sales_requirement)
 
 
 def _parties(record: OrderRecord) -> dict[str, Any]:
@@ -102,8 +128,8 @@ def acknowledgement(
         "PartnerPO": record.partner_po,
         "Identifier": {"LinkKey": record.key},
         **_parties(record),
-        "AcknowledgementDate": today.isoformat(),
-        "ScheduledShipDate": (decision.ship_date or today).isoformat(),
+        "AcknowledgementDate": date_time(today),
+        "ScheduledShipDate": date_time(decision.ship_date or today),
         "AckLines": lines,
     }
     if update:
@@ -126,7 +152,7 @@ def shipment(*, record: OrderRecord, request: ShipmentRequest) -> dict[str, Any]
             ("TrackingNumber", row.tracking_number),
             ("CarrierCode", row.carrier),
             ("ServiceLevelCode", row.service_level),
-            ("DateShipped", row.ship_date),
+            ("DateShipped", date_time(row.ship_date) if row.ship_date else ""),
         ):
             if value:
                 info[name] = value
@@ -141,7 +167,7 @@ def shipment(*, record: OrderRecord, request: ShipmentRequest) -> dict[str, Any]
     }
     ship_date = next((r.ship_date for r in request.rows if r.ship_date), None)
     if ship_date:
-        body["ShipmentDate"] = ship_date
+        body["ShipmentDate"] = date_time(ship_date)
     body["ShipmentLines"] = list(by_line.values())
     return body
 
@@ -193,13 +219,21 @@ def invoice(*, record: OrderRecord, shipment_body: dict[str, Any], number: str, 
         lines.append(out)
     if not lines:
         raise BuildError(f"shipment {shipment_body.get('ShipmentNumber')} has no lines to invoice")
-    total = cents(amount)
+    try:
+        total = cents(amount)
+    except InvalidOperation:
+        total = amount
+    if len(total.as_tuple().digits) > DOUBLE_DIGITS:
+        raise BuildError(
+            f"PO {record.partner_po}: InvoiceTotal {amount:E} has more than {DOUBLE_DIGITS} digits to the cent "
+            "(a JSON number the buyer reads as a double cannot keep them); check the lines' Price"
+        )
     body: dict[str, Any] = {
         "InvoiceNumber": number,
         "PartnerPO": record.partner_po,
         "Identifier": {"LinkKey": record.key},
         **_parties(record),
-        "InvoiceDate": today.isoformat(),
+        "InvoiceDate": date_time(today),
         "InvoiceTotal": total,
         "InvoiceLines": lines,
     }

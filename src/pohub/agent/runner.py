@@ -12,7 +12,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -217,11 +218,20 @@ class Agent:
         return record
 
     async def _read(self, key: str) -> SalesOrder | Problem:
+        """One PO, or the Problem that says which PO and which field when it cannot be worked on (the
+        answer does not fit the definitions, or a figure the agent needs makes no sense)."""
         try:
-            return await self.client.get_order(key)
+            order = await self.client.get_order(key)
         except ClientError as exc:
-            reason = exc.reasons() if isinstance(exc, ApiError) else str(exc)
-            return Problem("order", "", key, "", f"cannot read the PO: {reason}")
+            return Problem("order", "", key, "", f"cannot read the PO: {exc.reasons()}")
+        return self._usable(order, key)
+
+    def _usable(self, order: SalesOrder, key: str) -> SalesOrder | Problem:
+        try:
+            build.purchase_order(order)
+        except BuildError as exc:
+            return Problem("order", order.partner_po or "", key, "", f"cannot work on the PO: {exc}")
+        return order
 
     # -- 1-4: acknowledge -----------------------------------------------------------------------
 
@@ -232,13 +242,9 @@ class Agent:
         if self.stop.is_set():
             return
         try:
-            keys = [
-                str(o.identifier.logicbroker_key)
-                async for o in self.client.search_orders(status=READY_TO_ACKNOWLEDGE)
-                if o.identifier is not None and o.identifier.logicbroker_key
-            ]
+            keys = await self._ready_keys()
         except ClientError as exc:
-            self._fail(Problem("search", "", "", "", f"cannot list the POs ready to acknowledge: {exc}"))
+            self._fail(Problem("search", "", "", "", f"cannot list the POs ready to acknowledge: {exc.reasons()}"))
             return
         self.policy.start(promised=self.state.promised(), today=self.today)
         advance = self._task("acknowledging", len(keys))
@@ -251,10 +257,33 @@ class Agent:
             advance(len(chunk))
         await self._updates()
 
+    async def _ready_keys(self) -> list[str]:
+        """The keys of the POs listed in 150. Only the key is read from the listing (each PO is read in
+        full next): a record the agent cannot use is reported, and the others go on."""
+        keys: list[str] = []
+        params = {"Filters.status": str(READY_TO_ACKNOWLEDGE)}
+        async for record in self.client.records("order", params):
+            identifier = record.get("Identifier") if isinstance(record, dict) else None
+            key = identifier.get("LogicbrokerKey") if isinstance(identifier, dict) else None
+            if isinstance(key, str | int) and not isinstance(key, bool) and str(key):
+                keys.append(str(key))
+            else:
+                po = str(record.get("PartnerPO") or "") if isinstance(record, dict) else ""
+                self._fail(Problem("order", po, "", "", "listed without Identifier.LogicbrokerKey; skipped"))
+        return list(dict.fromkeys(keys))
+
     def _plan_ack(self, order: SalesOrder | Problem) -> _AckPlan | None:
         if isinstance(order, Problem):
             self._fail(order)
             return None
+        key = order.identifier.logicbroker_key if order.identifier else ""
+        try:
+            return self._plan_ack_of(order)
+        except Exception as exc:  # a policy's own code, or a PO it cannot handle: this PO only
+            self._fail(Problem("acknowledgement", order.partner_po or "", str(key or ""), "", _why(exc)))
+            return None
+
+    def _plan_ack_of(self, order: SalesOrder) -> _AckPlan | None:
         if order.status_code is not None and order.status_code not in PICKED_UP:
             return None  # moved on since it was listed
         record = self._remember(order)
@@ -364,12 +393,14 @@ class Agent:
         try:
             found = [o async for o in self.client.search_orders(partner_po=partner_po)]
         except ClientError as exc:
-            return Problem("shipment", partner_po, "", "", f"cannot look the PO up: {exc}")
+            return Problem("shipment", partner_po, "", "", f"cannot look the PO up: {exc.reasons()}")
         mine = [o for o in found if o.order_lines]
         if len(mine) != 1:
             why = "no order" if not mine else "several orders"
             return Problem("shipment", partner_po, "", "", f"the server has {why} with this PartnerPO")
-        return self._remember(mine[0])
+        found_key = mine[0].identifier.logicbroker_key if mine[0].identifier else None
+        usable = self._usable(mine[0], str(found_key or ""))
+        return usable if isinstance(usable, Problem) else self._remember(usable)
 
     async def ship(self, path: Path) -> bool:
         """Send the shipments of a CSV file; True when every one of them is on the server."""
@@ -407,7 +438,7 @@ class Agent:
             self._fail(Problem("shipment", po, request.order_ref[0], request.number, "; ".join(request.problems)))
             return None
         if isinstance(record, Problem):
-            self._fail(Problem("shipment", po, record.order_key, request.number, record.reason))
+            self._fail(Problem("shipment", po or record.partner_po, record.order_key, request.number, record.reason))
             return None
         try:
             body = build.shipment(record=record, request=request)
@@ -467,10 +498,12 @@ class Agent:
             advance(len(chunk))
 
     async def _hub_shipments(self) -> list[_Candidate]:
-        since = datetime.combine(self.today - timedelta(days=self.settings.invoice_lookback_days), datetime.min.time())
+        since = datetime.combine(
+            self.today - timedelta(days=self.settings.invoice_lookback_days), day_time.min, tzinfo=UTC
+        )
         found: list[tuple[str, str, dict[str, Any]]] = []
         try:
-            params = {"Filters.from": since.isoformat()}
+            params = {"Filters.from": since.isoformat()}  # date-time with its offset, as the document says
             async for record in self.client.records("shipment", params):
                 key = str((record.get("Identifier") or {}).get("LinkKey") or "")
                 number = str(record.get("ShipmentNumber") or "")
@@ -480,7 +513,7 @@ class Agent:
                     continue
                 found.append((key, number, record))
         except ClientError as exc:
-            self._fail(Problem("search", "", "", "", f"cannot list the shipments: {exc}"))
+            self._fail(Problem("search", "", "", "", f"cannot list the shipments: {exc.reasons()}"))
             return []
         out: list[_Candidate] = []
         orders = await self._all(self._read(key) for key in dict.fromkeys(k for k, _, _ in found))
@@ -527,6 +560,10 @@ class Agent:
                     await asyncio.to_thread(_file_away, path)
         if not self.stop.is_set():
             await self.invoice()
+
+
+def _why(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, BuildError) else f"cannot acknowledge the PO: {type(exc).__name__}: {exc}"
 
 
 def _hub_int(line: Any, name: str) -> int:

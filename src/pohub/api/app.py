@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 import pohub
-from pohub.api import meta
+from pohub.api import meta, v3
 from pohub.api.documents import document_router
 from pohub.api.exchanges import router as exchanges_router
 from pohub.api.http import install_error_handlers
@@ -37,6 +37,10 @@ from pohub.webhooks import service as webhooks_service
 from pohub.webhooks.api import router as webhooks_router
 
 API_PREFIX = "/api/v1"
+# The platform serves the same operations under /api/v1, /api/v2 and /api/v3; pohub serves v1 (as
+# the seeds call it, and as pohub's own OpenAPI document describes it) and v3 (the published v3
+# document's paths). Both answer in the v3 definitions' shapes (api/answers.py).
+API_PREFIXES = (API_PREFIX, "/api/v3")
 DESCRIPTION = """A purchase-order exchange compatible with Logicbroker's commerce API.
 
 Authenticate with your API key as the `subscription-key` query parameter or an
@@ -89,11 +93,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         *(document_router(spec) for spec in kinds.SUPPLIER_KINDS),
         partners_router,
         meta.router,
+        v3.router,
         scorecard_router,
         webhooks_router,
         exchanges_router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
+        for prefix in API_PREFIXES:
+            # /api/v3 is left out of pohub's own OpenAPI document: the published one describes it.
+            app.include_router(router, prefix=prefix, include_in_schema=prefix == API_PREFIX)
     app.include_router(kojo_router, prefix="/kojo")
     app.include_router(spectrum_router, prefix="/spectrum")
     app.include_router(wms_router, prefix="/wms")

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.api import answers
 from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.http import JSON, message, page, read_body
@@ -62,13 +63,13 @@ async def render_rows(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, 
     """Documents for the wire; orders get their lines' quantities (one query for the page)."""
     order_ids = [r.id for r in rows if r.kind == "order"]
     lines = await repo.lines_of_orders(conn, order_ids=order_ids) if order_ids else {}
-    return [render(r, lines.get(r.id)) for r in rows]
+    return [answers.document(r.kind, render(r, lines.get(r.id))) for r in rows]
 
 
 def document_router(spec: kinds.KindSpec) -> APIRouter:
     """The routes every supplier document has: post (with the order in the body, or in the URL),
     search, and read one."""
-    kind, plural, singular, label = spec.name, spec.plural, spec.singular, spec.label
+    kind, plural, singular = spec.name, spec.plural, spec.singular
     router = APIRouter(tags=[plural])
     body = s.body(spec.model.__name__)
 
@@ -82,7 +83,9 @@ def document_router(spec: kinds.KindSpec) -> APIRouter:
         q = parse_search(request, kind=kind, company_id=company_id)
         async with request.app.state.db.read() as conn:
             rows, total = await repo.search(conn, q)
-        return page([render(r) for r in rows], total=total, page_number=q.page, page_size=q.page_size)
+        return page(
+            [answers.document(kind, render(r)) for r in rows], total=total, page_number=q.page, page_size=q.page_size
+        )
 
     async def get_one(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
         doc_id = repo.parse_key(LogicbrokerKey)
@@ -94,7 +97,7 @@ def document_router(spec: kinds.KindSpec) -> APIRouter:
             )
         if row is None:
             raise NotFound(f"No {kind} with LogicbrokerKey {LogicbrokerKey!r}")
-        return message(200, "OK", {label: render(row)})
+        return message(200, "OK", answers.single(kind, render(row)))
 
     post.__doc__ = (
         f"Post a {kind}; its order is named by Identifier.LinkKey or by PartnerPO. Re-posting the same "

@@ -73,14 +73,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> Response:
         errors = [FieldError(_loc(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
-        body = {"Code": 422, "Message": "The request is not valid", "Errors": [e.as_wire() for e in errors]}
+        body = {"Code": "422", "Message": "The request is not valid", "Errors": [e.as_wire() for e in errors]}
         return JSON(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
         text = exc.detail if isinstance(exc.detail, str) else "Request refused"
         return JSON(
-            {"Code": exc.status_code, "Message": text},
+            {"Code": str(exc.status_code), "Message": text},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
@@ -93,7 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
             log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
         return JSON(
             {
-                "Code": 500,
+                "Code": "500",
                 "Message": "Unexpected error; quote the trace id when reporting it",
                 "TraceId": trace_id,
             },

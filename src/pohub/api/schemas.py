@@ -15,7 +15,7 @@ class ErrorItem(BaseModel):
 
 class ErrorBody(BaseModel):
     model_config = ConfigDict(extra="allow")
-    Code: int
+    Code: str
     Message: str
     Errors: list[ErrorItem] | None = None
 

@@ -4,6 +4,7 @@ posting many POs)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from pohub.client import calls
 from pohub.client.base import (
     ClientOptions,
     Stats,
+    api_root,
     client_kwargs,
     describe_transport_error,
     judge,
@@ -24,6 +26,8 @@ from pohub.client.base import (
 from pohub.client.calls import Call
 from pohub.client.envelope import Created, Page
 from pohub.client.errors import UnavailableError
+from pohub.client.models import SalesOrderIn
+from pohub.client.routes import routes_for
 from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 
@@ -45,6 +49,8 @@ class AsyncClient:
         self.stats = Stats()
         self.clock = clock  # rate limits and retry waits: a test can give its own
         self.throttle = Throttle(options.limits, clock.now)
+        # v1 routes as the seeds call them, or v3 as the published document defines them.
+        self.routes = routes_for(api_root(options.base_url))
         self._http = httpx.AsyncClient(**client_kwargs(options), transport=transport)
 
     async def __aenter__(self) -> AsyncClient:
@@ -98,13 +104,17 @@ class AsyncClient:
     async def pages(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> AsyncIterator[Page]:
         """Every page of a search, until TotalPages."""
         page_number = self.options.first_page
+        answered: set[int] = set()
         while True:
             call = calls.search_page(kind, params, page=page_number, page_size=self.options.page_size, path=path)
             page = await self.send(call)
             yield page
             following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
-            if following is None:
+            # A server whose CurrentPage does not move on would be asked forever: stop there.
+            if following is None or page.current_page in answered:
                 return
+            if page.current_page is not None:
+                answered.add(page.current_page)
             page_number = following
 
     async def records(
@@ -126,23 +136,28 @@ class AsyncClient:
         """``GET /Orders`` through every page."""
         params = calls.search_params(status=status, partner_po=partner_po, since=since, extra=extra)
         async for record in self.records("order", params):
-            yield SalesOrder.model_validate(record)
+            yield calls.validate(SalesOrderIn, record)
 
     async def ready_orders(self) -> AsyncIterator[SalesOrder]:
         """``GET /Orders/Ready``: orders still to pick up."""
         async for record in self.records("order", {}, path="/Orders/Ready"):
-            yield SalesOrder.model_validate(record)
+            yield calls.validate(SalesOrderIn, record)
 
     async def ready_order_keys(self) -> list[str]:
         """``GET /Orders/LogicbrokerKeys/Ready``."""
         out: list[str] = []
         page_number = self.options.first_page
+        answered: set[int] = set()
         while True:
-            page = await self.send(calls.ready_keys_page(page=page_number, page_size=self.options.page_size))
+            page = await self.send(
+                calls.ready_keys_page(page=page_number, page_size=self.options.page_size, routes=self.routes)
+            )
             out.extend(str(k) for k in page.records)
             following = calls.next_page(page, requested=page_number, first_page=self.options.first_page)
-            if following is None:
+            if following is None or page.current_page in answered:
                 return out
+            if page.current_page is not None:
+                answered.add(page.current_page)
             page_number = following
 
     async def search_documents(
@@ -158,7 +173,7 @@ class AsyncClient:
         model = calls.KINDS[kind][0]
         params = calls.search_params(status=status, partner_po=partner_po, link_key=link_key, since=since)
         async for record in self.records(kind, params):
-            yield model.model_validate(record)
+            yield calls.validate(model, record)
 
     async def get_order(self, key: str | int) -> SalesOrder:
         """``GET /Orders/{key}`` (``Body.SalesOrder``)."""
@@ -192,25 +207,41 @@ class AsyncClient:
         return await self.send(calls.set_status_bulk(keys, status, only_increase=only_increase))
 
     async def order_events(self, key: str | int) -> list[dict[str, Any]]:
-        """``GET /Orders/{key}/Events``."""
-        return await self.send(calls.order_events(key))
+        """The order's activity events (v1 ``/Orders/{key}/Events``, v3 ``/Orders/{key}/ActivityEvents``)."""
+        return await self.send(calls.order_events(key, self.routes))
 
     async def order_documents(self, key: str | int, kind: str) -> list[Any]:
-        """``GET /Orders/{key}/Acknowledgements`` (or Shipments, Invoices)."""
-        return await self.send(calls.order_documents(key, kind))
+        """``GET /Orders/{key}/Shipments`` (or Invoices, and Acknowledgements on v1); where the version has
+        no such route, a search by the order's link key."""
+        call = calls.order_documents(key, kind, self.routes)
+        if call is not None:
+            return await self.send(call)
+        model = calls.KINDS[kind][0]
+        return [calls.validate(model, r) async for r in self.records(kind, {"Filters.linkkey": str(key)})]
+
+    async def _post(self, kind: str, document: Document, order_key: str | None) -> Created:
+        """Post a document; when the answer carries no key (v3 ``POST /Invoices`` is documented as an empty
+        object), find it on the server by its number among the order's documents."""
+        created: Created = await self.send(calls.post_document(kind, document, order_key, self.routes))
+        link = order_key or calls.link_key_of(document)
+        if created.key or not link or kind == "order":
+            return created
+        records = [r async for r in self.records(kind, {"Filters.linkkey": link})]
+        found = calls.find_posted(kind, document, records)
+        return replace(created, key=found) if found else created
 
     async def create_order(self, order: Document) -> Created:
         """``POST /Orders`` (the buyer's side)."""
-        return await self.send(calls.post_document("order", order))
+        return await self._post("order", order, None)
 
     async def post_acknowledgement(self, ack: Document, *, order_key: str | None = None) -> Created:
-        """``POST /Acknowledgements``, or ``/Acknowledgement/{order_key}``."""
-        return await self.send(calls.post_document("acknowledgement", ack, order_key))
+        """``POST /Acknowledgements`` (v1: ``/Acknowledgement/{order_key}`` with an order key)."""
+        return await self._post("acknowledgement", ack, order_key)
 
     async def post_shipment(self, shipment: Document, *, order_key: str | None = None) -> Created:
-        """``POST /Shipments``, or ``/Shipment/{order_key}``."""
-        return await self.send(calls.post_document("shipment", shipment, order_key))
+        """``POST /Shipments``, or for an order v1 ``/Shipment/{order_key}``, v3 ``/Orders/{order_key}/Shipments``."""
+        return await self._post("shipment", shipment, order_key)
 
     async def post_invoice(self, invoice: Document, *, order_key: str | None = None) -> Created:
-        """``POST /Invoices``, or ``/Invoice/{order_key}``."""
-        return await self.send(calls.post_document("invoice", invoice, order_key))
+        """``POST /Invoices``, or for an order v1 ``/Invoice/{order_key}``, v3 ``/Orders/{order_key}/Invoices``."""
+        return await self._post("invoice", invoice, order_key)

@@ -11,7 +11,7 @@ import httpx
 
 import pohub
 from pohub.client.calls import Call
-from pohub.client.errors import ApiError, error_from_answer
+from pohub.client.errors import AnswerError, ApiError, error_from_answer
 from pohub.client.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from pohub.client.throttle import Limits
 from pohub.core import jsonio
@@ -123,7 +123,11 @@ def judge(call: Call[Any], response: httpx.Response) -> Outcome:
     """Read an answer: 2xx parses, 5xx/408/429 are worth another try, anything else is the server's no."""
     data = decode(response)
     if response.is_success:
-        return Outcome(value=call.parse(response.status_code, data))
+        try:
+            return Outcome(value=call.parse(response.status_code, data))
+        except AnswerError as exc:
+            exc.method, exc.path = call.method, call.path
+            raise
     error = error_from_answer(response.status_code, data, response.text, method=call.method, path=call.path)
     if is_retryable_status(response.status_code):
         return Outcome(error=error, retry=True, retry_after=parse_retry_after(response.headers.get("Retry-After")))

@@ -5,25 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from pohub.client.envelope import Created, Page, read_created, read_page, unwrap
+from pohub.client.errors import AnswerError, FieldIssue, wire_path
+from pohub.client.models import AcknowledgementIn, InvoiceIn, SalesOrderIn, ShipmentIn
+from pohub.client.routes import V1, Routes
 from pohub.core import jsonio
-from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
+from pohub.orders.status import parse_status
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-# Document kinds: the model, the plural path, the singular path (POST for one order), the name inside Body.
+# Document kinds: the model (as a client reads it), the plural path, the name inside Body, the number field.
 KINDS: dict[str, tuple[type[BaseModel], str, str, str]] = {
-    "order": (SalesOrder, "Orders", "Order", "SalesOrder"),
-    "acknowledgement": (Acknowledgement, "Acknowledgements", "Acknowledgement", "Acknowledgement"),
-    "shipment": (Shipment, "Shipments", "Shipment", "Shipment"),
-    "invoice": (Invoice, "Invoices", "Invoice", "Invoice"),
+    "order": (SalesOrderIn, "Orders", "SalesOrder", "PartnerPO"),
+    "acknowledgement": (AcknowledgementIn, "Acknowledgements", "Acknowledgement", "AcknowledgementNumber"),
+    "shipment": (ShipmentIn, "Shipments", "Shipment", "ShipmentNumber"),
+    "invoice": (InvoiceIn, "Invoices", "Invoice", "InvoiceNumber"),
 }
 
 
@@ -53,6 +56,24 @@ def _key(key: str | int) -> str:
     return quote(str(key), safe="")
 
 
+def date_time(value: datetime | date) -> str:
+    """A search bound as the definitions' date-time: with an offset (UTC when it has none); a date
+    is its midnight UTC."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def validate(model: type[M], data: Any, *, what: str = "") -> M:
+    """A document of the answer as the model, or AnswerError naming every field at fault."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        issues = tuple(FieldIssue(wire_path(tuple(e["loc"])), e["msg"]) for e in exc.errors())
+        name = what or model.__name__
+        raise AnswerError(f"the server's {name} does not fit the definitions", issues=issues) from None
+
+
 def search_params(
     *,
     status: int | str | None = None,
@@ -74,9 +95,9 @@ def search_params(
         if value is not None:
             params[f"Filters.{name}"] = str(value)
     if since is not None:
-        params["Filters.from"] = since.isoformat()
+        params["Filters.from"] = date_time(since)
     if until is not None:
-        params["Filters.to"] = until.isoformat()
+        params["Filters.to"] = date_time(until)
     params.update(extra or {})
     return params
 
@@ -86,30 +107,53 @@ def search_page(
 ) -> Call[Page]:
     """One page of ``GET /Orders`` (or Acknowledgements, Shipments, Invoices)."""
     plural = KINDS[kind][1]
-    query = {**params, "Filters.page": str(page), "Filters.pageSize": str(page_size)}
+    prefix = "filters." if path is not None and path.endswith("/Ready") else "Filters."
+    query = {**params, f"{prefix}page": str(page), f"{prefix}pageSize": str(page_size)}
     old_plural = "SalesOrders" if kind == "order" else plural
     return Call("GET", path or f"/{plural}", lambda _s, data: read_page(data, old_plural), "search", query)
 
 
 def parse_document(model: type[M], name: str) -> Callable[[int, Any], M]:
     def parse(_status: int, data: Any) -> M:
-        return model.model_validate(unwrap(data, name))
+        return validate(model, unwrap(data, name))
 
     return parse
 
 
 def get_document(kind: str, key: str | int) -> Call[Any]:
-    """``GET /Orders/{key}`` and the other kinds' single reads."""
-    model, plural, _, name = KINDS[kind]
+    """``GET /Orders/{key}`` and the other kinds' single reads (``Body.SalesOrder``,
+    ``Body.Shipment``, ``Body.Invoice``; an acknowledgement is ``Body`` itself)."""
+    model, plural, name, _ = KINDS[kind]
     return Call("GET", f"/{plural}/{_key(key)}", parse_document(model, name))
 
 
+def _naming_order(
+    document: BaseModel | Mapping[str, Any] | bytes, order_key: str
+) -> BaseModel | Mapping[str, Any] | bytes:
+    """The document with Identifier.LinkKey naming the order, for a version without a per-order route
+    (stored bytes are sent as they are: the agent writes the link key into every document)."""
+    if isinstance(document, bytes):
+        return document
+    data = dict(document.model_dump(by_alias=True, exclude_none=True) if isinstance(document, BaseModel) else document)
+    identifier = dict(data.get("Identifier") or {})
+    identifier.setdefault("LinkKey", order_key)
+    data["Identifier"] = identifier
+    return data
+
+
 def post_document(
-    kind: str, document: BaseModel | Mapping[str, Any] | bytes, order_key: str | None = None
+    kind: str,
+    document: BaseModel | Mapping[str, Any] | bytes,
+    order_key: str | None = None,
+    routes: Routes = V1,
 ) -> Call[Created]:
-    """``POST /Acknowledgements`` or, with the order's key, ``POST /Acknowledgement/{key}``."""
-    _, plural, singular, _ = KINDS[kind]
-    path = f"/{singular}/{_key(order_key)}" if order_key is not None else f"/{plural}"
+    """``POST /Acknowledgements`` or, with the order's key, the version's per-order route
+    (v1 ``POST /Shipment/{key}``, v3 ``POST /Orders/{key}/Shipments``)."""
+    plural = KINDS[kind][1]
+    template = routes.post_for_order.get(kind) if order_key is not None else None
+    if order_key is not None and template is None:
+        document = _naming_order(document, order_key)
+    path = template.format(key=_key(order_key)) if template and order_key is not None else f"/{plural}"
     return Call("POST", path, read_created, body=encode(document))
 
 
@@ -123,19 +167,32 @@ def set_status(key: str | int, status: int | str) -> Call[dict[str, Any]]:
     return Call("PUT", f"/Orders/{_key(key)}/Status/{_key(status)}", parse)
 
 
+def read_status(body: Any) -> int:
+    """An order's status code from LBDocumentStatus: pohub's ``StatusCode``, else ``Status`` as a
+    code ("200") or a name ("Acknowledged")."""
+    if isinstance(body, dict):
+        code = body.get("StatusCode")
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+        body = body.get("Status")
+    status = parse_status(body) if isinstance(body, str | int) and not isinstance(body, bool) else None
+    if status is None:
+        issue = FieldIssue("Body.Status", f"is not an order status code or name: {body!r}")
+        raise AnswerError("the server's order status cannot be read", issues=(issue,))
+    return int(status)
+
+
 def get_status(key: str | int) -> Call[int]:
     """``GET /Orders/{key}/Status``: the status code."""
-
-    def parse(_s: int, data: Any) -> int:
-        body = unwrap(data)
-        return int(body["StatusCode"] if isinstance(body, dict) else body)
-
-    return Call("GET", f"/Orders/{_key(key)}/Status", parse)
+    return Call("GET", f"/Orders/{_key(key)}/Status", lambda _s, data: read_status(unwrap(data)))
 
 
 def set_status_bulk(keys: list[str], status: int | str, *, only_increase: bool = True) -> Call[dict[str, Any]]:
-    """``PUT /Orders/Status``: answers the updated keys (Records) and the unchanged and refused ones."""
-    body = jsonio.dumps({"Status": status, "OnlyIncreaseStatus": only_increase, "LogicbrokerKeys": keys})
+    """``PUT /Orders/Status``: answers the updated keys (Records) and the unchanged and refused ones.
+    Status and keys are strings, as BulkStatusUpdateRequest defines them."""
+    body = jsonio.dumps(
+        {"Status": str(status), "OnlyIncreaseStatus": only_increase, "LogicbrokerKeys": [str(k) for k in keys]}
+    )
 
     def parse(_s: int, data: Any) -> dict[str, Any]:
         return dict(data) if isinstance(data, dict) else {}
@@ -143,33 +200,57 @@ def set_status_bulk(keys: list[str], status: int | str, *, only_increase: bool =
     return Call("PUT", "/Orders/Status", parse, "bulk", body=body)
 
 
-def order_events(key: str | int) -> Call[list[dict[str, Any]]]:
-    """``GET /Orders/{key}/Events``: the order's activity events, oldest first."""
+def order_events(key: str | int, routes: Routes = V1) -> Call[list[dict[str, Any]]]:
+    """The order's activity events, oldest first (v1 ``/Orders/{key}/Events``, v3 ``.../ActivityEvents``)."""
 
     def parse(_s: int, data: Any) -> list[dict[str, Any]]:
         body = unwrap(data)
         events = body.get("ActivityEvents") if isinstance(body, dict) else body
         return list(events or [])
 
-    return Call("GET", f"/Orders/{_key(key)}/Events", parse)
+    return Call("GET", routes.events.format(key=_key(key)), parse)
 
 
-def order_documents(key: str | int, kind: str) -> Call[list[Any]]:
-    """``GET /Orders/{key}/Shipments`` (and Acknowledgements, Invoices): the order's documents."""
+def order_documents(key: str | int, kind: str, routes: Routes = V1) -> Call[list[Any]] | None:
+    """``GET /Orders/{key}/Shipments`` (and Invoices; Acknowledgements on v1): the order's documents.
+    None where the version has no such route (search by link key instead)."""
     model, plural, _, _ = KINDS[kind]
+    template = routes.order_documents.get(kind)
+    if template is None:
+        return None
 
     def parse(_s: int, data: Any) -> list[Any]:
         body = unwrap(data)
         docs = body.get(plural) if isinstance(body, dict) else body
-        return [model.model_validate(d) for d in docs or []]
+        return [validate(model, d) for d in docs or []]
 
-    return Call("GET", f"/Orders/{_key(key)}/{plural}", parse)
+    return Call("GET", template.format(key=_key(key)), parse)
 
 
-def ready_keys_page(*, page: int, page_size: int) -> Call[Page]:
+def ready_keys_page(*, page: int, page_size: int, routes: Routes = V1) -> Call[Page]:
     """One page of ``GET /Orders/LogicbrokerKeys/Ready``."""
-    query = {"Filters.page": str(page), "Filters.pageSize": str(page_size)}
+    prefix = routes.ready_filter_prefix
+    query = {f"{prefix}page": str(page), f"{prefix}pageSize": str(page_size)}
     return Call("GET", "/Orders/LogicbrokerKeys/Ready", lambda _s, data: read_page(data), "search", query)
+
+
+def find_posted(kind: str, document: BaseModel | Mapping[str, Any] | bytes, records: list[dict[str, Any]]) -> str:
+    """The key of the posted document among search records: same number (and same link key when given)."""
+    data = jsonio.loads(encode(document))
+    if not isinstance(data, dict):
+        return ""
+    number_field = KINDS[kind][3]
+    number = str(data.get(number_field) or "")
+    for record in records:
+        if number and str(record.get(number_field) or "") == number:
+            return str((record.get("Identifier") or {}).get("LogicbrokerKey") or "")
+    return ""
+
+
+def link_key_of(document: BaseModel | Mapping[str, Any] | bytes) -> str:
+    data = jsonio.loads(encode(document))
+    identifier = data.get("Identifier") if isinstance(data, dict) else None
+    return str((identifier or {}).get("LinkKey") or "") if isinstance(identifier, dict) else ""
 
 
 def next_page(page: Page, *, requested: int, first_page: int) -> int | None:

@@ -30,6 +30,10 @@ class ClientError(Exception):
         where = f" ({self.method} {self.path})" if self.method else ""
         return f"{self.message}{where}"
 
+    def reasons(self) -> str:
+        """What went wrong, in one line."""
+        return self.message
+
 
 @dataclass
 class ApiError(ClientError):
@@ -57,6 +61,30 @@ class ApiError(ClientError):
 @dataclass
 class UnavailableError(ClientError):
     """No answer at all (connection refused, timeouts, ...) after every retry."""
+
+
+@dataclass
+class AnswerError(ClientError):
+    """The server said yes (2xx) with an answer the definitions do not allow: a field of the wrong
+    type, a document without its key. ``issues`` names each field; nothing is retried."""
+
+    issues: tuple[FieldIssue, ...] = ()
+
+    def reasons(self) -> str:
+        details = "; ".join(f"{e.field}: {e.error}" if e.field else e.error for e in self.issues)
+        return f"{self.message} ({details})" if details else self.message
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.path})" if self.method else ""
+        return f"{self.reasons()}{where}"
+
+
+def wire_path(loc: tuple[int | str, ...]) -> str:
+    """``("OrderLines", 0, "Price")`` -> ``OrderLines[0].Price``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def error_from_answer(status_code: int, data: Any, text: str, *, method: str, path: str) -> ApiError:

@@ -1,6 +1,7 @@
 """Errors the services raise; the HTTP layer turns each into one JSON answer.
 
-Every refusal names the field and the rule: ``{"Code": 422, "Message": ..., "Errors": [{"Field", "Error"}]}``.
+Every refusal names the field and the rule: ``{"Code": "422", "Message": ..., "Errors": [{"Field", "Error"}]}``
+(``Code`` a string, as in the platform's LBMessage envelope of every other answer).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class PohubError(Exception):
         return f"{self.message} ({details})" if details else self.message
 
     def as_wire(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"Code": self.status_code, "Message": self.message}
+        body: dict[str, Any] = {"Code": str(self.status_code), "Message": self.message}
         if self.errors:
             body["Errors"] = [e.as_wire() for e in self.errors]
         body.update(self.extra)

@@ -43,22 +43,3 @@ def line_quantities(line: Any) -> dict[str, Any]:
         "QuantityShipped": line.qty_shipped,
         "QuantityInvoiced": line.qty_invoiced,
     }
-
-
-def render_event(row: Any, link_key: str | None = None) -> dict[str, Any]:
-    return {
-        "Id": row.id,
-        "Date": row.created_at.isoformat(),
-        "SenderId": row.sender_id,
-        "ReceiverId": row.receiver_id,
-        "LogicbrokerKey": str(row.document_id) if row.document_id is not None else None,
-        "DocumentType": row.document_type,
-        "LinkKey": link_key,
-        "TypeId": row.type_id,
-        "Level": row.level,
-        "Category": row.category,
-        "Summary": row.summary,
-        "Details": row.details,
-        "Processed": True,
-        "Viewed": False,
-    }

@@ -152,7 +152,7 @@ def _refusal(exc: PohubError) -> dict[str, Any]:
 
 
 def _failure(trace_id: str, exc: BaseException) -> dict[str, Any]:
-    error = {"Code": 500, "Message": f"Unexpected error ({type(exc).__name__}); trace id {trace_id}"}
+    error = {"Code": "500", "Message": f"Unexpected error ({type(exc).__name__}); trace id {trace_id}"}
     return {"state": FAILED, "status_code": 500, "error": jsonio.dumps(error).decode(), "trace_id": trace_id}
 
 

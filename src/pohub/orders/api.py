@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
+from pohub.api import answers
 from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.documents import receive, render_rows
@@ -17,7 +18,7 @@ from pohub.core.errors import FieldError, Unprocessable
 from pohub.documents import kinds
 from pohub.documents import repository as repo
 from pohub.documents.inbound import validation_errors
-from pohub.documents.render import render, render_event
+from pohub.documents.render import render
 from pohub.orders import service
 from pohub.orders.status import READY, OrderStatus
 
@@ -101,7 +102,7 @@ async def get_order(LogicbrokerKey: str, request: Request, company_id: CompanyDe
     """One order in full: the body as received plus the hub's fields and per-line quantities."""
     async with request.app.state.db.read() as conn:
         row, lines = await service.get_order(conn, company_id=company_id, key=LogicbrokerKey)
-    return message(200, "OK", {"SalesOrder": render(row, lines)})
+    return message(200, "OK", answers.single("order", render(row, lines)))
 
 
 @router.get("/Orders/{LogicbrokerKey}/Status", responses=s.STATUS_RESPONSES)
@@ -110,7 +111,7 @@ async def get_order_status(LogicbrokerKey: str, request: Request, company_id: Co
     async with request.app.state.db.read() as conn:
         row, _ = await service.get_order(conn, company_id=company_id, key=LogicbrokerKey)
     status = OrderStatus(row.status)
-    return message(200, "OK", {"Status": status.label, "StatusCode": int(status), "ErrorMessage": None})
+    return message(200, "OK", answers.status(status.label, int(status)))
 
 
 @router.put("/Orders/{LogicbrokerKey}/Status/{Status}", responses=s.STATUS_RESPONSES)
@@ -126,7 +127,7 @@ async def set_order_status(
     return message(
         200,
         f"Order {LogicbrokerKey} is {int(status)} {status.label}",
-        {"Status": status.label, "StatusCode": int(status), "ErrorMessage": None},
+        answers.status(status.label, int(status)),
     )
 
 
@@ -137,7 +138,7 @@ async def order_events(LogicbrokerKey: str, request: Request, company_id: Compan
     async with request.app.state.db.read() as conn:
         row, _ = await service.get_order(conn, company_id=company_id, key=LogicbrokerKey)
         rows = await repo.events_of_order(conn, order_id=row.id)
-    return message(200, "OK", {"ActivityEvents": [render_event(e, str(row.id)) for e in rows], "TotalPages": 1})
+    return message(200, "OK", {"ActivityEvents": [answers.event(e, str(row.id)) for e in rows], "TotalPages": 1})
 
 
 def _documents_route(kind: str, plural: str) -> None:
@@ -145,7 +146,7 @@ def _documents_route(kind: str, plural: str) -> None:
         async with request.app.state.db.read() as conn:
             row, _ = await service.get_order(conn, company_id=company_id, key=LogicbrokerKey)
             docs = await repo.documents_of_order(conn, order_id=row.id, kind=kind)
-        return message(200, "OK", {plural: [render(d) for d in docs]})
+        return message(200, "OK", {plural: [answers.document(kind, render(d)) for d in docs]})
 
     order_documents.__doc__ = f"The order's {plural.lower()}, oldest first."
     order_documents.__name__ = f"order_{plural.lower()}"
