@@ -157,7 +157,7 @@ def test_dashboard_forms_are_exchanges(server: LiveServer, trade: Trade) -> None
     r = client.post(f"/orders/{key}/ship", data=form | {"qty-0": "1"})
     assert r.status_code == 409
     refused = newest(trade.supplier, channel="dashboard", state="refused")
-    assert refused["OrderKey"] == key and refused["Error"]["Code"] == 409
+    assert refused["OrderKey"] == key and refused["Error"]["Code"] == "409"
     # The author sees it on their own timeline; the partner's timeline does not show it.
     assert "not sent to the trading partner" in client.get(f"/orders/{key}").text
     buyer_events = trade.buyer.get(f"/Orders/{key}/Events").json()["Body"]["ActivityEvents"]
