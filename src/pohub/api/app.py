@@ -28,6 +28,7 @@ from pohub.documents import examples
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 from pohub.invoices.api import router as invoices_router
 from pohub.jobs import worker
+from pohub.ops import setup as ops_setup
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
@@ -61,7 +62,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await worker.start(app)
         try:
-            yield
+            async with ops_setup.running(app):
+                yield
         finally:
             await worker.stop(app)
             await app.state.db.dispose()
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
+    ops_setup.install(app)
     for router in (
         orders_router,
         acknowledgements_router,

@@ -18,6 +18,7 @@ from pohub.db.engine import Database
 from pohub.documents import repository as repo
 from pohub.documents.inbound import Inbound, parse
 from pohub.documents.render import render
+from pohub.ops.metrics import document_outcome
 from pohub.orders import events
 from pohub.orders.service import Created
 
@@ -51,7 +52,9 @@ async def receive(
                 created = await apply(conn, company_id=company_id, inbound=inbound, path_key=path_key)
     except PohubError as exc:
         await record_refusal(db, request=request, company_id=company_id, kind=kind, raw=raw, exc=exc)
+        document_outcome(kind=kind, channel="api", outcome="refused")
         raise
+    document_outcome(kind=kind, channel="api", outcome="duplicate" if created.duplicate else "applied")
     label = LABELS[kind]
     body = {"LogicbrokerKey": str(created.key), "OrderStatusCode": created.status}
     if created.duplicate:

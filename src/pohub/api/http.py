@@ -88,7 +88,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         trace_id = uuid.uuid4().hex
-        log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
+        request.state.trace_id = trace_id  # for the access log line
+        log.exception(
+            "unexpected error, trace id %s, %s %s",
+            trace_id,
+            request.method,
+            request.url.path,
+            extra={"trace_id": trace_id},
+        )
         return JSON(
             {
                 "Code": 500,

@@ -17,6 +17,7 @@ from pohub.core.errors import PohubError
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
 from pohub.jobs import cli as jobs_cli
+from pohub.ops import cli as ops_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
 companies_app = typer.Typer(help="Trading partners (companies).", no_args_is_help=True)
@@ -27,6 +28,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(partners_app, name="partners")
 app.add_typer(agent_cli.app, name="agent")
 jobs_cli.register(app)
+ops_cli.register(app)
 console = Console()
 T = TypeVar("T")
 
@@ -77,7 +79,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level,
-        access_log=False,
+        access_log=False,  # pohub.access logs each request, without its query string (keys travel there)
+        **ops_cli.serve_options(settings, workers),
     )
 
 

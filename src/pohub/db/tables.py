@@ -4,6 +4,7 @@ from pohub.db.base import metadata
 from pohub.dialects.models import dialect_exchanges
 from pohub.documents.models import documents, events, order_lines, refusals
 from pohub.jobs.models import job_items, jobs
+from pohub.ops.models import ops_processes, rate_limit_buckets
 from pohub.partners.models import api_keys, companies, partnerships
 from pohub.webhooks.models import webhook_attempts, webhook_deliveries, webhook_subscriptions
 
@@ -16,8 +17,10 @@ __all__ = [
     "job_items",
     "jobs",
     "metadata",
+    "ops_processes",
     "order_lines",
     "partnerships",
+    "rate_limit_buckets",
     "refusals",
     "webhook_attempts",
     "webhook_deliveries",

@@ -23,6 +23,7 @@ from pohub.core.errors import BadRequest, Conflict, FieldError, NotFound, PohubE
 from pohub.db.engine import Database
 from pohub.dialects.models import dialect_exchanges
 from pohub.documents.models import documents
+from pohub.ops.metrics import document_outcome
 from pohub.partners.service import company_for_key, hash_key
 
 log = logging.getLogger("pohub.dialects")
@@ -83,11 +84,13 @@ async def company(request: Request, key: str | None) -> int:
     if key:
         hit = cache.get(hash_key(key))
         if hit is not None:
+            request.state.company_id = int(hit)
             return int(hit)
     async with request.app.state.db.read() as conn:
         company_id = await company_for_key(conn, key=key)
     if key:
         cache.put(hash_key(key), company_id)
+    request.state.company_id = company_id
     return company_id
 
 
@@ -169,6 +172,7 @@ async def refused(
     db: Database = request.app.state.db
     if kind is not None:
         await record_refusal(db, request=request, company_id=company_id, kind=kind, raw=raw, exc=exc)
+        document_outcome(kind=kind, channel=dialect, outcome="refused")
     async with db.write() as conn:
         await record_exchange(
             conn,

@@ -20,8 +20,10 @@ def register(app: typer.Typer) -> None:
         from pohub.db.engine import Database
         from pohub.db.migrate import upgrade
         from pohub.jobs.worker import Worker
+        from pohub.ops import logs
 
         settings = get_settings()
+        logs.configure(log_format=settings.log_format, level=settings.log_level)
         upgrade(settings.database_url)
 
         async def main() -> None:

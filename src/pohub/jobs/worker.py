@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from pohub.db.engine import Database
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
+from pohub.ops import heartbeat
 from pohub.webhooks import repository as webhooks_repo
 from pohub.webhooks import sender
 
@@ -36,6 +37,7 @@ class Worker:
         self.lease = timedelta(seconds=float(getattr(settings, "job_lease_seconds", 30.0)))
         self.batch_size = int(getattr(settings, "job_batch_size", 200))
         self.poll = float(getattr(settings, "worker_poll_seconds", 1.0))
+        self.heartbeat_seconds = float(getattr(settings, "heartbeat_seconds", 10.0))
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
         self.job_id: int | None = None
@@ -66,7 +68,8 @@ class Worker:
 
     async def run(self) -> None:
         failures = 0
-        async with httpx.AsyncClient(follow_redirects=False) as client:
+        beating = heartbeat.running(self.db, role="worker", every=self.heartbeat_seconds, pid=self.id)
+        async with beating, httpx.AsyncClient(follow_redirects=False) as client:
             while not self.stopping.is_set():
                 try:
                     busy = await self.tick(client)

@@ -19,6 +19,7 @@ import httpx
 
 from pohub.core import clock
 from pohub.db.engine import Database
+from pohub.ops.metrics import delivery_outcomes
 from pohub.webhooks import repository as repo
 from pohub.webhooks import secrets
 
@@ -157,6 +158,7 @@ async def send_due(db: Database, client: httpx.AsyncClient, policy: Policy) -> i
             updates.append({"id": row.id, "state": "failed", "locked_until": None, "last_error": "webhook disabled"})
     async with db.write() as conn:
         await repo.record_attempts(conn, attempts, updates)
+    delivery_outcomes([values.get("state") for values in updates])
     for values in updates:
         if values.get("state") in ("failed", "dead"):
             log.warning("webhook delivery %s %s: %s", values["id"], values["state"], values.get("last_error"))

@@ -18,6 +18,7 @@ from pohub.documents import repository as repo
 from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import Acknowledgement
 from pohub.jobs.worker import wake
+from pohub.ops.metrics import document_outcome
 
 PREFIX = "INTEGRATION_API_"
 
@@ -115,6 +116,9 @@ async def acknowledge(order_id: str, request: Request) -> JSON:
                 status_code=200,
                 order_id=row.id,
                 document_id=created.key,
+            )
+            document_outcome(
+                kind="acknowledgement", channel="kojo", outcome="duplicate" if created.duplicate else "applied"
             )
             fresh = await repo.get_document(conn, doc_id=row.id, company_id=company_id, kind="order")
             answer = await _render(conn, fresh)

@@ -20,6 +20,7 @@ from pohub.documents import repository as repo
 from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import SalesOrder, Shipment
 from pohub.jobs.worker import wake
+from pohub.ops.metrics import document_outcome
 from pohub.orders import service as orders
 from pohub.shipments import service as shipments
 
@@ -77,6 +78,7 @@ async def _submit(request: Request, *, company_id: int, body: Any, raw: bytes, f
                 order_id=created.key,
                 document_id=created.key,
             )
+            document_outcome(kind="order", channel="spectrum", outcome="duplicate" if created.duplicate else "applied")
     except PohubError as exc:
         await common.refused(
             request, dialect="spectrum", operation=operation, company_id=company_id, kind="order", raw=raw, exc=exc
@@ -169,6 +171,9 @@ async def ship_notification(request: Request) -> JSON:
                 status_code=200,
                 order_id=row.id,
                 document_id=created.key,
+            )
+            document_outcome(
+                kind="shipment", channel="spectrum", outcome="duplicate" if created.duplicate else "applied"
             )
     except PohubError as exc:
         await common.refused(

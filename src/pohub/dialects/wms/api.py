@@ -19,6 +19,7 @@ from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import SalesOrder
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs.worker import wake
+from pohub.ops.metrics import document_outcome
 from pohub.orders import service as orders
 from pohub.orders.status import OrderStatus
 
@@ -124,6 +125,7 @@ async def create(business_unit_id: str, request: Request) -> JSON:
                 order_id=created.key,
                 document_id=created.key,
             )
+            document_outcome(kind="order", channel="wms", outcome="duplicate" if created.duplicate else "applied")
             row = await repo.get_document(conn, doc_id=created.key, company_id=company_id)
             answer = await _out(conn, row)
     except PohubError as exc:

@@ -16,6 +16,7 @@ from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import SalesOrder
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs.registry import BatchResult
+from pohub.ops.metrics import document_outcome
 from pohub.orders.service import create_order
 
 log = logging.getLogger("pohub.dialects.wms")
@@ -86,6 +87,7 @@ class _Handler:
                     inbound = parse(jsonio.dumps(canonical), SalesOrder)
                     created = await create_order(conn, company_id=job.company_id, inbound=inbound)
                 results.append({"item_id": item.id, "state": "done", "document_id": created.key, "error": None})
+                document_outcome(kind="order", channel="wms-bulk", outcome="applied")
                 continue
             except PohubError as exc:
                 entry = translate.failed_order(exc, body)
@@ -98,6 +100,7 @@ class _Handler:
                     "lines": [],
                 }
             failed += 1
+            document_outcome(kind="order", channel="wms-bulk", outcome="refused")
             results.append(
                 {"item_id": item.id, "state": "failed", "document_id": None, "error": jsonio.dumps(entry).decode()}
             )

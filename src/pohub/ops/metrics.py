@@ -1,0 +1,98 @@
+"""Prometheus metrics kept by each process: HTTP requests, documents, deliveries, database pool.
+
+With several server processes on one machine (``pohub serve --workers N``), prometheus-client's
+multiprocess mode shares them through files in PROMETHEUS_MULTIPROC_DIR (set by ``pohub serve``),
+so any process's /metrics answers for all of them. Figures that belong to the database rather than
+a process (queues, jobs) are read at scrape time: see ``db_gauges``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+HTTP_REQUESTS = Counter(
+    "pohub_http_requests_total",
+    "HTTP requests answered, by route template, method and status",
+    ["route", "method", "status"],
+)
+HTTP_DURATION = Histogram(
+    "pohub_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template and method",
+    ["route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_IN_FLIGHT = Gauge("pohub_http_requests_in_flight", "HTTP requests being answered", multiprocess_mode="livesum")
+DOCUMENTS = Counter(
+    "pohub_documents_total",
+    "Documents received, by kind, channel and outcome (applied, duplicate, refused)",
+    ["kind", "channel", "outcome"],
+)
+DELIVERIES = Counter(
+    "pohub_webhook_deliveries_total",
+    "Webhook delivery attempts by this process, by outcome (sent, retry, failed, dead)",
+    ["outcome"],
+)
+RATE_LIMITED = Counter("pohub_rate_limited_total", "Requests answered 429, by route group", ["group"])
+POOL_IN_USE = Gauge(
+    "pohub_db_pool_connections_in_use",
+    "Database connections checked out of the pool",
+    ["pool"],
+    multiprocess_mode="livesum",
+)
+POOL_SIZE = Gauge("pohub_db_pool_size", "Connections a pool keeps", ["pool"], multiprocess_mode="livemax")
+
+DOCUMENT_OUTCOMES = frozenset({"applied", "duplicate", "refused"})
+DELIVERY_OUTCOMES = frozenset({"sent", "retry", "failed", "dead"})
+
+
+def document_outcome(*, kind: str, channel: str, outcome: str) -> None:
+    """Count one received document: kind (order, acknowledgement, ...), channel (api, kojo, edi, ...),
+    outcome (applied, duplicate, refused)."""
+    if outcome not in DOCUMENT_OUTCOMES:
+        raise ValueError(f"outcome must be one of {sorted(DOCUMENT_OUTCOMES)}, not {outcome!r}")
+    DOCUMENTS.labels(kind=kind, channel=channel, outcome=outcome).inc()
+
+
+def delivery_outcomes(states: list[str | None]) -> None:
+    """Count a batch of delivery attempts by the state each left its delivery in
+    (delivered -> sent, pending -> retry, failed, dead)."""
+    names = {"delivered": "sent", None: "retry", "pending": "retry", "failed": "failed", "dead": "dead"}
+    for state in states:
+        DELIVERIES.labels(outcome=names.get(state, "retry")).inc()
+
+
+def instrument_pool(engine: Any, name: str) -> None:
+    """Follow an engine's pool: connections in use (checkout/checkin events) and its size."""
+    from sqlalchemy import event
+
+    pool = engine.sync_engine.pool
+    size = getattr(pool, "size", None)
+    if callable(size):
+        POOL_SIZE.labels(pool=name).set(size())
+    gauge = POOL_IN_USE.labels(pool=name)
+    event.listen(pool, "checkout", lambda *_: gauge.inc())
+    event.listen(pool, "checkin", lambda *_: gauge.dec())
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def process_text() -> bytes:
+    """This process's metrics, or every process's when running in multiprocess mode."""
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
+    return bytes(generate_latest(REGISTRY))
+
+
+def mark_process_dead(pid: int) -> None:
+    """Drop a finished process's live gauges (multiprocess mode)."""
+    if multiprocess_dir():
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
