@@ -1,37 +1,24 @@
 """A separate listener for /metrics (POHUB_METRICS_ADDRESS=host:port), so the API's own address
 never serves it. Each server process binds it with SO_REUSEPORT: in multiprocess mode any of them
-answers for all, and the kernel spreads scrapes over those alive."""
+answers for all, and the kernel spreads scrapes over those alive.
+
+It speaks just enough HTTP/1.1 for a scraper (GET /metrics, one request per connection), so it
+needs nothing from the API's server and cannot serve anything else.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import socket
-from typing import Any
-
-import uvicorn
-from starlette.types import ASGIApp, Receive, Scope, Send
+from collections.abc import Awaitable, Callable
 
 from pohub.ops import metrics
 
 log = logging.getLogger("pohub.ops")
-
-
-class MetricsOnly:
-    """Passes GET /metrics to the app, marked as coming through this listener; 404 for the rest."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != "/metrics":
-            if scope["type"] == "http":
-                await send(
-                    {"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]}
-                )
-                await send({"type": "http.response.body", "body": b"only /metrics here\n"})
-            return
-        scope["state"] = {**scope.get("state", {}), "metrics_listener": True}
-        await self.app(scope, receive, send)
+Render = Callable[[], Awaitable[bytes]]
+CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -41,11 +28,35 @@ def parse_address(address: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-async def start(app: ASGIApp, address: str) -> Any:
-    """Serve /metrics on ``address``; returns the server to stop, or None if it cannot bind."""
+def _answer(status: bytes, body: bytes, content_type: bytes = b"text/plain") -> bytes:
+    head = b"HTTP/1.1 " + status + b"\r\nContent-Type: " + content_type
+    head += b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
+    return head + body
+
+
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, render: Render) -> None:
+    try:
+        request_line = await asyncio.wait_for(reader.readline(), 10)
+        while (await asyncio.wait_for(reader.readline(), 10)) not in (b"\r\n", b"\n", b""):
+            pass  # headers: nothing here needs them
+        parts = request_line.split()
+        if len(parts) >= 2 and parts[0] in (b"GET", b"HEAD") and parts[1].split(b"?")[0] == b"/metrics":
+            writer.write(_answer(b"200 OK", await render(), CONTENT_TYPE))
+        else:
+            writer.write(_answer(b"404 Not Found", b"only GET /metrics here\n"))
+        await writer.drain()
+    except Exception as exc:
+        log.warning("metrics listener: %s", type(exc).__name__)
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def start(address: str, render: Render) -> asyncio.Server | None:
+    """Serve /metrics on ``address``; None (and an error logged) if it cannot bind."""
     host, port = parse_address(address)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if metrics.multiprocess_dir() and hasattr(socket, "SO_REUSEPORT"):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -55,14 +66,13 @@ async def start(app: ASGIApp, address: str) -> Any:
         sock.close()
         log.error("metrics listener cannot bind %s: %s", address, exc.strerror or exc)
         return None
-    sock.set_inheritable(True)
-    config = uvicorn.Config(MetricsOnly(app), lifespan="off", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    await server.startup(sockets=[sock])
+    server = await asyncio.start_server(lambda r, w: _handle(r, w, render), sock=sock)
     log.info("metrics on http://%s/metrics", address)
     return server
 
 
-async def stop(server: Any) -> None:
+async def stop(server: asyncio.Server | None) -> None:
     if server is not None:
-        await server.shutdown()
+        server.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.wait_closed(), 5)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from pohub.api.http import JSON
+from pohub.db.engine import Database
 from pohub.ops import db_gauges, metrics, readiness
 
 router = APIRouter(include_in_schema=False)
@@ -44,11 +45,11 @@ def authorized(request: Request, token: str | None) -> bool:
     return given[:7].lower() == "bearer " and hmac.compare_digest(given[7:].strip().encode(), token.encode())
 
 
-async def metrics_text(request: Request) -> bytes:
+async def metrics_text(db: Database) -> bytes:
     """The process (or multiprocess) metrics followed by the database's gauges."""
     body = metrics.process_text()
     try:
-        async with request.app.state.db.read() as conn:
+        async with db.read() as conn:
             body += await db_gauges.text(conn)
     except Exception:
         # The database being away must not hide the process figures (which show the failures).
@@ -59,7 +60,7 @@ async def metrics_text(request: Request) -> bytes:
 @router.get("/metrics")
 async def metrics_route(request: Request) -> Response:
     settings = request.app.state.settings
-    if settings.metrics_address and not getattr(request.state, "metrics_listener", False):
+    if settings.metrics_address:
         return JSON({"Code": 404, "Message": f"Metrics are served on {settings.metrics_address}"}, status_code=404)
     if not authorized(request, settings.metrics_token):
         return JSON(
@@ -67,4 +68,4 @@ async def metrics_route(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return Response(await metrics_text(request), media_type=CONTENT_TYPE)
+    return Response(await metrics_text(request.app.state.db), media_type=CONTENT_TYPE)

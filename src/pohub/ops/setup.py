@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -38,9 +37,9 @@ def install(app: FastAPI) -> None:
 async def running(app: FastAPI) -> AsyncIterator[None]:
     """While the app serves: its heartbeat, and the separate metrics listener when configured."""
     settings = app.state.settings
-    server: Any = None
+    server = None
     if settings.metrics_address:
-        server = await listener.start(app, settings.metrics_address)
+        server = await listener.start(settings.metrics_address, lambda: routes.metrics_text(app.state.db))
     try:
         async with heartbeat.running(app.state.db, role="server", every=settings.heartbeat_seconds):
             yield
