@@ -18,7 +18,7 @@ from pohub.ops import context
 from pohub.ops.redact import redact
 
 # Attributes every LogRecord has; anything else was passed in `extra=` and goes into the JSON.
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,10 +34,11 @@ class JsonFormatter(logging.Formatter):
             out["request_id"] = rid
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key not in out and not key.startswith("_"):
-                out[key] = value
+                out[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
         if record.exc_info:
             out["exception"] = "".join(traceback.format_exception(*record.exc_info))
-        return redact(orjson.dumps(out, default=str).decode())
+        # Masked field by field, before encoding: masking the encoded line could eat an escape.
+        return orjson.dumps({k: redact(v) if isinstance(v, str) else v for k, v in out.items()}, default=str).decode()
 
 
 class TextFormatter(logging.Formatter):

@@ -14,7 +14,7 @@ MASK = "***"
 _SECRET_NAMES = r"subscription-key|api[_-]?key|apikey|access[_-]?token|token|secret|password|sharedsecret"
 _PATTERNS = [
     # name=value in query strings and form bodies
-    re.compile(rf"(?i)((?:{_SECRET_NAMES})=)[^&\s\"']+"),
+    re.compile(rf"(?i)((?:{_SECRET_NAMES})=)[^&\s\"'\\]+"),
     # Authorization: Bearer xxx / SPECTRUM_API_TOKEN: xxx, in text and in dict reprs
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)((?:spectrum_api_token|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\"',\s}]+"),
