@@ -12,7 +12,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from pohub.config import Settings, get_settings
 from pohub.ops import backup as backups
@@ -63,10 +62,10 @@ def register(app: typer.Typer) -> None:
     def doctor() -> None:
         """Check the configuration and the deployment it points at; exit 1 on errors."""
         findings = asyncio.run(doctor_checks.run(get_settings()))
-        table = Table("", "check", "finding")
         for f in findings:
-            table.add_row(f"[{_STYLE[f.level]}]{f.level}[/]", f.check, f.message)
-        console.print(table)
+            # One line each (greppable); markup off so a message's brackets print as they are.
+            console.print(f"[{_STYLE[f.level]}]{f.level:<7}[/] {f.check}: ", end="")
+            console.print(f.message, markup=False, highlight=False, soft_wrap=True)
         errors = sum(f.level == "error" for f in findings)
         warnings = sum(f.level == "warning" for f in findings)
         console.print(f"{errors} error(s), {warnings} warning(s)")

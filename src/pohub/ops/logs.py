@@ -18,7 +18,8 @@ from pohub.ops import context
 from pohub.ops.redact import redact
 
 # Attributes every LogRecord has; anything else was passed in `extra=` and goes into the JSON.
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName", "color_message"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD |= {"color_message"}  # uvicorn's copy of the message with terminal colours
 
 
 class JsonFormatter(logging.Formatter):
