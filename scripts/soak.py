@@ -289,8 +289,10 @@ async def verify(url: str, tally: Tally) -> dict[str, int]:
             "SELECT count(*) FROM (SELECT partner_po FROM documents WHERE kind = 'order' "
             "GROUP BY sender_company_id, partner_po HAVING count(*) > 1) d"
         )
-        pending = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'")
-        delivered = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'")
+        pending = await conn.fetchval(
+            "SELECT count(*) FROM exchanges WHERE direction = 'out' AND state IN ('queued', 'sending')"
+        )
+        delivered = await conn.fetchval("SELECT count(*) FROM exchanges WHERE direction = 'out' AND state = 'sent'")
         return {
             "lost": lost,
             "duplicated": int(dup_docs) + int(dup_orders),

@@ -44,14 +44,19 @@ def test_bad_configuration_fails_naming_each_problem(tmp_path: Path) -> None:
         _beat(url, "host-a:102:bbb", "server", skew=0.0)
         done = pohub(
             "doctor",
-            env={"POHUB_DATABASE_URL": url, "POHUB_HOST": "0.0.0.0", "POHUB_RATE_LIMITS": "search=fast"},
+            env={
+                "POHUB_DATABASE_URL": url,
+                "POHUB_HOST": "0.0.0.0",
+                "POHUB_RATE_LIMITS": "search=fast",
+                "POHUB_SECRET_KEY": "change-me-in-production",
+            },
         )
     out = findings(done.stdout)
     assert done.returncode == 1, out
-    assert "error secret key: POHUB_SECRET_KEY is the default (the server listens on 0.0.0.0)" in out
+    assert "error secret key: POHUB_SECRET_KEY is the old published default (the server listens on 0.0.0.0)" in out
     assert "error rate limits: POHUB_RATE_LIMITS: 'search=fast'" in out
     assert "error schema: at 0002, behind the newest migration" in out
-    assert "error worker: no worker heartbeat" in out and "jobs or webhook deliveries are waiting" in out
+    assert "error worker: no worker heartbeat" in out and "jobs or outbound messages are waiting" in out
     assert "warning sqlite: 2 server processes share one SQLite file" in out
     assert "warning metrics: /metrics is open on 0.0.0.0" in out
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import signal
@@ -49,7 +50,7 @@ def test_full_flow_logs_json_without_secrets(tmp_path: Path) -> None:
         log_file = tmp_path / "pohub.log"
         proc, base = _start(url, log_file)
         api = f"{base}/api/v1"
-        secret = "whsec-" + uuid.uuid4().hex
+        secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
         wrong_key = "pohub_" + uuid.uuid4().hex  # a caller's typo is a secret too
         try:
             buyer = {"Authorization": f"Bearer {buyer_key}"}

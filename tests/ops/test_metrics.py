@@ -67,7 +67,7 @@ def test_document_counters_move_when_applied_and_refused(server: LiveServer, tra
     assert sample(scrape(server), "pohub_http_request_duration_seconds_count", route=one, method="GET") >= 1
     assert f'route="/api/v1/Orders/{key}"' not in after
     # The database's own figures and the pool.
-    assert "pohub_webhook_deliveries{" in after
+    assert "pohub_jobs_open{" in after
     assert "pohub_db_pool_connections_in_use{" in after
     assert "pohub_heartbeat_age_seconds{" in after
 

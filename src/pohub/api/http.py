@@ -87,15 +87,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        trace_id = uuid.uuid4().hex
+        # A message whose handler crashed was recorded by the pipeline, with this trace id.
+        trace_id = getattr(exc, "trace_id", None) or uuid.uuid4().hex
         request.state.trace_id = trace_id  # for the access log line
-        log.exception(
-            "unexpected error, trace id %s, %s %s",
-            trace_id,
-            request.method,
-            request.url.path,
-            extra={"trace_id": trace_id},
-        )
+        if not hasattr(exc, "trace_id"):
+            log.exception(
+                "unexpected error, trace id %s, %s %s",
+                trace_id,
+                request.method,
+                request.url.path,
+                extra={"trace_id": trace_id},
+            )
         return JSON(
             {
                 "Code": 500,

@@ -1,7 +1,7 @@
 """Figures that belong to the database, read at scrape time: every process answers the same.
 
 Each source is one cheap query (index ranges, no full scans of growing tables) turned into gauge
-samples. Add a source by appending to SOURCES (exchanges waiting by channel and state will be one).
+samples. Add a source by appending to SOURCES.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
+from pohub.exchanges.models import exchanges
 from pohub.jobs.models import jobs
 from pohub.ops.models import ops_processes
-from pohub.webhooks.models import webhook_deliveries
+from pohub.ops.waiting import PENDING_OUT
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Gauge:
 
 
 Source = Callable[[AsyncConnection, datetime], Awaitable[list[Gauge]]]
-D = webhook_deliveries.c
+X = exchanges.c
 J = jobs.c
 P = ops_processes.c
 
@@ -42,19 +43,29 @@ def _age(now: datetime, then: datetime | None) -> float:
     return max(0.0, (now - clock.aware(then)).total_seconds()) if then is not None else 0.0
 
 
-async def deliveries(conn: AsyncConnection, now: datetime) -> list[Gauge]:
-    """Deliveries waiting or given up on (the (state, next_attempt_at) index serves each count)."""
-    waiting = Gauge("pohub_webhook_deliveries", "Webhook deliveries by state", ["state"])
-    for state in ("pending", "dead", "failed"):
-        count = (await conn.execute(select(func.count()).where(D.state == state))).scalar_one()
-        waiting.samples.append(([state], float(count)))
-    oldest_due = (
-        await conn.execute(select(func.min(D.next_attempt_at)).where(D.state == "pending", D.next_attempt_at <= now))
-    ).scalar_one()
-    late = Gauge(
-        "pohub_webhook_delivery_lateness_seconds", "How long the most overdue pending delivery has been due", []
+async def outbound_waiting(conn: AsyncConnection, now: datetime) -> list[Gauge]:
+    """Outbound exchanges (webhook deliveries, ...) waiting to be sent, by channel and state, and how
+    late the most overdue one is. Only waiting rows are in the partial index these reads use."""
+    stmt = (
+        select(X.channel, X.state, func.count(), func.min(X.next_attempt_at))
+        .where(*PENDING_OUT)
+        .group_by(X.channel, X.state)
     )
-    late.samples.append(([], _age(now, oldest_due)))
+    waiting = Gauge(
+        "pohub_exchanges_waiting", "Outbound exchanges waiting to be sent, by channel and state", ["channel", "state"]
+    )
+    late = Gauge(
+        "pohub_exchanges_lateness_seconds",
+        "How long the most overdue waiting exchange has been due, by channel",
+        ["channel"],
+    )
+    oldest: dict[str, datetime] = {}
+    for channel, state, count, first_due in (await conn.execute(stmt)).all():
+        waiting.samples.append(([channel, state], float(count)))
+        if first_due is not None:
+            due = clock.aware(first_due)
+            oldest[channel] = min(oldest.get(channel, due), due)
+    late.samples.extend(([channel], _age(now, due)) for channel, due in oldest.items())
     return [waiting, late]
 
 
@@ -82,7 +93,7 @@ async def processes(conn: AsyncConnection, now: datetime) -> list[Gauge]:
     return [since]
 
 
-SOURCES: list[Source] = [deliveries, job_progress, processes]
+SOURCES: list[Source] = [outbound_waiting, job_progress, processes]
 
 
 class _Snapshot(Collector):

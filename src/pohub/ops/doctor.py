@@ -6,22 +6,20 @@ that need the database are skipped (with one error saying why) when it cannot be
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, text
+from sqlalchemy import text
 
+from pohub import secret_key as installation_key
 from pohub.config import Settings
 from pohub.core import clock
-from pohub.db.engine import Database
-from pohub.jobs.models import jobs
+from pohub.db.engine import Database, is_sqlite
 from pohub.ops import heartbeat, limits, schema
-from pohub.webhooks.models import webhook_deliveries
+from pohub.ops.waiting import work_waiting
 
-DEFAULT_SECRET = Settings.model_fields["secret_key"].default
 OK, WARNING, ERROR = "ok", "warning", "error"
 # Leases (jobs, deliveries) and webhook timestamps compare clocks of different processes.
 SKEW_WARNING_SECONDS = 0.5
@@ -35,24 +33,38 @@ class Finding:
     message: str
 
 
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
+def _key_from_file(settings: Settings) -> bool:
+    path = settings.secret_key_file or installation_key.default_file(settings.database_url)
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
+        return path.read_text().strip() == settings.secret_key
+    except OSError:
         return False
 
 
 def check_settings(settings: Settings) -> list[Finding]:
     out = []
-    public = not is_loopback(settings.host)
-    if settings.secret_key == DEFAULT_SECRET:
+    public = not installation_key.is_loopback(settings.host)
+    if settings.secret_key == installation_key.LEGACY_DEFAULT:
         level = ERROR if public else WARNING
-        where = f"the server listens on {settings.host}" if public else "fine on loopback only"
-        out.append(Finding(level, "secret key", f"POHUB_SECRET_KEY is the default ({where}): set a long random one"))
+        where = f"the server listens on {settings.host}" if public else "tolerable on loopback only"
+        out.append(
+            Finding(
+                level,
+                "secret key",
+                f"POHUB_SECRET_KEY is the old published default ({where}): unset it or set a long random one",
+            )
+        )
     elif len(settings.secret_key) < 32:
         out.append(Finding(WARNING, "secret key", "POHUB_SECRET_KEY is shorter than 32 characters"))
+    elif not is_sqlite(settings.database_url) and _key_from_file(settings):
+        out.append(
+            Finding(
+                WARNING,
+                "secret key",
+                "the key was generated into a file on this machine: every process on every machine using this "
+                "PostgreSQL needs the same one (copy the file or set POHUB_SECRET_KEY)",
+            )
+        )
     else:
         out.append(Finding(OK, "secret key", "set"))
     if settings.log_format.lower() not in ("text", "json"):
@@ -101,19 +113,7 @@ async def check_processes(db: Database, settings: Settings) -> list[Finding]:
     out = []
     async with db.read() as conn:
         alive = await heartbeat.recent(conn, within=within)
-        waiting = (
-            await conn.execute(
-                select(
-                    or_(
-                        exists().where(jobs.c.status.in_(("queued", "processing"))),
-                        exists().where(
-                            webhook_deliveries.c.state == "pending",
-                            webhook_deliveries.c.next_attempt_at <= clock.now(),
-                        ),
-                    )
-                )
-            )
-        ).scalar_one()
+        waiting = await work_waiting(conn, now=clock.now())
     servers = [p for p in alive if p.role == "server"]
     workers = [p for p in alive if p.role == "worker"]
     out.append(Finding(OK, "processes", f"{len(servers)} server(s), {len(workers)} worker(s) alive"))
@@ -128,7 +128,7 @@ async def check_processes(db: Database, settings: Settings) -> list[Finding]:
         )
     if not workers:
         level = ERROR if waiting else WARNING
-        why = "jobs or webhook deliveries are waiting" if waiting else "nothing is waiting yet"
+        why = "jobs or outbound messages are waiting" if waiting else "nothing is waiting yet"
         out.append(
             Finding(
                 level, "worker", f"no worker heartbeat in {within.total_seconds():g} s ({why}): start `pohub worker`"
@@ -167,7 +167,7 @@ async def check_postgresql(db: Database, settings: Settings) -> list[Finding]:
             Finding(
                 WARNING,
                 "autovacuum",
-                "autovacuum is off: dead rows pile up in webhook_deliveries and jobs and slow the claim queries; "
+                "autovacuum is off: dead rows pile up in exchanges and jobs and slow the claim queries; "
                 "turn it on or VACUUM (ANALYZE) those tables regularly (docs/operations.md)",
             )
         )

@@ -32,10 +32,11 @@ DOCUMENTS = Counter(
     "Documents received, by kind, channel and outcome (applied, duplicate, refused)",
     ["kind", "channel", "outcome"],
 )
-DELIVERIES = Counter(
-    "pohub_webhook_deliveries_total",
-    "Webhook delivery attempts by this process, by outcome (sent, retry, failed, dead)",
-    ["outcome"],
+OUTBOUND = Counter(
+    "pohub_outbound_attempts_total",
+    "Attempts to send outbound exchanges (webhook deliveries, ...) by this process, by channel and outcome "
+    "(sent, retry, failed, dead)",
+    ["channel", "outcome"],
 )
 RATE_LIMITED = Counter("pohub_rate_limited_total", "Requests answered 429, by route group", ["group"])
 POOL_IN_USE = Gauge(
@@ -46,24 +47,23 @@ POOL_IN_USE = Gauge(
 )
 POOL_SIZE = Gauge("pohub_db_pool_size", "Connections a pool keeps", ["pool"], multiprocess_mode="livemax")
 
-DOCUMENT_OUTCOMES = frozenset({"applied", "duplicate", "refused"})
-DELIVERY_OUTCOMES = frozenset({"sent", "retry", "failed", "dead"})
+DOCUMENT_OUTCOMES = frozenset({"applied", "duplicate", "refused", "failed"})
+# An outbound exchange's state after an attempt -> the outcome counted.
+_OUTBOUND = {"sent": "sent", "acknowledged": "sent", "queued": "retry", "failed": "failed", "dead": "dead"}
 
 
 def document_outcome(*, kind: str, channel: str, outcome: str) -> None:
-    """Count one received document: kind (order, acknowledgement, ...), channel (api, kojo, edi, ...),
-    outcome (applied, duplicate, refused)."""
+    """Count one received message: kind (order, acknowledgement, ...), channel (api, kojo, x12, ...),
+    outcome (applied, duplicate, refused, or failed: its handler crashed)."""
     if outcome not in DOCUMENT_OUTCOMES:
         raise ValueError(f"outcome must be one of {sorted(DOCUMENT_OUTCOMES)}, not {outcome!r}")
     DOCUMENTS.labels(kind=kind, channel=channel, outcome=outcome).inc()
 
 
-def delivery_outcomes(states: list[str | None]) -> None:
-    """Count a batch of delivery attempts by the state each left its delivery in
-    (delivered -> sent, pending -> retry, failed, dead)."""
-    names = {"delivered": "sent", None: "retry", "pending": "retry", "failed": "failed", "dead": "dead"}
+def outbound_outcomes(*, channel: str, states: list[str]) -> None:
+    """Count a batch of send attempts by the state each left its exchange in."""
     for state in states:
-        DELIVERIES.labels(outcome=names.get(state, "retry")).inc()
+        OUTBOUND.labels(channel=channel, outcome=_OUTBOUND.get(state, "retry")).inc()
 
 
 def instrument_pool(engine: Any, name: str) -> None:

@@ -17,14 +17,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, or_, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from pohub.core import clock
 from pohub.db.engine import Database
-from pohub.jobs.models import jobs
 from pohub.ops import heartbeat, schema
-from pohub.webhooks.models import webhook_deliveries
+from pohub.ops.waiting import work_waiting
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -82,21 +81,8 @@ async def _worker(db: Database, app_state: Any, heartbeat_seconds: float) -> str
         return "embedded worker running"
     if getattr(app_state, "worker", None) is not None:
         raise NotReady("the embedded worker has stopped")
-    now = clock.now()
     async with db.read() as conn:
-        waiting = (
-            await conn.execute(
-                select(
-                    or_(
-                        exists().where(jobs.c.status.in_(("queued", "processing"))),
-                        exists().where(
-                            webhook_deliveries.c.state == "pending", webhook_deliveries.c.next_attempt_at <= now
-                        ),
-                    )
-                )
-            )
-        ).scalar_one()
-        if not waiting:
+        if not await work_waiting(conn, now=clock.now()):
             return "no work waiting"
         within = timedelta(seconds=heartbeat_seconds * 3)
         alive = await heartbeat.count_recent(conn, role="worker", within=within)

@@ -20,8 +20,9 @@ _PATTERNS = [
     re.compile(r"(?i)((?:spectrum_api_token|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\"',\s}]+"),
     # JSON fields named like secrets
     re.compile(r"(?i)(\"(?:SharedSecret|secret|password|api_?key|token)\"\s*:\s*\")[^\"]*"),
-    # pohub's own key format, wherever it appears
+    # pohub's own key format and Standard Webhooks secrets, wherever they appear
     re.compile(r"()pohub_[A-Za-z0-9_-]{8,}"),
+    re.compile(r"()whsec_[A-Za-z0-9+/=_-]{8,}"),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pohub.core.errors import FieldError, PohubError, Unprocessable
+from pohub.core.errors import AlreadyReceived, FieldError, PohubError, Unprocessable
 from pohub.dialects.common import attribute, attributes_of, iso, number
 from pohub.orders.status import OrderStatus
 
@@ -149,7 +149,7 @@ def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
             order_messages.append(f"{_wms_field(err.field)}: {err.error}")
     con = body.get("customerOrderNumber") if isinstance(body, dict) else None
     message = exc.message if not order_messages else "; ".join(order_messages)
-    if exc.status_code == 409 and "already sent" in exc.message:
+    if isinstance(exc, AlreadyReceived):
         message = f"customerOrderNumber {con!r} was already submitted"
     return {"customerOrderNumber": None if con is None else str(con), "message": message, "lines": lines}
 

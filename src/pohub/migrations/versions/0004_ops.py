@@ -1,7 +1,7 @@
 """ops: process heartbeats and rate-limit counters
 
 Revision ID: ops
-Revises: 0002
+Revises: exchanges
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import pohub.db.base
 
 revision = "ops"
-down_revision = "0002"
+down_revision = "exchanges"
 branch_labels = None
 depends_on = None
 
