@@ -13,6 +13,8 @@ from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
+from pohub.core import outcomes
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 HTTP_REQUESTS = Counter(
@@ -96,3 +98,12 @@ def mark_process_dead(pid: int) -> None:
     """Drop a finished process's live gauges (multiprocess mode)."""
     if multiprocess_dir():
         multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def _count_send(channel: str, states: list[str]) -> None:
+    outbound_outcomes(channel=channel, states=states)
+
+
+# The exchanges pipeline reports every message and send attempt through pohub.core.outcomes.
+outcomes.on_document(lambda kind, channel, outcome: document_outcome(kind=kind, channel=channel, outcome=outcome))
+outcomes.on_send(_count_send)
