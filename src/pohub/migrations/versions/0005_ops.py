@@ -1,7 +1,7 @@
 """ops: process heartbeats and rate-limit counters
 
 Revision ID: ops
-Revises: exchanges
+Revises: users
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import pohub.db.base
 
 revision = "ops"
-down_revision = "exchanges"
+down_revision = "users"
 branch_labels = None
 depends_on = None
 
