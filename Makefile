@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_STAMP := $(VENV)/.browser
 
-.PHONY: run test lint typecheck pytest bench install browser prism clean
+.PHONY: run test lint typecheck pytest bench soak install browser prism clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Two servers and a worker on a throwaway PostgreSQL, one server SIGKILLed every few minutes
+# (SOAK_MINUTES, default 10; not part of `make test`).
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(PRISM_DIR)/node_modules

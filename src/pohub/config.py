@@ -52,6 +52,15 @@ class Settings(BaseSettings):
             self.secret_key = installation_key.for_database(self.database_url, self.secret_key_file)
         return self
 
+    # Operations (docs/operations.md).
+    log_format: str = "text"  # "json": one JSON object per line
+    metrics_token: str | None = None  # /metrics wants "Authorization: Bearer <token>" when set
+    metrics_address: str | None = None  # "host:port": /metrics only on this listener, not on the API's
+    rate_limits: str = "off"  # "logicbroker", "logicbroker-v1", or rules such as "search=1/2s:25,writes=10/1s:100"
+    redis_url: str | None = None  # rate-limit counters in Redis instead of the database
+    heartbeat_seconds: float = 10.0  # how often servers and workers note they are alive
+    ready_timeout_seconds: float = 2.0  # a readiness check slower than this fails
+
 
 @lru_cache
 def get_settings() -> Settings:

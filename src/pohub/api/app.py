@@ -28,6 +28,7 @@ from pohub.dialects.spectrum.api import router as spectrum_router
 from pohub.dialects.wms.api import router as wms_router
 from pohub.documents import examples, kinds
 from pohub.jobs import worker
+from pohub.ops import setup as ops_setup
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         await webhooks_service.reseal_all(app.state.db, server_key=settings.secret_key)
         await worker.start(app)
         try:
-            yield
+            async with ops_setup.running(app):
+                yield
         finally:
             await worker.stop(app)
             await app.state.db.dispose()
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
+    ops_setup.install(app)
     for router in (
         orders_router,
         *(document_router(spec) for spec in kinds.SUPPLIER_KINDS),

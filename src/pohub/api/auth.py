@@ -34,11 +34,13 @@ async def current_company(
     if key:
         hit = cache.get(hash_key(key))
         if hit is not None:
+            request.state.company_id = hit
             return hit
     async with request.app.state.db.read() as conn:
         company_id = await company_for_key(conn, key=key)
     if key:
         cache.put(hash_key(key), company_id)
+    request.state.company_id = company_id  # for the access log line
     return company_id
 
 

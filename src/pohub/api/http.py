@@ -89,8 +89,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # A message whose handler crashed was recorded by the pipeline, with this trace id.
         trace_id = getattr(exc, "trace_id", None) or uuid.uuid4().hex
+        request.state.trace_id = trace_id  # for the access log line
         if not hasattr(exc, "trace_id"):
-            log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
+            log.exception(
+                "unexpected error, trace id %s, %s %s",
+                trace_id,
+                request.method,
+                request.url.path,
+                extra={"trace_id": trace_id},
+            )
         return JSON(
             {
                 "Code": "500",

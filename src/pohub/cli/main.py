@@ -19,6 +19,7 @@ from pohub.db.engine import Database
 from pohub.db.migrate import Applied, DatabaseMissing
 from pohub.db.migrate import upgrade as _upgrade
 from pohub.jobs import cli as jobs_cli
+from pohub.ops import cli as ops_cli
 from pohub.users import cli as users_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
@@ -30,6 +31,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(partners_app, name="partners")
 app.add_typer(agent_cli.app, name="agent")
 jobs_cli.register(app)
+ops_cli.register(app)
 console = Console()
 T = TypeVar("T")
 
@@ -142,7 +144,8 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level,
-        access_log=False,
+        access_log=False,  # pohub.access logs each request, without its query string (keys travel there)
+        **ops_cli.serve_options(settings, workers),
     )
 
 

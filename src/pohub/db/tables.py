@@ -4,6 +4,7 @@ from pohub.db.base import metadata
 from pohub.documents.models import documents, events, order_lines
 from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.jobs.models import job_items, jobs
+from pohub.ops.models import ops_processes, rate_limit_buckets
 from pohub.partners.models import api_keys, companies, partnerships
 from pohub.users.models import users
 from pohub.webhooks.models import webhook_subscriptions
@@ -18,8 +19,10 @@ __all__ = [
     "job_items",
     "jobs",
     "metadata",
+    "ops_processes",
     "order_lines",
     "partnerships",
+    "rate_limit_buckets",
     "users",
     "webhook_subscriptions",
 ]

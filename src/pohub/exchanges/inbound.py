@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.core import clock, jsonio
+from pohub.core import clock, jsonio, outcomes
 from pohub.core.errors import Conflict, PohubError
 from pohub.db.engine import Database
 from pohub.documents import kinds
@@ -187,6 +187,7 @@ async def refuse(db: Database, msg: Message, exc: PohubError) -> int:
     async with db.write() as conn:
         exchange_id = await repo.insert_exchange(conn, _row(msg, state=REFUSED, now=now) | _refusal(exc))
         await _note_on_timeline(conn, msg, exc, now)
+    outcomes.document(kind=msg.kind or "unknown", channel=msg.channel, outcome=REFUSED)
     return exchange_id
 
 
@@ -211,12 +212,14 @@ async def receive(db: Database, msg: Message) -> Applied:
             applied = await run(conn, msg)
             values = _outcome(applied) | {"updated_at": clock.now()}
             await repo.update_exchange(conn, exchange_id=msg.exchange_id, values=values)
+        outcomes.document(kind=msg.kind or applied.kind or "unknown", channel=msg.channel, outcome=values["state"])
         return applied
     except PohubError as exc:
         msg.exchange_id = await refuse(db, msg, exc)
         raise
     except Exception as exc:
         crashed = await _crash(db, msg, exc)
+        outcomes.document(kind=msg.kind or "unknown", channel=msg.channel, outcome=FAILED)
         msg.exchange_id = crashed.exchange_id
         raise crashed from exc
 
@@ -230,15 +233,22 @@ async def receive_in(conn: AsyncConnection, msg: Message) -> tuple[Applied | Non
             msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=RECEIVED, now=now))
             applied = await HANDLERS[msg.operation](conn, msg)
             await repo.update_exchange(conn, exchange_id=msg.exchange_id, values=_outcome(applied))
+        outcomes.document(
+            kind=msg.kind or applied.kind or "unknown",
+            channel=msg.channel,
+            outcome=DUPLICATE if applied.duplicate else APPLIED,
+        )
         return applied, None
     except PohubError as exc:
         msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=REFUSED, now=now) | _refusal(exc))
         await _note_on_timeline(conn, msg, exc, now)
+        outcomes.document(kind=msg.kind or "unknown", channel=msg.channel, outcome=REFUSED)
         return None, exc
     except Exception as exc:
         trace_id = uuid.uuid4().hex
         log.error("unexpected error, trace id %s, %s %s", trace_id, msg.channel, msg.operation, exc_info=exc)
         msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=FAILED, now=now) | _failure(trace_id, exc))
+        outcomes.document(kind=msg.kind or "unknown", channel=msg.channel, outcome=FAILED)
         return None, trace_id
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
+from pohub.core import outcomes as reported
 from pohub.core.retry import RetryPolicy, is_retryable_status
 from pohub.db.engine import Database
 from pohub.exchanges.models import exchange_attempts, exchanges
@@ -251,6 +252,7 @@ async def send_due(db: Database, client: httpx.AsyncClient, channel: Channel) ->
             if changes["error"] is not None:
                 changes["error"] = _error_json(changes["error"], changes["status_code"])
             await conn.execute(update(exchanges).where(X.id == exchange_id).values(**changes))
+    reported.sent(channel=channel.name, states=[values["state"] for values in updates])
     return updates
 
 

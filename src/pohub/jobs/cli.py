@@ -46,9 +46,11 @@ def register(app: typer.Typer) -> None:
         from pohub.db.engine import Database
         from pohub.db.migrate import DatabaseMissing, upgrade
         from pohub.jobs.worker import Worker
+        from pohub.ops import logs
         from pohub.webhooks.service import reseal_all
 
         settings = get_settings()
+        logs.configure(log_format=settings.log_format, level=settings.log_level)
         try:
             upgrade(settings.database_url)
         except DatabaseMissing as exc:

@@ -25,6 +25,7 @@ from pohub.db.engine import Database
 from pohub.exchanges import outbound, retention
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
+from pohub.ops import heartbeat
 from pohub.webhooks import sender as webhook_sender
 
 log = logging.getLogger("pohub.worker")
@@ -38,6 +39,7 @@ class Worker:
         self.lease = timedelta(seconds=float(getattr(settings, "job_lease_seconds", 30.0)))
         self.batch_size = int(getattr(settings, "job_batch_size", 200))
         self.poll = float(getattr(settings, "worker_poll_seconds", 1.0))
+        self.heartbeat_seconds = float(getattr(settings, "heartbeat_seconds", 10.0))
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
         self.job_id: int | None = None
@@ -106,7 +108,8 @@ class Worker:
 
     async def run(self) -> None:
         try:
-            await self._loop()
+            async with heartbeat.running(self.db, role="worker", every=self.heartbeat_seconds, pid=self.id):
+                await self._loop()
         finally:
             await self.release_job()
 

@@ -1,0 +1,122 @@
+"""The outermost layer of every HTTP request: a request id (X-Request-ID, taken or made, and sent
+back), the route template, timing, the request metrics and one access log line.
+
+It wraps even the 500 handler, so a 500's answer carries the request id too and its access line
+carries the trace id the answer shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pohub.ops import context, metrics
+
+access_log = logging.getLogger("pohub.access")
+# A caller's request id is kept only when it is short and plain (it goes into every log line).
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+UNMATCHED = "<unmatched>"
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path with its parameters, prefix included ("/api/v1/Orders/{LogicbrokerKey}").
+
+    Routes of included routers know only their own part of the path; the prefix is what the
+    request's path has before the part that the route's parameters render to.
+    """
+    route = scope.get("route")
+    if route is None:
+        return UNMATCHED
+    template: str = getattr(route, "path_format", None) or getattr(route, "path", "") or UNMATCHED
+    path: str = scope.get("path", "")
+    rendered = template
+    for name, value in (scope.get("path_params") or {}).items():
+        rendered = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", _literal(str(value)), rendered)
+    if path.endswith(rendered):
+        return path[: len(path) - len(rendered)] + template
+    return template
+
+
+def _literal(value: str) -> Callable[[re.Match[str]], str]:
+    return lambda _m: value
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = _request_id(scope)
+        token = context.request_id.set(rid)
+        state: dict[str, Any] = scope.setdefault("state", {})
+        started = time.perf_counter()
+        status = 500
+        header = (b"x-request-id", rid.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        metrics.HTTP_IN_FLIGHT.inc()
+        failed = False
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            # The 500 handler has answered and logged the trace; the server would only log it again.
+            failed = True
+        finally:
+            metrics.HTTP_IN_FLIGHT.dec()
+            seconds = time.perf_counter() - started
+            route = route_template(scope)
+            method = scope.get("method", "")
+            metrics.HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+            metrics.HTTP_DURATION.labels(route=route, method=method).observe(seconds)
+            _log_access(scope, state, route=route, status=status, seconds=seconds, failed=failed)
+            context.request_id.reset(token)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            given = str(value.decode("latin-1")).strip()
+            if _SAFE_ID.match(given):
+                return given
+    return uuid.uuid4().hex
+
+
+def _log_access(scope: Scope, state: dict[str, Any], *, route: str, status: int, seconds: float, failed: bool) -> None:
+    # The path only, never the query string: keys travel there (subscription-key=...).
+    extra: dict[str, Any] = {
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "route": route,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "company_id": state.get("company_id"),
+        "client": str((scope.get("client") or ("", 0))[0]),
+    }
+    if state.get("trace_id"):
+        extra["trace_id"] = state["trace_id"]
+    level = logging.ERROR if failed or status >= 500 else logging.INFO
+    access_log.log(
+        level,
+        "%s %s %d %.1f ms%s",
+        extra["method"],
+        extra["path"],
+        status,
+        extra["duration_ms"],
+        f" company {extra['company_id']}" if extra["company_id"] is not None else "",
+        extra=extra,
+    )

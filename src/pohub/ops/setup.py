@@ -1,0 +1,51 @@
+"""Wiring operations into the app: routes, middleware, pool metrics, and what runs while it serves."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from pohub.ops import heartbeat, limits, listener, metrics, routes
+from pohub.ops.limit_middleware import RateLimiter, RateLimitMiddleware
+from pohub.ops.limit_stores import DatabaseStore, RedisStore, Store
+from pohub.ops.requests import RequestMiddleware
+
+
+def install(app: FastAPI) -> None:
+    """Add /healthz, /readyz, /metrics, the request middleware and, when configured, rate limits."""
+    settings = app.state.settings
+    db = app.state.db
+    app.include_router(routes.router)
+    metrics.instrument_pool(db.writer, "writer")
+    if db.reader is not db.writer:
+        metrics.instrument_pool(db.reader, "reader")
+    rules = limits.parse(settings.rate_limits)
+    app.state.rate_limiter = None
+    if rules:
+        store: Store = RedisStore(settings.redis_url) if settings.redis_url else DatabaseStore(db)
+        app.state.rate_limiter = RateLimiter(rules, store)
+        app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
+    # Outermost, outside even the 500 handler, so every answer gets its request id and access line.
+    inner = app.build_middleware_stack
+    app.build_middleware_stack = lambda: RequestMiddleware(inner())  # type: ignore[method-assign]
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[None]:
+    """While the app serves: its heartbeat, and the separate metrics listener when configured."""
+    settings = app.state.settings
+    server = None
+    if settings.metrics_address:
+        server = await listener.start(settings.metrics_address, lambda: routes.metrics_text(app.state.db))
+    try:
+        async with heartbeat.running(app.state.db, role="server", every=settings.heartbeat_seconds):
+            yield
+    finally:
+        await listener.stop(server)
+        limiter: RateLimiter | None = app.state.rate_limiter
+        if limiter is not None:
+            await limiter.store.close()
+        metrics.mark_process_dead(os.getpid())
