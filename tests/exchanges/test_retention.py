@@ -16,7 +16,7 @@ from pohub.core import clock
 from pohub.db.engine import Database
 from pohub.exchanges import retention
 from tests.api.helpers import create_order
-from tests.support import LiveServer, make_trade
+from tests.support import LiveServer, database_url, live_server, make_trade
 
 
 def _sql(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
@@ -43,7 +43,12 @@ def _prune(url: str, days: float) -> retention.Pruned:
     return asyncio.run(go())
 
 
-def test_prune_old_bodies_keep_rows_and_pending_ones(server: LiveServer) -> None:
+def test_prune_old_bodies_keep_rows_and_pending_ones(backend: str, tmp_path: Path) -> None:
+    with database_url(backend, tmp_path) as url, live_server(url, backend, retention_days=0) as server:
+        _prune_old_bodies(server)
+
+
+def _prune_old_bodies(server: LiveServer) -> None:
     trade = make_trade(server)
     create_order(trade, "RET-1")
     create_order(trade, "RET-2")
@@ -70,7 +75,7 @@ def test_prune_old_bodies_keep_rows_and_pending_ones(server: LiveServer) -> None
     assert trade.buyer.get(f"/Exchanges/{old}").json()["Body"]["Raw"] is not None  # a dry run changes nothing
 
     done = subprocess.run([pohub, "prune", "--older-than", "365"], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 and "pruned the bodies of" in done.stdout, done.stdout + done.stderr
     one = trade.buyer.get(f"/Exchanges/{old}").json()["Body"]
     assert one["Raw"] is None and one["PrunedAt"] and one["State"] == "applied" and one["DocumentKey"]
     assert trade.buyer.get(f"/Exchanges/{recent}").json()["Body"]["Raw"] is not None
