@@ -101,27 +101,10 @@ def bearer_or_query_key(request: Request) -> str | None:
     return None
 
 
-async def json_body(request: Request, *, limit: int | None = None) -> tuple[bytes, Any]:
-    """The body as received and parsed (exact decimals); malformed JSON is a 400."""
-    if limit is not None:
-        saved = request.app.state.settings.max_body_bytes
-        raw = await read_limited(request, limit) if limit > saved else await read_body(request)
-    else:
-        raw = await read_body(request)
-    return raw, jsonio.loads(raw)
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    from pohub.core.errors import PayloadTooLarge
-
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The body is over the {limit}-byte limit", [FieldError("body", f"at most {limit}")])
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def json_body(request: Request) -> tuple[bytes, Any]:
+    """The body as received and parsed as a client's JSON (exact decimals); malformed JSON is a 400."""
+    raw = await read_body(request)
+    return raw, jsonio.parse_received(raw)
 
 
 async def record_exchange(
