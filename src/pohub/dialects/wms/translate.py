@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from pohub.core.errors import FieldError, PohubError, Unprocessable
+from pohub.dialects import fields
 from pohub.dialects.common import attribute, attributes_of, iso, number
+from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, OrderLine, SalesOrder
+from pohub.documents.types import LBModel
 from pohub.orders.status import OrderStatus
 
 # Logicbroker field -> warehouse field, for turning the hub's refusals back into the caller's words.
@@ -20,6 +24,46 @@ FIELDS = {
     "QuantityUOM": "quantityMeasure",
     "Price": "amount",
     "ReceiverCompanyId": "businessUnitId",
+}
+# The platform's own limits (platform notes: customerOrderNumber <= 30, jobId <= 20); every other
+# text takes the limit of the wire field it is carried in.
+CUSTOMER_ORDER_NUMBER_MAX = 30
+JOB_ID_MAX = 20
+MAX_QUANTITY = 1_000_000_000
+ORDER_TEXT: dict[str, tuple[type[LBModel], str]] = {
+    "buyerOrderNumber": (SalesOrder, "OrderNumber"),
+    "carrierId": (DataAttribute, "Value"),
+    "shippingSpeed": (DataAttribute, "Value"),
+}
+LINE_TEXT: dict[str, tuple[type[LBModel], str]] = {
+    "customerLineNumber": (OrderLine, "LineNumber"),
+    "skuId": (ItemIdentifier, "SupplierSKU"),
+    "customerSku": (ItemIdentifier, "PartnerSKU"),
+    "quantityMeasure": (OrderLine, "QuantityUOM"),
+    "description": (OrderLine, "Description"),
+    "lineType": (DataAttribute, "Value"),
+}
+ADDRESS_FIELDS = {
+    "companyName": "CompanyName",
+    "company": "CompanyName",
+    "name": "FirstName",
+    "firstName": "FirstName",
+    "lastName": "LastName",
+    "address1": "Address1",
+    "addressLine1": "Address1",
+    "address2": "Address2",
+    "addressLine2": "Address2",
+    "city": "City",
+    "state": "State",
+    "stateCode": "State",
+    "postalCode": "Zip",
+    "zip": "Zip",
+    "zipCode": "Zip",
+    "country": "Country",
+    "countryCode": "Country",
+    "phone": "Phone",
+    "phoneNumber": "Phone",
+    "email": "Email",
 }
 _LINE = re.compile(r"^(?:OrderLines|orderLines)\[(\d+)\]\.?(.*)$")
 STATUS_NAMES = {
@@ -39,9 +83,11 @@ def _invalid(field: str, error: str) -> Unprocessable:
     return Unprocessable(f"{field}: {error}", [FieldError(field, error)])
 
 
-def _contact(value: Any) -> dict[str, Any] | None:
+def _contact(value: Any, field: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
+    for key, alias in ADDRESS_FIELDS.items():
+        fields.text(value.get(key), f"{field}.{key}", (Contact, alias))
     name = value.get("name") or " ".join(x for x in (value.get("firstName"), value.get("lastName")) if x) or None
     first, _, last = (name or "").partition(" ")
     return {
@@ -68,8 +114,15 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
     if not isinstance(con, str | int) or isinstance(con, bool) or not str(con).strip():
         raise _invalid("customerOrderNumber", "is required")
     con = str(con).strip()
-    if len(con) > 30:
-        raise _invalid("customerOrderNumber", f"must be at most 30 characters (got {len(con)})")
+    if len(con) > CUSTOMER_ORDER_NUMBER_MAX:
+        raise _invalid(
+            "customerOrderNumber", f"must be at most {CUSTOMER_ORDER_NUMBER_MAX} characters (got {len(con)})"
+        )
+    for name, onto in ORDER_TEXT.items():
+        fields.text(body.get(name), name, onto)
+    job = body.get("jobId")
+    if isinstance(job, str) and len(job) > JOB_ID_MAX:
+        raise _invalid("jobId", f"must be at most {JOB_ID_MAX} characters (got {len(job)})")
     lines = body.get("orderLines")
     if not isinstance(lines, list) or not lines:
         raise _invalid("orderLines", "is required and must have at least one line")
@@ -80,10 +133,17 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         qty = line.get("quantity")
         if isinstance(qty, str) and qty.strip().isascii() and qty.strip().isdigit():
             qty = int(qty)
+        if isinstance(qty, Decimal) and qty.is_finite() and qty == qty.to_integral_value():
+            qty = fields.whole(qty, f"orderLines[{i}].quantity", high=MAX_QUANTITY)
         if isinstance(qty, bool) or not isinstance(qty, int):
             raise _invalid(f"orderLines[{i}].quantity", f"must be a whole number, got {qty!r}")
-        if qty > 1_000_000_000:
-            raise _invalid(f"orderLines[{i}].quantity", f"must be at most 1000000000, got {qty}")
+        if qty > MAX_QUANTITY:
+            raise _invalid(f"orderLines[{i}].quantity", f"must be at most {MAX_QUANTITY}, got {qty}")
+        for name, onto in LINE_TEXT.items():
+            fields.text(line.get(name), f"orderLines[{i}].{name}", onto)
+        amount = line.get("amount")
+        if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
+            fields.amount(amount, f"orderLines[{i}].amount")
         attrs: list[dict[str, Any]] = []
         attribute(attrs, "lineType", line.get("lineType"))
         out_lines.append(
@@ -106,8 +166,8 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         "PartnerPO": con,
         "OrderNumber": body.get("buyerOrderNumber"),
         "OrderLines": out_lines,
-        "ShipToAddress": _contact(body.get("shipTo")),
-        "BillToAddress": _contact(body.get("billTo")),
+        "ShipToAddress": _contact(body.get("shipTo"), "shipTo"),
+        "BillToAddress": _contact(body.get("billTo"), "billTo"),
         "RequestedShipDate": dates.get("requestedShipDate"),
         "ExpectedDeliveryDate": dates.get("requestedDeliveryDate"),
         "DoNotShipBefore": dates.get("doNotShipBefore"),
