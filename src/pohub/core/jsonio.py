@@ -135,4 +135,4 @@ def _first_unstorable(value: Any, path: str) -> tuple[str, str] | None:
 
 
 def _malformed(exc: ValueError) -> BadRequest:
-    return BadRequest("Malformed JSON: the body is not valid JSON", [FieldError("body", f"invalid JSON: {exc}")])
+    return BadRequest(f"Malformed JSON: {exc}", [FieldError("body", f"invalid JSON: {exc}")])
