@@ -143,12 +143,13 @@ def order(body: Any, *, full: bool) -> dict[str, Any]:
             fields.text(item.get(name), f"{f}.{name}", VALUE)
         estimated = iso_date(item.get("estimatedDeliveryDate"), f"{f}.estimatedDeliveryDate", required=False)
         skus = item.get("skuQuantities")
-        if skus is None and item.get("sku") is not None:
+        on_line = skus is None and item.get("sku") is not None
+        if on_line:
             skus = [{"sku": item.get("sku"), "quantity": item.get("quantity")}]
         if not isinstance(skus, list) or not skus:
             raise bad(f"{f}.skuQuantities", "is required (or sku and quantity)")
         for j, sq in enumerate(skus):
-            g = f"{f}.skuQuantities[{j}]"
+            g = f if on_line else f"{f}.skuQuantities[{j}]"  # errors name the field as it was sent
             if not isinstance(sq, dict):
                 raise bad(g, "must be an object")
             attrs: list[dict[str, Any]] = [{"Name": RECIPE, "Value": recipe}]
