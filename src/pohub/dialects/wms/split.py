@@ -16,6 +16,7 @@ Every refusal says where: line and (byte) column in the whole body.
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -36,7 +37,9 @@ Body = Any
 def line_column(body: Body, offset: int) -> tuple[int, int]:
     """1-based line and byte column of ``offset``, counted in windows (a mapped body is never copied whole)."""
     line, last_newline = 1, -1
+    release = _Releaser(body)
     for start in range(0, offset, _WINDOW):
+        release.behind(start)
         window = bytes(body[start : min(start + _WINDOW, offset)])
         count = window.count(b"\n")
         if count:
@@ -87,6 +90,25 @@ def _relocated(exc: PohubError, body: Body, piece: bytes, base: int, shift_after
     return exc
 
 
+class _Releaser:
+    """Pages of a mapped body already walked are handed back (madvise DONTNEED): they stay in the
+    page cache but leave the process, so its resident memory stays flat however large the upload.
+    Reading them again later (the second pass) faults them back in from the cache."""
+
+    STEP = 8 << 20
+
+    def __init__(self, body: Body) -> None:
+        self.body = body if isinstance(body, mmap.mmap) else None
+        self.done = 0
+
+    def behind(self, offset: int) -> None:
+        if self.body is None or offset - self.done < 2 * self.STEP:
+            return
+        upto = (offset - self.STEP) // mmap.PAGESIZE * mmap.PAGESIZE
+        self.body.madvise(mmap.MADV_DONTNEED, self.done, upto - self.done)
+        self.done = upto
+
+
 def elements(body: Body, key: bytes = b"data") -> Iterator[tuple[int, int]]:
     """(start, end) of each object in the top-level object's ``key`` array, the gaps between them
     checked as it goes and the envelope once the array has closed."""
@@ -117,7 +139,9 @@ def elements(body: Body, key: bytes = b"data") -> Iterator[tuple[int, int]]:
         shown = gap.lstrip(b",").strip(_WS)[:20].decode(errors="replace")
         raise _malformed(body, at, f"{name} must hold sales order objects only, found {shown!r}", f"{name}[{count}]")
 
+    release = _Releaser(body)
     for m in _TOKEN.finditer(body):
+        release.behind(m.start())
         tok = m.group()
         c = tok[:1]
         if c == b'"':
