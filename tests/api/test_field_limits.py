@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import select
 
 from pohub.db.engine import Database
-from pohub.documents.logicbroker import Acknowledgement, Invoice, ItemIdentifier, OrderLine, SalesOrder, Shipment
+from pohub.documents.logicbroker import (
+    Acknowledgement,
+    Invoice,
+    ItemIdentifier,
+    OrderLine,
+    SalesOrder,
+    Shipment,
+    ShipmentInfo,
+)
 from pohub.documents.models import documents, order_lines
 from pohub.documents.types import string_limit
 from tests.api.wire_fields import get, put, string_fields
@@ -181,3 +189,38 @@ def test_nul_is_refused_in_bodies_and_in_urls(trade: Trade) -> None:
         assert r.json()["Errors"][0]["Field"] in ("partnerPO", "Filters.sourceKey", "linkkey")
     r = trade.supplier.get("/Orders/1%00")
     assert r.status_code == 422 and r.json()["Errors"][0]["Field"] == "path"
+
+
+def test_an_event_quoting_long_values_fits_its_column(trade: Trade) -> None:
+    """A shipment's event lists its tracking numbers: eight at their limit are longer than the event
+    summary column (500), which answered 500 on PostgreSQL. The summary is cut, the details keep all."""
+    po = f"EV-{uuid.uuid4().hex[:8]}"
+    r = trade.buyer.post(
+        "/Orders",
+        json={
+            "PartnerPO": po,
+            "ReceiverCompanyId": trade.supplier.id,
+            "OrderLines": [{"LineNumber": "1", "Quantity": 8, "ItemIdentifier": {"SupplierSKU": "A"}}],
+        },
+    )
+    key = r.json()["Body"]["LogicbrokerKey"]
+    tracking = [text(string_limit(ShipmentInfo, "TrackingNumber"), f"T{n}") for n in range(8)]
+    shipment = {
+        "ShipmentNumber": "S-1",
+        "ShipmentLines": [
+            {
+                "LineNumber": "1",
+                "ItemIdentifier": {},
+                "ShipmentInfos": [{"TrackingNumber": t, "Qty": 1} for t in tracking],
+            }
+        ],
+    }
+    r = trade.supplier.post(f"/Shipment/{key}", json=shipment)
+    assert r.status_code == 201, r.text
+    [event] = [
+        e
+        for e in trade.buyer.get(f"/Orders/{key}/Events").json()["Body"]["ActivityEvents"]
+        if e["Category"] == "Shipment"
+    ]
+    assert len(event["Summary"]) <= 500 and event["Summary"].endswith("\u2026")
+    assert all(t in event["Details"] for t in tracking)
