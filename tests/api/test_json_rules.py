@@ -153,8 +153,10 @@ def test_a_key_given_twice_is_400_naming_it(server: LiveServer, trade: Trade) ->
     assert trade.buyer.get("/Orders", params={"partnerPO": "D-2"}).json()["TotalRecords"] == 0
     nested = b'{"AckLines": [{"LineNumber": "1", "Quantity": 1, "Quantity": 2, "ItemIdentifier": {}}]}'
     assert trade.supplier.post("/Acknowledgements", content=nested, headers=JSON).status_code == 400
+    key = trade.buyer.post("/Orders", content=_order(trade, f"D-{uuid.uuid4().hex[:8]}"), headers=JSON).json()
     r = kojo(server, trade.supplier).post(
-        "/seller/order/1/acknowledge", content=b'{"acknowledgementItems": [], "acknowledgementItems": []}'
+        f"/seller/order/{key['Body']['LogicbrokerKey']}/acknowledge",
+        content=b'{"acknowledgementItems": [], "acknowledgementItems": []}',
     )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "acknowledgementItems", r.text
     r = spectrum(server, trade.buyer).post("/api/order", content=b'{"orderDate": 1, "orderDate": 2}')

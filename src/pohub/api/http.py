@@ -44,12 +44,20 @@ def page(records: list[Any], *, total: int, page_number: int, page_size: int, **
     return JSON({"Records": records, "TotalPages": pages, "CurrentPage": page_number, "TotalRecords": total, **extra})
 
 
+CONTENT_TYPE_MAX = 200
+
+
 def require_json(request: Request) -> None:
     """Bodies are JSON: application/json or any application/...+json type, UTF-8 (RFC 8259), else 415.
     A body sent without a Content-Type is read as JSON (clients and the seeds' examples often omit it)."""
     header = request.headers.get("content-type")
     if header is None:
         return
+    if len(header) > CONTENT_TYPE_MAX:  # kept with the message (exchanges.content_type)
+        raise UnsupportedMediaType(
+            f"The Content-Type header is {len(header)} characters long",
+            [FieldError("Content-Type", f"must be at most {CONTENT_TYPE_MAX} characters")],
+        )
     media_type, _, params = header.partition(";")
     media_type = media_type.strip().lower()
     if media_type != "application/json" and not (
@@ -85,11 +93,11 @@ def _refuse_declared(request: Request, limit: int) -> None:
         raise _too_large(limit, declared)
 
 
-async def read_body(request: Request) -> bytes:
-    """The JSON request body (415 if it says it is something else), refused with 413 past the
-    configured size (before reading it all)."""
+async def read_body(request: Request, *, limit: int | None = None) -> bytes:
+    """The JSON request body (415 if it says it is something else), refused with 413 past ``limit``
+    (POHUB_MAX_BODY_BYTES unless given), before reading it all."""
     require_json(request)
-    limit: int = request.app.state.settings.max_body_bytes
+    limit = limit if limit is not None else int(request.app.state.settings.max_body_bytes)
     _refuse_declared(request, limit)
     chunks: list[bytes] = []
     size = 0
@@ -157,8 +165,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        trace_id = uuid.uuid4().hex
-        log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
+        # A message whose handler crashed was recorded by the pipeline, with this trace id.
+        trace_id = getattr(exc, "trace_id", None) or uuid.uuid4().hex
+        if not hasattr(exc, "trace_id"):
+            log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
         return JSON(
             {
                 "Code": 500,

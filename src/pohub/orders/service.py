@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
-from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
+from pohub.core.errors import AlreadyReceived, Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
 from pohub.documents import repository as repo
 from pohub.documents.inbound import Inbound, LockedOrder, require
 from pohub.documents.logicbroker import SalesOrder
@@ -35,6 +35,8 @@ class Created:
     key: int
     status: int
     duplicate: bool = False
+    order_id: int | None = None  # the order a supplier document applied to (an order: itself)
+    partner_id: int | None = None  # the other party: the order's supplier, or a document's buyer
 
 
 def _validate_order(order: SalesOrder) -> None:
@@ -136,8 +138,8 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
         ],
     )
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
-    await repo.insert_events(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
-    return Created(order_id, int(status))
+    await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
+    return Created(order_id, int(status), order_id=order_id, partner_id=receiver)
 
 
 @dataclass(frozen=True)
@@ -148,9 +150,9 @@ class _OrderRef:
     partner_po: str | None
 
 
-def _duplicate_po(partner_po: str | None, key: int | None) -> Conflict:
+def _duplicate_po(partner_po: str | None, key: int | None) -> AlreadyReceived:
     where = f" (LogicbrokerKey {key})" if key is not None else ""
-    return Conflict(
+    return AlreadyReceived(
         f"PartnerPO {partner_po!r} was already sent to this supplier{where}",
         [FieldError("PartnerPO", "must be unique per buyer and supplier")],
         extra={"LogicbrokerKey": str(key)} if key is not None else {},
@@ -233,7 +235,7 @@ async def set_status(conn: AsyncConnection, *, company_id: int, key: str, status
         raise _refusal(order, target)
     now = clock.now()
     rows = await apply_status(conn, order=order, new=target, at=now, reason=f"Set by company {company_id}")
-    await repo.insert_events(conn, rows)
+    await events.record(conn, rows)
     return target
 
 
@@ -266,7 +268,7 @@ async def set_status_bulk(
         if not can_move(current, target):
             result.refused.append({"LogicbrokerKey": str(key), "Error": _refusal(order, target).message})
             continue
-        await repo.insert_events(
+        await events.record(
             conn,
             await apply_status(conn, order=order, new=target, at=now, reason=f"Set by company {company_id}"),
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
-from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -16,19 +15,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from pohub.acknowledgements import service as acknowledgements
-from pohub.api.documents import record_refusal
 from pohub.core import clock, jsonio
 from pohub.core.errors import NotFound, PohubError
 from pohub.documents import repository as repo
-from pohub.documents.inbound import parse
 from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
-from pohub.invoices import service as invoices
+from pohub.exchanges import documents as exchange_documents
+from pohub.exchanges import inbound
+from pohub.exchanges.inbound import Message
 from pohub.orders import service as orders
 from pohub.partners.service import company_for_key, hash_key
 from pohub.scorecard.service import WINDOWS, scorecard
-from pohub.shipments import service as shipments
-from pohub.web import common, forms, job_pages, queries, views, webhook_pages
+from pohub.web import common, forms, job_pages, message_pages, queries, views, webhook_pages
 from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import (
@@ -54,6 +51,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 # The Jobs and Webhooks pages live in modules of their own (job_pages.py, webhook_pages.py).
 router.include_router(job_pages.router)
 router.include_router(webhook_pages.router)
+router.include_router(message_pages.router)
 
 
 # ---------------------------------------------------------------- sign in / out
@@ -259,13 +257,6 @@ _KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-SERVICES: dict[str, Callable[..., Awaitable[Any]]] = {
-    "acknowledge": acknowledgements.receive,
-    "ship": shipments.receive,
-    "invoice": invoices.receive,
-}
-
-
 async def _document_form_context(request: Request, session: Session, key: str, action: str) -> dict[str, Any]:
     ctx = await _order_context(request, session, key)
     if not ctx["is_supplier"]:
@@ -336,22 +327,18 @@ async def document_post(request: Request, key: str, action: str) -> Response:
             built = forms.shipment(form, order=order, lines=lines)
         else:
             built = forms.invoice(form, order=order, lines=lines)
-        raw = jsonio.dumps(built.body)
-        try:
-            inbound = parse(raw, spec["model"])
-            async with request.app.state.db.write() as conn:
-                await SERVICES[action](conn, company_id=session.company_id, inbound=inbound, path_key=str(order.id))
-        except PohubError as exc:
-            # Refused as the API refuses: kept with its reason, and on the order's timeline.
-            await record_refusal(
-                request.app.state.db,
-                request=request,
-                company_id=session.company_id,
-                kind=spec["kind"],
-                raw=raw,
-                exc=exc,
-            )
-            raise
+        # Received as the API receives a document: through the exchanges pipeline (kept with its reason
+        # when refused, and on the order's timeline).
+        msg = Message(
+            channel="dashboard",
+            operation=exchange_documents.OPERATION,
+            company_id=session.company_id,
+            raw=jsonio.dumps(built.body),
+            kind=spec["kind"],
+            params={"path_key": str(order.id)},
+            content_type="application/json",
+        )
+        await inbound.receive(request.app.state.db, msg)
     except forms.FormInvalid as invalid:
         errors = invalid.errors
         status_code = 422

@@ -20,7 +20,7 @@ from pohub.web.forms import FormErrors
 from pohub.web.render import page
 from pohub.web.session import Session, check_csrf, signed_in
 from pohub.webhooks import repository as webhooks_repo
-from pohub.webhooks import service, topics
+from pohub.webhooks import secrets, service, topics
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
@@ -172,7 +172,7 @@ async def _change(request: Request, webhook_id: str, action: str) -> Response:
                 notice = "enabled" if enable else "disabled"
             elif action == "secret":
                 if not _text(form, "secret"):
-                    raise invalid("SharedSecret", "is required: type the new secret, at least 16 characters")
+                    raise invalid("SharedSecret", f"is required: type the new secret; it {secrets.RULE}")
                 await service.update(
                     conn,
                     company_id=session.company_id,

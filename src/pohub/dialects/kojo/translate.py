@@ -11,12 +11,10 @@ from pohub.dialects import fields
 from pohub.dialects.common import attribute, iso, number
 from pohub.documents.logicbroker import AckLine, DataAttribute, ItemIdentifier
 from pohub.documents.types import LBModel
-from pohub.orders.status import OrderStatus
+from pohub.orders.status import OPEN, READY, OrderStatus
 
 # E = price per each, C = per hundred, M = per thousand (unitPriceECM).
 ECM = {"E": 1, "C": 100, "M": 1000}
-OPEN = frozenset({OrderStatus.SUBMITTED, OrderStatus.READY_TO_ACKNOWLEDGE})
-CLOSED = frozenset({OrderStatus.COMPLETE, OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.IGNORED})
 MAX_QUANTITY = 1_000_000_000
 INVALID_ITEMS = "INTEGRATION_API_CREATE_ORDER_ACKNOWLEDGEMENT_INVALID_ACKNOWLEDGEMENT_ITEMS"
 # An acknowledgement item's text and the wire field it is carried in (whose limit it takes).
@@ -31,10 +29,11 @@ ITEM_TEXT: dict[str, tuple[type[LBModel], str]] = {
 
 
 def state(status: int) -> str:
+    """Kojo's order state: OPEN until picked up, ACKNOWLEDGED while it takes documents, then CLOSED."""
     s = OrderStatus(status)
-    if s in OPEN:
+    if s in READY:
         return "OPEN"
-    return "CLOSED" if s in CLOSED else "ACKNOWLEDGED"
+    return "ACKNOWLEDGED" if s in OPEN else "CLOSED"
 
 
 def _decimal(value: Any, field: str) -> Decimal | None:

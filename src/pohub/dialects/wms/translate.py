@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pohub.core.errors import FieldError, PohubError, Unprocessable
+from pohub.core.errors import AlreadyReceived, FieldError, PohubError, Unprocessable
 from pohub.dialects import fields
 from pohub.dialects.common import attribute, attributes_of, iso, number
 from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, OrderLine, SalesOrder
@@ -209,7 +209,7 @@ def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
             order_messages.append(f"{_wms_field(err.field)}: {err.error}")
     con = body.get("customerOrderNumber") if isinstance(body, dict) else None
     message = exc.message if not order_messages else "; ".join(order_messages)
-    if exc.status_code == 409 and "already sent" in exc.message:
+    if isinstance(exc, AlreadyReceived):
         message = f"customerOrderNumber {con!r} was already submitted"
     return {"customerOrderNumber": None if con is None else str(con), "message": message, "lines": lines}
 
