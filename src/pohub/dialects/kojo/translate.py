@@ -7,7 +7,7 @@ from typing import Any
 
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.core.money import cents
-from pohub.dialects import fields
+from pohub.dialects import bounds
 from pohub.dialects.common import attribute, iso, number
 from pohub.documents.logicbroker import AckLine, DataAttribute, ItemIdentifier
 from pohub.documents.types import LBModel
@@ -41,17 +41,17 @@ def _decimal(value: Any, field: str) -> Decimal | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise _invalid(field, f"must be a number, got {value!r}")
-    return fields.amount(value, field)
+    return bounds.amount(value, field)
 
 
 def _int(value: Any, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return fields.whole(value, field, high=MAX_QUANTITY)
+        return bounds.whole(value, field, high=MAX_QUANTITY)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(field, f"must be an integer, got {value!r}")
-    return fields.whole(value, field, high=MAX_QUANTITY)
+    return bounds.whole(value, field, high=MAX_QUANTITY)
 
 
 def _invalid(field: str, error: str) -> Unprocessable:
@@ -61,7 +61,7 @@ def _invalid(field: str, error: str) -> Unprocessable:
 def _line_number(item: dict[str, Any], i: int, lines: list[Any]) -> str:
     """The order line an item answers: lineNumber, else itemId (the line's id in items[].id)."""
     if item.get("lineNumber") is not None:
-        return str(fields.text(item["lineNumber"], f"acknowledgementItems[{i}].lineNumber", (AckLine, "LineNumber")))
+        return str(bounds.text(item["lineNumber"], f"acknowledgementItems[{i}].lineNumber", (AckLine, "LineNumber")))
     item_id = item.get("itemId")
     for line in lines:
         if item_id is not None and str(line.id) == str(item_id):
@@ -82,11 +82,11 @@ def acknowledgement(body: Any, *, order: Any, lines: list[Any]) -> dict[str, Any
         f = f"acknowledgementItems[{i}]"
         if not isinstance(item, dict):
             raise _invalid(f, "must be an object")
-        uom = fields.text(item.get("unitsOfMeasure"), f"{f}.unitsOfMeasure", (AckLine, "QuantityUOM"))
+        uom = bounds.text(item.get("unitsOfMeasure"), f"{f}.unitsOfMeasure", (AckLine, "QuantityUOM"))
         if not isinstance(uom, str) or not uom.strip():
             raise _invalid(f"{f}.unitsOfMeasure", "is required")
         for name, onto in ITEM_TEXT.items():
-            fields.text(item.get(name), f"{f}.{name}", onto)
+            bounds.text(item.get(name), f"{f}.{name}", onto)
         ecm = str(item.get("unitPriceECM") or "E").strip().upper()
         if ecm not in ECM:
             raise _invalid(f"{f}.unitPriceECM", f"must be E, C or M, got {item.get('unitPriceECM')!r}")

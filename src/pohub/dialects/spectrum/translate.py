@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from pohub.core.errors import BadRequest, FieldError
-from pohub.dialects import fields
+from pohub.dialects import bounds
 from pohub.dialects.common import attribute, attributes_of, iso
 from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, SalesOrder, ShipmentInfo
 from pohub.documents.types import LBModel
@@ -69,7 +69,7 @@ def text(value: Any, field: str, onto: tuple[type[LBModel], str] | None = None) 
     if not isinstance(value, str) or not value.strip():
         raise bad(field, "is required")
     if onto is not None:
-        fields.text(value.strip(), field, onto)
+        bounds.text(value.strip(), field, onto)
     return value.strip()
 
 
@@ -93,11 +93,11 @@ def _quantity(value: Any, field: str) -> int:
     if isinstance(value, bool):
         raise bad(field, "must be a whole number")
     if isinstance(value, int):
-        return fields.whole(value, field)
+        return bounds.whole(value, field)
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return fields.whole(value, field)
+        return bounds.whole(value, field)
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return fields.whole(int(value.strip()), field)
+        return bounds.whole(int(value.strip()), field)
     raise bad(field, f"must be a whole number, got {value!r}")
 
 
@@ -107,7 +107,7 @@ def _contact(value: Any, field: str) -> dict[str, Any]:
     for name in ADDRESS_REQUIRED:
         text(value.get(name), f"{field}.{name}")
     for name, alias in ADDRESS_FIELDS.items():
-        fields.text(value.get(name), f"{field}.{name}", (Contact, alias))
+        bounds.text(value.get(name), f"{field}.{name}", (Contact, alias))
     return {
         "FirstName": value.get("firstName"),
         "LastName": value.get("lastName"),
@@ -129,7 +129,7 @@ def order(body: Any, *, full: bool) -> dict[str, Any]:
     po = text(body.get("purchaseOrderNumber"), "purchaseOrderNumber", (SalesOrder, "PartnerPO"))
     order_date = iso_date(body.get("orderDate"), "orderDate")
     for name in ORDER_OPTIONAL:
-        fields.text(body.get(name), name, VALUE)
+        bounds.text(body.get(name), name, VALUE)
     items = body.get("lineItems")
     if not isinstance(items, list) or not items:
         raise bad("lineItems", "is required and must have at least one line item")
@@ -140,7 +140,7 @@ def order(body: Any, *, full: bool) -> dict[str, Any]:
             raise bad(f, "must be an object")
         recipe = text(item.get(RECIPE), f"{f}.{RECIPE}", VALUE)
         for name in LINE_OPTIONAL:
-            fields.text(item.get(name), f"{f}.{name}", VALUE)
+            bounds.text(item.get(name), f"{f}.{name}", VALUE)
         estimated = iso_date(item.get("estimatedDeliveryDate"), f"{f}.estimatedDeliveryDate", required=False)
         skus = item.get("skuQuantities")
         on_line = skus is None and item.get("sku") is not None
@@ -220,7 +220,7 @@ def shipment(body: Any, *, order_row: Any, order_body: dict[str, Any], lines: li
         if not matched:
             known = ", ".join(sorted(set(recipes.values())))
             raise bad(f"{f}.recipeSetReadableId", f"{rid!r} is not on order {order_row.partner_po} (it has {known})")
-        tracking = fields.text(item.get("shipmentTracking"), f"{f}.shipmentTracking", (ShipmentInfo, "TrackingNumber"))
+        tracking = bounds.text(item.get("shipmentTracking"), f"{f}.shipmentTracking", (ShipmentInfo, "TrackingNumber"))
         serials = item.get("serialNumbers")
         for line in matched:
             owed = line.quantity - line.qty_cancelled - line.qty_shipped

@@ -7,24 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from pohub.core.errors import AlreadyReceived, FieldError, PohubError, Unprocessable
-from pohub.dialects import fields
+from pohub.dialects import bounds
 from pohub.dialects.common import attribute, attributes_of, iso, number
+from pohub.dialects.wms.fields import FIELDS, warehouse_text  # the hub's fields in the warehouse's words
 from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, OrderLine, SalesOrder
 from pohub.documents.types import LBModel
 from pohub.orders.status import OrderStatus
 
-# Logicbroker field -> warehouse field, for turning the hub's refusals back into the caller's words.
-FIELDS = {
-    "PartnerPO": "customerOrderNumber",
-    "OrderLines": "orderLines",
-    "LineNumber": "customerLineNumber",
-    "ItemIdentifier.SupplierSKU": "skuId",
-    "ItemIdentifier.PartnerSKU": "customerSku",
-    "Quantity": "quantity",
-    "QuantityUOM": "quantityMeasure",
-    "Price": "amount",
-    "ReceiverCompanyId": "businessUnitId",
-}
 # The platform's own limits (platform notes: customerOrderNumber <= 30, jobId <= 20); every other
 # text takes the limit of the wire field it is carried in.
 CUSTOMER_ORDER_NUMBER_MAX = 30
@@ -87,7 +76,7 @@ def _contact(value: Any, field: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
     for key, alias in ADDRESS_FIELDS.items():
-        fields.text(value.get(key), f"{field}.{key}", (Contact, alias))
+        bounds.text(value.get(key), f"{field}.{key}", (Contact, alias))
     name = value.get("name") or " ".join(x for x in (value.get("firstName"), value.get("lastName")) if x) or None
     first, _, last = (name or "").partition(" ")
     return {
@@ -119,7 +108,7 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
             "customerOrderNumber", f"must be at most {CUSTOMER_ORDER_NUMBER_MAX} characters (got {len(con)})"
         )
     for name, onto in ORDER_TEXT.items():
-        fields.text(body.get(name), name, onto)
+        bounds.text(body.get(name), name, onto)
     job = body.get("jobId")
     if isinstance(job, str) and len(job) > JOB_ID_MAX:
         raise _invalid("jobId", f"must be at most {JOB_ID_MAX} characters (got {len(job)})")
@@ -134,16 +123,16 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         if isinstance(qty, str) and qty.strip().isascii() and qty.strip().isdigit():
             qty = int(qty)
         if isinstance(qty, Decimal) and qty.is_finite() and qty == qty.to_integral_value():
-            qty = fields.whole(qty, f"orderLines[{i}].quantity", high=MAX_QUANTITY)
+            qty = bounds.whole(qty, f"orderLines[{i}].quantity", high=MAX_QUANTITY)
         if isinstance(qty, bool) or not isinstance(qty, int):
             raise _invalid(f"orderLines[{i}].quantity", f"must be a whole number, got {qty!r}")
         if qty > MAX_QUANTITY:
             raise _invalid(f"orderLines[{i}].quantity", f"must be at most {MAX_QUANTITY}, got {qty}")
         for name, onto in LINE_TEXT.items():
-            fields.text(line.get(name), f"orderLines[{i}].{name}", onto)
+            bounds.text(line.get(name), f"orderLines[{i}].{name}", onto)
         amount = line.get("amount")
         if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
-            fields.amount(amount, f"orderLines[{i}].amount")
+            bounds.amount(amount, f"orderLines[{i}].amount")
         attrs: list[dict[str, Any]] = []
         attribute(attrs, "lineType", line.get("lineType"))
         out_lines.append(
@@ -202,13 +191,13 @@ def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
             lines.append(
                 {
                     "customerLineNumber": str(src.get("customerLineNumber") or i + 1),
-                    "message": f"{sub}: {err.error}" if sub else err.error,
+                    "message": warehouse_text(f"{sub}: {err.error}" if sub else err.error),
                 }
             )
         else:
             order_messages.append(f"{_wms_field(err.field)}: {err.error}")
     con = body.get("customerOrderNumber") if isinstance(body, dict) else None
-    message = exc.message if not order_messages else "; ".join(order_messages)
+    message = warehouse_text(exc.message) if not order_messages else "; ".join(order_messages)
     if isinstance(exc, AlreadyReceived):
         message = f"customerOrderNumber {con!r} was already submitted"
     return {"customerOrderNumber": None if con is None else str(con), "message": message, "lines": lines}
