@@ -7,7 +7,7 @@ order_lines.line_key holds the casefolded line number, up to three times longer 
 characters ("ß" -> "ss", "ΐ" -> three characters).
 
 Revision ID: trust_input
-Revises: exchanges
+Revises: users
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 import pohub.db.base
 
 revision = "trust_input"
-down_revision = "exchanges"
+down_revision = "users"
 branch_labels = None
 depends_on = None
 
