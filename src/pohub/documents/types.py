@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, get_args
@@ -98,6 +99,7 @@ def line_key(line_number: str) -> str:
     return s.casefold()
 
 
+@functools.cache  # read on every dialect message, for every field it bounds
 def string_limit(model: type[BaseModel], alias: str) -> int:
     """The most characters ``model``'s field ``alias`` takes (dialects bound their own fields with it)."""
     for field in model.model_fields.values():
