@@ -77,6 +77,10 @@ class PayloadTooLarge(PohubError):
     status_code = 413
 
 
+class UnsupportedMediaType(PohubError):
+    status_code = 415
+
+
 class Unprocessable(PohubError):
     status_code = 422
 

@@ -4,13 +4,14 @@ as JSON numbers with exactly their digits."""
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
 import jiter
 import orjson
 
-from pohub.core.errors import BadRequest, FieldError
+from pohub.core.errors import BadRequest, FieldError, Unprocessable
 
 
 def _default(value: Any) -> Any:
@@ -70,12 +71,68 @@ def loads_fast(raw: bytes | str) -> Any:
 
 
 def loads(raw: bytes | str) -> Any:
-    """Parse JSON with exact decimals; malformed JSON is a 400 that says where."""
+    """Parse JSON the hub wrote itself or stored earlier, with exact decimals; malformed JSON is a 400.
+    What a client sends goes through parse_received, which is stricter."""
     data = raw.encode() if isinstance(raw, str) else raw
     try:
         return jiter.from_json(data, float_mode="decimal")
     except ValueError as exc:
+        raise _malformed(exc) from None
+
+
+def parse_received(raw: bytes | str, *, at: str = "") -> Any:
+    """Parse a body a client sent, with exact decimals. Refused:
+    malformed JSON and a key repeated in one object (400: the last one would win silently);
+    a string holding the NUL character, and NaN or Infinity (422, naming the field: PostgreSQL cannot
+    store NUL in text, and neither is a number). ``at`` prefixes the field names (a part of a body)."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    try:
+        value = jiter.from_json(data, float_mode="decimal", catch_duplicate_keys=True)
+    except ValueError as exc:
+        duplicate = _DUPLICATE.match(str(exc))
+        if duplicate is None:
+            raise _malformed(exc) from None
+        key, where = duplicate.group(1), duplicate.group(2)
         raise BadRequest(
-            "Malformed JSON: the body is not valid JSON",
-            [FieldError("body", f"invalid JSON: {exc}")],
+            f"Duplicate key {key!r} in a JSON object: each key may appear once (the second at {where})",
+            [FieldError(key, f"appears twice in one object, the second time at {where}")],
         ) from None
+    # Both checks walk the value only when the bytes can hold such a value at all (rare): NUL can
+    # only be written as an escape, and NaN / Infinity only as those words.
+    if b"\\u0000" in data or b"NaN" in data or b"Infinity" in data:
+        problem = _first_unstorable(value, at)
+        if problem is not None:
+            raise Unprocessable(f"{problem[0]}: {problem[1]}", [FieldError(*problem)])
+    return value
+
+
+_DUPLICATE = re.compile(r'^Detected duplicate key "(.*)" at (line \d+ column \d+)$', re.DOTALL)
+NUL_RULE = "must not contain the NUL character (\\u0000)"
+NON_FINITE_RULE = "must be a finite number (NaN and Infinity are not numbers JSON can carry)"
+
+
+def _first_unstorable(value: Any, path: str) -> tuple[str, str] | None:
+    """The first string with NUL or non-finite number in ``value``: (its path, the rule)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{path}.{k}" if path else k
+            if "\x00" in k:
+                return here, "the key " + NUL_RULE
+            found = _first_unstorable(v, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _first_unstorable(v, f"{path}[{i}]")
+            if found is not None:
+                return found
+    elif isinstance(value, str):
+        if "\x00" in value:
+            return path or "body", NUL_RULE
+    elif isinstance(value, Decimal) and not value.is_finite():
+        return path or "body", NON_FINITE_RULE
+    return None
+
+
+def _malformed(exc: ValueError) -> BadRequest:
+    return BadRequest(f"Malformed JSON: {exc}", [FieldError("body", f"invalid JSON: {exc}")])

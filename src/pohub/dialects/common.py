@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from pohub.api.http import read_body
 from pohub.core import jsonio
-from pohub.core.errors import BadRequest, Conflict, FieldError, NotFound, PayloadTooLarge, PohubError
+from pohub.core.errors import BadRequest, Conflict, FieldError, NotFound, PohubError
 from pohub.db.engine import Database
 from pohub.documents.models import documents
 from pohub.exchanges import inbound
@@ -106,27 +106,6 @@ def bearer_or_query_key(request: Request) -> str | None:
     return None
 
 
-async def json_body(request: Request, *, limit: int | None = None) -> tuple[bytes, Any]:
-    """The body as received and parsed (exact decimals); malformed JSON is a 400."""
-    if limit is not None:
-        saved = request.app.state.settings.max_body_bytes
-        raw = await read_limited(request, limit) if limit > saved else await read_body(request)
-    else:
-        raw = await read_body(request)
-    return raw, jsonio.loads(raw)
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"The body is over the {limit}-byte limit", [FieldError("body", f"at most {limit}")])
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def receive(
     request: Request,
     *,
@@ -152,7 +131,7 @@ async def receive(
     request.state.message = msg  # for a route that answers a refusal with something from the body
     if raw is None:
         try:
-            msg.raw = await read_limited(request, limit) if limit is not None else await read_body(request)
+            msg.raw = await read_body(request, limit=limit)
         except PohubError as exc:
             await inbound.refuse(db, msg, exc)
             raise
@@ -170,8 +149,9 @@ def field_of_body(request: Request, name: str) -> Any:
 
 
 def parsed(msg: Message) -> Any:
-    """A dialect message's JSON (exact decimals); malformed JSON is a 400 naming where."""
-    return jsonio.loads(msg.raw)
+    """A dialect message's JSON, parsed as any client's is (exact decimals; malformed JSON and duplicate
+    keys 400 naming where; NUL, NaN and Infinity 422 naming the field)."""
+    return jsonio.parse_received(msg.raw)
 
 
 async def order_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str, as_role: str = "any") -> Any:

@@ -53,7 +53,7 @@ class Inbound(Generic[M]):
 
 def parse(raw: bytes, model: type[M]) -> Inbound[M]:
     """JSON -> model, or a 400/422 naming every bad field."""
-    data = jsonio.loads(raw)
+    data = jsonio.parse_received(raw)
     if not isinstance(data, dict):
         raise Unprocessable("The body must be a JSON object", [FieldError("body", "must be a JSON object")])
     try:

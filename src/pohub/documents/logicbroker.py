@@ -2,85 +2,121 @@
 
 Field names are snake_case in Python and the platform's own spelling on the wire (aliases).
 Unknown fields are kept (extra='allow'): every document is stored as received.
+Every string has its limit (max_length, in characters), decided in the generator's LIMITS table.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from pohub.documents.types import Int32, LBDateTime, LBModel, LineNumber, Money, int_like
+from pohub.documents.types import (
+    Int32,
+    LBDateTime,
+    LBModel,
+    LineNumberInput,
+    LineNumberSchema,
+    Money,
+    NoNul,
+    int_like,
+)
 
 
 class DataAttribute(LBModel):
-    name: str | None = Field(default=None, alias="Name")
-    value: str | None = Field(default=None, alias="Value")
-    section: str | None = Field(default=None, alias="Section")
+    name: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Name")
+    value: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Value")
+    section: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Section")
 
 
 class ItemIdentifier(LBModel):
-    supplier_sku: str | None = Field(default=None, alias="SupplierSKU")
-    partner_sku: str | None = Field(default=None, alias="PartnerSKU")
-    parent_sku: str | None = Field(default=None, alias="ParentSKU")
-    manufacturer_sku: str | None = Field(default=None, alias="ManufacturerSKU")
-    external_sku: str | None = Field(default=None, alias="ExternalSKU")
-    asin: str | None = Field(default=None, alias="ASIN")
-    upc: str | None = Field(default=None, alias="UPC")
-    isbn: str | None = Field(default=None, alias="ISBN")
-    serial_number: str | None = Field(default=None, alias="SerialNumber")
+    supplier_sku: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="SupplierSKU"
+    )
+    partner_sku: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="PartnerSKU"
+    )
+    parent_sku: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="ParentSKU")
+    manufacturer_sku: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ManufacturerSKU"
+    )
+    external_sku: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ExternalSKU"
+    )
+    asin: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="ASIN")
+    upc: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="UPC")
+    isbn: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="ISBN")
+    serial_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="SerialNumber"
+    )
 
 
 class EntityIdentifier(LBModel):
-    source_key: str | None = Field(default=None, alias="SourceKey")
-    logicbroker_key: str | None = Field(default=None, alias="LogicbrokerKey")
-    destination_key: str | None = Field(default=None, alias="DestinationKey")
-    link_key: str | None = Field(default=None, alias="LinkKey")
+    source_key: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="SourceKey")
+    logicbroker_key: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="LogicbrokerKey"
+    )
+    destination_key: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="DestinationKey"
+    )
+    link_key: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="LinkKey")
 
 
 class Contact(LBModel):
-    company_name: str | None = Field(default=None, alias="CompanyName")
-    first_name: str | None = Field(default=None, alias="FirstName")
-    last_name: str | None = Field(default=None, alias="LastName")
-    title: str | None = Field(default=None, alias="Title")
-    address1: str | None = Field(default=None, alias="Address1")
-    address2: str | None = Field(default=None, alias="Address2")
-    city: str | None = Field(default=None, alias="City")
-    state: str | None = Field(default=None, alias="State")
-    country: str | None = Field(default=None, alias="Country")
-    zip: str | None = Field(default=None, alias="Zip")
-    province: str | None = Field(default=None, alias="Province")
-    address_code: str | None = Field(default=None, alias="AddressCode")
-    state_code: str | None = Field(default=None, alias="StateCode")
-    country_code: str | None = Field(default=None, alias="CountryCode")
-    phone: str | None = Field(default=None, alias="Phone")
-    contact_id: str | None = Field(default=None, alias="ContactID")
+    company_name: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="CompanyName"
+    )
+    first_name: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="FirstName")
+    last_name: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="LastName")
+    title: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Title")
+    address1: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Address1")
+    address2: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Address2")
+    city: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="City")
+    state: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="State")
+    country: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Country")
+    zip: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Zip")
+    province: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Province")
+    address_code: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="AddressCode"
+    )
+    state_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="StateCode")
+    country_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="CountryCode"
+    )
+    phone: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="Phone")
+    contact_id: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="ContactID")
     contact_type: Annotated[Literal[0, 1, 2, 3], BeforeValidator(int_like)] | None = Field(
         default=None, alias="ContactType"
     )
-    email: str | None = Field(default=None, alias="Email")
-    tax_number: str | None = Field(default=None, alias="TaxNumber")
-    fax_number: str | None = Field(default=None, alias="FaxNumber")
-    note: str | None = Field(default=None, alias="Note")
+    email: Annotated[str, StringConstraints(max_length=254), NoNul] | None = Field(default=None, alias="Email")
+    tax_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="TaxNumber")
+    fax_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="FaxNumber")
+    note: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Note")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
 
 
 class Discount(LBModel):
-    discount_code: str | None = Field(default=None, alias="DiscountCode")
-    discount_name: str | None = Field(default=None, alias="DiscountName")
+    discount_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="DiscountCode"
+    )
+    discount_name: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="DiscountName"
+    )
     discount_percent: Money | None = Field(default=None, alias="DiscountPercent")
     discount_amount: Money | None = Field(default=None, alias="DiscountAmount")
 
 
 class Tax(LBModel):
-    tax_title: str | None = Field(default=None, alias="TaxTitle")
-    tax_code: str | None = Field(default=None, alias="TaxCode")
+    tax_title: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="TaxTitle")
+    tax_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="TaxCode")
     tax_amount: Money | None = Field(default=None, alias="TaxAmount")
     tax_rate: Money | None = Field(default=None, alias="TaxRate")
 
 
 class PaymentTerm(LBModel):
-    terms_description: str | None = Field(default=None, alias="TermsDescription")
+    terms_description: Annotated[str, StringConstraints(max_length=200), NoNul] | None = Field(
+        default=None, alias="TermsDescription"
+    )
     pay_in_number_of_days: Int32 | None = Field(default=None, alias="PayInNumberOfDays")
     discount_in_number_of_days: Int32 | None = Field(default=None, alias="DiscountInNumberOfDays")
     available_discount: Money | None = Field(default=None, alias="AvailableDiscount")
@@ -91,62 +127,96 @@ class PaymentTerm(LBModel):
 
 
 class Payment(LBModel):
-    method: str | None = Field(default=None, alias="Method")
+    method: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="Method")
     payment_date: LBDateTime | None = Field(default=None, alias="PaymentDate")
     amount: Money | None = Field(default=None, alias="Amount")
-    reference_id: str | None = Field(default=None, alias="ReferenceId")
+    reference_id: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ReferenceId"
+    )
 
 
 class ShipmentInfo(LBModel):
     date_shipped: LBDateTime | None = Field(default=None, alias="DateShipped")
-    carrier_code: str | None = Field(default=None, alias="CarrierCode")
-    class_code: str | None = Field(default=None, alias="ClassCode")
-    sender_class_code: str | None = Field(default=None, alias="SenderClassCode")
-    receiver_class_code: str | None = Field(default=None, alias="ReceiverClassCode")
-    service_level_code: str | None = Field(default=None, alias="ServiceLevelCode")
-    service_level_description: str | None = Field(default=None, alias="ServiceLevelDescription")
-    tracking_number: str | None = Field(default=None, alias="TrackingNumber")
+    carrier_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="CarrierCode"
+    )
+    class_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="ClassCode")
+    sender_class_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="SenderClassCode"
+    )
+    receiver_class_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="ReceiverClassCode"
+    )
+    service_level_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="ServiceLevelCode"
+    )
+    service_level_description: Annotated[str, StringConstraints(max_length=200), NoNul] | None = Field(
+        default=None, alias="ServiceLevelDescription"
+    )
+    tracking_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="TrackingNumber"
+    )
     shipping_discounts: list[Discount] | None = Field(default=None, alias="ShippingDiscounts")
-    seller_fullfillment_id: str | None = Field(default=None, alias="SellerFullfillmentId")
+    seller_fullfillment_id: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="SellerFullfillmentId"
+    )
     shipment_cost: Money | None = Field(default=None, alias="ShipmentCost")
     shipment_taxes: list[Tax] | None = Field(default=None, alias="ShipmentTaxes")
     insurance_cost: Money | None = Field(default=None, alias="InsuranceCost")
-    container_code: str | None = Field(default=None, alias="ContainerCode")
+    container_code: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ContainerCode"
+    )
     qty: Int32 | None = Field(default=None, alias="Qty")
-    container_type: str | None = Field(default=None, alias="ContainerType")
-    shipment_container_parent_code: str | None = Field(default=None, alias="ShipmentContainerParentCode")
+    container_type: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="ContainerType"
+    )
+    shipment_container_parent_code: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ShipmentContainerParentCode"
+    )
     height: Money | None = Field(default=None, alias="Height")
     width: Money | None = Field(default=None, alias="Width")
     length: Money | None = Field(default=None, alias="Length")
-    dimension_unit: str | None = Field(default=None, alias="DimensionUnit")
+    dimension_unit: Annotated[str, StringConstraints(max_length=20), NoNul] | None = Field(
+        default=None, alias="DimensionUnit"
+    )
     weight: Money | None = Field(default=None, alias="Weight")
-    weight_unit: str | None = Field(default=None, alias="WeightUnit")
+    weight_unit: Annotated[str, StringConstraints(max_length=20), NoNul] | None = Field(
+        default=None, alias="WeightUnit"
+    )
     cartons_per_pallet: Int32 | None = Field(default=None, alias="CartonsPerPallet")
     layers_per_pallet: Int32 | None = Field(default=None, alias="LayersPerPallet")
-    note: str | None = Field(default=None, alias="Note")
+    note: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Note")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
 
 
 class OrderLine(LBModel):
     item_identifier: ItemIdentifier = Field(alias="ItemIdentifier")
     price: Money | None = Field(default=None, alias="Price")
-    price_code: str | None = Field(default=None, alias="PriceCode")
+    price_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="PriceCode")
     retail_price: Money | None = Field(default=None, alias="RetailPrice")
     cost: Money | None = Field(default=None, alias="Cost")
     msrp: Money | None = Field(default=None, alias="MSRP")
-    description: str | None = Field(default=None, alias="Description")
+    description: Annotated[str, StringConstraints(max_length=500), NoNul] | None = Field(
+        default=None, alias="Description"
+    )
     discounts: list[Discount] | None = Field(default=None, alias="Discounts")
     shipment_infos: list[ShipmentInfo] | None = Field(default=None, alias="ShipmentInfos")
     taxes: list[Tax] | None = Field(default=None, alias="Taxes")
-    warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
+    warehouse_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="WarehouseCode"
+    )
     shipping_address: Contact | None = Field(default=None, alias="ShippingAddress")
     is_drop_ship: bool | None = Field(default=None, alias="IsDropShip")
     quantity: Int32 | None = Field(default=None, alias="Quantity")
-    quantity_uom: str | None = Field(default=None, alias="QuantityUOM")
-    line_number: LineNumber | None = Field(default=None, alias="LineNumber")
+    quantity_uom: Annotated[str, StringConstraints(max_length=20), NoNul] | None = Field(
+        default=None, alias="QuantityUOM"
+    )
+    line_number: Annotated[str, StringConstraints(max_length=50), LineNumberInput, NoNul, LineNumberSchema] | None = (
+        Field(default=None, alias="LineNumber")
+    )
     weight: Money | None = Field(default=None, alias="Weight")
-    weight_uom: str | None = Field(default=None, alias="WeightUOM")
-    note: str | None = Field(default=None, alias="Note")
+    weight_uom: Annotated[str, StringConstraints(max_length=20), NoNul] | None = Field(default=None, alias="WeightUOM")
+    note: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Note")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
 
 
@@ -157,12 +227,20 @@ class AckLine(LBModel):
     quantity_cancelled: Int32 | None = Field(default=None, alias="QuantityCancelled")
     quantity_backordered: Int32 | None = Field(default=None, alias="QuantityBackordered")
     price: Money | None = Field(default=None, alias="Price")
-    price_code: str | None = Field(default=None, alias="PriceCode")
+    price_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="PriceCode")
     retail_price: Money | None = Field(default=None, alias="RetailPrice")
-    quantity_uom: str | None = Field(default=None, alias="QuantityUOM")
-    change_reason: str | None = Field(default=None, alias="ChangeReason")
-    description: str | None = Field(default=None, alias="Description")
-    line_number: LineNumber | None = Field(default=None, alias="LineNumber")
+    quantity_uom: Annotated[str, StringConstraints(max_length=20), NoNul] | None = Field(
+        default=None, alias="QuantityUOM"
+    )
+    change_reason: Annotated[str, StringConstraints(max_length=200), NoNul] | None = Field(
+        default=None, alias="ChangeReason"
+    )
+    description: Annotated[str, StringConstraints(max_length=500), NoNul] | None = Field(
+        default=None, alias="Description"
+    )
+    line_number: Annotated[str, StringConstraints(max_length=50), LineNumberInput, NoNul, LineNumberSchema] | None = (
+        Field(default=None, alias="LineNumber")
+    )
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
 
 
@@ -174,18 +252,30 @@ class SalesOrder(LBModel):
     ship_from_address: Contact | None = Field(default=None, alias="ShipFromAddress")
     remit_to_address: Contact | None = Field(default=None, alias="RemitToAddress")
     mark_for_address: Contact | None = Field(default=None, alias="MarkForAddress")
-    type_code: str | None = Field(default=None, alias="TypeCode")
-    release_number: str | None = Field(default=None, alias="ReleaseNumber")
+    type_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="TypeCode")
+    release_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ReleaseNumber"
+    )
     sales_requirement: Annotated[Literal[0, 1, 2], BeforeValidator(int_like)] | None = Field(
         default=None, alias="SalesRequirement"
     )
     order_lines: list[OrderLine] = Field(alias="OrderLines")
-    order_number: str | None = Field(default=None, alias="OrderNumber")
-    vendor_number: str | None = Field(default=None, alias="VendorNumber")
-    customer_number: str | None = Field(default=None, alias="CustomerNumber")
-    department_number: str | None = Field(default=None, alias="DepartmentNumber")
-    partner_po: str | None = Field(default=None, alias="PartnerPO")
-    supplier_po: str | None = Field(default=None, alias="SupplierPO")
+    order_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="OrderNumber"
+    )
+    vendor_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="VendorNumber"
+    )
+    customer_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="CustomerNumber"
+    )
+    department_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="DepartmentNumber"
+    )
+    partner_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="PartnerPO")
+    supplier_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="SupplierPO"
+    )
     order_date: LBDateTime | None = Field(default=None, alias="OrderDate")
     discounts: list[Discount] | None = Field(default=None, alias="Discounts")
     taxes: list[Tax] | None = Field(default=None, alias="Taxes")
@@ -197,12 +287,14 @@ class SalesOrder(LBModel):
     ordered_by_address: Contact | None = Field(default=None, alias="OrderedByAddress")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
     total_amount: Money | None = Field(default=None, alias="TotalAmount")
-    currency: str | None = Field(default=None, alias="Currency")
+    currency: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="Currency")
     handling_amount: Money | None = Field(default=None, alias="HandlingAmount")
     dropship_amount: Money | None = Field(default=None, alias="DropshipAmount")
     handling_taxes: list[Tax] | None = Field(default=None, alias="HandlingTaxes")
-    note: str | None = Field(default=None, alias="Note")
-    warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
+    note: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Note")
+    warehouse_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="WarehouseCode"
+    )
     sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
     receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")
@@ -215,19 +307,29 @@ class Acknowledgement(LBModel):
     bill_to_address: Contact | None = Field(default=None, alias="BillToAddress")
     ship_from_address: Contact | None = Field(default=None, alias="ShipFromAddress")
     type: Annotated[Literal[0, 1, 2, 3], BeforeValidator(int_like)] | None = Field(default=None, alias="Type")
-    acknowledgement_number: str | None = Field(default=None, alias="AcknowledgementNumber")
-    order_number: str | None = Field(default=None, alias="OrderNumber")
+    acknowledgement_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="AcknowledgementNumber"
+    )
+    order_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="OrderNumber"
+    )
     order_date: LBDateTime | None = Field(default=None, alias="OrderDate")
-    partner_po: str | None = Field(default=None, alias="PartnerPO")
-    vendor_number: str | None = Field(default=None, alias="VendorNumber")
-    change_reason: str | None = Field(default=None, alias="ChangeReason")
+    partner_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="PartnerPO")
+    vendor_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="VendorNumber"
+    )
+    change_reason: Annotated[str, StringConstraints(max_length=200), NoNul] | None = Field(
+        default=None, alias="ChangeReason"
+    )
     acknowledgement_date: LBDateTime | None = Field(default=None, alias="AcknowledgementDate")
     scheduled_ship_date: LBDateTime | None = Field(default=None, alias="ScheduledShipDate")
     requested_ship_date: LBDateTime | None = Field(default=None, alias="RequestedShipDate")
     do_not_ship_before: LBDateTime | None = Field(default=None, alias="DoNotShipBefore")
     do_not_ship_after: LBDateTime | None = Field(default=None, alias="DoNotShipAfter")
     expected_delivery_date: LBDateTime | None = Field(default=None, alias="ExpectedDeliveryDate")
-    update_request_number: str | None = Field(default=None, alias="UpdateRequestNumber")
+    update_request_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="UpdateRequestNumber"
+    )
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
     ack_lines: list[AckLine] = Field(alias="AckLines")
     sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
@@ -241,17 +343,33 @@ class Shipment(LBModel):
     ship_from_address: Contact | None = Field(default=None, alias="ShipFromAddress")
     shipment_date: LBDateTime | None = Field(default=None, alias="ShipmentDate")
     expected_delivery_date: LBDateTime | None = Field(default=None, alias="ExpectedDeliveryDate")
-    invoice_number: str | None = Field(default=None, alias="InvoiceNumber")
-    billof_lading: str | None = Field(default=None, alias="BillofLading")
-    pro_number: str | None = Field(default=None, alias="PRONumber")
-    shipment_number: str | None = Field(default=None, alias="ShipmentNumber")
+    invoice_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="InvoiceNumber"
+    )
+    billof_lading: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="BillofLading"
+    )
+    pro_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="PRONumber")
+    shipment_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="ShipmentNumber"
+    )
     shipment_lines: list[OrderLine] = Field(alias="ShipmentLines")
-    order_number: str | None = Field(default=None, alias="OrderNumber")
-    vendor_number: str | None = Field(default=None, alias="VendorNumber")
-    customer_number: str | None = Field(default=None, alias="CustomerNumber")
-    department_number: str | None = Field(default=None, alias="DepartmentNumber")
-    partner_po: str | None = Field(default=None, alias="PartnerPO")
-    supplier_po: str | None = Field(default=None, alias="SupplierPO")
+    order_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="OrderNumber"
+    )
+    vendor_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="VendorNumber"
+    )
+    customer_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="CustomerNumber"
+    )
+    department_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="DepartmentNumber"
+    )
+    partner_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="PartnerPO")
+    supplier_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="SupplierPO"
+    )
     order_date: LBDateTime | None = Field(default=None, alias="OrderDate")
     discounts: list[Discount] | None = Field(default=None, alias="Discounts")
     taxes: list[Tax] | None = Field(default=None, alias="Taxes")
@@ -263,12 +381,14 @@ class Shipment(LBModel):
     ordered_by_address: Contact | None = Field(default=None, alias="OrderedByAddress")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
     total_amount: Money | None = Field(default=None, alias="TotalAmount")
-    currency: str | None = Field(default=None, alias="Currency")
+    currency: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="Currency")
     handling_amount: Money | None = Field(default=None, alias="HandlingAmount")
     dropship_amount: Money | None = Field(default=None, alias="DropshipAmount")
     handling_taxes: list[Tax] | None = Field(default=None, alias="HandlingTaxes")
-    note: str | None = Field(default=None, alias="Note")
-    warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
+    note: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Note")
+    warehouse_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="WarehouseCode"
+    )
     sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
     receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")
@@ -280,15 +400,25 @@ class Invoice(LBModel):
     remit_to_address: Contact | None = Field(default=None, alias="RemitToAddress")
     ship_from_address: Contact | None = Field(default=None, alias="ShipFromAddress")
     invoice_lines: list[OrderLine] = Field(alias="InvoiceLines")
-    invoice_number: str = Field(alias="InvoiceNumber")
+    invoice_number: Annotated[str, StringConstraints(max_length=100), NoNul] = Field(alias="InvoiceNumber")
     invoice_date: LBDateTime | None = Field(default=None, alias="InvoiceDate")
     invoice_total: Money | None = Field(default=None, alias="InvoiceTotal")
-    order_number: str | None = Field(default=None, alias="OrderNumber")
-    vendor_number: str | None = Field(default=None, alias="VendorNumber")
-    customer_number: str | None = Field(default=None, alias="CustomerNumber")
-    department_number: str | None = Field(default=None, alias="DepartmentNumber")
-    partner_po: str | None = Field(default=None, alias="PartnerPO")
-    supplier_po: str | None = Field(default=None, alias="SupplierPO")
+    order_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="OrderNumber"
+    )
+    vendor_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="VendorNumber"
+    )
+    customer_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="CustomerNumber"
+    )
+    department_number: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="DepartmentNumber"
+    )
+    partner_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(default=None, alias="PartnerPO")
+    supplier_po: Annotated[str, StringConstraints(max_length=100), NoNul] | None = Field(
+        default=None, alias="SupplierPO"
+    )
     order_date: LBDateTime | None = Field(default=None, alias="OrderDate")
     discounts: list[Discount] | None = Field(default=None, alias="Discounts")
     taxes: list[Tax] | None = Field(default=None, alias="Taxes")
@@ -300,12 +430,14 @@ class Invoice(LBModel):
     ordered_by_address: Contact | None = Field(default=None, alias="OrderedByAddress")
     extended_attributes: list[DataAttribute] | None = Field(default=None, alias="ExtendedAttributes")
     total_amount: Money | None = Field(default=None, alias="TotalAmount")
-    currency: str | None = Field(default=None, alias="Currency")
+    currency: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(default=None, alias="Currency")
     handling_amount: Money | None = Field(default=None, alias="HandlingAmount")
     dropship_amount: Money | None = Field(default=None, alias="DropshipAmount")
     handling_taxes: list[Tax] | None = Field(default=None, alias="HandlingTaxes")
-    note: str | None = Field(default=None, alias="Note")
-    warehouse_code: str | None = Field(default=None, alias="WarehouseCode")
+    note: Annotated[str, StringConstraints(max_length=4000), NoNul] | None = Field(default=None, alias="Note")
+    warehouse_code: Annotated[str, StringConstraints(max_length=50), NoNul] | None = Field(
+        default=None, alias="WarehouseCode"
+    )
     sender_company_id: Int32 | None = Field(default=None, alias="SenderCompanyId")
     receiver_company_id: Int32 | None = Field(default=None, alias="ReceiverCompanyId")
     identifier: EntityIdentifier | None = Field(default=None, alias="Identifier")

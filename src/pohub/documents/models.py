@@ -79,7 +79,8 @@ order_lines = Table(
     Column("order_id", BigId, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("line_number", String(50), nullable=False),  # as sent
-    Column("line_key", String(50), nullable=False),  # "01", "1" and 1 are the same line
+    # "01", "1" and 1 are the same line; casefolding can triple the length of the 50 characters sent.
+    Column("line_key", String(150), nullable=False),
     Column("supplier_sku", String(100), nullable=True),
     Column("partner_sku", String(100), nullable=True),
     Column("description", String(500), nullable=True),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from pohub.core.ids import is_ascii_int
+from pohub.core.jsonio import NUL_RULE
 
 
 def _parse_datetime(value: Any) -> Any:
@@ -39,6 +41,14 @@ def _parse_line_number(value: Any) -> Any:
     raise ValueError("must be a string or an integer")
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no field needs it: refused on every backend alike. JSON
+    # bodies are refused at parse (core/jsonio.parse_received); this guards models built otherwise.
+    if "\x00" in value:
+        raise ValueError(NUL_RULE)
+    return value
+
+
 def int_like(value: Any) -> Any:
     """ "2" -> 2 for coded fields; anything else is left for the field's own check."""
     if isinstance(value, str) and is_ascii_int(value.strip()):
@@ -60,15 +70,23 @@ LBDateTime = Annotated[
 ]
 # The platform's integers are int32: anything larger is refused, not carried to the database.
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
-LineNumber = Annotated[
-    str,
-    BeforeValidator(_parse_line_number),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
-]
+# Every string field is Annotated[str, StringConstraints(max_length=n), NoNul]; the limits are
+# decided in scripts/gen_logicbroker_models.py (LIMITS) and read back with string_limit.
+NoNul = AfterValidator(_no_nul)
+# A line number is text; an integer is taken as its digits. The limit comes first in the generated
+# Annotated[str, StringConstraints(...), LineNumberInput, NoNul, LineNumberSchema] so that pydantic
+# checks it as a string length.
+LineNumberInput = BeforeValidator(_parse_line_number)
+LineNumberSchema = WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+# Money keeps up to MONEY_PLACES decimal places and MONEY_DIGITS digits in all, exactly as sent; more
+# is refused with a 422 saying so (never rounded). The columns (db/base.MoneyColumn) hold that and the
+# totals computed from it on both backends.
+MONEY_DIGITS = 20
+MONEY_PLACES = 6
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse_money),
-    Field(allow_inf_nan=False, max_digits=20, decimal_places=6),
+    Field(allow_inf_nan=False, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES),
     WithJsonSchema({"type": "number"}),
 ]
 
@@ -79,6 +97,29 @@ def line_key(line_number: str) -> str:
     if is_ascii_int(s):
         return str(int(s))
     return s.casefold()
+
+
+@functools.cache  # read on every dialect message, for every field it bounds
+def string_limit(model: type[BaseModel], alias: str) -> int:
+    """The most characters ``model``'s field ``alias`` takes (dialects bound their own fields with it)."""
+    for field in model.model_fields.values():
+        if field.alias == alias:
+            limit = _max_length([*field.metadata, field.annotation])
+            if limit is None:
+                raise KeyError(f"{model.__name__}.{alias} has no length limit")
+            return limit
+    raise KeyError(f"{model.__name__} has no field {alias}")
+
+
+def _max_length(parts: list[Any]) -> int | None:
+    for part in parts:
+        limit = getattr(part, "max_length", None)
+        if isinstance(limit, int):
+            return limit
+        inner = [*getattr(part, "__metadata__", ()), *get_args(part)]
+        if inner and (found := _max_length(inner)) is not None:
+            return found
+    return None
 
 
 class LBModel(BaseModel):

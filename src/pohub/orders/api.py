@@ -70,7 +70,7 @@ async def ready_order_keys(request: Request, company_id: CompanyDep) -> JSON:
 @router.put("/Orders/Status", responses=s.BULK_RESPONSES, openapi_extra=s.body("BulkStatusUpdateRequest"))
 async def bulk_status(request: Request, company_id: CompanyDep) -> JSON:
     """Set the status of many orders; each key is updated, left unchanged, or refused on its own."""
-    data = jsonio.loads(await read_body(request))
+    data = jsonio.parse_received(await read_body(request))
     try:
         req = s.BulkStatusUpdateRequest.model_validate(data)
     except ValidationError as exc:

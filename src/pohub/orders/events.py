@@ -33,6 +33,7 @@ EVENT_TYPES = {
 }
 
 
+SUMMARY_MAX = 500  # events.summary
 EventRows = list[dict[str, Any]]
 Listener = Callable[[AsyncConnection, EventRows], Awaitable[None]]
 # Who else writes something in the same transaction as an event (the webhook outbox). Registered
@@ -67,6 +68,11 @@ def _event(
     document_id: int | None = None,
     document_type: str = "Order",
 ) -> dict[str, Any]:
+    if len(summary) > SUMMARY_MAX:
+        # A summary quotes what was sent (numbers, tracking numbers, a refusal's reasons) and must fit
+        # its column on every backend: the whole text moves to the details, nothing is lost.
+        details = summary if details is None else f"{summary}\n{details}"
+        summary = summary[: SUMMARY_MAX - 1] + "…"
     return {
         "order_id": order.id,
         "document_id": document_id if document_id is not None else order.id,

@@ -31,7 +31,7 @@ router = APIRouter(tags=["Webhooks"], responses=ERRORS)
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    data = jsonio.loads(await read_body(request))
+    data = jsonio.parse_received(await read_body(request))
     if not isinstance(data, dict):
         raise Unprocessable("The body must be a JSON object", [FieldError("body", "must be a JSON object")])
     return data

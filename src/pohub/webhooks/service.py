@@ -27,9 +27,14 @@ def _field(body: dict[str, Any], name: str) -> Any:
     return None
 
 
+ADDRESS_MAX = 2000  # webhook_subscriptions.address
+
+
 def _address(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise invalid("Address", "is required: the URL deliveries are POSTed to")
+    if len(value.strip()) > ADDRESS_MAX:
+        raise invalid("Address", f"must be at most {ADDRESS_MAX} characters (got {len(value.strip())})")
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise invalid("Address", f"must be an http(s) URL, got {value!r}")

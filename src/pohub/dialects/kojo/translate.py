@@ -7,13 +7,25 @@ from typing import Any
 
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.core.money import cents
+from pohub.dialects import bounds
 from pohub.dialects.common import attribute, iso, number
+from pohub.documents.logicbroker import AckLine, DataAttribute, ItemIdentifier
+from pohub.documents.types import LBModel
 from pohub.orders.status import OPEN, READY, OrderStatus
 
 # E = price per each, C = per hundred, M = per thousand (unitPriceECM).
 ECM = {"E": 1, "C": 100, "M": 1000}
 MAX_QUANTITY = 1_000_000_000
 INVALID_ITEMS = "INTEGRATION_API_CREATE_ORDER_ACKNOWLEDGEMENT_INVALID_ACKNOWLEDGEMENT_ITEMS"
+# An acknowledgement item's text and the wire field it is carried in (whose limit it takes).
+ITEM_TEXT: dict[str, tuple[type[LBModel], str]] = {
+    "vendorPartNumber": (ItemIdentifier, "SupplierSKU"),
+    "manufacturerPartNumber": (ItemIdentifier, "ManufacturerSKU"),
+    "universalProductCode": (ItemIdentifier, "UPC"),
+    "description": (AckLine, "Description"),
+    "itemId": (DataAttribute, "Value"),
+    "backorderLeadTime": (DataAttribute, "Value"),
+}
 
 
 def state(status: int) -> str:
@@ -29,19 +41,17 @@ def _decimal(value: Any, field: str) -> Decimal | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise _invalid(field, f"must be a number, got {value!r}")
-    return Decimal(value)
+    return bounds.amount(value, field)
 
 
 def _int(value: Any, field: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_QUANTITY:
-        raise _invalid(field, f"must be between 0 and {MAX_QUANTITY}, got {value}")
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return bounds.whole(value, field, high=MAX_QUANTITY)
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, Decimal) and value == value.to_integral_value():
-            return int(value)
         raise _invalid(field, f"must be an integer, got {value!r}")
-    return value
+    return bounds.whole(value, field, high=MAX_QUANTITY)
 
 
 def _invalid(field: str, error: str) -> Unprocessable:
@@ -51,7 +61,7 @@ def _invalid(field: str, error: str) -> Unprocessable:
 def _line_number(item: dict[str, Any], i: int, lines: list[Any]) -> str:
     """The order line an item answers: lineNumber, else itemId (the line's id in items[].id)."""
     if item.get("lineNumber") is not None:
-        return str(item["lineNumber"])
+        return str(bounds.text(item["lineNumber"], f"acknowledgementItems[{i}].lineNumber", (AckLine, "LineNumber")))
     item_id = item.get("itemId")
     for line in lines:
         if item_id is not None and str(line.id) == str(item_id):
@@ -72,9 +82,11 @@ def acknowledgement(body: Any, *, order: Any, lines: list[Any]) -> dict[str, Any
         f = f"acknowledgementItems[{i}]"
         if not isinstance(item, dict):
             raise _invalid(f, "must be an object")
-        uom = item.get("unitsOfMeasure")
+        uom = bounds.text(item.get("unitsOfMeasure"), f"{f}.unitsOfMeasure", (AckLine, "QuantityUOM"))
         if not isinstance(uom, str) or not uom.strip():
             raise _invalid(f"{f}.unitsOfMeasure", "is required")
+        for name, onto in ITEM_TEXT.items():
+            bounds.text(item.get(name), f"{f}.{name}", onto)
         ecm = str(item.get("unitPriceECM") or "E").strip().upper()
         if ecm not in ECM:
             raise _invalid(f"{f}.unitPriceECM", f"must be E, C or M, got {item.get('unitPriceECM')!r}")

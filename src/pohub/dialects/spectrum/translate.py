@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from pohub.core.errors import BadRequest, FieldError
+from pohub.dialects import bounds
 from pohub.dialects.common import attribute, attributes_of, iso
+from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, SalesOrder, ShipmentInfo
+from pohub.documents.types import LBModel
 from pohub.orders.status import OrderStatus
 
 ADDRESS_REQUIRED = ("firstName", "lastName", "address1", "city", "state", "postalCode", "country")
@@ -23,6 +26,19 @@ ORDER_OPTIONAL = (
 )
 LINE_OPTIONAL = ("giftMessage", "shipmentVendor", "shipmentTracking", "proofStatus", "estimatedDeliveryDate")
 RECIPE = "recipeSetId"
+# Spectrum's address fields and the Contact fields they are carried in (whose limits they take).
+ADDRESS_FIELDS = {
+    "firstName": "FirstName",
+    "lastName": "LastName",
+    "address1": "Address1",
+    "address2": "Address2",
+    "city": "City",
+    "state": "State",
+    "province": "Province",
+    "postalCode": "Zip",
+    "country": "Country",
+}
+VALUE = (DataAttribute, "Value")  # optional fields travel as extended attributes
 
 # workflowStatus -> the order status it means. In production (approved, released, on hold, in a
 # revision) is Acknowledged; production finished is Ready to Ship.
@@ -45,11 +61,15 @@ def bad(field: str, error: str) -> BadRequest:
     return BadRequest(f"{field} {error}", [FieldError(field, error)])
 
 
-def text(value: Any, field: str) -> str:
+def text(value: Any, field: str, onto: tuple[type[LBModel], str] | None = None) -> str:
+    """A required text field (a number is taken as its digits); ``onto``, the wire field it is carried
+    in, bounds its length."""
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return str(value)
+        value = str(value)
     if not isinstance(value, str) or not value.strip():
         raise bad(field, "is required")
+    if onto is not None:
+        bounds.text(value.strip(), field, onto)
     return value.strip()
 
 
@@ -73,11 +93,11 @@ def _quantity(value: Any, field: str) -> int:
     if isinstance(value, bool):
         raise bad(field, "must be a whole number")
     if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        return int(value)
+        return bounds.whole(value, field)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return bounds.whole(value, field)
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+        return bounds.whole(int(value.strip()), field)
     raise bad(field, f"must be a whole number, got {value!r}")
 
 
@@ -86,6 +106,8 @@ def _contact(value: Any, field: str) -> dict[str, Any]:
         raise bad(field, "is required (an address object)")
     for name in ADDRESS_REQUIRED:
         text(value.get(name), f"{field}.{name}")
+    for name, alias in ADDRESS_FIELDS.items():
+        bounds.text(value.get(name), f"{field}.{name}", (Contact, alias))
     return {
         "FirstName": value.get("firstName"),
         "LastName": value.get("lastName"),
@@ -104,8 +126,10 @@ def order(body: Any, *, full: bool) -> dict[str, Any]:
     Each skuQuantities entry becomes an order line carrying its recipeSetId."""
     if not isinstance(body, dict):
         raise bad("body", "must be a JSON object")
-    po = text(body.get("purchaseOrderNumber"), "purchaseOrderNumber")
+    po = text(body.get("purchaseOrderNumber"), "purchaseOrderNumber", (SalesOrder, "PartnerPO"))
     order_date = iso_date(body.get("orderDate"), "orderDate")
+    for name in ORDER_OPTIONAL:
+        bounds.text(body.get(name), name, VALUE)
     items = body.get("lineItems")
     if not isinstance(items, list) or not items:
         raise bad("lineItems", "is required and must have at least one line item")
@@ -114,15 +138,18 @@ def order(body: Any, *, full: bool) -> dict[str, Any]:
         f = f"lineItems[{i}]"
         if not isinstance(item, dict):
             raise bad(f, "must be an object")
-        recipe = text(item.get(RECIPE), f"{f}.{RECIPE}")
+        recipe = text(item.get(RECIPE), f"{f}.{RECIPE}", VALUE)
+        for name in LINE_OPTIONAL:
+            bounds.text(item.get(name), f"{f}.{name}", VALUE)
         estimated = iso_date(item.get("estimatedDeliveryDate"), f"{f}.estimatedDeliveryDate", required=False)
         skus = item.get("skuQuantities")
-        if skus is None and item.get("sku") is not None:
+        on_line = skus is None and item.get("sku") is not None
+        if on_line:
             skus = [{"sku": item.get("sku"), "quantity": item.get("quantity")}]
         if not isinstance(skus, list) or not skus:
             raise bad(f"{f}.skuQuantities", "is required (or sku and quantity)")
         for j, sq in enumerate(skus):
-            g = f"{f}.skuQuantities[{j}]"
+            g = f if on_line else f"{f}.skuQuantities[{j}]"  # errors name the field as it was sent
             if not isinstance(sq, dict):
                 raise bad(g, "must be an object")
             attrs: list[dict[str, Any]] = [{"Name": RECIPE, "Value": recipe}]
@@ -132,7 +159,7 @@ def order(body: Any, *, full: bool) -> dict[str, Any]:
                 {
                     "LineNumber": str(len(lines) + 1),
                     "Quantity": _quantity(sq.get("quantity"), f"{g}.quantity"),
-                    "ItemIdentifier": {"SupplierSKU": text(sq.get("sku"), f"{g}.sku")},
+                    "ItemIdentifier": {"SupplierSKU": text(sq.get("sku"), f"{g}.sku", (ItemIdentifier, "SupplierSKU"))},
                     "ExtendedAttributes": attrs,
                 }
             )
@@ -193,7 +220,7 @@ def shipment(body: Any, *, order_row: Any, order_body: dict[str, Any], lines: li
         if not matched:
             known = ", ".join(sorted(set(recipes.values())))
             raise bad(f"{f}.recipeSetReadableId", f"{rid!r} is not on order {order_row.partner_po} (it has {known})")
-        tracking = item.get("shipmentTracking")
+        tracking = bounds.text(item.get("shipmentTracking"), f"{f}.shipmentTracking", (ShipmentInfo, "TrackingNumber"))
         serials = item.get("serialNumbers")
         for line in matched:
             owed = line.quantity - line.qty_cancelled - line.qty_shipped

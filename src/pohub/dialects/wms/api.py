@@ -4,17 +4,18 @@ and the business unit names the supplier (its company id)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from pohub.api.http import JSON
+from pohub.api.http import JSON, spooled_body
 from pohub.core import jsonio
 from pohub.core.errors import Conflict, NotFound, PohubError
 from pohub.dialects import common
-from pohub.dialects.wms import importer, translate
+from pohub.dialects.wms import importer, split, translate
 from pohub.documents import repository as repo
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Applied, Message
@@ -24,6 +25,11 @@ from pohub.orders import service as orders
 from pohub.orders.status import OrderStatus
 
 
+def _recorded(request: Request) -> bool:
+    """Whether the exchanges pipeline has the message already (common.receive ran)."""
+    return getattr(request.state, "message", None) is not None
+
+
 def _error(_: Request, exc: PohubError) -> Response:
     errors: list[dict[str, str | None]] = [{"message": e.error, "field": e.field} for e in exc.errors]
     errors = errors or [{"message": exc.message, "field": None}]
@@ -31,7 +37,6 @@ def _error(_: Request, exc: PohubError) -> Response:
 
 
 router = APIRouter(tags=["Wms"], route_class=common.route_class(_error), responses=common.ERROR_RESPONSES)
-BULK_LIMIT = 512 * 1024 * 1024
 
 
 async def _company(request: Request) -> int:
@@ -66,18 +71,46 @@ async def _bulk(conn: AsyncConnection, msg: Message) -> Applied:
 
 @router.post("/business_units/{business_unit_id}/sales_orders/bulk", status_code=202)
 async def bulk(business_unit_id: str, request: Request) -> JSON:
-    """Queue {"data": [sales orders]} for import; answers 202 with the jobId at once."""
+    """Queue {"data": [sales orders]} for import; answers 202 with the jobId at once. The body is
+    spooled to a temporary file (POHUB_BULK_MAX_BODY_BYTES at most) and checked whole as JSON before
+    anything is written: malformed JSON imports nothing and says where (line and column)."""
     company_id = await _company(request)
-    limit = int(getattr(request.app.state.settings, "bulk_max_body_bytes", BULK_LIMIT))
-    done = await common.receive(
-        request,
+    limit = int(request.app.state.settings.bulk_max_body_bytes)
+    msg = Message(
         channel="wms",
         operation="wms.bulk",
         company_id=company_id,
+        raw=b"",
         kind="order",
         params={"business_unit": business_unit_id},
-        limit=limit,
+        content_type=request.headers.get("content-type"),
     )
+    db = request.app.state.db
+    refused = False
+    try:
+        async with spooled_body(request, limit=limit) as body:
+            msg.raw = body  # the mapped upload: kept as received, never copied whole into the heap
+            try:
+                # CPU-bound over the whole body: in a thread, so the server goes on answering meanwhile.
+                await asyncio.to_thread(split.validate, body)
+            except PohubError as exc:
+                refused = True
+                await inbound.refuse(db, msg, exc)  # malformed: kept with its bytes and the reason
+                raise
+            done = await common.receive(
+                request,
+                channel=msg.channel,
+                operation=msg.operation,
+                company_id=company_id,
+                kind=msg.kind,
+                params=msg.params,
+                raw=body,
+            )
+    except PohubError as exc:
+        if not refused and not _recorded(request):
+            msg.raw = b""  # too large or not JSON: refused before it was read
+            await inbound.refuse(db, msg, exc)
+        raise
     wake(request.app)
     return JSON(
         {"data": {"jobId": str(done.job_id), "status": "queued", "progress": {"processed": 0, "total": done.result}}},

@@ -3,13 +3,57 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from pohub.core.errors import AlreadyReceived, FieldError, PohubError, Unprocessable
+from pohub.dialects import bounds
 from pohub.dialects.common import attribute, attributes_of, iso, number
 from pohub.dialects.wms.fields import FIELDS, warehouse_text  # the hub's fields in the warehouse's words
+from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, OrderLine, SalesOrder
+from pohub.documents.types import LBModel
 from pohub.orders.status import OrderStatus
 
+# The platform's own limits (platform notes: customerOrderNumber <= 30, jobId <= 20); every other
+# text takes the limit of the wire field it is carried in.
+CUSTOMER_ORDER_NUMBER_MAX = 30
+JOB_ID_MAX = 20
+MAX_QUANTITY = 1_000_000_000
+ORDER_TEXT: dict[str, tuple[type[LBModel], str]] = {
+    "buyerOrderNumber": (SalesOrder, "OrderNumber"),
+    "carrierId": (DataAttribute, "Value"),
+    "shippingSpeed": (DataAttribute, "Value"),
+}
+LINE_TEXT: dict[str, tuple[type[LBModel], str]] = {
+    "customerLineNumber": (OrderLine, "LineNumber"),
+    "skuId": (ItemIdentifier, "SupplierSKU"),
+    "customerSku": (ItemIdentifier, "PartnerSKU"),
+    "quantityMeasure": (OrderLine, "QuantityUOM"),
+    "description": (OrderLine, "Description"),
+    "lineType": (DataAttribute, "Value"),
+}
+ADDRESS_FIELDS = {
+    "companyName": "CompanyName",
+    "company": "CompanyName",
+    "name": "FirstName",
+    "firstName": "FirstName",
+    "lastName": "LastName",
+    "address1": "Address1",
+    "addressLine1": "Address1",
+    "address2": "Address2",
+    "addressLine2": "Address2",
+    "city": "City",
+    "state": "State",
+    "stateCode": "State",
+    "postalCode": "Zip",
+    "zip": "Zip",
+    "zipCode": "Zip",
+    "country": "Country",
+    "countryCode": "Country",
+    "phone": "Phone",
+    "phoneNumber": "Phone",
+    "email": "Email",
+}
 _LINE = re.compile(r"^(?:OrderLines|orderLines)\[(\d+)\]\.?(.*)$")
 STATUS_NAMES = {
     OrderStatus.SUBMITTED: "RECEIVED",
@@ -28,9 +72,11 @@ def _invalid(field: str, error: str) -> Unprocessable:
     return Unprocessable(f"{field}: {error}", [FieldError(field, error)])
 
 
-def _contact(value: Any) -> dict[str, Any] | None:
+def _contact(value: Any, field: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
+    for key, alias in ADDRESS_FIELDS.items():
+        bounds.text(value.get(key), f"{field}.{key}", (Contact, alias))
     name = value.get("name") or " ".join(x for x in (value.get("firstName"), value.get("lastName")) if x) or None
     first, _, last = (name or "").partition(" ")
     return {
@@ -57,8 +103,15 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
     if not isinstance(con, str | int) or isinstance(con, bool) or not str(con).strip():
         raise _invalid("customerOrderNumber", "is required")
     con = str(con).strip()
-    if len(con) > 30:
-        raise _invalid("customerOrderNumber", f"must be at most 30 characters (got {len(con)})")
+    if len(con) > CUSTOMER_ORDER_NUMBER_MAX:
+        raise _invalid(
+            "customerOrderNumber", f"must be at most {CUSTOMER_ORDER_NUMBER_MAX} characters (got {len(con)})"
+        )
+    for name, onto in ORDER_TEXT.items():
+        bounds.text(body.get(name), name, onto)
+    job = body.get("jobId")
+    if isinstance(job, str) and len(job) > JOB_ID_MAX:
+        raise _invalid("jobId", f"must be at most {JOB_ID_MAX} characters (got {len(job)})")
     lines = body.get("orderLines")
     if not isinstance(lines, list) or not lines:
         raise _invalid("orderLines", "is required and must have at least one line")
@@ -69,10 +122,17 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         qty = line.get("quantity")
         if isinstance(qty, str) and qty.strip().isascii() and qty.strip().isdigit():
             qty = int(qty)
+        if isinstance(qty, Decimal) and qty.is_finite() and qty == qty.to_integral_value():
+            qty = bounds.whole(qty, f"orderLines[{i}].quantity", high=MAX_QUANTITY)
         if isinstance(qty, bool) or not isinstance(qty, int):
             raise _invalid(f"orderLines[{i}].quantity", f"must be a whole number, got {qty!r}")
-        if qty > 1_000_000_000:
-            raise _invalid(f"orderLines[{i}].quantity", f"must be at most 1000000000, got {qty}")
+        if qty > MAX_QUANTITY:
+            raise _invalid(f"orderLines[{i}].quantity", f"must be at most {MAX_QUANTITY}, got {qty}")
+        for name, onto in LINE_TEXT.items():
+            bounds.text(line.get(name), f"orderLines[{i}].{name}", onto)
+        amount = line.get("amount")
+        if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
+            bounds.amount(amount, f"orderLines[{i}].amount")
         attrs: list[dict[str, Any]] = []
         attribute(attrs, "lineType", line.get("lineType"))
         out_lines.append(
@@ -95,8 +155,8 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         "PartnerPO": con,
         "OrderNumber": body.get("buyerOrderNumber"),
         "OrderLines": out_lines,
-        "ShipToAddress": _contact(body.get("shipTo")),
-        "BillToAddress": _contact(body.get("billTo")),
+        "ShipToAddress": _contact(body.get("shipTo"), "shipTo"),
+        "BillToAddress": _contact(body.get("billTo"), "billTo"),
         "RequestedShipDate": dates.get("requestedShipDate"),
         "ExpectedDeliveryDate": dates.get("requestedDeliveryDate"),
         "DoNotShipBefore": dates.get("doNotShipBefore"),
