@@ -155,7 +155,8 @@ def test_every_string_field_at_its_limit_is_stored_and_one_more_is_refused(serve
         r = trade.supplier.post(path, json=doc)
         assert r.status_code == 201, (label, r.text)
         doc_key = r.json()["Body"]["LogicbrokerKey"]
-        got = trade.supplier.get(f"{path}/{doc_key}").json()["Body"][label]
+        body = trade.supplier.get(f"{path}/{doc_key}").json()["Body"]
+        got = body.get(label, body)  # v3 puts an acknowledgement in Body itself
         assert_stored(doc, got, model, {"Identifier.LinkKey"})
         [row] = rows(server, documents, id=int(doc_key))
         number_field = f"{label}Number"

@@ -234,7 +234,7 @@ class RefuseNulInUrl:
             field = _nul_in_url(scope)
             if field is not None:
                 error = FieldError(field, jsonio.NUL_RULE)
-                body = {"Code": 422, "Message": f"{field}: {error.error}", "Errors": [error.as_wire()]}
+                body = {"Code": "422", "Message": f"{field}: {error.error}", "Errors": [error.as_wire()]}
                 await JSON(body, status_code=422)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -79,7 +79,7 @@ class RateLimitMiddleware:
 async def _too_many(send: Send, *, group: str, limit: Limit, retry_after: str) -> None:
     body = jsonio.dumps(
         {
-            "Code": 429,
+            "Code": "429",
             "Message": f"Too many requests: {group} requests are limited to {limit.describe()} per API key; "
             f"retry after {retry_after} s",
             "Errors": [{"Field": "request", "Error": f"rate limit of the {group} route group exceeded"}],

@@ -61,10 +61,10 @@ async def metrics_text(db: Database) -> bytes:
 async def metrics_route(request: Request) -> Response:
     settings = request.app.state.settings
     if settings.metrics_address:
-        return JSON({"Code": 404, "Message": f"Metrics are served on {settings.metrics_address}"}, status_code=404)
+        return JSON({"Code": "404", "Message": f"Metrics are served on {settings.metrics_address}"}, status_code=404)
     if not authorized(request, settings.metrics_token):
         return JSON(
-            {"Code": 401, "Message": "Metrics need Authorization: Bearer <POHUB_METRICS_TOKEN>"},
+            {"Code": "401", "Message": "Metrics need Authorization: Bearer <POHUB_METRICS_TOKEN>"},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
