@@ -31,6 +31,7 @@ from pohub.jobs import worker
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
+from pohub.returns.api import router as returns_router
 from pohub.scorecard.api import router as scorecard_router
 from pohub.web.routes import router as web_router
 from pohub.webhooks import service as webhooks_service
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     for router in (
+        returns_router,  # before the supplier documents' routes: /Orders/{key}/Returns is the buyer's
         orders_router,
         *(document_router(spec) for spec in kinds.SUPPLIER_KINDS),
         partners_router,

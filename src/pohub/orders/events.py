@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents import repository as repo
-from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, SHIPMENT
+from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, RETURN, SHIPMENT
 from pohub.orders.status import OrderStatus
 
 # Event type ids, stable on the wire (LBActivityEvent.TypeId). "<kind> received" comes from the
@@ -22,6 +22,10 @@ SHIPMENT_RECEIVED = SHIPMENT.event_type
 INVOICE_RECEIVED = INVOICE.event_type
 DOCUMENT_REFUSED = 6
 ALL_LINES_CANCELLED = 7
+RETURN_REQUESTED = RETURN.event_type
+RETURN_AUTHORISED, RETURN_REJECTED, RETURN_RECEIVED, RETURN_CREDITED, RETURN_CANCELLED = (
+    t for t, _name, _topic in RETURN.lifecycle
+)
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -29,6 +33,8 @@ EVENT_TYPES = {
     STATUS_CHANGED: "Status changed",
     DOCUMENT_REFUSED: "Document refused",
     ALL_LINES_CANCELLED: "All lines cancelled",
+    RETURN_REQUESTED: "Return requested",
+    **{t: name for k in KINDS.values() for t, name, _topic in k.lifecycle},
 }
 
 
@@ -187,4 +193,86 @@ def document_refused(
         summary=f"{document_type} refused ({status_code}): {message}",
         details=details,
         document_type=document_type,
+    )
+
+
+def _return_event(
+    *, order: Any, at: datetime, type_id: int, summary: str, return_id: int, details: str | None = None
+) -> dict[str, Any]:
+    return _event(
+        order=order,
+        at=at,
+        type_id=type_id,
+        level="Info",
+        category="Return",
+        summary=summary,
+        details=details,
+        document_id=return_id,
+        document_type="Return",
+    )
+
+
+def return_requested(*, order: Any, at: datetime, return_id: int, number: str | None, units: int) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_REQUESTED,
+        summary=f"Return {number or return_id} requested: {units} unit(s)",
+        return_id=return_id,
+    )
+
+
+def return_authorised(*, order: Any, at: datetime, return_id: int, number: str | None, rma: str) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_AUTHORISED,
+        summary=f"Return {number or return_id} authorised as RMA {rma}",
+        return_id=return_id,
+    )
+
+
+def return_rejected(*, order: Any, at: datetime, return_id: int, number: str | None, reason: str) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_REJECTED,
+        summary=f"Return {number or return_id} rejected",
+        details=reason,
+        return_id=return_id,
+    )
+
+
+def return_received(
+    *, order: Any, at: datetime, return_id: int, number: str | None, units: int, conditions: list[str]
+) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_RECEIVED,
+        summary=f"Return {number or return_id}: {units} unit(s) received",
+        details=f"Condition: {', '.join(conditions)}" if conditions else None,
+        return_id=return_id,
+    )
+
+
+def return_credited(
+    *, order: Any, at: datetime, return_id: int, number: str | None, credit: str, units: int, total: str
+) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_CREDITED,
+        summary=f"Return {number or return_id} credited by {credit}: {units} unit(s), total {total}",
+        return_id=return_id,
+    )
+
+
+def return_cancelled(*, order: Any, at: datetime, return_id: int, number: str | None) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_CANCELLED,
+        summary=f"Return {number or return_id} cancelled by the buyer",
+        return_id=return_id,
     )
