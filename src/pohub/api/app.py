@@ -21,6 +21,7 @@ from pohub.api.documents import document_router
 from pohub.api.exchanges import router as exchanges_router
 from pohub.api.http import install_error_handlers
 from pohub.api.schemas import BulkStatusUpdateRequest
+from pohub.changes.api import router as changes_router
 from pohub.config import Settings, get_settings
 from pohub.db.engine import Database
 from pohub.dialects.kojo.api import router as kojo_router
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     for router in (
+        changes_router,
         returns_router,  # before the supplier documents' routes: /Orders/{key}/Returns is the buyer's
         orders_router,
         *(document_router(spec) for spec in kinds.SUPPLIER_KINDS),

@@ -1,5 +1,6 @@
 """Import every table so MetaData is complete (for migrations and tests)."""
 
+from pohub.changes.models import change_lines
 from pohub.db.base import metadata
 from pohub.documents.models import documents, events, order_lines
 from pohub.exchanges.models import exchange_attempts, exchanges
@@ -10,6 +11,7 @@ from pohub.webhooks.models import webhook_subscriptions
 
 __all__ = [
     "api_keys",
+    "change_lines",
     "companies",
     "documents",
     "events",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from pohub.documents.changes import OrderChange
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 from pohub.documents.returns import Return
 
@@ -119,7 +120,25 @@ RETURN = KindSpec(
     ),
 )
 
-KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE, RETURN)}
+# A buyer's change to an open PO (X12 860): applies at once before the supplier acknowledged,
+# else waits for the supplier's answer per line (865) (docs/returns.md, "Buyer changes").
+CHANGE = KindSpec(
+    name="change",
+    label="Change",
+    model=OrderChange,
+    plural="Changes",
+    singular="Change",
+    number_field="ChangeNumber",
+    lines_field="ChangeLines",
+    required=("ChangeNumber",),
+    event_type=30,
+    topic="change.received",
+    rules="pohub.changes.service:request",
+    from_supplier=False,
+    lifecycle=((31, "Change answered", "change.answered"),),
+)
+
+KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE, RETURN, CHANGE)}
 SUPPLIER_KINDS: tuple[KindSpec, ...] = tuple(k for k in KINDS.values() if k.from_supplier)
 BY_MODEL: dict[str, KindSpec] = {k.model.__name__: k for k in KINDS.values()}
 

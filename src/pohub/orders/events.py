@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents import repository as repo
-from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, RETURN, SHIPMENT
+from pohub.documents.kinds import ACKNOWLEDGEMENT, CHANGE, INVOICE, KINDS, ORDER, RETURN, SHIPMENT
 from pohub.orders.status import OrderStatus
 
 # Event type ids, stable on the wire (LBActivityEvent.TypeId). "<kind> received" comes from the
@@ -26,6 +26,8 @@ RETURN_REQUESTED = RETURN.event_type
 RETURN_AUTHORISED, RETURN_REJECTED, RETURN_RECEIVED, RETURN_CREDITED, RETURN_CANCELLED = (
     t for t, _name, _topic in RETURN.lifecycle
 )
+CHANGE_RECEIVED = CHANGE.event_type
+((CHANGE_ANSWERED, _, _),) = CHANGE.lifecycle
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -275,4 +277,35 @@ def return_cancelled(*, order: Any, at: datetime, return_id: int, number: str | 
         type_id=RETURN_CANCELLED,
         summary=f"Return {number or return_id} cancelled by the buyer",
         return_id=return_id,
+    )
+
+
+def change_received(
+    *, order: Any, at: datetime, change_id: int, number: str | None, what: list[str], waits: bool
+) -> dict[str, Any]:
+    when = "waits for the supplier's answer" if waits else "applied at once (not yet acknowledged)"
+    return _event(
+        order=order,
+        at=at,
+        type_id=CHANGE_RECEIVED,
+        level="Info",
+        category="Change",
+        summary=f"Change {number or change_id} received: {'; '.join(what)}; {when}",
+        document_id=change_id,
+        document_type="Change",
+    )
+
+
+def change_answered(
+    *, order: Any, at: datetime, change_id: int, number: str | None, outcomes: list[str]
+) -> dict[str, Any]:
+    return _event(
+        order=order,
+        at=at,
+        type_id=CHANGE_ANSWERED,
+        level="Info",
+        category="Change",
+        summary=f"Change {number or change_id} answered: {'; '.join(outcomes)}",
+        document_id=change_id,
+        document_type="Change",
     )

@@ -72,13 +72,3 @@ async def set_details(conn: AsyncConnection, *, return_id: int, values: dict[str
 
 async def set_status(conn: AsyncConnection, *, return_id: int, status: int, at: Any) -> None:
     await conn.execute(update(documents).where(D.id == return_id).values(status=status, updated_at=at))
-
-
-async def orders_sent_by_po(
-    conn: AsyncConnection, *, sender_id: int, partner_po: str, receiver_id: int | None
-) -> list[int]:
-    """The buyer's orders with this PartnerPO (at most two: enough to tell one from several)."""
-    stmt = select(D.id).where(D.kind == "order", D.sender_company_id == sender_id, D.partner_po == partner_po)
-    if receiver_id is not None:
-        stmt = stmt.where(D.receiver_company_id == receiver_id)
-    return [row.id for row in (await conn.execute(stmt.limit(2))).all()]

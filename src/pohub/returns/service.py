@@ -20,8 +20,8 @@ from pohub.documents import repository as docs_repo
 from pohub.documents.inbound import Inbound, duplicate_of, match_lines, parse, require
 from pohub.documents.returns import CreditMemo, Return, ReturnAuthorisation, ReturnReceipt, ReturnRejection
 from pohub.orders import events
+from pohub.orders.buyer import OrderRef, order_for_buyer
 from pohub.orders.service import Created
-from pohub.partners import repository as partners_repo
 from pohub.returns import repository as repo
 from pohub.returns.status import (
     BY_BUYER,
@@ -38,57 +38,6 @@ KIND = kinds.RETURN
 CREDIT = "credit"  # a credit memo: its own document, see docs/returns.md
 
 
-@dataclass(frozen=True)
-class OrderRef:
-    """The order a return belongs to, locked (the shape events and documents need)."""
-
-    id: int
-    status: int
-    sender_company_id: int
-    receiver_company_id: int
-    partner_po: str | None
-
-
-async def _buyer_order(conn: AsyncConnection, *, company_id: int, path_key: str | None, doc: Return) -> OrderRef:
-    """The order a buyer's return names (URL, Identifier.LinkKey or PartnerPO), locked; parties checked."""
-    link_key = doc.identifier.link_key if doc.identifier is not None else None
-    if path_key is not None and link_key and link_key.strip() != path_key.strip():
-        raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
-    key = path_key if path_key is not None else link_key
-    order_id: int | None
-    if key:
-        order_id = docs_repo.parse_key(key)
-    elif doc.partner_po:
-        stmt_rows = await repo.orders_sent_by_po(
-            conn, sender_id=company_id, partner_po=doc.partner_po, receiver_id=doc.receiver_company_id
-        )
-        if not stmt_rows:
-            raise NotFound(f"No order with PartnerPO {doc.partner_po!r} sent by you")
-        if len(stmt_rows) > 1:
-            raise invalid("ReceiverCompanyId", "is required: PartnerPO matches orders to several suppliers")
-        order_id = stmt_rows[0]
-    else:
-        raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the return to its order")
-    order = None if order_id is None else await docs_repo.lock_order(conn, doc_id=order_id)
-    if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
-        raise NotFound(f"No order with LogicbrokerKey {key!r}")
-    if order.sender_company_id != company_id:
-        raise Forbidden(f"Only the order's buyer (company {order.sender_company_id}) requests returns of it")
-    if doc.sender_company_id is not None and doc.sender_company_id != company_id:
-        raise Forbidden(
-            f"SenderCompanyId {doc.sender_company_id} is not your company ({company_id})",
-            [FieldError("SenderCompanyId", "must be the company of the API key")],
-        )
-    if doc.receiver_company_id is not None and doc.receiver_company_id != order.receiver_company_id:
-        raise invalid("ReceiverCompanyId", f"must be the order's supplier ({order.receiver_company_id})")
-    if doc.partner_po is not None and doc.partner_po != order.partner_po:
-        raise invalid("PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}")
-    link = await partners_repo.partnership(conn, buyer_id=company_id, supplier_id=order.receiver_company_id)
-    if link is None:
-        raise Forbidden(f"Companies {company_id} and {order.receiver_company_id} are not connected")
-    return OrderRef(order.id, order.status, order.sender_company_id, order.receiver_company_id, order.partner_po)
-
-
 async def request(
     conn: AsyncConnection, *, company_id: int, inbound: Inbound[Return], path_key: str | None = None
 ) -> Created:
@@ -96,7 +45,7 @@ async def request(
     ret = inbound.doc
     require(ret.return_number, "ReturnNumber")
     require(ret.return_lines, "ReturnLines", "must have at least one line")
-    order = await _buyer_order(conn, company_id=company_id, path_key=path_key, doc=ret)
+    order = await order_for_buyer(conn, company_id=company_id, path_key=path_key, doc=ret, kind="return")
     try:
         dup, _earlier = await duplicate_of(
             conn,
