@@ -42,3 +42,22 @@ def test_return_topics_reach_both_parties(fast_server: LiveServer, receiver: Rec
     assert credited[0]["data"]["Summary"] == "Return R-H credited by CM-H: 2 unit(s), total 62.04"
     # The supplier subscribed to requests only.
     assert {json.loads(x.body)["type"] for x in receiver.on("/supplier")} == {"return.requested"}
+
+
+def test_change_topics(fast_server: LiveServer, receiver: Receiver) -> None:
+    trade = make_trade(fast_server)
+    subscribe(trade.supplier, f"{receiver.url}/changes-in", "change.received")
+    subscribe(trade.buyer, f"{receiver.url}/answers", "Change.Answered")
+    order_key = shipped_order(trade, "PO-CHG-HOOK", ship1=1, ship2=0)
+    body = {"ChangeNumber": "C-H", "ChangeLines": [{"LineNumber": "02", "Action": "Cancel"}]}
+    r = trade.buyer.post(f"/Orders/{order_key}/Changes", json=body)
+    assert r.status_code == 201, r.text
+    change_key = r.json()["Body"]["LogicbrokerKey"]
+    r = trade.supplier.post(f"/Orders/{order_key}/Changes/{change_key}/Answer", json={"Accept": True})
+    assert r.status_code == 200, r.text
+    (received,) = receiver.wait("/changes-in", 1)
+    assert verified(received, SECRET)
+    data = json.loads(received.body)["data"]
+    assert data["LogicbrokerKey"] == change_key and "waits for the supplier's answer" in data["Summary"]
+    (answered,) = receiver.wait("/answers", 1)
+    assert json.loads(answered.body)["data"]["Summary"] == "Change C-H answered: line 02 accepted"

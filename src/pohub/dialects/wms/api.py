@@ -15,8 +15,10 @@ from pohub.core import jsonio
 from pohub.core.errors import Conflict, NotFound, PohubError
 from pohub.dialects import common
 from pohub.dialects.wms import importer, rma, translate
+from pohub.documents import kinds
 from pohub.documents import repository as repo
 from pohub.exchanges import inbound
+from pohub.exchanges.documents import applied, apply_canonical
 from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs.worker import wake
@@ -171,19 +173,21 @@ async def get_sales_order(business_unit_id: str, customer_order_number: str, req
 
 @router.put("/business_units/{business_unit_id}/sales_orders/{customer_order_number}")
 async def update_sales_order(business_unit_id: str, customer_order_number: str, request: Request) -> JSON:
-    """Orders are immutable once received (the platform's rule): the same order again answers 200; a
-    change is refused with 409 (cancel it and send a new customerOrderNumber)."""
+    """The merchant's update of a sales order is a buyer's change (docs/returns.md, "Buyer changes"):
+    lines whose quantity or amount differ are changed (quantity 0 cancels a line), new
+    customerLineNumbers are added, lines left out stay as they are. The same order again answers
+    200 and changes nothing; a change to anything but lines is refused with 409."""
     company_id = await _company(request)
     done = await common.receive(
         request,
         channel="wms",
         operation="wms.update",
         company_id=company_id,
-        kind="order",
+        kind="change",
         params={"business_unit": business_unit_id, "customer_order_number": customer_order_number},
     )
     async with request.app.state.db.read() as conn:
-        row = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
+        row = await repo.get_document(conn, doc_id=done.order_id or 0, company_id=company_id)
         return JSON({"data": await _out(conn, row)})
 
 
@@ -197,14 +201,22 @@ async def _update(conn: AsyncConnection, msg: Message) -> Applied:
         body["customerOrderNumber"] = con
     canonical = translate.sales_order(body, business_unit=unit)
     row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=con)
-    if jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical))) != row.body_hash:
+    digest = jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical)))
+    if digest == row.body_hash:
+        return Applied(document_id=row.id, order_id=row.id, duplicate=True, kind="order")
+    lines = await repo.order_lines_of(conn, order_id=row.id)
+    change = translate.change_of(canonical, lines, number=f"WMS-{digest[:16]}")
+    if not change["ChangeLines"]:
         exc = Conflict(
-            f"Sales order {con!r} was received already and orders are immutable; "
-            "cancel it (DELETE) and send the change under a new customerOrderNumber"
+            f"Sales order {con!r} was received already; an update may change its lines' quantity or amount, "
+            "or add lines, and this one changes neither (cancel it and send a new customerOrderNumber)"
         )
         exc.order_id = row.id
         raise exc
-    return Applied(document_id=row.id, order_id=row.id, duplicate=True)
+    created = await apply_canonical(
+        conn, spec=kinds.CHANGE, company_id=msg.company_id, raw=jsonio.dumps(change), path_key=str(row.id)
+    )
+    return applied(created, kinds.CHANGE.name)
 
 
 @inbound.handler("wms.cancel")
