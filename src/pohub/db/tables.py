@@ -7,6 +7,7 @@ from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
 from pohub.returns.models import return_details, return_lines
+from pohub.users.models import users
 from pohub.webhooks.models import webhook_subscriptions
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "partnerships",
     "return_details",
     "return_lines",
+    "users",
     "webhook_subscriptions",
 ]

@@ -2,7 +2,7 @@
 the lines of a buyer's change, and a line's requested ship date
 
 Revision ID: returns
-Revises: exchanges
+Revises: users
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 import pohub.db.base
 
 revision = "returns"
-# main already holds 0003_exchanges; the lead re-chains revisions at merge time.
-down_revision = "exchanges"
+# After main's 0004_users; the lead re-chains revisions at merge time.
+down_revision = "users"
 branch_labels = None
 depends_on = None
 
