@@ -202,3 +202,11 @@ def test_bulk_status(trade: Trade) -> None:
     assert trade.supplier.get(f"/Returns/{a}/Status").json()["Body"]["StatusCode"] == 200
     bad = trade.supplier.put("/Returns/Status", json={"LogicbrokerKeys": [], "Status": 200})
     assert bad.status_code == 422 and error_fields(bad) == ["LogicbrokerKeys"]
+
+
+def test_statuses_list_the_return_and_change_lifecycles(trade: Trade) -> None:
+    types = {
+        t["DocumentType"]: t["Statuses"] for t in trade.buyer.get("/Statuses").json()["Body"]["DocumentTypeStatuses"]
+    }
+    assert [s["Code"] for s in types["Return"]] == [100, 200, 500, 1000, 1100, 1300]
+    assert {s["Name"] for s in types["Change"]} == {"Awaiting answer", "Applied", "Partly applied", "Rejected"}

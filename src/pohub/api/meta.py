@@ -6,9 +6,19 @@ from fastapi import APIRouter
 
 from pohub.api import schemas as s
 from pohub.api.http import JSON, message
+from pohub.changes.status import CHANGE_STATUS_NAMES
 from pohub.orders.status import DOCUMENT_STATUSES
+from pohub.returns.status import RETURN_STATUS_NAMES
 
 router = APIRouter(tags=["Reference"])
+
+
+# The order's and the platform's documents', then the hub's own lifecycles (returns, changes).
+STATUSES: dict[str, dict[int, str]] = {
+    **DOCUMENT_STATUSES,
+    "Return": {int(k): v for k, v in RETURN_STATUS_NAMES.items()},
+    "Change": {int(k): v for k, v in CHANGE_STATUS_NAMES.items()},
+}
 
 
 @router.get("/Statuses", responses=s.DOCUMENT_RESPONSES)
@@ -23,7 +33,7 @@ async def statuses() -> JSON:
                     "DocumentType": doc_type,
                     "Statuses": [{"Code": code, "Name": name} for code, name in codes.items()],
                 }
-                for doc_type, codes in DOCUMENT_STATUSES.items()
+                for doc_type, codes in STATUSES.items()
             ]
         },
     )
