@@ -145,3 +145,14 @@ def test_answer_refused_when_units_shipped_meanwhile(trade: Trade) -> None:
     r = trade.supplier.post(f"/Orders/{key}/Changes/{ck}/Answer", json={"Accept": False, "Reason": "shipped already"})
     assert r.status_code == 200 and r.json()["Body"]["ChangeStatus"] == "Rejected"
     assert get_order(trade, key)["OrderLines"][0]["Quantity"] == 5
+
+
+def test_added_line_fields_fit_their_columns(trade: Trade) -> None:
+    key = create_order(trade, "PO-CHG-4")
+    long_sku = {"LineNumber": "09", "Action": "Add", "Quantity": 1, "ItemIdentifier": {"SupplierSKU": "S" * 101}}
+    r = trade.buyer.post(f"/Orders/{key}/Changes", json=change("C-4", long_sku))
+    assert r.status_code == 422 and error_fields(r) == ["ChangeLines[0].ItemIdentifier.SupplierSKU"]
+    # Cancelling the whole PO before acknowledgement applies at once.
+    r = trade.buyer.post(f"/Orders/{key}/Changes", json={"ChangeNumber": "C-5", "CancelOrder": True})
+    assert r.status_code == 201, r.text
+    assert get_order(trade, key)["StatusCode"] == 1100

@@ -13,7 +13,7 @@ change_lines = Table(
     Column("id", BigId, primary_key=True),
     Column("change_id", BigId, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("action", String(10), nullable=False),  # change, add, cancel
+    Column("action", String(20), nullable=False),  # change, add, cancel, cancel_order
     Column("line_number", String(50), nullable=False),
     Column("order_line_id", BigId, ForeignKey("order_lines.id", ondelete="CASCADE"), nullable=True),
     Column("supplier_sku", String(100), nullable=True),

@@ -131,6 +131,8 @@ def _added_step(pos: int, cl: ChangeLine, known: set[str]) -> Step:
     field = f"ChangeLines[{pos}]"
     if cl.line_number is None:
         raise invalid(f"{field}.LineNumber", "is required for an added line")
+    if len(str(cl.line_number)) > 50:
+        raise invalid(f"{field}.LineNumber", "must be at most 50 characters")
     key = line_key(str(cl.line_number))
     if key in known:
         raise invalid(
@@ -141,6 +143,9 @@ def _added_step(pos: int, cl: ChangeLine, known: set[str]) -> Step:
     partner_sku = cl.item_identifier.partner_sku if cl.item_identifier is not None else None
     if not sku and not partner_sku:
         raise invalid(f"{field}.ItemIdentifier.SupplierSKU", "is required for an added line (or PartnerSKU)")
+    for name, value in (("SupplierSKU", sku), ("PartnerSKU", partner_sku)):
+        if value is not None and len(value) > 100:
+            raise invalid(f"{field}.ItemIdentifier.{name}", "must be at most 100 characters")
     if cl.quantity is None or cl.quantity < 1:
         raise invalid(f"{field}.Quantity", "is required and must be at least 1")
     if cl.price is not None and cl.price < 0:

@@ -94,6 +94,9 @@ async def request(
                     "reason": rl.return_reason,
                 }
             )
+        source_key = (ret.identifier.source_key if ret.identifier else None) or ret.return_number
+        if source_key is not None and len(source_key) > 100:
+            raise invalid("Identifier.SourceKey", "must be at most 100 characters")
         now = clock.now()
         return_id = await docs_repo.insert_document(
             conn,
@@ -104,7 +107,7 @@ async def request(
                 "order_id": order.id,
                 "partner_po": order.partner_po,
                 "number": ret.return_number,
-                "source_key": (ret.identifier.source_key if ret.identifier else None) or ret.return_number,
+                "source_key": source_key,
                 "link_key": str(order.id),
                 "status": int(ReturnStatus.REQUESTED),
                 "document_date": ret.document_date or ret.return_date or now,

@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column("id", BigId, primary_key=True),
         sa.Column("change_id", BigId, sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("action", sa.String(10), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False),
         sa.Column("line_number", sa.String(50), nullable=False),
         sa.Column("order_line_id", BigId, sa.ForeignKey("order_lines.id", ondelete="CASCADE"), nullable=True),
         sa.Column("supplier_sku", sa.String(100), nullable=True),
