@@ -102,9 +102,13 @@ def test_update_cancel_and_shipments(server: LiveServer, trade: Trade) -> None:
         "LogicbrokerKey"
     ]
     assert client.put(f"/business_units/{unit}/sales_orders/SO-9", json=body).status_code == 200
+    # An update is a buyer's change: before the supplier acknowledged, it applies at once.
     changed = sales_order("SO-9", ("1", "SKU-A", 5))
     r = client.put(f"/business_units/{unit}/sales_orders/SO-9", json=changed)
-    assert r.status_code == 409 and "immutable" in r.json()["message"]
+    assert r.status_code == 200 and r.json()["data"]["orderLines"][0]["quantity"] == 5, r.text
+    header_only = {**changed, "buyerOrderNumber": "B-2"}
+    r = client.put(f"/business_units/{unit}/sales_orders/SO-9", json=header_only)
+    assert r.status_code == 409 and "changes neither" in r.json()["message"]
 
     shipment = {
         "ShipmentNumber": "SH-1",

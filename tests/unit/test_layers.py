@@ -18,6 +18,8 @@ LAYERS = {
     "acknowledgements": 4,
     "shipments": 4,
     "invoices": 4,
+    "returns": 4,
+    "changes": 4,
     "exchanges": 5,
     "webhooks": 5,  # the outbound channel: its outbox listens to the events every change writes
 }

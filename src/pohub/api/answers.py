@@ -44,7 +44,7 @@ SINGLE_HOLDER: dict[str, str | None] = {
 }
 # The status a new document is in (``Default`` in /Statuses): an order waits to be acknowledged;
 # the supplier's documents are applied to their order as they arrive (documents/store.py).
-CREATED_IN = {"Order": 150, "Acknowledgement": 1000, "Shipment": 1000, "Invoice": 1000}
+CREATED_IN = {"Order": 150, "Acknowledgement": 1000, "Shipment": 1000, "Invoice": 1000, "Return": 100}
 
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 _NO_OFFSET = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?")
@@ -218,7 +218,9 @@ def event(row: Any, link_key: str | None = None) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def statuses(document_type: str | None = None) -> dict[str, Any]:
+def statuses(
+    document_type: str | None = None, *, table: dict[str, dict[int, str]] = DOCUMENT_STATUSES
+) -> dict[str, Any]:
     """GetDocumentStatusesResponse: one DocumentTypeStatus per document type and status."""
     return {
         "DocumentTypeStatuses": [
@@ -228,7 +230,7 @@ def statuses(document_type: str | None = None) -> dict[str, Any]:
                 "StatusDescription": name,
                 "Default": code == CREATED_IN.get(doc_type),
             }
-            for doc_type, codes in DOCUMENT_STATUSES.items()
+            for doc_type, codes in table.items()
             if document_type is None or doc_type.casefold() == document_type.casefold()
             for code, name in codes.items()
         ]

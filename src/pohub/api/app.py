@@ -21,6 +21,7 @@ from pohub.api.documents import document_router
 from pohub.api.exchanges import router as exchanges_router
 from pohub.api.http import install_error_handlers
 from pohub.api.schemas import BulkStatusUpdateRequest
+from pohub.changes.api import router as changes_router
 from pohub.config import Settings, get_settings
 from pohub.db.engine import Database
 from pohub.dialects.kojo.api import router as kojo_router
@@ -32,6 +33,7 @@ from pohub.ops import setup as ops_setup
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
+from pohub.returns.api import router as returns_router
 from pohub.scorecard.api import router as scorecard_router
 from pohub.web.routes import router as web_router
 from pohub.webhooks import service as webhooks_service
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     ops_setup.install(app)
     for router in (
+        changes_router,
+        returns_router,  # before the supplier documents' routes: /Orders/{key}/Returns is the buyer's
         orders_router,
         *(document_router(spec) for spec in kinds.SUPPLIER_KINDS),
         partners_router,

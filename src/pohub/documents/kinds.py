@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from pohub.documents.changes import OrderChange
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
+from pohub.documents.returns import Return
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class KindSpec:
     form: str | None = None  # the dashboard's action for it (/orders/{key}/{form})
     from_supplier: bool = True  # sent by the order's supplier (False: by the buyer)
     acknowledges: bool = False  # applying it acknowledges the order (derive_status moves 150/200 on)
+    belongs_to_order: bool = True  # names an existing order (in the URL or the body); False: it is one
+    # Further events of the kind's own lifecycle after it is received: (event type id, name, topic).
+    lifecycle: tuple[tuple[int, str, str], ...] = ()
 
 
 ORDER = KindSpec(
@@ -45,6 +50,7 @@ ORDER = KindSpec(
     topic="order.created",
     rules="pohub.orders.service:create_order",
     from_supplier=False,
+    belongs_to_order=False,
 )
 ACKNOWLEDGEMENT = KindSpec(
     name="acknowledgement",
@@ -90,7 +96,49 @@ INVOICE = KindSpec(
     form="invoice",
 )
 
-KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE)}
+# A return (RMA) is the buyer's; the supplier answers it (authorise, reject, receive, credit) with
+# messages of its own lifecycle, each an exchange and an event (docs/returns.md).
+RETURN = KindSpec(
+    name="return",
+    label="Return",
+    model=Return,
+    plural="Returns",
+    singular="Return",
+    number_field="ReturnNumber",
+    lines_field="ReturnLines",
+    required=("ReturnNumber", "ReturnLines"),
+    event_type=20,
+    topic="return.requested",
+    rules="pohub.returns.service:request",
+    from_supplier=False,
+    lifecycle=(
+        (21, "Return authorised", "return.authorised"),
+        (22, "Return rejected", "return.rejected"),
+        (23, "Return received", "return.received"),
+        (24, "Return credited", "return.credited"),
+        (25, "Return cancelled", "return.cancelled"),
+    ),
+)
+
+# A buyer's change to an open PO (X12 860): applies at once before the supplier acknowledged,
+# else waits for the supplier's answer per line (865) (docs/returns.md, "Buyer changes").
+CHANGE = KindSpec(
+    name="change",
+    label="Change",
+    model=OrderChange,
+    plural="Changes",
+    singular="Change",
+    number_field="ChangeNumber",
+    lines_field="ChangeLines",
+    required=("ChangeNumber",),
+    event_type=30,
+    topic="change.received",
+    rules="pohub.changes.service:request",
+    from_supplier=False,
+    lifecycle=((31, "Change answered", "change.answered"),),
+)
+
+KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE, RETURN, CHANGE)}
 SUPPLIER_KINDS: tuple[KindSpec, ...] = tuple(k for k in KINDS.values() if k.from_supplier)
 BY_MODEL: dict[str, KindSpec] = {k.model.__name__: k for k in KINDS.values()}
 

@@ -94,6 +94,9 @@ order_lines = Table(
     Column("qty_invoiced", Integer, nullable=False, default=0),
     Column("ack_price", MoneyColumn, nullable=True),
     Column("change_reason", String(200), nullable=True),
+    # Set by a buyer's change (the order's body keeps what was first sent).
+    Column("requested_ship_date", AwareDateTime(), nullable=True),
+    Column("changed_at", AwareDateTime(), nullable=True),
     UniqueConstraint("order_id", "line_key", name="uq_order_lines_order_line"),
 )
 

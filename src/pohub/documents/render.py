@@ -32,7 +32,40 @@ def render(row: Any, lines: list[Any] | None = None) -> dict[str, Any]:
         for line in lines:
             if line.position < len(wire_lines) and isinstance(wire_lines[line.position], dict):
                 wire_lines[line.position].update(line_quantities(line))
+                _changed_by_buyer(wire_lines[line.position], line)
+            elif line.position >= len(wire_lines):
+                # Added by a buyer's change: the body as first received does not have it.
+                wire_lines.append({**added_line(line), **line_quantities(line)})
+        if wire_lines:
+            body["OrderLines"] = wire_lines
     return body
+
+
+def _changed_by_buyer(wire: dict[str, Any], line: Any) -> None:
+    """A buyer's change rewrites a line's quantity, price and requested date: show them as they are now."""
+    if getattr(line, "changed_at", None) is None:
+        return  # as first sent: the body's own digits stand
+    wire["Quantity"] = line.quantity
+    if line.price is not None:
+        wire["Price"] = line.price
+    requested = getattr(line, "requested_ship_date", None)
+    if requested is not None:
+        wire["RequestedShipDate"] = requested.isoformat()
+
+
+def added_line(line: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "LineNumber": line.line_number,
+        "Quantity": line.quantity,
+        "ItemIdentifier": {"SupplierSKU": line.supplier_sku, "PartnerSKU": line.partner_sku},
+        "Description": line.description,
+        "QuantityUOM": line.uom,
+        "Price": line.price,
+    }
+    requested = getattr(line, "requested_ship_date", None)
+    if requested is not None:
+        out["RequestedShipDate"] = requested.isoformat()
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def line_quantities(line: Any) -> dict[str, Any]:

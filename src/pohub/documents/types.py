@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from pohub.core.ids import is_ascii_int
 from pohub.core.jsonio import NUL_RULE
@@ -130,3 +139,7 @@ class LBModel(BaseModel):
         # The wire is the platform's: schemas list every field by its alias.
         serialize_by_alias=True,
     )
+
+
+# A line number as the wire models spell it (strings or integers in, a string inside).
+LineNumber = Annotated[str, StringConstraints(max_length=50), LineNumberInput, NoNul, LineNumberSchema]

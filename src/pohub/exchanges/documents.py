@@ -45,7 +45,7 @@ async def apply_canonical(
     """Parse a canonical document and apply it by its kind's rules."""
     inbound = parse(raw, spec.model)
     kwargs: dict[str, Any] = {"company_id": company_id, "inbound": inbound}
-    if spec.from_supplier:
+    if spec.belongs_to_order:
         kwargs["path_key"] = path_key
     return await rules_of(spec)(conn, **kwargs)
 

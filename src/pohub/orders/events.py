@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import actor
 from pohub.documents import repository as repo
-from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, SHIPMENT
+from pohub.documents.kinds import ACKNOWLEDGEMENT, CHANGE, INVOICE, KINDS, ORDER, RETURN, SHIPMENT
 from pohub.orders.status import OrderStatus
 
 # Event type ids, stable on the wire (LBActivityEvent.TypeId). "<kind> received" comes from the
@@ -23,6 +23,12 @@ SHIPMENT_RECEIVED = SHIPMENT.event_type
 INVOICE_RECEIVED = INVOICE.event_type
 DOCUMENT_REFUSED = 6
 ALL_LINES_CANCELLED = 7
+RETURN_REQUESTED = RETURN.event_type
+RETURN_AUTHORISED, RETURN_REJECTED, RETURN_RECEIVED, RETURN_CREDITED, RETURN_CANCELLED = (
+    t for t, _name, _topic in RETURN.lifecycle
+)
+CHANGE_RECEIVED = CHANGE.event_type
+((CHANGE_ANSWERED, _, _),) = CHANGE.lifecycle
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -30,6 +36,8 @@ EVENT_TYPES = {
     STATUS_CHANGED: "Status changed",
     DOCUMENT_REFUSED: "Document refused",
     ALL_LINES_CANCELLED: "All lines cancelled",
+    RETURN_REQUESTED: "Return requested",
+    **{t: name for k in KINDS.values() for t, name, _topic in k.lifecycle},
 }
 
 
@@ -195,4 +203,117 @@ def document_refused(
         summary=f"{document_type} refused ({status_code}): {message}",
         details=details,
         document_type=document_type,
+    )
+
+
+def _return_event(
+    *, order: Any, at: datetime, type_id: int, summary: str, return_id: int, details: str | None = None
+) -> dict[str, Any]:
+    return _event(
+        order=order,
+        at=at,
+        type_id=type_id,
+        level="Info",
+        category="Return",
+        summary=summary,
+        details=details,
+        document_id=return_id,
+        document_type="Return",
+    )
+
+
+def return_requested(*, order: Any, at: datetime, return_id: int, number: str | None, units: int) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_REQUESTED,
+        summary=f"Return {number or return_id} requested: {units} unit(s)",
+        return_id=return_id,
+    )
+
+
+def return_authorised(*, order: Any, at: datetime, return_id: int, number: str | None, rma: str) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_AUTHORISED,
+        summary=f"Return {number or return_id} authorised as RMA {rma}",
+        return_id=return_id,
+    )
+
+
+def return_rejected(*, order: Any, at: datetime, return_id: int, number: str | None, reason: str) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_REJECTED,
+        summary=f"Return {number or return_id} rejected",
+        details=reason,
+        return_id=return_id,
+    )
+
+
+def return_received(
+    *, order: Any, at: datetime, return_id: int, number: str | None, units: int, conditions: list[str]
+) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_RECEIVED,
+        summary=f"Return {number or return_id}: {units} unit(s) received",
+        details=f"Condition: {', '.join(conditions)}" if conditions else None,
+        return_id=return_id,
+    )
+
+
+def return_credited(
+    *, order: Any, at: datetime, return_id: int, number: str | None, credit: str, units: int, total: str
+) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_CREDITED,
+        summary=f"Return {number or return_id} credited by {credit}: {units} unit(s), total {total}",
+        return_id=return_id,
+    )
+
+
+def return_cancelled(*, order: Any, at: datetime, return_id: int, number: str | None) -> dict[str, Any]:
+    return _return_event(
+        order=order,
+        at=at,
+        type_id=RETURN_CANCELLED,
+        summary=f"Return {number or return_id} cancelled by the buyer",
+        return_id=return_id,
+    )
+
+
+def change_received(
+    *, order: Any, at: datetime, change_id: int, number: str | None, what: list[str], waits: bool
+) -> dict[str, Any]:
+    when = "waits for the supplier's answer" if waits else "applied at once (not yet acknowledged)"
+    return _event(
+        order=order,
+        at=at,
+        type_id=CHANGE_RECEIVED,
+        level="Info",
+        category="Change",
+        summary=f"Change {number or change_id} received: {'; '.join(what)}; {when}",
+        document_id=change_id,
+        document_type="Change",
+    )
+
+
+def change_answered(
+    *, order: Any, at: datetime, change_id: int, number: str | None, outcomes: list[str]
+) -> dict[str, Any]:
+    return _event(
+        order=order,
+        at=at,
+        type_id=CHANGE_ANSWERED,
+        level="Info",
+        category="Change",
+        summary=f"Change {number or change_id} answered: {'; '.join(outcomes)}",
+        document_id=change_id,
+        document_type="Change",
     )

@@ -21,6 +21,8 @@ BY_EVENT_TYPE = {
     events.STATUS_CHANGED: ORDER_STATUS_CHANGED,
     events.DOCUMENT_REFUSED: DOCUMENT_REFUSED,
     events.ALL_LINES_CANCELLED: ALL_LINES_CANCELLED,
+    # A kind's own lifecycle (a return authorised, received, credited...): topics from its spec.
+    **{t: topic for k in KINDS.values() for t, _name, topic in k.lifecycle},
 }
 
 TOPICS = (*BY_EVENT_TYPE.values(), JOB_FINISHED, ALL)

@@ -15,9 +15,11 @@ from pohub.api.http import JSON, spooled_body
 from pohub.core import jsonio
 from pohub.core.errors import Conflict, NotFound, PohubError
 from pohub.dialects import common
-from pohub.dialects.wms import importer, split, translate
+from pohub.dialects.wms import importer, rma, split, translate
+from pohub.documents import kinds
 from pohub.documents import repository as repo
 from pohub.exchanges import inbound
+from pohub.exchanges.documents import applied, apply_canonical
 from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs.worker import wake
@@ -204,19 +206,21 @@ async def get_sales_order(business_unit_id: str, customer_order_number: str, req
 
 @router.put("/business_units/{business_unit_id}/sales_orders/{customer_order_number}")
 async def update_sales_order(business_unit_id: str, customer_order_number: str, request: Request) -> JSON:
-    """Orders are immutable once received (the platform's rule): the same order again answers 200; a
-    change is refused with 409 (cancel it and send a new customerOrderNumber)."""
+    """The merchant's update of a sales order is a buyer's change (docs/returns.md, "Buyer changes"):
+    lines whose quantity or amount differ are changed (quantity 0 cancels a line), new
+    customerLineNumbers are added, lines left out stay as they are. The same order again answers
+    200 and changes nothing; a change to anything but lines is refused with 409."""
     company_id = await _company(request)
     done = await common.receive(
         request,
         channel="wms",
         operation="wms.update",
         company_id=company_id,
-        kind="order",
+        kind="change",
         params={"business_unit": business_unit_id, "customer_order_number": customer_order_number},
     )
     async with request.app.state.db.read() as conn:
-        row = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
+        row = await repo.get_document(conn, doc_id=done.order_id or 0, company_id=company_id)
         return JSON({"data": await _out(conn, row)})
 
 
@@ -230,14 +234,22 @@ async def _update(conn: AsyncConnection, msg: Message) -> Applied:
         body["customerOrderNumber"] = con
     canonical = translate.sales_order(body, business_unit=unit)
     row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=con)
-    if jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical))) != row.body_hash:
+    digest = jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical)))
+    if digest == row.body_hash:
+        return Applied(document_id=row.id, order_id=row.id, duplicate=True, kind="order")
+    lines = await repo.order_lines_of(conn, order_id=row.id)
+    change = translate.change_of(canonical, lines, number=f"WMS-{digest[:16]}")
+    if not change["ChangeLines"]:
         exc = Conflict(
-            f"Sales order {con!r} was received already and orders are immutable; "
-            "cancel it (DELETE) and send the change under a new customerOrderNumber"
+            f"Sales order {con!r} was received already; an update may change its lines' quantity or amount, "
+            "or add lines, and this one changes neither (cancel it and send a new customerOrderNumber)"
         )
         exc.order_id = row.id
         raise exc
-    return Applied(document_id=row.id, order_id=row.id, duplicate=True)
+    created = await apply_canonical(
+        conn, spec=kinds.CHANGE, company_id=msg.company_id, raw=jsonio.dumps(change), path_key=str(row.id)
+    )
+    return applied(created, kinds.CHANGE.name)
 
 
 @inbound.handler("wms.cancel")
@@ -280,3 +292,101 @@ async def shipments(business_unit_id: str, customer_order_number: str, request: 
         row = await _find(conn, company_id=company_id, business_unit=business_unit_id, con=customer_order_number)
         docs = await repo.documents_of_order(conn, order_id=row.id, kind="shipment")
     return JSON({"data": [translate.shipment_out(d, jsonio.loads(d.raw)) for d in docs]})
+
+
+# --- Inbound RMAs (the hub's returns; translation and handlers in rma.py) ---------------------------
+
+RMAS = "/business_units/{business_unit_id}/inbound/rmas"
+
+
+@router.get(RMAS)
+async def list_rmas(business_unit_id: str, request: Request) -> JSON:
+    """The caller's inbound RMAs in the business unit, oldest first, page and limit."""
+    company_id = await _company(request)
+    q = request.query_params
+    page = max(common.ident(q.get("page", "")) or 1, 1)
+    limit = min(max(common.ident(q.get("limit", "")) or 50, 1), 500)
+    search = repo.Search(kind="return", company_id=company_id, page=page, page_size=limit)
+    unit = common.ident(business_unit_id)
+    if unit is not None and unit != company_id:
+        search.receiver_id = unit
+    async with request.app.state.db.read() as conn:
+        rows, total = await repo.search(conn, search)
+        data = [await rma.render(conn, r) for r in rows]
+    return JSON({"data": data, "meta": {"page": page, "limit": limit, "total": total}})
+
+
+@router.post(RMAS, status_code=201)
+async def create_rma(business_unit_id: str, request: Request) -> JSON:
+    """The merchant announces units coming back: {rmaNumber, customerOrderNumber, lines: [...]}."""
+    company_id = await _company(request)
+    done = await common.receive(
+        request,
+        channel="wms",
+        operation=rma.CREATE,
+        company_id=company_id,
+        kind="return",
+        params={"business_unit": business_unit_id},
+    )
+    async with request.app.state.db.read() as conn:
+        row = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
+        return JSON({"data": await rma.render(conn, row)}, status_code=200 if done.duplicate else 201)
+
+
+@router.get(RMAS + "/{rma_id}")
+async def get_rma(business_unit_id: str, rma_id: str, request: Request) -> JSON:
+    """One inbound RMA with its lines' requested, received and credited units."""
+    company_id = await _company(request)
+    async with request.app.state.db.read() as conn:
+        row = await rma.rma_document(conn, company_id=company_id, business_unit=business_unit_id, rma_id=rma_id)
+        return JSON({"data": await rma.render(conn, row)})
+
+
+@router.put(RMAS + "/{rma_id}")
+async def update_rma(business_unit_id: str, rma_id: str, request: Request) -> JSON:
+    """The warehouse authorises, rejects, or receives units of the RMA."""
+    company_id = await _company(request)
+    await common.receive(
+        request,
+        channel="wms",
+        operation=rma.UPDATE,
+        company_id=company_id,
+        kind="return",
+        params={"business_unit": business_unit_id, "rma_id": rma_id},
+    )
+    async with request.app.state.db.read() as conn:
+        row = await rma.rma_document(conn, company_id=company_id, business_unit=business_unit_id, rma_id=rma_id)
+        return JSON({"data": await rma.render(conn, row)})
+
+
+@router.delete(RMAS + "/{rma_id}")
+async def cancel_rma(business_unit_id: str, rma_id: str, request: Request) -> JSON:
+    """The merchant withdraws the RMA before any unit arrived."""
+    company_id = await _company(request)
+    await common.receive(
+        request,
+        channel="wms",
+        operation=rma.CANCEL,
+        company_id=company_id,
+        kind="return",
+        params={"business_unit": business_unit_id, "rma_id": rma_id},
+        raw=b"",
+    )
+    async with request.app.state.db.read() as conn:
+        row = await rma.rma_document(conn, company_id=company_id, business_unit=business_unit_id, rma_id=rma_id)
+        return JSON({"data": await rma.render(conn, row)})
+
+
+@router.get(RMAS + "/{rma_id}/receipt_lines")
+async def rma_receipt_lines(business_unit_id: str, rma_id: str, request: Request) -> JSON:
+    """What has been received of the RMA, line by line, with the condition."""
+    company_id = await _company(request)
+    async with request.app.state.db.read() as conn:
+        row = await rma.rma_document(conn, company_id=company_id, business_unit=business_unit_id, rma_id=rma_id)
+        out = await rma.render(conn, row)
+    data = [
+        {k: line[k] for k in ("customerLineNumber", "skuId", "receivedQuantity", "condition")}
+        for line in out["lines"]
+        if line["receivedQuantity"]
+    ]
+    return JSON({"data": data})

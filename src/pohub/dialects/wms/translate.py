@@ -11,7 +11,7 @@ from pohub.dialects import bounds
 from pohub.dialects.common import attribute, attributes_of, iso, number
 from pohub.dialects.wms.fields import FIELDS, warehouse_text  # the hub's fields in the warehouse's words
 from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, OrderLine, SalesOrder
-from pohub.documents.types import LBModel
+from pohub.documents.types import LBModel, line_key
 from pohub.orders.status import OrderStatus
 
 # The platform's own limits (platform notes: customerOrderNumber <= 30, jobId <= 20); every other
@@ -278,3 +278,28 @@ def shipment_out(row: Any, body: dict[str, Any]) -> dict[str, Any]:
         "trackingNumbers": tracking,
         "lines": lines,
     }
+
+
+def change_of(canonical: dict[str, Any], lines: list[Any], *, number: str) -> dict[str, Any]:
+    """An updated sales order (as a canonical SalesOrder) against the order's lines, as a buyer's
+    change: quantity or amount differing -> Change (quantity 0 -> Cancel), a new line -> Add."""
+    by_key = {line.line_key: line for line in lines}
+    out = []
+    for wire in canonical.get("OrderLines") or []:
+        number_ = str(wire["LineNumber"])
+        current = by_key.get(line_key(number_))
+        qty, price = wire.get("Quantity"), wire.get("Price")
+        if current is None:
+            out.append({**{k: v for k, v in wire.items() if k != "ExtendedAttributes"}, "Action": "Add"})
+        elif qty == 0:
+            if current.qty_cancelled < current.quantity:
+                out.append({"LineNumber": number_, "Action": "Cancel"})
+        else:
+            step: dict[str, Any] = {"LineNumber": number_}
+            if qty != current.quantity:
+                step["Quantity"] = qty
+            if price is not None and (current.price is None or Decimal(str(price)) != current.price):
+                step["Price"] = price
+            if len(step) > 1:
+                out.append(step)
+    return {"ChangeNumber": number, "ChangeLines": out}
