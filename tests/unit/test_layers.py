@@ -18,6 +18,7 @@ LAYERS = {
     "acknowledgements": 4,
     "shipments": 4,
     "invoices": 4,
+    "inventory": 4,  # the inventory kind's rules; its api.py is an edge
     "exchanges": 5,
     "webhooks": 5,  # the outbound channel: its outbox listens to the events every change writes
 }

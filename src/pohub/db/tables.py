@@ -3,6 +3,7 @@
 from pohub.db.base import metadata
 from pohub.documents.models import documents, events, order_lines
 from pohub.exchanges.models import exchange_attempts, exchanges
+from pohub.inventory.models import inventory_items, inventory_warehouses
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
 from pohub.webhooks.models import webhook_subscriptions
@@ -14,6 +15,8 @@ __all__ = [
     "events",
     "exchange_attempts",
     "exchanges",
+    "inventory_items",
+    "inventory_warehouses",
     "job_items",
     "jobs",
     "metadata",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from pohub.documents.inventory import LBInventoryItem
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 
 
@@ -30,6 +31,9 @@ class KindSpec:
     form: str | None = None  # the dashboard's action for it (/orders/{key}/{form})
     from_supplier: bool = True  # sent by the order's supplier (False: by the buyer)
     acknowledges: bool = False  # applying it acknowledges the order (derive_status moves 150/200 on)
+    # About one order's lines (routes under /Orders/{key}, the order's timeline). False for a feed
+    # that stands alone (inventory): it has its own routes and rules, and no per-order routes.
+    per_order: bool = True
 
 
 ORDER = KindSpec(
@@ -90,8 +94,26 @@ INVOICE = KindSpec(
     form="invoice",
 )
 
-KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE)}
-SUPPLIER_KINDS: tuple[KindSpec, ...] = tuple(k for k in KINDS.values() if k.from_supplier)
+# The supplier's stock per SKU and warehouse (LBInventoryItem), broadcast to every buyer it trades
+# with as CSV or JSON. Not about one order: routes in pohub.inventory.api, rules in its service.
+INVENTORY = KindSpec(
+    name="inventory",
+    label="Inventory",
+    model=LBInventoryItem,
+    plural="Inventory",
+    singular="Inventory",
+    number_field=None,
+    lines_field="Records",
+    required=("SupplierSKU",),
+    event_type=8,
+    topic="inventory.updated",
+    rules="pohub.inventory.service:broadcast",
+    per_order=False,
+)
+
+KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE, INVENTORY)}
+# The documents a supplier sends about one order: each gets the per-order routes.
+SUPPLIER_KINDS: tuple[KindSpec, ...] = tuple(k for k in KINDS.values() if k.from_supplier and k.per_order)
 BY_MODEL: dict[str, KindSpec] = {k.model.__name__: k for k in KINDS.values()}
 
 
