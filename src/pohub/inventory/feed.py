@@ -242,9 +242,9 @@ def parse_item(
         name = cells.get("warehouse")
         if not name:
             if slot.name not in values:  # (a bad name was reported already)
-                for wire in (slot.quantity, slot.next_quantity, slot.next_date):
-                    if wire and wire in values:
-                        bad(wire, f"needs {slot.name} (the warehouse's name)")
+                for figure in (slot.quantity, slot.next_quantity, slot.next_date):
+                    if figure and figure in values:
+                        bad(figure, f"needs {slot.name} (the warehouse's name)")
             continue
         if slot.quantity not in values:
             bad(slot.quantity, f"is required with {slot.name}")
