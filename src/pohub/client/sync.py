@@ -204,3 +204,11 @@ class Client:
     def post_invoice(self, invoice: Document, *, order_key: str | None = None) -> Created:
         """``POST /Invoices``, or ``/Invoice/{order_key}``."""
         return self.send(calls.post_document("invoice", invoice, order_key))
+
+    def partners(self) -> dict[str, Any]:
+        """``GET /Partners``: ``CompanyId``, ``CompanyName`` and ``Partners``."""
+        return self.send(calls.partners())
+
+    def inventory_csv(self, partner_id: int | str) -> str:
+        """``GET /Inventory/{partnerId}``: the stock the caller may see under that partner, as CSV text."""
+        return self.send(calls.inventory_csv(partner_id))
