@@ -190,7 +190,7 @@ def stock_from_feed(text: str) -> dict[str, StockItem]:
             next_date = datetime.fromisoformat(next_text).date() if next_text else None
             out[sku] = StockItem(int(quantity or 0), lead_days(row.get("LeadTime") or ""), next_date)
         except ValueError:
-            raise ValueError(f"inventory feed row {number} ({sku}): Quantity or NextAvailableDate does not read") from None
+            raise ValueError(f"inventory feed row {number} ({sku}): Quantity or NextAvailableDate unreadable") from None
     return out
 
 
