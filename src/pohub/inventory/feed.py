@@ -66,7 +66,11 @@ def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-BY_NORMAL: dict[str, str] = {normalise(wire): wire for wire, _ in WIRE_FIELDS}
+# The platform's names in any case and spacing, and the two short names spreadsheets use most.
+BY_NORMAL: dict[str, str] = {normalise(wire): wire for wire, _ in WIRE_FIELDS} | {
+    "sku": "SupplierSKU",
+    "qty": "Quantity",
+}
 
 
 @dataclass(frozen=True)

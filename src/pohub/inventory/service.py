@@ -129,6 +129,7 @@ async def broadcast(
             batch = []
     if batch and not (all_or_nothing and outcome.refused_rows):
         await _write(conn, batch, outcome, values=stamp)
+    outcome.errors.sort(key=lambda e: e.row)  # repeats of a SKU are found when their batch is written
     if outcome.rows == 0:
         raise Unprocessable("The feed has no inventory rows", [FieldError("body", "has a header but no rows")])
     if outcome.refused_rows and (all_or_nothing or outcome.imported == 0):
@@ -182,3 +183,13 @@ async def stock_owner(conn: AsyncConnection, *, company_id: int, partner_id: int
     if await repo.trades(conn, buyer_id=partner_id, supplier_id=company_id):
         return company_id
     raise NotFound(f"No inventory for partner {partner_id}")
+
+
+async def stock_for_order(conn: AsyncConnection, *, order: Any, lines: list[Any], company_id: int) -> dict[str, Any]:
+    """For the order's buyer: the supplier's published item for each line's SupplierSKU (the dashboard's
+    order page). The supplier knows its own stock, so it gets nothing here."""
+    if company_id != order.sender_company_id or company_id == order.receiver_company_id:
+        return {}
+    return await repo.stock_for_skus(
+        conn, supplier_id=order.receiver_company_id, skus=[ln.supplier_sku for ln in lines if ln.supplier_sku]
+    )

@@ -22,6 +22,7 @@ from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
 from pohub.exchanges import documents as exchange_documents
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Message
+from pohub.inventory import service as inventory
 from pohub.orders import service as orders
 from pohub.partners.service import company_for_key, hash_key
 from pohub.scorecard.service import WINDOWS, scorecard
@@ -180,10 +181,13 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
     assert session.company_id is not None
     async with request.app.state.db.read() as conn:
         row, lines = await orders.get_order(conn, company_id=session.company_id, key=key)
+        # Inventory feed (docs/inventory.md): the supplier's published stock of these SKUs, for the buyer.
+        stock = await inventory.stock_for_order(conn, order=row, lines=lines, company_id=session.company_id)
         docs = await repo.documents_of_order(conn, order_id=row.id)
         timeline = await repo.events_of_order(conn, order_id=row.id)
         names = await queries.company_names(conn, {row.sender_company_id, row.receiver_company_id})
     return {
+        "stock": stock,  # inventory feed: one query, shown by the "Supplier's stock" block of order.html
         "order": row,
         "lines": lines,
         "bars": {line.id: views.bar(line) for line in lines},
