@@ -47,6 +47,12 @@ def feed(rows: int, bad: int) -> bytes:
     return "".join(lines).encode()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (a loaded machine stretches wall time, not this)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident set of a process, in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -114,6 +120,7 @@ def measure(url: str, rows: int, bad: int, tmp: Path) -> dict[str, Any]:
                 headers={"Authorization": f"Bearer {supplier_key}", "Content-Type": "text/csv"},
             ).raise_for_status()
             rss_before, peak_before = peak_rss_mb(proc.pid)
+            cpu_before = cpu_seconds(proc.pid)
             started = time.perf_counter()
             answer = http.post(
                 f"{api}/Inventory/Broadcast",
@@ -121,6 +128,7 @@ def measure(url: str, rows: int, bad: int, tmp: Path) -> dict[str, Any]:
                 headers={"Authorization": f"Bearer {supplier_key}", "Content-Type": "text/csv"},
             )
             import_s = time.perf_counter() - started
+            import_cpu = cpu_seconds(proc.pid) - cpu_before
             answer.raise_for_status()
             _, peak_after = peak_rss_mb(proc.pid)
             result = answer.json()["Body"]
@@ -142,6 +150,10 @@ def measure(url: str, rows: int, bad: int, tmp: Path) -> dict[str, Any]:
     print(f"inventory broadcast ({backend}): {rows} CSV rows ({mb:.1f} MB), {bad} bad")
     print(f"  imported / refused        {result['Imported']} / {result['Refused']}")
     print(f"  broadcast (HTTP, end to end) {import_s:6.2f} s   {rows / import_s:8.0f} rows/s")
+    print(
+        f"  server CPU for it         {import_cpu:6.2f} s"
+        f"   (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     print(f"  server RSS before         {rss_before:6.0f} MB (peak so far {peak_before:.0f} MB)")
     print(
         f"  server peak RSS after     {peak_after:6.0f} MB"
@@ -158,6 +170,8 @@ def measure(url: str, rows: int, bad: int, tmp: Path) -> dict[str, Any]:
         "refused": result["Refused"],
         "broadcast_seconds": round(import_s, 2),
         "rows_per_second": round(rows / import_s),
+        "server_cpu_seconds": round(import_cpu, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "server_peak_rss_mb_before": round(peak_before),
         "server_peak_rss_mb_after": round(peak_after),
         "download_seconds": round(download_s, 2),
