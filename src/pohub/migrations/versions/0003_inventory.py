@@ -1,7 +1,7 @@
 """inventory: a supplier's stock per SKU (inventory_items) and per warehouse (inventory_warehouses)
 
 Revision ID: inventory
-Revises: exchanges
+Revises: users
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 import pohub.db.base
 
 revision = "inventory"
-# Chained on main's head (exchanges, itself on 0002) so that there is one head; re-chain at merge.
-down_revision = "exchanges"
+# Chained on main's head (users <- exchanges <- 0002) so that there is one head; re-chain at merge.
+down_revision = "users"
 branch_labels = None
 depends_on = None
 
