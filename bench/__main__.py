@@ -12,7 +12,7 @@ from typing import Any
 def main() -> None:
     report: dict[str, Any] = {}
     only = set(sys.argv[1:])
-    for name in ("hub_bench", "agent_bench", "wms_bench"):
+    for name in ("hub_bench", "agent_bench", "wms_bench", "inventory_bench"):
         if only and name not in only:
             continue
         try:

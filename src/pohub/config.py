@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     job_batch_size: int = 200
     embedded_worker: bool = True  # PostgreSQL only; SQLite always embeds its one worker
     bulk_max_body_bytes: int = 512 * 1024 * 1024
+    # An inventory broadcast is applied while the client waits, in one transaction: 64 MiB is about
+    # a million CSV rows.
+    inventory_max_body_bytes: int = 64 * 1024 * 1024
     # Retention: the bodies of settled exchanges older than this are pruned by the worker (0: never).
     retention_days: float = 90.0
     retention_check_seconds: float = 3600.0

@@ -20,6 +20,7 @@ LAYERS = {
     "invoices": 4,
     "returns": 4,
     "changes": 4,
+    "inventory": 4,  # the inventory kind's rules; its api.py is an edge
     "exchanges": 5,
     "webhooks": 5,  # the outbound channel: its outbox listens to the events every change writes
 }

@@ -43,6 +43,12 @@ PolicyOpt = Annotated[
 InventoryOpt = Annotated[
     Path | None, typer.Option("--inventory", help="Inventory CSV (SupplierSKU, on hand, lead time days)")
 ]
+InventoryFeedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--inventory-feed", help="The inventory policy reads the hub's feed: 'hub' (your own stock) or a partner id"
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON, no progress bars")]
 InvoiceNumberOpt = Annotated[
     str | None,
@@ -67,7 +73,9 @@ def _policy(settings: Any) -> Any:
     from pohub.agent.policies import load_policy
 
     try:
-        return load_policy(settings.policy, inventory=settings.inventory, options=settings.policy_options)
+        return load_policy(
+            settings.policy, inventory=settings.inventory, options=settings.policy_options, feed=settings.inventory_feed
+        )
     except (CsvError, ValueError, ImportError, TypeError) as exc:
         err.print(f"[red]error:[/red] policy {settings.policy!r}: {exc}")
         raise typer.Exit(2) from None
@@ -138,6 +146,7 @@ def acknowledge(
     concurrency: ConcurrencyOpt = None,
     policy: PolicyOpt = None,
     inventory: InventoryOpt = None,
+    inventory_feed: InventoryFeedOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Steps 1-4: list POs in 150, read each, decide by policy, set 200, post the acknowledgement; then send
@@ -150,6 +159,7 @@ def acknowledge(
         concurrency=concurrency,
         policy=policy,
         inventory=inventory,
+        inventory_feed=inventory_feed,
     )
     _execute(settings, json_out, lambda agent: agent.acknowledge())
 
@@ -208,6 +218,7 @@ def run(
     concurrency: ConcurrencyOpt = None,
     policy: PolicyOpt = None,
     inventory: InventoryOpt = None,
+    inventory_feed: InventoryFeedOpt = None,
     invoice_number: InvoiceNumberOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -228,6 +239,7 @@ def run(
         concurrency=concurrency,
         policy=policy,
         inventory=inventory,
+        inventory_feed=inventory_feed,
         invoice_number=invoice_number,
     )
     try:

@@ -56,6 +56,9 @@ class AgentSettings(BaseSettings):
     first_page: int = Field(1, ge=0, le=1)
     policy: str = "accept-all"
     inventory: Path | None = None
+    # The inventory policy's figures from the hub's feed instead of a file: "hub" (the caller's own
+    # stock) or the partner id to download it under.
+    inventory_feed: str | None = None
     policy_options: dict[str, Any] = Field(default_factory=dict)
     invoice_number: str = "{ShipmentNumber}"
     invoice_lookback_days: int = Field(30, ge=0)

@@ -6,16 +6,22 @@ an earlier answer (stock arrived for a backorder), ``release`` gives back what a
 
 from __future__ import annotations
 
+import csv
 import importlib
 import importlib.util
+import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pohub.agent.csvfiles import read_inventory
+
+if TYPE_CHECKING:
+    from pohub.client import AsyncClient
 
 # SalesRequirement codes of the platform's order.
 NO_BACKORDER = 0
@@ -97,6 +103,10 @@ class Policy:
 
     name: ClassVar[str] = "custom"
 
+    async def refresh(self, client: AsyncClient) -> None:
+        """Called once per pass, before ``start``, with the agent's client: a policy whose figures live on
+        the hub (the inventory feed) reads them here, over HTTP. A ClientError stops the pass."""
+
     def start(self, *, promised: Mapping[str, int], today: date) -> None:
         """Called once per pass with the units already promised and not yet shipped, per SupplierSKU."""
         self.today = today
@@ -126,24 +136,95 @@ class AcceptAll(Policy):
 class StockItem:
     on_hand: int
     lead_days: int = 0
+    next_available: date | None = None  # when more arrives (the hub's NextAvailableDate)
+
+    def wait_days(self, today: date) -> int:
+        """Days until a backorder can ship: to the next-available date when the feed gives one still
+        ahead, else the lead time."""
+        if self.next_available is not None and self.next_available >= today:
+            return (self.next_available - today).days
+        return self.lead_days
+
+
+@dataclass(frozen=True)
+class HubFeed:
+    """The supplier's own inventory as published on the hub: ``GET /Inventory/{partner_id}``, where the
+    partner is the caller itself (None: its CompanyId, from ``GET /Partners``) or one of its buyers."""
+
+    partner_id: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> HubFeed:
+        """``hub`` (or ``self``): the caller's own id; a number: that partner id."""
+        spec = text.strip().lower()
+        if spec in ("hub", "self", "own"):
+            return cls(None)
+        if spec.isascii() and spec.isdigit():
+            return cls(int(spec))
+        raise ValueError(f"the inventory feed is 'hub' or a partner id, got {text!r}")
+
+
+_LEAD = re.compile(r"\s*(\d{1,4})\s*(d|day|days|w|wk|week|weeks)?\s*$", re.IGNORECASE)
+
+
+def lead_days(text: str) -> int:
+    """LeadTime as the feed spells it ("7", "7 days", "2 weeks") in days; 0 when it says nothing usable."""
+    match = _LEAD.match(text or "")
+    if match is None:
+        return 0
+    unit = (match.group(2) or "d").lower()
+    return int(match.group(1)) * (7 if unit.startswith("w") else 1)
+
+
+def stock_from_feed(text: str) -> dict[str, StockItem]:
+    """The hub's inventory CSV (LBInventoryItem columns): Quantity as on hand, LeadTime, NextAvailableDate.
+    A row whose figures do not read is a ValueError naming it (the pass stops rather than guess)."""
+    out: dict[str, StockItem] = {}
+    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        sku = (row.get("SupplierSKU") or "").strip()
+        if not sku:
+            continue
+        quantity = (row.get("Quantity") or "0").strip()
+        next_text = (row.get("NextAvailableDate") or "").strip()
+        try:
+            next_date = datetime.fromisoformat(next_text).date() if next_text else None
+            out[sku] = StockItem(int(quantity or 0), lead_days(row.get("LeadTime") or ""), next_date)
+        except ValueError:
+            raise ValueError(f"inventory feed row {number} ({sku}): Quantity or NextAvailableDate unreadable") from None
+    return out
 
 
 @dataclass
 class InventoryPolicy(Policy):
     """Accept what is on hand, backorder the rest (ScheduledShipDate today + lead time), cancel unknown
     SKUs; honour SalesRequirement (0 no backorder: cancel instead; 2 ship complete: backorder the whole
-    order when any line is short). The file's on-hand figures are physical stock: units this agent
-    promised earlier and has not shipped yet are taken off them, so no unit is promised twice."""
+    order when any line is short). The on-hand figures are physical stock: units this agent promised
+    earlier and has not shipped yet are taken off them, so no unit is promised twice. The figures come
+    from a CSV file, or from the hub's inventory feed (read again at every pass)."""
 
     stock: dict[str, StockItem]
     name: ClassVar[str] = "inventory"
     available: dict[str, int] = field(default_factory=dict)
     taken: dict[str, dict[str, int]] = field(default_factory=dict)
+    feed: HubFeed | None = None
 
     @classmethod
     def from_csv(cls, path: Path) -> InventoryPolicy:
         """Read SupplierSKU, on-hand quantity and lead time in days from a CSV file."""
         return cls({sku: StockItem(on_hand, lead) for sku, on_hand, lead in read_inventory(path)})
+
+    @classmethod
+    def from_hub(cls, feed: HubFeed) -> InventoryPolicy:
+        """Read the stock the supplier published on the hub, through the agent's client, at every pass."""
+        return cls({}, feed=feed)
+
+    async def refresh(self, client: AsyncClient) -> None:
+        if self.feed is None:
+            return
+        partner_id = self.feed.partner_id
+        if partner_id is None:
+            partner_id = int((await client.partners())["CompanyId"])
+        self.stock = stock_from_feed(await client.inventory_csv(partner_id))
 
     def start(self, *, promised: Mapping[str, int], today: date) -> None:
         super().start(promised=promised, today=today)
@@ -151,7 +232,7 @@ class InventoryPolicy(Policy):
         self.taken = {}
 
     def _ship_date(self, lines: list[LineAck]) -> date:
-        waits = [self.stock[ln.sku].lead_days for ln in lines if ln.backordered and ln.sku in self.stock]
+        waits = [self.stock[ln.sku].wait_days(self.today) for ln in lines if ln.backordered and ln.sku in self.stock]
         return self.today + timedelta(days=max(waits, default=0))
 
     def _take(self, key: str, sku: str, units: int) -> None:
@@ -228,15 +309,31 @@ class InventoryPolicy(Policy):
 BUILT_IN: dict[str, type[Policy]] = {"accept-all": AcceptAll, "inventory": InventoryPolicy}
 
 
-def load_policy(spec: str, *, inventory: Path | None = None, options: Mapping[str, Any] | None = None) -> Policy:
-    """``accept-all``, ``inventory`` (with an inventory CSV), or your own class as ``package.module:Class``
-    or ``path/to/file.py:Class``; ``options`` are passed to its constructor."""
+def load_policy(
+    spec: str,
+    *,
+    inventory: Path | None = None,
+    options: Mapping[str, Any] | None = None,
+    feed: str | None = None,
+) -> Policy:
+    """``accept-all``, ``inventory`` (with an inventory CSV, or ``feed`` = ``hub`` to read the hub's
+    inventory feed), or your own class as ``package.module:Class`` or ``path/to/file.py:Class``;
+    ``options`` are passed to its constructor."""
     options = dict(options or {})
     if spec == "accept-all":
         return AcceptAll(**options)
     if spec == "inventory":
+        if feed and inventory is not None:
+            raise ValueError(
+                "give the inventory policy a file (--inventory) or the hub's feed (--inventory-feed), not both"
+            )
+        if feed:
+            return InventoryPolicy.from_hub(HubFeed.parse(feed))
         if inventory is None:
-            raise ValueError("the inventory policy needs an inventory file (--inventory FILE.csv)")
+            raise ValueError(
+                "the inventory policy needs an inventory file (--inventory FILE.csv)"
+                " or the hub's feed (--inventory-feed hub)"
+            )
         policy = InventoryPolicy.from_csv(inventory)
         return policy
     target, sep, class_name = spec.rpartition(":")

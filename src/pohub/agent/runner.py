@@ -246,6 +246,11 @@ class Agent:
         except ClientError as exc:
             self._fail(Problem("search", "", "", "", f"cannot list the POs ready to acknowledge: {exc.reasons()}"))
             return
+        try:
+            await self.policy.refresh(self.client)  # a policy on the hub's inventory feed reads it here
+        except (ClientError, ValueError) as exc:
+            self._fail(Problem("inventory", "", "", "", f"cannot read the inventory feed: {exc}"))
+            return
         self.policy.start(promised=self.state.promised(), today=self.today)
         advance = self._task("acknowledging", len(keys))
         for chunk in _chunks(keys, self.settings.concurrency * 4):

@@ -28,6 +28,7 @@ from pohub.dialects.kojo.api import router as kojo_router
 from pohub.dialects.spectrum.api import router as spectrum_router
 from pohub.dialects.wms.api import router as wms_router
 from pohub.documents import examples, kinds
+from pohub.inventory.api import router as inventory_router
 from pohub.jobs import worker
 from pohub.ops import setup as ops_setup
 from pohub.orders.api import router as orders_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         scorecard_router,
         webhooks_router,
         exchanges_router,
+        inventory_router,
     ):
         for prefix in API_PREFIXES:
             # /api/v3 is left out of pohub's own OpenAPI document: the published one describes it.

@@ -227,6 +227,27 @@ def order_documents(key: str | int, kind: str, routes: Routes = V1) -> Call[list
     return Call("GET", template.format(key=_key(key)), parse)
 
 
+def partners() -> Call[dict[str, Any]]:
+    """``GET /Partners``: the caller's own CompanyId and CompanyName, and the companies it trades with."""
+
+    def parse(_s: int, data: Any) -> dict[str, Any]:
+        body = unwrap(data)
+        return dict(body) if isinstance(body, dict) else {}
+
+    return Call("GET", "/Partners", parse)
+
+
+def inventory_csv(partner_id: int | str) -> Call[str]:
+    """``GET /Inventory/{partnerId}``: the stock the caller may see under that partner, as CSV text (asked
+    for as JSON, the platform's ``{Code, Message, Body}`` with the CSV as Body)."""
+
+    def parse(_s: int, data: Any) -> str:
+        body = data.get("Body") if isinstance(data, dict) else None
+        return body if isinstance(body, str) else ""
+
+    return Call("GET", f"/Inventory/{_key(partner_id)}", parse)
+
+
 def ready_keys_page(*, page: int, page_size: int, routes: Routes = V1) -> Call[Page]:
     """One page of ``GET /Orders/LogicbrokerKeys/Ready``."""
     prefix = routes.ready_filter_prefix

@@ -235,3 +235,11 @@ class Client:
     def post_invoice(self, invoice: Document, *, order_key: str | None = None) -> Created:
         """``POST /Invoices``, or for an order v1 ``/Invoice/{order_key}``, v3 ``/Orders/{order_key}/Invoices``."""
         return self._post("invoice", invoice, order_key)
+
+    def partners(self) -> dict[str, Any]:
+        """``GET /Partners``: ``CompanyId``, ``CompanyName`` and ``Partners``."""
+        return self.send(calls.partners())
+
+    def inventory_csv(self, partner_id: int | str) -> str:
+        """``GET /Inventory/{partnerId}``: the stock the caller may see under that partner, as CSV text."""
+        return self.send(calls.inventory_csv(partner_id))

@@ -4,6 +4,7 @@ from pohub.changes.models import change_lines
 from pohub.db.base import metadata
 from pohub.documents.models import documents, events, order_lines
 from pohub.exchanges.models import exchange_attempts, exchanges
+from pohub.inventory.models import inventory_items, inventory_warehouses
 from pohub.jobs.models import job_items, jobs
 from pohub.ops.models import ops_processes, rate_limit_buckets
 from pohub.partners.models import api_keys, companies, partnerships
@@ -19,6 +20,8 @@ __all__ = [
     "events",
     "exchange_attempts",
     "exchanges",
+    "inventory_items",
+    "inventory_warehouses",
     "job_items",
     "jobs",
     "metadata",

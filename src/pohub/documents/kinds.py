@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from pohub.documents.changes import OrderChange
+from pohub.documents.inventory import LBInventoryItem
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 from pohub.documents.returns import Return
 
@@ -35,6 +36,9 @@ class KindSpec:
     belongs_to_order: bool = True  # names an existing order (in the URL or the body); False: it is one
     # Further events of the kind's own lifecycle after it is received: (event type id, name, topic).
     lifecycle: tuple[tuple[int, str, str], ...] = ()
+    # About one order's lines (routes under /Orders/{key}, the order's timeline). False for a feed
+    # that stands alone (inventory): it has its own routes and rules, and no per-order routes.
+    per_order: bool = True
 
 
 ORDER = KindSpec(
@@ -138,8 +142,26 @@ CHANGE = KindSpec(
     lifecycle=((31, "Change answered", "change.answered"),),
 )
 
-KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE, RETURN, CHANGE)}
-SUPPLIER_KINDS: tuple[KindSpec, ...] = tuple(k for k in KINDS.values() if k.from_supplier)
+# The supplier's stock per SKU and warehouse (LBInventoryItem), broadcast to every buyer it trades
+# with as CSV or JSON. Not about one order: routes in pohub.inventory.api, rules in its service.
+INVENTORY = KindSpec(
+    name="inventory",
+    label="Inventory",
+    model=LBInventoryItem,
+    plural="Inventory",
+    singular="Inventory",
+    number_field=None,
+    lines_field="Records",
+    required=("SupplierSKU",),
+    event_type=40,
+    topic="inventory.updated",
+    rules="pohub.inventory.service:broadcast",
+    per_order=False,
+)
+
+KINDS: dict[str, KindSpec] = {k.name: k for k in (ORDER, ACKNOWLEDGEMENT, SHIPMENT, INVOICE, RETURN, CHANGE, INVENTORY)}
+# The documents a supplier sends about one order: each gets the per-order routes.
+SUPPLIER_KINDS: tuple[KindSpec, ...] = tuple(k for k in KINDS.values() if k.from_supplier and k.per_order)
 BY_MODEL: dict[str, KindSpec] = {k.model.__name__: k for k in KINDS.values()}
 
 

@@ -69,6 +69,9 @@ class Applied:
     status_code: int = 200
     job_id: int | None = None
     result: Any = None
+    # What was refused inside a message that was applied (the bad rows of an inventory feed whose good
+    # rows imported): kept as the exchange's error, in the API's error shape.
+    error: dict[str, Any] | None = None
 
 
 Handler = Callable[[AsyncConnection, Message], Awaitable[Applied]]
@@ -134,7 +137,7 @@ def _outcome(applied: Applied) -> dict[str, Any]:
         "partner_id": applied.partner_id,
         **({"kind": applied.kind} if applied.kind else {}),
         **({"job_id": applied.job_id} if applied.job_id is not None else {}),
-        "error": None,
+        "error": jsonio.dumps(applied.error).decode() if applied.error else None,
         "trace_id": None,
     }
 

@@ -26,6 +26,7 @@ from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
 from pohub.exchanges import documents as exchange_documents
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Message
+from pohub.inventory import service as inventory
 from pohub.orders import service as orders
 from pohub.scorecard.definitions import DEFINITIONS
 from pohub.scorecard.service import WINDOWS, scorecard
@@ -402,6 +403,8 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
     assert session.company_id is not None
     async with request.app.state.db.read() as conn:
         row, lines = await orders.get_order(conn, company_id=session.company_id, key=key)
+        # Inventory feed (docs/inventory.md): the supplier's published stock of these SKUs, for the buyer.
+        stock = await inventory.stock_for_order(conn, order=row, lines=lines, company_id=session.company_id)
         docs = await repo.documents_of_order(conn, order_id=row.id)
         timeline = await repo.events_of_order(conn, order_id=row.id)
         names = await queries.company_names(conn, {row.sender_company_id, row.receiver_company_id})
@@ -411,6 +414,7 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
     events_and_refusals: list[Any] = [*timeline, *own_refusals]
     events_and_refusals.sort(key=lambda e: clock.aware(e.created_at))
     return {
+        "stock": stock,  # inventory feed: one query, shown by the "Supplier's stock" block of order.html
         "order": row,
         "lines": lines,
         "bars": {line.id: views.bar(line) for line in lines},

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
 from pohub.exchanges import outbound
+from pohub.inventory import notify as inventory_notify
 from pohub.orders import events
 from pohub.webhooks import topics
 from pohub.webhooks.models import webhook_subscriptions
@@ -92,6 +93,18 @@ async def enqueue_for_events(conn: AsyncConnection, rows: list[dict[str, Any]]) 
                     )
                 )
     await outbound.queue(conn, out)
+
+
+@inventory_notify.listen
+async def enqueue_for_inventory(conn: AsyncConnection, change: inventory_notify.Updated) -> None:
+    """One inventory.updated delivery per subscription of the supplier and of each buyer it trades with
+    (who may see the stock): the change itself, not the stock; receivers download what they need."""
+    subs = [s for s in await _subscriptions(conn, change.audience) if topics.matches(s.topic, topics.INVENTORY_UPDATED)]
+    if not subs:
+        return
+    now = clock.now()
+    payload = envelope(topics.INVENTORY_UPDATED, change.as_wire(), change.at)
+    await outbound.queue(conn, [_delivery(s, topics.INVENTORY_UPDATED, payload, now) for s in subs])
 
 
 async def enqueue(conn: AsyncConnection, *, company_id: int, topic: str, data: dict[str, Any]) -> int:

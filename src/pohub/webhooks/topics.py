@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, SHIPMENT
+from pohub.documents.kinds import ACKNOWLEDGEMENT, INVENTORY, INVOICE, KINDS, ORDER, SHIPMENT
 from pohub.orders import events
 
 ORDER_CREATED = ORDER.topic
@@ -10,6 +10,7 @@ ORDER_STATUS_CHANGED = "order.status_changed"
 ACKNOWLEDGEMENT_RECEIVED = ACKNOWLEDGEMENT.topic
 SHIPMENT_RECEIVED = SHIPMENT.topic
 INVOICE_RECEIVED = INVOICE.topic
+INVENTORY_UPDATED = INVENTORY.topic  # a supplier's stock changed (a broadcast, a zero-out)
 DOCUMENT_REFUSED = "document.refused"
 ALL_LINES_CANCELLED = "order.all_lines_cancelled"
 JOB_FINISHED = "job.finished"
