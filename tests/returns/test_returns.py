@@ -205,8 +205,14 @@ def test_bulk_status(trade: Trade) -> None:
 
 
 def test_statuses_list_the_return_and_change_lifecycles(trade: Trade) -> None:
-    types = {
-        t["DocumentType"]: t["Statuses"] for t in trade.buyer.get("/Statuses").json()["Body"]["DocumentTypeStatuses"]
+    rows = trade.buyer.get("/Statuses").json()["Body"]["DocumentTypeStatuses"]  # the v3 shape: one row a status
+    types: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        types.setdefault(str(row["DocumentType"]), []).append(row)
+    assert [s["StatusId"] for s in types["Return"]] == [100, 200, 500, 1000, 1100, 1300]
+    assert {s["StatusDescription"] for s in types["Change"]} == {
+        "Awaiting answer",
+        "Applied",
+        "Partly applied",
+        "Rejected",
     }
-    assert [s["Code"] for s in types["Return"]] == [100, 200, 500, 1000, 1100, 1300]
-    assert {s["Name"] for s in types["Change"]} == {"Awaiting answer", "Applied", "Partly applied", "Rejected"}

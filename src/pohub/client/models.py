@@ -18,7 +18,7 @@ from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from annotated_types import MaxLen
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema, create_model
 from pydantic.fields import FieldInfo
 
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
@@ -47,7 +47,9 @@ def _swap(tp: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is Annotated:
-        return Annotated[(_swap(args[0]), *tp.__metadata__)]
+        # pohub's length limits (StringConstraints, MaxLen) are the hub's columns, not the definitions'.
+        kept = tuple(m for m in tp.__metadata__ if not isinstance(m, StringConstraints | MaxLen))
+        return Annotated[(_swap(args[0]), *kept)] if kept else _swap(args[0])
     if origin in (typing.Union, types.UnionType):
         return typing.Union[tuple(_swap(a) for a in args)]  # noqa: UP007
     if origin is list:
@@ -59,7 +61,7 @@ def _swap(tp: Any) -> Any:
 
 def _field(info: FieldInfo) -> FieldInfo:
     out = copy.copy(info)
-    out.metadata = [m for m in info.metadata if not isinstance(m, MaxLen)]
+    out.metadata = [m for m in info.metadata if not isinstance(m, MaxLen | StringConstraints)]
     return out
 
 
@@ -69,7 +71,7 @@ def lenient(model: type[M]) -> type[M]:
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         annotation = _swap(info.annotation)
-        if annotation != info.annotation or any(isinstance(m, MaxLen) for m in info.metadata):
+        if annotation != info.annotation or any(isinstance(m, MaxLen | StringConstraints) for m in info.metadata):
             fields[name] = (annotation, _field(info))
     made = create_model(
         model.__name__, __base__=(model, _Unbounded), __module__=__name__, __doc__=model.__doc__, **fields

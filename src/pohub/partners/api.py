@@ -19,4 +19,6 @@ async def partners(request: Request, company_id: CompanyDep) -> JSON:
     SenderCompanyId / ReceiverCompanyId of their documents."""
     async with request.app.state.db.read() as conn:
         rows = await repo.partners_of(conn, company_id)
-    return message(200, "OK", {"Partners": [answers.partner(row, company_id=company_id) for row in rows]})
+    # The caller's own id beside its partners (an agent finds itself by it; the definition allows more).
+    body = {"CompanyId": company_id, "Partners": [answers.partner(row, company_id=company_id) for row in rows]}
+    return message(200, "OK", body)
