@@ -135,11 +135,6 @@ class Party(StrEnum):
     SUPPLIER = "supplier"
 
 
-def _reaching(target: OrderStatus, among: Iterable[OrderStatus] = OPEN) -> frozenset[OrderStatus]:
-    """The statuses among `among` from which the lifecycle allows a move to `target`."""
-    return frozenset(s for s in among if target in TRANSITIONS[s])
-
-
 @dataclass(frozen=True)
 class ManualMove:
     """One move a party may make by hand (PUT .../Status/{status}, the bulk route, the dashboard,
@@ -158,32 +153,33 @@ class ManualMove:
 
 B, SU = Party.BUYER, Party.SUPPLIER
 _PICK_UP = frozenset({S.SUBMITTED, S.READY_TO_ACKNOWLEDGE})
+_BY_DOCUMENTS = "follows from documents; setting it by hand is an override and needs a reason"
 _CANCEL = "either party may cancel an order, but only while nothing has shipped"
 _IGNORE = "either party may set 1400 Ignored on a failed order"
 
-
-def _override(target: OrderStatus) -> str:
-    return f"{int(target)} {target.label} follows from documents; setting it by hand is an override and needs a reason"
-
-
 # The one table of manual moves. Anything not listed here is refused (403) to that party, even
-# where TRANSITIONS allows the move: documents still make it, under derive_status.
+# where TRANSITIONS allows the move: documents still make it, under derive_status. Every source is
+# one TRANSITIONS allows (tests/unit/test_authority.py checks, and spells out every cell).
 MANUAL_MOVES: tuple[ManualMove, ...] = (
     # Seed 000 step 3: the supplier picks a PO up by setting 200.
     ManualMove(SU, S.ACKNOWLEDGED, _PICK_UP, "the supplier picks up a PO by setting 200 Acknowledged"),
     # Seed 002: "for most partners the order ... can be picked up on 500 (Ready to Ship)".
     ManualMove(SU, S.READY_TO_SHIP, _PICK_UP, "the supplier may pick up a PO straight into 500 Ready to Ship"),
     # After pick-up, 500, 600 and 1000 are what acknowledgements, shipments and invoices imply.
-    ManualMove(SU, S.READY_TO_SHIP, frozenset({S.ACKNOWLEDGED}), _override(S.READY_TO_SHIP), needs_reason=True),
-    ManualMove(SU, S.READY_TO_INVOICE, _reaching(S.READY_TO_INVOICE), _override(S.READY_TO_INVOICE), needs_reason=True),
-    ManualMove(SU, S.COMPLETE, _reaching(S.COMPLETE), _override(S.COMPLETE), needs_reason=True),
-    ManualMove(B, S.COMPLETE, _reaching(S.COMPLETE), _override(S.COMPLETE), needs_reason=True),
+    ManualMove(
+        SU, S.READY_TO_SHIP, frozenset({S.ACKNOWLEDGED}), f"500 Ready to Ship {_BY_DOCUMENTS}", needs_reason=True
+    ),
+    ManualMove(
+        SU, S.READY_TO_INVOICE, OPEN - {S.READY_TO_INVOICE}, f"600 Ready to Invoice {_BY_DOCUMENTS}", needs_reason=True
+    ),
+    ManualMove(SU, S.COMPLETE, OPEN, f"1000 Complete {_BY_DOCUMENTS}", needs_reason=True),
+    ManualMove(B, S.COMPLETE, OPEN, f"1000 Complete {_BY_DOCUMENTS}", needs_reason=True),
     # Seed 002: an acknowledgement that cancels everything does not cancel the order; the status
     # is moved to 1100 by hand. Shipped units cannot be cancelled (the acknowledgement rule too).
-    ManualMove(SU, S.CANCELLED, _reaching(S.CANCELLED), _CANCEL, before_shipping=True),
-    ManualMove(B, S.CANCELLED, _reaching(S.CANCELLED), _CANCEL, before_shipping=True),
+    ManualMove(SU, S.CANCELLED, OPEN, _CANCEL, before_shipping=True),
+    ManualMove(B, S.CANCELLED, OPEN, _CANCEL, before_shipping=True),
     # Seed 002: Failed means the order could not be processed, which is the supplier's to say.
-    ManualMove(SU, S.FAILED, _reaching(S.FAILED), "the supplier sets 1200 Failed when it cannot process the order"),
+    ManualMove(SU, S.FAILED, OPEN, "the supplier sets 1200 Failed when it cannot process the order"),
     ManualMove(SU, S.IGNORED, frozenset({S.FAILED}), _IGNORE),
     ManualMove(B, S.IGNORED, frozenset({S.FAILED}), _IGNORE),
 )
