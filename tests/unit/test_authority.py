@@ -96,11 +96,24 @@ def test_allowed_moves_are_exactly_those_the_judge_lets_through() -> None:
 
 def test_backwards_is_a_409_for_everyone_listing_the_partys_moves() -> None:
     refusal = judge_manual_move(SU, S.ACKNOWLEDGED, S.READY_TO_ACKNOWLEDGE, units_shipped=0, reason="r")
-    assert refusal is not None and refusal.status_code == 409 and refusal.field == "Status"
-    assert refusal.message.startswith("cannot move from 200 Acknowledged to 150 Ready to Acknowledge;")
+    assert refusal is not None and refusal.status_code == 409
+    assert (refusal.field, refusal.error) == ("Status", "moving backwards, or out of a final status, is not allowed")
+    assert refusal.message == (
+        "cannot move from 200 Acknowledged to 150 Ready to Acknowledge; allowed next statuses: "
+        "500 Ready to Ship, 600 Ready to Invoice, 1000 Complete, 1100 Cancelled, 1200 Failed"
+    )
     assert refusal.allowed == [S.READY_TO_SHIP, S.READY_TO_INVOICE, S.COMPLETE, S.CANCELLED, S.FAILED]
+    # Once something has shipped, what the party may do no longer includes cancelling.
+    shipped = judge_manual_move(B, S.READY_TO_SHIP, S.ACKNOWLEDGED, units_shipped=2, reason="r")
+    assert shipped is not None and shipped.allowed == [S.COMPLETE]
+    assert shipped.message.endswith("allowed next statuses: 1000 Complete")
     final = judge_manual_move(B, S.COMPLETE, S.CANCELLED, units_shipped=0, reason="r")
-    assert final is not None and final.status_code == 409 and "none (final status)" in final.message
+    assert final is not None and final.status_code == 409 and final.allowed == []
+    assert (
+        final.message == "cannot move from 1000 Complete to 1100 Cancelled; allowed next statuses: none (final status)"
+    )
+    failed = judge_manual_move(B, S.FAILED, S.CANCELLED, units_shipped=0, reason="r")
+    assert failed is not None and failed.message.endswith("allowed next statuses: 1400 Ignored")
 
 
 def test_the_other_partys_status_is_a_403_naming_the_rule() -> None:
@@ -111,18 +124,37 @@ def test_the_other_partys_status_is_a_403_naming_the_rule() -> None:
         "to set): the supplier picks up a PO by setting 200 Acknowledged. The buyer may set now: "
         "1000 Complete (with a reason), 1100 Cancelled"
     )
+    assert refusal.error == "the buyer may not set 200 by hand from 150"
     assert refusal.allowed == [S.COMPLETE, S.CANCELLED]
     nobody = judge_manual_move(SU, S.SUBMITTED, S.READY_TO_ACKNOWLEDGE, units_shipped=0, reason="r")
     assert nobody is not None and nobody.status_code == 403
-    assert "nobody sets 150 Ready to Acknowledge by hand" in nobody.message and "'s to set" not in nobody.message
+    assert nobody.message == (
+        "the supplier may not set 150 Ready to Acknowledge on an order in 100 Submitted: nobody sets "
+        "150 Ready to Acknowledge by hand. The supplier may set now: 200 Acknowledged, "
+        "500 Ready to Ship, 600 Ready to Invoice (with a reason), 1000 Complete (with a reason), "
+        "1100 Cancelled, 1200 Failed"
+    )
+    # A status both parties may set under different rules lists each rule once.
+    both = judge_manual_move(B, S.READY_TO_SHIP, S.READY_TO_INVOICE, units_shipped=1, reason="r")
+    assert both is not None and both.message == (
+        "the buyer may not set 600 Ready to Invoice on an order in 500 Ready to Ship (it is the supplier's to "
+        "set): 600 Ready to Invoice follows from documents; setting it by hand is an override and needs a "
+        "reason. The buyer may set now: 1000 Complete (with a reason)"
+    )
+    assert both.allowed == [S.COMPLETE]
 
 
 def test_cancelling_after_a_shipment_is_refused_with_the_way_out() -> None:
     for party in Party:
         refusal = judge_manual_move(party, S.READY_TO_SHIP, S.CANCELLED, units_shipped=3, reason="r")
         assert refusal is not None and refusal.status_code == 403 and refusal.field == "Status"
-        assert "3 unit(s) have already shipped" in refusal.message
-        assert "acknowledgement update" in refusal.message and "1000 Complete and a reason" in refusal.message
+        assert refusal.message == (
+            "cannot set 1100 Cancelled: 3 unit(s) have already shipped, and either party may cancel an order, "
+            "but only while nothing has shipped. The remaining units can be cancelled by an acknowledgement "
+            "update (QuantityCancelled), or the order closed with 1000 Complete and a reason"
+        )
+        assert refusal.error == "nothing may have shipped"
+        assert S.CANCELLED not in refusal.allowed and S.COMPLETE in refusal.allowed
         assert judge_manual_move(party, S.READY_TO_SHIP, S.CANCELLED, units_shipped=0, reason=None) is None
 
 
@@ -131,7 +163,11 @@ def test_an_override_without_a_reason_names_the_reason_field(reason: str | None)
     refusal = judge_manual_move(B, S.READY_TO_ACKNOWLEDGE, S.COMPLETE, units_shipped=0, reason=reason)
     assert refusal is not None and refusal.status_code == 403 and refusal.field == "reason"
     assert refusal.error == "is required to set 1000 Complete by hand"
-    assert refusal.message.startswith("1000 Complete follows from documents; setting it by hand is an override")
+    assert refusal.message == (
+        "1000 Complete follows from documents; setting it by hand is an override and needs a reason: "
+        "give a reason (reason), which is recorded on the order's timeline"
+    )
+    assert refusal.allowed == [S.COMPLETE, S.CANCELLED]
     assert judge_manual_move(B, S.READY_TO_ACKNOWLEDGE, S.COMPLETE, units_shipped=0, reason="short") is None
 
 
