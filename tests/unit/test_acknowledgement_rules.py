@@ -190,3 +190,17 @@ def test_rule_every_line_cancelled_leaves_a_warning_not_a_cancellation() -> None
     assert warning["type_id"] == 7 and warning["level"] == "Warning" and warning["document_id"] == 8
     assert effect.follow_up(8, AT, [LineQuantities(ordered=10, cancelled=9)]) == []
     assert effect.follow_up(8, AT, []) == []
+
+
+def test_rule_refusals_name_the_line_by_its_place_in_the_document() -> None:
+    lines = [order_line("01", line_id=1), order_line("02", line_id=2, sku="SKU-2")]
+    exc = refusal(lambda: _rules(ack([{"LineNumber": "01"}, {"LineNumber": "02", "Quantity": -1}]), ORDER, lines, []))
+    assert errors(exc) == [("AckLines[1].Quantity", "must not be negative (got -1)")]
+    exc = refusal(lambda: _rules(ack([{"LineNumber": "9"}]), ORDER, lines, []))
+    assert errors(exc) == [("AckLines[0].LineNumber", "the order has no line '9' (lines: 01, 02)")]
+
+
+def test_rule_the_all_cancelled_warning_is_dated_and_names_the_order() -> None:
+    effect = _rules(ack([{"LineNumber": "01", "Quantity": 0, "QuantityCancelled": 10}]), ORDER, [order_line()], [])
+    [warning] = effect.follow_up(8, AT, [LineQuantities(ordered=10, cancelled=10)])
+    assert warning["created_at"] == AT and warning["order_id"] == ORDER.id

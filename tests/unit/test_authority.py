@@ -142,6 +142,14 @@ def test_the_other_partys_status_is_a_403_naming_the_rule() -> None:
         "reason. The buyer may set now: 1000 Complete (with a reason)"
     )
     assert both.allowed == [S.COMPLETE]
+    # Two rules for the same status: both are quoted.
+    two = judge_manual_move(B, S.READY_TO_ACKNOWLEDGE, S.READY_TO_SHIP, units_shipped=0, reason="r")
+    assert two is not None and two.message == (
+        "the buyer may not set 500 Ready to Ship on an order in 150 Ready to Acknowledge (it is the supplier's "
+        "to set): the supplier may pick up a PO straight into 500 Ready to Ship; 500 Ready to Ship follows "
+        "from documents; setting it by hand is an override and needs a reason. The buyer may set now: "
+        "1000 Complete (with a reason), 1100 Cancelled"
+    )
 
 
 def test_cancelling_after_a_shipment_is_refused_with_the_way_out() -> None:

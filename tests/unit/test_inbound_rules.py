@@ -4,9 +4,10 @@ fields, line matching, the parties, the duplicate rule, open orders. Each test n
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
 
 from pohub.documents.inbound import (
     Duplicate,
@@ -14,8 +15,10 @@ from pohub.documents.inbound import (
     ensure_open,
     find_duplicate,
     match_lines,
+    order_key,
     parse,
     require,
+    validation_errors,
 )
 from pohub.documents.logicbroker import Acknowledgement, OrderLine, Shipment
 from pohub.orders.status import OrderStatus
@@ -84,6 +87,9 @@ def test_rule_a_line_names_its_number_or_its_sku() -> None:
     assert errors(exc) == [("AckLines[1].LineNumber", "or ItemIdentifier.SupplierSKU is required")]
     exc = refusal(lambda: match_lines(LINES, [SimpleNamespace(line_number=None, item_identifier=None)], "AckLines"))
     assert errors(exc) == [("AckLines[0].LineNumber", "or ItemIdentifier.SupplierSKU is required")]
+    # A line of a kind without item identifiers at all matches by its number.
+    [(_, _, line)] = match_lines(LINES, [SimpleNamespace(line_number="02")], "ReturnLines")
+    assert line.id == 2
 
 
 def shipment(**fields: Any) -> Shipment:
@@ -157,7 +163,8 @@ def test_rule_only_open_orders_take_documents(status: OrderStatus) -> None:
 
 def test_rule_a_body_is_a_json_object_of_the_kind() -> None:
     exc = refusal(lambda: parse(b"[1]", Acknowledgement))
-    assert exc.status_code == 422 and errors(exc) == [("body", "must be a JSON object")]
+    assert exc.status_code == 422 and exc.message == "The body must be a JSON object"
+    assert errors(exc) == [("body", "must be a JSON object")]
     exc = refusal(lambda: parse(b'{"AckLines": [{"ItemIdentifier": {}, "Quantity": "many"}]}', Acknowledgement))
     assert exc.status_code == 422 and exc.message == "The Acknowledgement is not valid"
     assert [field for field, _ in errors(exc)] == ["AckLines[0].Quantity"]
@@ -177,3 +184,38 @@ def test_rule_a_valid_body_is_kept_as_received() -> None:
     assert (
         inbound.body_hash != parse(b'{"AckLines": [{"ItemIdentifier": {}, "Quantity": 3}]}', Acknowledgement).body_hash
     )
+
+
+def _pos(value: int) -> int:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+class _Probe(BaseModel):
+    x: Annotated[int, AfterValidator(_pos)] | list[int]
+
+
+def test_rule_error_paths_name_wire_fields_and_messages_read_plainly() -> None:
+    # pydantic's own words stay out of the answer: no "function-after[...]" in a path, no
+    # "Value error, " before a message.
+    with pytest.raises(ValidationError) as exc:
+        _Probe.model_validate({"x": -1})
+    assert [(e.field, e.error) for e in validation_errors(exc.value)] == [
+        ("x", "must not be negative"),
+        ("x.list[int]", "Input should be a valid list"),
+    ]
+    with pytest.raises(ValidationError) as exc:
+        TypeAdapter(int).validate_python("seven")
+    assert [e.field for e in validation_errors(exc.value)] == ["body"]  # the whole body is at fault
+
+
+def test_rule_the_url_and_the_link_key_name_the_same_order() -> None:
+    linked = shipment(Identifier={"LinkKey": " 41 "})
+    assert order_key("41", linked) == "41"
+    assert order_key(None, linked) == " 41 "
+    assert order_key("41", shipment()) == "41" and order_key(None, shipment()) is None
+    assert order_key("41", shipment(Identifier={"LinkKey": ""})) == "41"
+    exc = refusal(lambda: order_key("42", linked))
+    assert exc.status_code == 422 and errors(exc) == [("Identifier.LinkKey", "is ' 41 ' but the URL names order '42'")]
+    assert order_key("41", SimpleNamespace()) == "41"  # a document kind without an Identifier

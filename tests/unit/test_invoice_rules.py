@@ -163,4 +163,9 @@ def test_rule_invoice_event_names_units_and_total() -> None:
     assert effect.total == Decimal("13.02")  # 3.015 + 10.00, to the cent
     event = effect.event(12, AT)
     assert event["summary"] == "Invoice I-1: 7 unit(s), total 13.02"
-    assert event["document_id"] == 12 and event["document_type"] == "Invoice"
+    assert event["document_id"] == 12 and event["document_type"] == "Invoice" and event["created_at"] == AT
+
+
+def test_rule_refusals_name_the_line_by_its_place_in_the_document() -> None:
+    exc = refusal(lambda: _rules(invoice([{"LineNumber": "9", "Quantity": 1}]), ORDER, [order_line(shipped=1)]))
+    assert errors(exc) == [("InvoiceLines[0].LineNumber", "the order has no line '9' (lines: 01)")]

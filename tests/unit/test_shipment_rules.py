@@ -121,6 +121,14 @@ def test_rule_shipment_event_names_units_and_tracking() -> None:
     assert (effect.changes[1]["qty_shipped"], effect.changes[2]["qty_shipped"]) == (2, 3)
     event = effect.event(6, AT)
     assert event["summary"] == "Shipment S-1: 5 unit(s) shipped (tracking 1Z9)"
-    assert event["document_id"] == 6 and event["document_type"] == "Shipment"
+    assert event["document_id"] == 6 and event["document_type"] == "Shipment" and event["created_at"] == AT
     unnumbered = Shipment.model_validate({"ShipmentLines": [{"ItemIdentifier": {}, "LineNumber": "01", "Quantity": 1}]})
     assert _rules(unnumbered, ORDER, lines).event(6, AT)["summary"] == "Shipment 6: 1 unit(s) shipped"
+
+
+def test_rule_refusals_name_the_line_by_its_place_in_the_document() -> None:
+    lines = [order_line("01", line_id=1), order_line("02", line_id=2, sku="SKU-2")]
+    exc = refusal(lambda: _rules(shipment([{"LineNumber": "01", "Quantity": 1}, {"LineNumber": "02"}]), ORDER, lines))
+    assert errors(exc) == [("ShipmentLines[1].Quantity", "is required (or ShipmentInfos[].Qty per carton)")]
+    exc = refusal(lambda: _rules(shipment([{"LineNumber": "9", "Quantity": 1}]), ORDER, lines))
+    assert errors(exc) == [("ShipmentLines[0].LineNumber", "the order has no line '9' (lines: 01, 02)")]

@@ -79,11 +79,7 @@ async def order_for_document(
     doc: Any,
 ) -> LockedOrder:
     """The order a supplier's document belongs to, locked; every party and state rule checked."""
-    identifier = getattr(doc, "identifier", None)
-    link_key = identifier.link_key if identifier is not None else None
-    if path_key is not None and link_key and link_key.strip() != path_key.strip():
-        raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
-    key = path_key if path_key is not None else link_key
+    key = order_key(path_key, doc)
     if key:
         order_id = repo.parse_key(key)
         order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
@@ -113,6 +109,16 @@ async def order_for_document(
         order.partner_po,
         bool(link.invoice_required),
     )
+
+
+def order_key(path_key: str | None, doc: Any) -> str | None:
+    """The key of the order a document names: the URL's, else its Identifier.LinkKey (both given
+    must agree); None when it names neither (then its PartnerPO must)."""
+    identifier = getattr(doc, "identifier", None)
+    link_key = identifier.link_key if identifier is not None else None
+    if path_key is not None and link_key and link_key.strip() != path_key.strip():
+        raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
+    return path_key if path_key is not None else link_key
 
 
 def check_parties(order: Any, doc: Any, *, company_id: int, kind: str) -> None:

@@ -216,16 +216,18 @@ class Refusal:
 
 
 def _listing(statuses: Iterable[OrderStatus]) -> str:
-    return ", ".join(f"{int(s)} {s.label}" for s in statuses) or "none"
+    return ", ".join(f"{int(s)} {s.label}" for s in statuses)
 
 
 def _offer(party: Party, current: OrderStatus, allowed: list[OrderStatus]) -> str:
-    """What the party may set now, overrides marked: "1000 Complete (with a reason), 1100 Cancelled"."""
+    """What the party may set now, overrides marked: "1000 Complete (with a reason), 1100 Cancelled".
+    Never empty where a 403 can arise: from every open status and from 1200 each party may set
+    something (tests/unit/test_authority.py spells the table out)."""
     parts = []
     for target in allowed:
         move = manual_move(party, current, target)
         parts.append(f"{int(target)} {target.label}" + (" (with a reason)" if move and move.needs_reason else ""))
-    return ", ".join(parts) or "none"
+    return ", ".join(parts)
 
 
 def judge_manual_move(
