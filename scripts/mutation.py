@@ -6,6 +6,11 @@ deep: the database glue the fast tests cannot reach (each kind's receive, order_
       duplicate_of) against the HTTP tests on a live server, from a copy of the tree in
       var/mutation-deep (about 7 minutes).
 
+tables: mutmut 3 mutates function bodies only, so the two tables at module level (TRANSITIONS,
+      MANUAL_MOVES) get their own mutants here: each entry dropped, its party swapped, its
+      reason and shipping conditions flipped, each source and each transition removed; the table
+      tests must fail on every one (part of `fast`).
+
 Each prints the score (killed/total) and exits 1 on a surviving mutant that is not one of the known
 equivalent ones below. A mutant is recognised by its function and the line it changes, not by its
 number (mutmut renumbers them when the code moves); each equivalent one says why no user could tell
@@ -14,6 +19,8 @@ it apart from the real code.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +28,7 @@ import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +160,113 @@ def report(cwd: Path) -> int:
 def fast() -> int:
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     _run(cwd=ROOT)
-    return report(ROOT)
+    return max(report(ROOT), tables())
+
+
+TABLE_TESTS = ["tests/unit/test_authority.py", "tests/unit/test_status.py"]
+
+
+def _table_mutants() -> list[list[Any]]:
+    from pohub.orders import status
+
+    out: list[list[Any]] = []
+    for i, move in enumerate(status.MANUAL_MOVES):
+        out += [["drop", i], ["needs_reason", i], ["before_shipping", i], ["party", i]]
+        out += [["source", i, int(source)] for source in sorted(move.sources)]
+    for current, targets in status.TRANSITIONS.items():
+        out += [["transition", int(current), int(target)] for target in sorted(targets)]
+    return out
+
+
+def _apply_table_mutant(spec: list[Any]) -> None:
+    """Change one cell of the tables in this process (before the tests import them)."""
+    from pohub.orders import status
+
+    moves = list(status.MANUAL_MOVES)
+    kind, *args = spec
+    if kind == "none":
+        return
+    if kind == "transition":
+        current, target = status.OrderStatus(args[0]), status.OrderStatus(args[1])
+        status.TRANSITIONS[current] = status.TRANSITIONS[current] - {target}
+        return
+    move = moves[args[0]]
+    if kind == "drop":
+        moves.pop(args[0])
+    elif kind in ("needs_reason", "before_shipping"):
+        moves[args[0]] = dataclasses.replace(move, **{kind: not getattr(move, kind)})
+    elif kind == "party":
+        other = status.Party.BUYER if move.party == status.Party.SUPPLIER else status.Party.SUPPLIER
+        moves[args[0]] = dataclasses.replace(move, party=other)
+    elif kind == "source":
+        moves[args[0]] = dataclasses.replace(move, sources=move.sources - {status.OrderStatus(args[1])})
+    status.MANUAL_MOVES = tuple(moves)
+
+
+def _calls(fn: Any) -> list[dict[str, Any]]:
+    """The keyword arguments of each case of a (possibly parametrized) test function."""
+    cases: list[dict[str, Any]] = [{}]
+    for mark in getattr(fn, "pytestmark", []):
+        if mark.name != "parametrize":
+            continue
+        names, values = mark.args[0], mark.args[1]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        rows = [dict(zip(names, v if len(names) > 1 else (v,), strict=True)) for v in values]
+        cases = [{**case, **row} for case in cases for row in rows]
+    return cases
+
+
+def _run_table_mutant(spec: list[Any]) -> int:
+    """In a forked child: change one cell, then import the table tests (only here, so they see the
+    changed tables) and call every case. 1 when one fails, as it must; 0 when all pass."""
+    import importlib
+
+    _apply_table_mutant(spec)
+    for path in TABLE_TESTS:
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        for name, fn in vars(module).items():
+            if name.startswith("test_") and callable(fn):
+                for kwargs in _calls(fn):
+                    try:
+                        fn(**kwargs)
+                    except Exception:
+                        return 1
+    return 0
+
+
+def tables() -> int:
+    # Import the heavy parts once; each mutant is a fork of this process (as mutmut does).
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    import pytest  # noqa: F401
+
+    import pohub.orders.service  # noqa: F401
+
+    survivors = []
+    mutants = _table_mutants()
+    for spec in [["none"], *mutants]:
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                code = _run_table_mutant(spec)
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if spec == ["none"]:  # the real tables first: every case must pass, or no kill means anything
+            if code != 0:
+                print(f"tables: the table tests fail on the real tables (exit {code})")
+                return 2
+        elif code == 0:
+            survivors.append(spec)
+        elif code != 1:  # 1: the tests failed, as they must; anything else is a broken run
+            print(f"table mutant {spec}: the test run itself failed (exit {code})")
+            return 2
+    print(f"tables: {len(mutants) - len(survivors)}/{len(mutants)} killed")
+    for spec in survivors:
+        print(f"  SURVIVING table mutant {spec}: no table test noticed")
+    return 1 if survivors else 0
 
 
 def deep() -> int:
@@ -180,7 +294,7 @@ def deep() -> int:
 
 
 if __name__ == "__main__":
-    modes = {"fast": fast, "deep": deep, "report": lambda: report(ROOT)}
+    modes = {"fast": fast, "deep": deep, "tables": tables, "report": lambda: report(ROOT)}
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         sys.exit(f"usage: {sys.argv[0]} {'|'.join(modes)}")
     sys.exit(modes[sys.argv[1]]())
