@@ -35,8 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # Mutation testing of the rules (not part of `make test`; docs/testing.md): `mutation` against the
-# fast pure-function tests (about 3 minutes on two cores), `mutation-deep` the database glue against
-# the HTTP tests (about 7 minutes). Each fails on a surviving mutant that is not a known equivalent.
+# fast pure-function tests and the tables (1-3 minutes on two cores), `mutation-deep` the database glue
+# against the HTTP tests (about 3 minutes). Each fails on a surviving mutant not known to be equivalent.
 mutation: $(STAMP)
 	$(BIN)/python scripts/mutation.py fast
 

@@ -1,15 +1,15 @@
 """Mutation testing of the rules (`make mutation`, `make mutation-deep`; see docs/testing.md).
 
 fast: mutmut over the rule modules named in pyproject.toml ([tool.mutmut]) against the pure-function
-      tests in tests/unit (about 3 minutes on two cores).
+      tests in tests/unit (1 to 3 minutes on two cores), then `tables`.
 deep: the database glue the fast tests cannot reach (each kind's receive, order_for_document,
       duplicate_of) against the HTTP tests on a live server, from a copy of the tree in
-      var/mutation-deep (about 7 minutes).
+      var/mutation-deep (about 3 minutes).
 
 tables: mutmut 3 mutates function bodies only, so the two tables at module level (TRANSITIONS,
       MANUAL_MOVES) get their own mutants here: each entry dropped, its party swapped, its
       reason and shipping conditions flipped, each source and each transition removed; the table
-      tests must fail on every one (part of `fast`).
+      tests must fail on every one.
 
 Each prints the score (killed/total) and exits 1 on a surviving mutant that is not one of the known
 equivalent ones below. A mutant is recognised by its function and the line it changes, not by its
