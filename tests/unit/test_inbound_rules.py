@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, TypeAdapter, ValidationError
 from pohub.documents.inbound import (
     Duplicate,
     check_parties,
-    ensure_open,
     find_duplicate,
     match_lines,
     order_key,
@@ -21,6 +20,7 @@ from pohub.documents.inbound import (
     validation_errors,
 )
 from pohub.documents.logicbroker import Acknowledgement, OrderLine, Shipment
+from pohub.orders.apply import ensure_open
 from pohub.orders.status import OrderStatus
 from tests.unit.rules import ORDER, errors, order_line, refusal
 

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import Conflict, FieldError, invalid
-from pohub.documents.apply import Effect, Kind, apply_document
+from pohub.documents import kinds
 from pohub.documents.inbound import Inbound, LockedOrder, match_lines, require
 from pohub.documents.logicbroker import Acknowledgement
-from pohub.documents.store import line_update
 from pohub.orders import events
+from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
 from pohub.orders.status import LineQuantities, all_cancelled
+from pohub.orders.store import line_update
 
-KIND = Kind("acknowledgement", "AcknowledgementNumber")
+KIND = kinds.ACKNOWLEDGEMENT
 UPDATE_ATTRIBUTE = "acknowledgement update"
 
 

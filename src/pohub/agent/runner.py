@@ -28,11 +28,12 @@ from pohub.agent.state import Doc, OrderRecord, State, shipped_units
 from pohub.client import ApiError, AsyncClient, ClientError, Created, UnavailableError
 from pohub.core import clock, jsonio
 from pohub.documents.logicbroker import SalesOrder
+from pohub.orders.status import READY, OrderStatus  # status codes are wire values: one table of them
 
 T = TypeVar("T")
-READY_TO_ACKNOWLEDGE = 150
-PICKED_UP = (100, 150, 200)
-OPEN_FOR_INVOICE = (500, 600)
+READY_TO_ACKNOWLEDGE = int(OrderStatus.READY_TO_ACKNOWLEDGE)
+PICKED_UP = tuple(int(s) for s in (*READY, OrderStatus.ACKNOWLEDGED))
+OPEN_FOR_INVOICE = (int(OrderStatus.READY_TO_SHIP), int(OrderStatus.READY_TO_INVOICE))
 NUMBER_FIELDS = {
     "acknowledgement": "AcknowledgementNumber",
     "shipment": "ShipmentNumber",
@@ -265,7 +266,9 @@ class Agent:
             return None
         po = build.purchase_order(order)
         decision = self.policy.acknowledge(po)
-        return self._save_ack(record, po, decision, earlier, update=False, set_status=order.status_code == 150)
+        return self._save_ack(
+            record, po, decision, earlier, update=False, set_status=order.status_code == READY_TO_ACKNOWLEDGE
+        )
 
     def _save_ack(
         self,
@@ -297,7 +300,7 @@ class Agent:
     async def _send_ack(self, plan: _AckPlan) -> None:
         if plan.set_status:
             try:
-                await self.client.set_order_status(plan.doc.order_key, 200)
+                await self.client.set_order_status(plan.doc.order_key, int(OrderStatus.ACKNOWLEDGED))
             except ApiError as exc:
                 if not exc.retryable:
                     self.state.mark_refused(plan.doc, exc)

@@ -21,6 +21,7 @@ from pohub.agent.policies import POLine, PurchaseOrder
 from pohub.client import ApiError, Created
 from pohub.core import clock, jsonio
 from pohub.documents.types import line_key
+from pohub.orders.status import OPEN, OrderStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS orders (
@@ -73,7 +74,7 @@ CREATE INDEX IF NOT EXISTS documents_state ON documents (kind, state);
 CREATE INDEX IF NOT EXISTS documents_ref ON documents (kind, order_key, ref);
 """
 
-CLOSED = (1000, 1100, 1200, 1400)
+CLOSED = tuple(int(s) for s in OrderStatus if s not in OPEN)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,15 @@ import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 import pohub
-from pohub.acknowledgements.api import router as acknowledgements_router
 from pohub.api import meta
+from pohub.api.documents import document_router
+from pohub.api.exchanges import router as exchanges_router
 from pohub.api.http import install_error_handlers
 from pohub.api.schemas import BulkStatusUpdateRequest
 from pohub.config import Settings, get_settings
@@ -24,16 +26,14 @@ from pohub.db.engine import Database
 from pohub.dialects.kojo.api import router as kojo_router
 from pohub.dialects.spectrum.api import router as spectrum_router
 from pohub.dialects.wms.api import router as wms_router
-from pohub.documents import examples
-from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
-from pohub.invoices.api import router as invoices_router
+from pohub.documents import examples, kinds
 from pohub.jobs import worker
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
 from pohub.scorecard.api import router as scorecard_router
-from pohub.shipments.api import router as shipments_router
 from pohub.web.routes import router as web_router
+from pohub.webhooks import service as webhooks_service
 from pohub.webhooks.api import router as webhooks_router
 
 API_PREFIX = "/api/v1"
@@ -46,19 +46,12 @@ Authenticate with your API key as the `subscription-key` query parameter or an
 """
 
 
-HUB_REQUIRED = {
-    "SalesOrder": ["PartnerPO", "OrderLines"],
-    "Shipment": ["ShipmentNumber", "ShipmentLines"],
-    "Invoice": ["InvoiceNumber", "InvoiceLines"],
-    "Acknowledgement": ["AckLines"],
-}
-
-
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await webhooks_service.reseal_all(app.state.db, server_key=settings.secret_key)
         await worker.start(app)
         try:
             yield
@@ -93,13 +86,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     for router in (
         orders_router,
-        acknowledgements_router,
-        shipments_router,
-        invoices_router,
+        *(document_router(spec) for spec in kinds.SUPPLIER_KINDS),
         partners_router,
         meta.router,
         scorecard_router,
         webhooks_router,
+        exchanges_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(kojo_router, prefix="/kojo")
@@ -111,15 +103,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        models: list[type[BaseModel]] = [*(k.model for k in kinds.KINDS.values()), BulkStatusUpdateRequest]
         _, defs = models_json_schema(
-            [(m, "validation") for m in (SalesOrder, Acknowledgement, Shipment, Invoice, BulkStatusUpdateRequest)],
+            [(m, "validation") for m in models],
             ref_template="#/components/schemas/{model}",
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(defs.get("$defs", {}))
         # What the hub itself requires beyond the platform's published schema.
-        for name, required in HUB_REQUIRED.items():
-            components[name]["required"] = sorted(set(components[name].get("required", [])) | set(required))
+        for spec in kinds.KINDS.values():
+            component = components[spec.model.__name__]
+            component["required"] = sorted(set(component.get("required", [])) | set(spec.required))
         examples.attach(schema, API_PREFIX)
         app.openapi_schema = schema
         return schema

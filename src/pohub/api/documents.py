@@ -1,107 +1,61 @@
-"""Receiving a document over HTTP: read, parse, apply in one unit of work; on refusal keep the body
-as received with the reason, and note it on the order's timeline."""
+"""The hub's document routes: a post is read and handed to the exchanges pipeline (which keeps it as
+received, applies it, and records what became of it); searches and reads render stored documents."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.http import JSON, message, page, read_body
 from pohub.api.search import SEARCH_PARAMETERS, parse_search
-from pohub.core import clock, jsonio
 from pohub.core.errors import NotFound, PohubError
 from pohub.db.engine import Database
+from pohub.documents import kinds
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Inbound, parse
 from pohub.documents.render import render
-from pohub.orders import events
-from pohub.orders.service import Created
-
-Receiver = Callable[..., Awaitable[Created]]
-LABELS = {
-    "order": "Order",
-    "acknowledgement": "Acknowledgement",
-    "shipment": "Shipment",
-    "invoice": "Invoice",
-}
+from pohub.exchanges import documents as exchange_documents
+from pohub.exchanges import inbound
+from pohub.exchanges.inbound import Message
 
 
-async def receive(
-    request: Request,
-    *,
-    company_id: int,
-    kind: str,
-    model: type[BaseModel],
-    apply: Receiver,
-    path_key: str | None = None,
-) -> JSON:
+def channel_message(request: Request, *, channel: str, company_id: int, kind: str, path_key: str | None) -> Message:
+    params = {"path_key": path_key} if path_key is not None else {}
+    params |= {"method": request.method, "path": request.url.path[:500]}
+    return Message(
+        channel=channel,
+        operation=exchange_documents.OPERATION,
+        company_id=company_id,
+        raw=b"",
+        kind=kind,
+        params=params,
+        content_type=request.headers.get("content-type"),
+    )
+
+
+async def receive(request: Request, *, company_id: int, kind: str, path_key: str | None = None) -> JSON:
+    """Read the body and hand it to the exchanges pipeline; answer as the platform does."""
     db: Database = request.app.state.db
-    raw = b""
+    msg = channel_message(request, channel="api", company_id=company_id, kind=kind, path_key=path_key)
     try:
-        raw = await read_body(request)
-        inbound: Inbound[Any] = parse(raw, model)
-        async with db.write() as conn:
-            if path_key is None:
-                created = await apply(conn, company_id=company_id, inbound=inbound)
-            else:
-                created = await apply(conn, company_id=company_id, inbound=inbound, path_key=path_key)
+        msg.raw = await read_body(request)
     except PohubError as exc:
-        await record_refusal(db, request=request, company_id=company_id, kind=kind, raw=raw, exc=exc)
+        await inbound.refuse(db, msg, exc)
         raise
-    label = LABELS[kind]
-    body = {"LogicbrokerKey": str(created.key), "OrderStatusCode": created.status}
-    if created.duplicate:
+    applied = await inbound.receive(db, msg)
+    label = kinds.label(kind)
+    body = {"LogicbrokerKey": str(applied.document_id), "OrderStatusCode": applied.result.status}
+    if applied.duplicate:
         return JSON(
             {
                 "Code": "200",
-                "Message": f"{label} already received as {created.key}; nothing changed",
+                "Message": f"{label} already received as {applied.document_id}; nothing changed",
                 "Body": body,
             },
             status_code=200,
         )
     return JSON({"Code": "201", "Message": f"{label} created", "Body": body}, status_code=201)
-
-
-async def record_refusal(
-    db: Database, *, request: Request, company_id: int | None, kind: str, raw: bytes, exc: PohubError
-) -> None:
-    now = clock.now()
-    async with db.write() as conn:
-        await repo.insert_refusal(
-            conn,
-            {
-                "received_at": now,
-                "company_id": company_id,
-                "order_id": exc.order_id,
-                "kind": kind,
-                "method": request.method,
-                "path": request.url.path[:500],
-                "status_code": exc.status_code,
-                "errors": jsonio.dumps(exc.as_wire()).decode(),
-                "raw": raw,
-            },
-        )
-        if exc.order_id is not None:
-            order = await repo.get_document(conn, doc_id=exc.order_id, company_id=company_id or 0)
-            if order is not None:
-                details = "; ".join(f"{e.field}: {e.error}" for e in exc.errors) or None
-                await repo.insert_events(
-                    conn,
-                    [
-                        events.document_refused(
-                            order=order,
-                            at=now,
-                            document_type=LABELS[kind],
-                            status_code=exc.status_code,
-                            message=exc.message,
-                            details=details,
-                        )
-                    ],
-                )
 
 
 async def render_rows(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, Any]]:
@@ -111,20 +65,18 @@ async def render_rows(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, 
     return [render(r, lines.get(r.id)) for r in rows]
 
 
-def document_router(*, kind: str, plural: str, singular: str, model: type[BaseModel], apply: Receiver) -> APIRouter:
+def document_router(spec: kinds.KindSpec) -> APIRouter:
     """The routes every supplier document has: post (with the order in the body, or in the URL),
     search, and read one."""
+    kind, plural, singular, label = spec.name, spec.plural, spec.singular, spec.label
     router = APIRouter(tags=[plural])
-    label = LABELS[kind]
-    body = s.body(model.__name__)
+    body = s.body(spec.model.__name__)
 
     async def post(request: Request, company_id: CompanyDep) -> JSON:
-        return await receive(request, company_id=company_id, kind=kind, model=model, apply=apply)
+        return await receive(request, company_id=company_id, kind=kind)
 
     async def post_for_order(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
-        return await receive(
-            request, company_id=company_id, kind=kind, model=model, apply=apply, path_key=LogicbrokerKey
-        )
+        return await receive(request, company_id=company_id, kind=kind, path_key=LogicbrokerKey)
 
     async def search(request: Request, company_id: CompanyDep) -> JSON:
         q = parse_search(request, kind=kind, company_id=company_id)

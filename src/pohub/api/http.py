@@ -87,8 +87,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        trace_id = uuid.uuid4().hex
-        log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
+        # A message whose handler crashed was recorded by the pipeline, with this trace id.
+        trace_id = getattr(exc, "trace_id", None) or uuid.uuid4().hex
+        if not hasattr(exc, "trace_id"):
+            log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
         return JSON(
             {
                 "Code": 500,

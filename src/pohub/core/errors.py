@@ -68,6 +68,10 @@ class Conflict(PohubError):
     status_code = 409
 
 
+class AlreadyReceived(Conflict):
+    """The same business document (a PartnerPO to the same supplier) was received before."""
+
+
 class PayloadTooLarge(PohubError):
     status_code = 413
 

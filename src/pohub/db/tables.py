@@ -1,25 +1,25 @@
 """Import every table so MetaData is complete (for migrations and tests)."""
 
 from pohub.db.base import metadata
-from pohub.dialects.models import dialect_exchanges
-from pohub.documents.models import documents, events, order_lines, refusals
+from pohub.documents.models import documents, events, order_lines
+from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
-from pohub.webhooks.models import webhook_attempts, webhook_deliveries, webhook_subscriptions
+from pohub.users.models import users
+from pohub.webhooks.models import webhook_subscriptions
 
 __all__ = [
     "api_keys",
     "companies",
-    "dialect_exchanges",
     "documents",
     "events",
+    "exchange_attempts",
+    "exchanges",
     "job_items",
     "jobs",
     "metadata",
     "order_lines",
     "partnerships",
-    "refusals",
-    "webhook_attempts",
-    "webhook_deliveries",
+    "users",
     "webhook_subscriptions",
 ]

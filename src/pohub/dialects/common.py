@@ -1,5 +1,5 @@
-"""What every dialect shares: who is calling, errors in the dialect's own shape, and the exchange
-record kept for every message received (as received, with its state and error)."""
+"""What every dialect shares: who is calling, errors in the dialect's own shape, and handing each
+message received to the exchanges pipeline (which keeps it as received, with its state and error)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.routing import APIRoute
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from pohub.api.documents import record_refusal
 from pohub.api.http import read_body
-from pohub.core import clock, jsonio
-from pohub.core.errors import BadRequest, Conflict, FieldError, NotFound, PohubError
+from pohub.core import jsonio
+from pohub.core.errors import BadRequest, Conflict, FieldError, NotFound, PayloadTooLarge, PohubError
 from pohub.db.engine import Database
-from pohub.dialects.models import dialect_exchanges
 from pohub.documents.models import documents
+from pohub.exchanges import inbound
+from pohub.exchanges.inbound import Applied, Message
 from pohub.partners.service import company_for_key, hash_key
 
 log = logging.getLogger("pohub.dialects")
@@ -65,11 +65,16 @@ def route_class(render: ErrorRenderer, unexpected: UnexpectedRenderer | None = N
                     return await handler(request)
                 except PohubError as exc:
                     return render(request, exc)
-                except Exception:
+                except Exception as exc:
                     if unexpected is None:
                         raise
-                    trace_id = uuid.uuid4().hex
-                    log.exception("unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path)
+                    # A crashed message handler was recorded, and logged, by the pipeline with its trace id.
+                    trace_id = getattr(exc, "trace_id", None)
+                    if trace_id is None:
+                        trace_id = uuid.uuid4().hex
+                        log.exception(
+                            "unexpected error, trace id %s, %s %s", trace_id, request.method, request.url.path
+                        )
                     return unexpected(request, trace_id)
 
             return guarded
@@ -112,8 +117,6 @@ async def json_body(request: Request, *, limit: int | None = None) -> tuple[byte
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
-    from pohub.core.errors import PayloadTooLarge
-
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -124,62 +127,51 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def record_exchange(
-    conn: AsyncConnection,
-    *,
-    dialect: str,
-    operation: str,
-    company_id: int | None,
-    raw: bytes,
-    status_code: int,
-    order_id: int | None = None,
-    document_id: int | None = None,
-    job_id: int | None = None,
-    error: str | None = None,
-) -> None:
-    await conn.execute(
-        insert(dialect_exchanges).values(
-            dialect=dialect,
-            direction="in",
-            operation=operation,
-            company_id=company_id,
-            order_id=order_id,
-            document_id=document_id,
-            job_id=job_id,
-            state="error" if error else "done",
-            status_code=status_code,
-            error=error,
-            raw=raw.decode("utf-8", errors="replace"),
-            created_at=clock.now(),
-        )
-    )
-
-
-async def refused(
+async def receive(
     request: Request,
     *,
-    dialect: str,
+    channel: str,
     operation: str,
-    company_id: int | None,
+    company_id: int,
     kind: str | None,
-    raw: bytes,
-    exc: PohubError,
-) -> None:
-    """Keep a refused message: the hub's refusal record (and the order's timeline), and our exchange record."""
+    params: dict[str, Any] | None = None,
+    limit: int | None = None,
+    raw: bytes | None = None,
+) -> Applied:
+    """Read the body (unless given) and hand the message to the exchanges pipeline."""
     db: Database = request.app.state.db
-    if kind is not None:
-        await record_refusal(db, request=request, company_id=company_id, kind=kind, raw=raw, exc=exc)
-    async with db.write() as conn:
-        await record_exchange(
-            conn,
-            dialect=dialect,
-            operation=operation,
-            company_id=company_id,
-            raw=raw,
-            status_code=exc.status_code,
-            order_id=exc.order_id,
-            error=jsonio.dumps(exc.as_wire()).decode(),
-        )
+    msg = Message(
+        channel=channel,
+        operation=operation,
+        company_id=company_id,
+        raw=raw or b"",
+        kind=kind,
+        params=params or {},
+        content_type=request.headers.get("content-type"),
+    )
+    request.state.message = msg  # for a route that answers a refusal with something from the body
+    if raw is None:
+        try:
+            msg.raw = await read_limited(request, limit) if limit is not None else await read_body(request)
+        except PohubError as exc:
+            await inbound.refuse(db, msg, exc)
+            raise
+    return await inbound.receive(db, msg)
+
+
+def field_of_body(request: Request, name: str) -> Any:
+    """A top-level field of the message the route received, for its error answer (None if unreadable)."""
+    msg: Message | None = getattr(request.state, "message", None)
+    try:
+        body = jsonio.loads(msg.raw) if msg is not None else None
+    except PohubError:
+        return None
+    return body.get(name) if isinstance(body, dict) else None
+
+
+def parsed(msg: Message) -> Any:
+    """A dialect message's JSON (exact decimals); malformed JSON is a 400 naming where."""
+    return jsonio.loads(msg.raw)
 
 
 async def order_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str, as_role: str = "any") -> Any:

@@ -13,7 +13,6 @@ from pohub.core import jsonio
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
 from pohub.documents import repository as repo
 from pohub.documents.types import line_key
-from pohub.orders.status import OPEN, OrderStatus
 from pohub.partners import repository as partners_repo
 
 M = TypeVar("M", bound=BaseModel)
@@ -147,13 +146,6 @@ class LockedOrder:
     receiver_company_id: int
     partner_po: str | None
     invoice_required: bool
-
-
-def ensure_open(order: LockedOrder, kind: str) -> None:
-    """Only open orders take new documents (a re-post of an earlier one is answered before this)."""
-    status = OrderStatus(order.status)
-    if status not in OPEN:
-        raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {kind}s")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Table,
     Text,
@@ -112,22 +111,7 @@ events = Table(
     Column("details", Text, nullable=True),
     Column("sender_id", Integer, nullable=True),
     Column("receiver_id", Integer, nullable=True),
+    # The person behind a dashboard action (pohub.core.actor); None for API keys and machines.
+    Column("actor", String(200), nullable=True),
     Index("ix_events_order", "order_id", "id"),
-)
-
-# Documents the hub refused, kept as received (bytes: they may not even be JSON) with the reason.
-refusals = Table(
-    "refusals",
-    metadata,
-    Column("id", BigId, primary_key=True),
-    Column("received_at", AwareDateTime(), nullable=False),
-    Column("company_id", Integer, nullable=True),
-    Column("order_id", BigId, nullable=True),
-    Column("kind", String(20), nullable=True),
-    Column("method", String(10), nullable=False),
-    Column("path", String(500), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("errors", Text, nullable=False),
-    Column("raw", LargeBinary, nullable=False),
-    Index("ix_refusals_order", "order_id"),
 )

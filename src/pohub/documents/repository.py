@@ -1,4 +1,4 @@
-"""Queries on documents, order lines, events and refusals. No commits: the unit of work decides."""
+"""Queries on documents, order lines and events. No commits: the unit of work decides."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.ids import is_ascii_int
-from pohub.documents.models import documents, events, order_lines, refusals
-from pohub.webhooks.outbox import enqueue_for_events
+from pohub.documents.models import documents, events, order_lines
 
 D = documents.c
 L = order_lines.c
@@ -147,19 +146,14 @@ async def numbered_documents(conn: AsyncConnection, *, order_id: int, kind: str)
 
 
 async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Write activity events, and the webhook deliveries they cause, in the caller's transaction."""
+    """Write activity events (orders.events.record also tells its listeners)."""
     if rows:
         await conn.execute(_INSERT_EVENTS, rows)
-        await enqueue_for_events(conn, rows)
 
 
 async def events_of_order(conn: AsyncConnection, *, order_id: int) -> list[Any]:
     stmt = select(events).where(events.c.order_id == order_id).order_by(events.c.id)
     return list((await conn.execute(stmt)).all())
-
-
-async def insert_refusal(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(insert(refusals).values(**values))
 
 
 @dataclass

@@ -10,14 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import FieldError, Unprocessable, invalid
 from pohub.core.money import ZERO, cents, total
-from pohub.documents.apply import Effect, Kind, apply_document
+from pohub.documents import kinds
 from pohub.documents.inbound import Inbound, LockedOrder, match_lines, require
 from pohub.documents.logicbroker import Invoice
-from pohub.documents.store import line_update
 from pohub.orders import events
+from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
+from pohub.orders.store import line_update
 
-KIND = Kind("invoice", "InvoiceNumber")
+KIND = kinds.INVOICE
 
 
 def _attributes(doc: Any, prefix: str) -> Decimal:

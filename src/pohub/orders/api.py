@@ -14,9 +14,9 @@ from pohub.api.http import JSON, message, page, read_body
 from pohub.api.search import SEARCH_PARAMETERS, parse_search
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, Unprocessable
+from pohub.documents import kinds
 from pohub.documents import repository as repo
 from pohub.documents.inbound import validation_errors
-from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.render import render, render_event
 from pohub.orders import service
 from pohub.orders.status import READY, OrderStatus
@@ -36,7 +36,7 @@ REASON = Query(
 @router.post("/Orders", status_code=201, responses=s.CREATE_RESPONSES, openapi_extra=s.body("SalesOrder"))
 async def create_order(request: Request, company_id: CompanyDep) -> JSON:
     """A buyer sends a purchase order to a connected supplier (status 150, or 100 if the body says so)."""
-    return await receive(request, company_id=company_id, kind="order", model=SalesOrder, apply=service.create_order)
+    return await receive(request, company_id=company_id, kind=kinds.ORDER.name)
 
 
 async def _search(
@@ -170,9 +170,5 @@ def _documents_route(kind: str, plural: str) -> None:
     )
 
 
-for _kind, _plural in (
-    ("acknowledgement", "Acknowledgements"),
-    ("shipment", "Shipments"),
-    ("invoice", "Invoices"),
-):
-    _documents_route(_kind, _plural)
+for _spec in kinds.SUPPLIER_KINDS:
+    _documents_route(_spec.name, _spec.plural)

@@ -3,30 +3,57 @@ the same transaction as the change it records."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.core import actor
+from pohub.documents import repository as repo
+from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, SHIPMENT
 from pohub.orders.status import OrderStatus, Party
 
-# Event type ids, stable on the wire (LBActivityEvent.TypeId).
-ORDER_CREATED = 1
+# Event type ids, stable on the wire (LBActivityEvent.TypeId). "<kind> received" comes from the
+# kind's spec; the others are the order's own.
+ORDER_CREATED = ORDER.event_type
 STATUS_CHANGED = 2
-ACKNOWLEDGEMENT_RECEIVED = 3
-SHIPMENT_RECEIVED = 4
-INVOICE_RECEIVED = 5
+ACKNOWLEDGEMENT_RECEIVED = ACKNOWLEDGEMENT.event_type
+SHIPMENT_RECEIVED = SHIPMENT.event_type
+INVOICE_RECEIVED = INVOICE.event_type
 DOCUMENT_REFUSED = 6
 ALL_LINES_CANCELLED = 7
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
+    **{k.event_type: f"{k.label} received" for k in KINDS.values() if k is not ORDER},
     STATUS_CHANGED: "Status changed",
-    ACKNOWLEDGEMENT_RECEIVED: "Acknowledgement received",
-    SHIPMENT_RECEIVED: "Shipment received",
-    INVOICE_RECEIVED: "Invoice received",
     DOCUMENT_REFUSED: "Document refused",
     ALL_LINES_CANCELLED: "All lines cancelled",
 }
+
+
+EventRows = list[dict[str, Any]]
+Listener = Callable[[AsyncConnection, EventRows], Awaitable[None]]
+# Who else writes something in the same transaction as an event (the webhook outbox). Registered
+# by the higher layer, so that the order's timeline knows nothing of webhooks.
+LISTENERS: list[Listener] = []
+
+
+def listen(fn: Listener) -> Listener:
+    if fn not in LISTENERS:
+        LISTENERS.append(fn)
+    return fn
+
+
+async def record(conn: AsyncConnection, rows: EventRows) -> None:
+    """Write activity events, and what listeners derive from them, in the caller's transaction."""
+    if not rows:
+        return
+    await repo.insert_events(conn, rows)
+    for fn in LISTENERS:
+        await fn(conn, rows)
 
 
 def _event(
@@ -53,6 +80,7 @@ def _event(
         "details": details,
         "sender_id": order.sender_company_id,
         "receiver_id": order.receiver_company_id,
+        "actor": actor.current(),
     }
 
 

@@ -12,7 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
-from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, PohubError, Unprocessable, invalid
+from pohub.core.actor import current as person_acting
+from pohub.core.errors import (
+    AlreadyReceived,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PohubError,
+    Unprocessable,
+    invalid,
+)
 from pohub.documents import repository as repo
 from pohub.documents.inbound import Inbound, LockedOrder, require
 from pohub.documents.logicbroker import SalesOrder
@@ -39,6 +49,8 @@ class Created:
     key: int
     status: int
     duplicate: bool = False
+    order_id: int | None = None  # the order a supplier document applied to (an order: itself)
+    partner_id: int | None = None  # the other party: the order's supplier, or a document's buyer
 
 
 def _validate_order(order: SalesOrder) -> None:
@@ -140,8 +152,8 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
         ],
     )
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
-    await repo.insert_events(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
-    return Created(order_id, int(status))
+    await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
+    return Created(order_id, int(status), order_id=order_id, partner_id=receiver)
 
 
 @dataclass(frozen=True)
@@ -152,9 +164,9 @@ class _OrderRef:
     partner_po: str | None
 
 
-def _duplicate_po(partner_po: str | None, key: int | None) -> Conflict:
+def _duplicate_po(partner_po: str | None, key: int | None) -> AlreadyReceived:
     where = f" (LogicbrokerKey {key})" if key is not None else ""
-    return Conflict(
+    return AlreadyReceived(
         f"PartnerPO {partner_po!r} was already sent to this supplier{where}",
         [FieldError("PartnerPO", "must be unique per buyer and supplier")],
         extra={"LogicbrokerKey": str(key)} if key is not None else {},
@@ -269,7 +281,7 @@ async def _set_by_hand(
         reason=reason,
         override=bool(move and move.needs_reason),
     )
-    await repo.insert_events(conn, [event])
+    await events.record(conn, [event])  # the timeline, and the webhook outbox
 
 
 def _no_order(key: str) -> NotFound:
@@ -286,9 +298,11 @@ async def set_status(
     user: str | None = None,
 ) -> OrderStatus:
     """Move an order to a status by hand, as the authority table lets the caller's party (the
-    same status again changes nothing). `user` is the dashboard user who asked, when there is one."""
+    same status again changes nothing). `user` is the person who asked (by default the dashboard's,
+    pohub.core.actor); None for API keys and machines."""
     target = _parse_target(status)
     reason = clean_reason(reason)
+    user = user if user is not None else person_acting()
     order_id = repo.parse_key(key)
     order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
     if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
@@ -321,6 +335,7 @@ async def set_status_bulk(
     the single-order route would give."""
     target = _parse_target(status)
     reason = clean_reason(reason)
+    user = user if user is not None else person_acting()
     result = BulkResult([], [], [])
     now = clock.now()
     name = await _company_name(conn, company_id)

@@ -8,14 +8,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import invalid
-from pohub.documents.apply import Effect, Kind, apply_document
+from pohub.documents import kinds
 from pohub.documents.inbound import Inbound, LockedOrder, match_lines, require
 from pohub.documents.logicbroker import Shipment
-from pohub.documents.store import line_update
 from pohub.orders import events
+from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
+from pohub.orders.store import line_update
 
-KIND = Kind("shipment", "ShipmentNumber")
+KIND = kinds.SHIPMENT
 
 
 def line_units(i: int, line: Any) -> int:

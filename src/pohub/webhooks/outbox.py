@@ -1,5 +1,6 @@
 """Transactional outbox for webhooks: called with the activity events a unit of work writes, in that
-same transaction, so a delivery exists exactly when its event does."""
+same transaction, so a delivery (an outbound exchange on the webhook channel) exists exactly when
+its event does."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
+from pohub.exchanges import outbound
+from pohub.orders import events
 from pohub.webhooks import topics
-from pohub.webhooks.models import webhook_deliveries, webhook_subscriptions
+from pohub.webhooks.models import webhook_subscriptions
+
+CHANNEL = "webhook"
 
 S = webhook_subscriptions.c
 
@@ -48,20 +53,24 @@ async def _subscriptions(conn: AsyncConnection, company_ids: Iterable[int]) -> l
     return list((await conn.execute(stmt)).all())
 
 
-def _delivery(subscription_id: int, topic: str, payload: str, order_id: int | None, at: datetime) -> dict[str, Any]:
-    return {
-        "subscription_id": subscription_id,
-        "topic": topic,
-        "order_id": order_id,
-        "payload": payload,
-        "state": "pending",
-        "attempts": 0,
-        "next_attempt_at": at,
-        "locked_until": None,
-        "created_at": at,
-    }
+def _delivery(
+    sub: Any, topic: str, payload: str, at: datetime, *, order_id: int | None = None, document_id: int | None = None
+) -> dict[str, Any]:
+    return outbound.outbound_row(
+        channel=CHANNEL,
+        operation=CHANNEL,
+        company_id=sub.company_id,
+        kind=topic,
+        payload=payload.encode(),
+        content_type="application/json",
+        at=at,
+        endpoint_id=sub.id,
+        order_id=order_id,
+        document_id=document_id,
+    )
 
 
+@events.listen
 async def enqueue_for_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Write one delivery row per subscription (of the event's sender or receiver) whose topic matches."""
     parties = {r.get(k) for r in rows for k in ("sender_id", "receiver_id")} - {None}
@@ -77,9 +86,12 @@ async def enqueue_for_events(conn: AsyncConnection, rows: list[dict[str, Any]]) 
         payload = envelope(topic, event_data(row), row.get("created_at") or now)
         for sub in subs:
             if sub.company_id in (row.get("sender_id"), row.get("receiver_id")) and topics.matches(sub.topic, topic):
-                out.append(_delivery(sub.id, topic, payload, row.get("order_id"), now))
-    if out:
-        await conn.execute(insert(webhook_deliveries), out)
+                out.append(
+                    _delivery(
+                        sub, topic, payload, now, order_id=row.get("order_id"), document_id=row.get("document_id")
+                    )
+                )
+    await outbound.queue(conn, out)
 
 
 async def enqueue(conn: AsyncConnection, *, company_id: int, topic: str, data: dict[str, Any]) -> int:
@@ -89,15 +101,10 @@ async def enqueue(conn: AsyncConnection, *, company_id: int, topic: str, data: d
         return 0
     now = clock.now()
     payload = envelope(topic, data, now)
-    await conn.execute(insert(webhook_deliveries), [_delivery(s.id, topic, payload, None, now) for s in subs])
+    await outbound.queue(conn, [_delivery(s, topic, payload, now) for s in subs])
     return len(subs)
 
 
-async def enqueue_test(conn: AsyncConnection, *, subscription_id: int, data: dict[str, Any]) -> int:
+async def enqueue_test(conn: AsyncConnection, *, subscription: Any, data: dict[str, Any]) -> int:
     now = clock.now()
-    result = await conn.execute(
-        insert(webhook_deliveries)
-        .values(_delivery(subscription_id, topics.TEST, envelope(topics.TEST, data, now), None, now))
-        .returning(webhook_deliveries.c.id)
-    )
-    return int(result.scalar_one())
+    return await outbound.queue_one(conn, _delivery(subscription, topics.TEST, envelope(topics.TEST, data, now), now))

@@ -1,18 +1,20 @@
-"""Queries on subscriptions, deliveries and attempts. No commits: the unit of work decides."""
+"""Queries on subscriptions and their deliveries (outbound exchanges on the webhook channel).
+No commits: the unit of work decides."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.webhooks.models import webhook_attempts, webhook_deliveries, webhook_subscriptions
+from pohub.exchanges.models import exchanges
+from pohub.exchanges.repository import SUMMARY
+from pohub.webhooks.models import webhook_subscriptions
 
 S = webhook_subscriptions.c
-D = webhook_deliveries.c
-A = webhook_attempts.c
+X = exchanges.c
+CHANNEL = "webhook"
 
 
 async def insert_subscription(conn: AsyncConnection, values: dict[str, Any]) -> int:
@@ -35,85 +37,46 @@ async def update_subscription(conn: AsyncConnection, *, subscription_id: int, va
 
 
 async def delete_subscription(conn: AsyncConnection, *, subscription_id: int) -> None:
-    await conn.execute(delete(webhook_deliveries).where(D.subscription_id == subscription_id))
+    await conn.execute(delete(exchanges).where(_deliveries_of(subscription_id)))
     await conn.execute(delete(webhook_subscriptions).where(S.id == subscription_id))
 
 
+def _deliveries_of(subscription_id: int) -> Any:
+    return and_(X.channel == CHANNEL, X.direction == "out", X.endpoint_id == subscription_id)
+
+
 async def deliveries_page(
-    conn: AsyncConnection, *, subscription_id: int, page: int, page_size: int, state: str | None
+    conn: AsyncConnection, *, subscription_id: int, page: int, page_size: int, states: list[str] | None
 ) -> tuple[list[Any], int]:
-    cond = [D.subscription_id == subscription_id]
-    if state:
-        cond.append(D.state == state)
-    stmt = select(webhook_deliveries).where(*cond).order_by(D.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    """A subscription's deliveries (its outbound exchanges), newest first."""
+    cond = [_deliveries_of(subscription_id)]
+    if states:
+        cond.append(X.state.in_(states))
+    stmt = select(*SUMMARY).where(*cond).order_by(X.id.desc()).limit(page_size).offset((page - 1) * page_size)
     rows = list((await conn.execute(stmt)).all())
-    total = int((await conn.execute(select(func.count()).select_from(webhook_deliveries).where(*cond))).scalar_one())
+    total = int((await conn.execute(select(func.count()).select_from(exchanges).where(*cond))).scalar_one())
     return rows, total
 
 
-async def attempts_of(conn: AsyncConnection, *, delivery_ids: list[int]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = {i: [] for i in delivery_ids}
-    if delivery_ids:
-        stmt = select(webhook_attempts).where(A.delivery_id.in_(delivery_ids)).order_by(A.id)
-        for row in (await conn.execute(stmt)).all():
-            out[row.delivery_id].append(row)
-    return out
-
-
 async def get_delivery(conn: AsyncConnection, *, delivery_id: int, subscription_id: int) -> Any:
-    stmt = select(webhook_deliveries).where(D.id == delivery_id, D.subscription_id == subscription_id)
+    stmt = select(*SUMMARY).where(X.id == delivery_id, _deliveries_of(subscription_id))
     return (await conn.execute(stmt)).first()
 
 
-async def requeue(conn: AsyncConnection, *, delivery_id: int, at: datetime) -> None:
-    """A replay: due now, with a fresh attempt budget; earlier attempts stay on record."""
-    await conn.execute(
-        update(webhook_deliveries)
-        .where(D.id == delivery_id)
-        .values(state="pending", attempts=0, next_attempt_at=at, locked_until=None, delivered_at=None)
-    )
-
-
-async def claim_due(conn: AsyncConnection, *, now: datetime, limit: int, lease: timedelta) -> list[Any]:
-    """Due deliveries with their subscription, leased to this worker (SKIP LOCKED on PostgreSQL)."""
-    ids_stmt = (
-        select(D.id)
-        .where(D.state == "pending", D.next_attempt_at <= now, or_(D.locked_until.is_(None), D.locked_until < now))
-        .order_by(D.next_attempt_at, D.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = [r.id for r in (await conn.execute(ids_stmt)).all()]
+async def subscriptions_by_id(conn: AsyncConnection, ids: list[int]) -> dict[int, Any]:
+    """What the sender needs of each subscription: where to post, whether it is on, the sealed secret."""
     if not ids:
-        return []
-    await conn.execute(update(webhook_deliveries).where(D.id.in_(ids)).values(locked_until=now + lease))
+        return {}
+    stmt = select(S.id, S.address, S.enabled, S.secret_sealed).where(S.id.in_(sorted(set(ids))))
+    return {row.id: row for row in (await conn.execute(stmt)).all()}
+
+
+async def subscriptions_sealed_otherwise(conn: AsyncConnection, *, prefix: str) -> list[Any]:
+    """Subscriptions whose secret is not sealed in the current form (``prefix``), locked to reseal."""
     stmt = (
-        select(
-            D.id,
-            D.topic,
-            D.payload,
-            D.attempts,
-            D.created_at,
-            S.address,
-            S.enabled,
-            S.secret_sealed,
-        )
-        .join(webhook_subscriptions, S.id == D.subscription_id)
-        .where(D.id.in_(ids))
-        .order_by(D.id)
+        select(S.id, S.secret_sealed)
+        .where(~S.secret_sealed.startswith(prefix, autoescape=True))
+        .order_by(S.id)
+        .with_for_update()
     )
     return list((await conn.execute(stmt)).all())
-
-
-async def record_attempts(conn: AsyncConnection, attempts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
-    if attempts:
-        await conn.execute(insert(webhook_attempts), attempts)
-    for values in updates:
-        # Copy: the caller still reads "id" from its rows after this (to log failures).
-        changes = dict(values)
-        delivery_id = changes.pop("id")
-        await conn.execute(update(webhook_deliveries).where(D.id == delivery_id).values(**changes))
-
-
-async def release_all_leases(conn: AsyncConnection) -> None:
-    await conn.execute(update(webhook_deliveries).where(D.locked_until.is_not(None)).values(locked_until=None))

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pohub.core import clock
+from pohub.core import clock, jsonio
 from pohub.core.errors import Conflict, NotFound, invalid
+from pohub.db.engine import Database
+from pohub.exchanges import outbound
 from pohub.webhooks import outbox, secrets, topics
 from pohub.webhooks import repository as repo
 
 FORMATS = ("json",)
+log = logging.getLogger("pohub.webhooks")
 
 
 def _field(body: dict[str, Any], name: str) -> Any:
@@ -59,9 +63,10 @@ def _enabled(value: Any) -> bool:
 def _secret(value: Any) -> str:
     if value in (None, ""):
         return secrets.generate()
-    if not isinstance(value, str) or len(value) < 16:
-        raise invalid("SharedSecret", "must be a string of at least 16 characters (or left out to get one)")
-    return value
+    why = secrets.format_problem(value) if isinstance(value, str) else "it is not a string"
+    if why:
+        raise invalid("SharedSecret", f"{secrets.RULE}, or left out to get one generated ({why})")
+    return str(value)
 
 
 def wire(row: Any, *, server_key: str, reveal: bool) -> dict[str, Any]:
@@ -93,6 +98,30 @@ async def create(conn: AsyncConnection, *, company_id: int, body: dict[str, Any]
         },
     )
     return await get(conn, company_id=company_id, subscription_id=sub_id)
+
+
+async def reseal(conn: AsyncConnection, *, server_key: str) -> int:
+    """Seal again, in the current form, every secret sealed in an older one; returns how many."""
+    done = 0
+    for row in await repo.subscriptions_sealed_otherwise(conn, prefix=secrets.SEALED):
+        try:
+            plain = secrets.unseal(row.secret_sealed, server_key=server_key)
+        except secrets.SealError:
+            log.warning("webhook %s: its secret was sealed with another secret_key; set a new one", row.id)
+            continue
+        sealed = secrets.seal(plain, server_key=server_key)
+        await repo.update_subscription(conn, subscription_id=row.id, values={"secret_sealed": sealed})
+        done += 1
+    return done
+
+
+async def reseal_all(db: Database, *, server_key: str) -> int:
+    """On start: bring every stored secret to the current sealing, in one unit of work."""
+    async with db.write() as conn:
+        done = await reseal(conn, server_key=server_key)
+    if done:
+        log.info("resealed %d webhook secret(s) with AES-GCM", done)
+    return done
 
 
 async def get(conn: AsyncConnection, *, company_id: int, subscription_id: int) -> Any:
@@ -134,23 +163,43 @@ async def send_test(conn: AsyncConnection, *, company_id: int, subscription_id: 
     row = await get(conn, company_id=company_id, subscription_id=subscription_id)
     return await outbox.enqueue_test(
         conn,
-        subscription_id=row.id,
+        subscription=row,
         data={"WebhookId": row.id, "Topic": row.topic, "Message": "Test delivery from pohub"},
     )
 
 
+# The webhook API keeps its own words for an outbound exchange's state.
+WIRE_STATES = {
+    outbound.QUEUED: "pending",
+    outbound.SENDING: "pending",
+    outbound.SENT: "delivered",
+    outbound.ACKNOWLEDGED: "delivered",
+    outbound.FAILED: "failed",
+    outbound.DEAD: "dead",
+}
+STATES_OF = {"pending": [outbound.QUEUED, outbound.SENDING], "delivered": [outbound.SENT, outbound.ACKNOWLEDGED]}
+
+
+def _last_error(row: Any) -> str | None:
+    if not row.error:
+        return None
+    value = jsonio.loads(row.error)
+    return str(value.get("Message")) if isinstance(value, dict) else str(value)
+
+
 def wire_delivery(row: Any, attempts: list[Any]) -> dict[str, Any]:
+    state = WIRE_STATES.get(row.state, row.state)
     return {
         "Id": row.id,
         "WebhookMessageId": f"msg_{row.id}",
-        "Topic": row.topic,
-        "State": row.state,
+        "Topic": row.kind,
+        "State": state,
         "Attempts": row.attempts,
         "CreatedAt": row.created_at.isoformat(),
-        "NextAttemptAt": row.next_attempt_at.isoformat() if row.state == "pending" else None,
-        "DeliveredAt": row.delivered_at.isoformat() if row.delivered_at else None,
-        "LastStatusCode": row.last_status_code,
-        "LastError": row.last_error,
+        "NextAttemptAt": row.next_attempt_at.isoformat() if state == "pending" else None,
+        "DeliveredAt": row.updated_at.isoformat() if state == "delivered" else None,
+        "LastStatusCode": row.status_code,
+        "LastError": _last_error(row),
         "AttemptLog": [
             {
                 "AttemptedAt": a.attempted_at.isoformat(),
@@ -174,10 +223,11 @@ async def deliveries(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of a subscription's deliveries, newest first, each with every attempt."""
     await get(conn, company_id=company_id, subscription_id=subscription_id)
+    states = STATES_OF.get(state, [state]) if state else None
     rows, total = await repo.deliveries_page(
-        conn, subscription_id=subscription_id, page=page, page_size=page_size, state=state
+        conn, subscription_id=subscription_id, page=page, page_size=page_size, states=states
     )
-    attempts = await repo.attempts_of(conn, delivery_ids=[r.id for r in rows])
+    attempts = await outbound.attempts_of(conn, exchange_ids=[r.id for r in rows])
     return [wire_delivery(r, attempts[r.id]) for r in rows], total
 
 
@@ -187,9 +237,9 @@ async def replay(conn: AsyncConnection, *, company_id: int, subscription_id: int
     row = await repo.get_delivery(conn, delivery_id=delivery_id, subscription_id=subscription_id)
     if row is None:
         raise NotFound(f"No delivery {delivery_id} for webhook {subscription_id}")
-    if row.state == "pending":
+    if row.state in outbound.PENDING:
         raise Conflict(f"Delivery {delivery_id} is still pending; it will be sent at {row.next_attempt_at.isoformat()}")
-    await repo.requeue(conn, delivery_id=delivery_id, at=clock.now())
+    await outbound.requeue(conn, exchange_id=delivery_id, at=clock.now())
     updated = await repo.get_delivery(conn, delivery_id=delivery_id, subscription_id=subscription_id)
-    attempts = await repo.attempts_of(conn, delivery_ids=[delivery_id])
+    attempts = await outbound.attempts_of(conn, exchange_ids=[delivery_id])
     return wire_delivery(updated, attempts[delivery_id])

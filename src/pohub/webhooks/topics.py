@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, SHIPMENT
 from pohub.orders import events
 
-ORDER_CREATED = "order.created"
+ORDER_CREATED = ORDER.topic
 ORDER_STATUS_CHANGED = "order.status_changed"
-ACKNOWLEDGEMENT_RECEIVED = "acknowledgement.received"
-SHIPMENT_RECEIVED = "shipment.received"
-INVOICE_RECEIVED = "invoice.received"
+ACKNOWLEDGEMENT_RECEIVED = ACKNOWLEDGEMENT.topic
+SHIPMENT_RECEIVED = SHIPMENT.topic
+INVOICE_RECEIVED = INVOICE.topic
 DOCUMENT_REFUSED = "document.refused"
 ALL_LINES_CANCELLED = "order.all_lines_cancelled"
 JOB_FINISHED = "job.finished"
@@ -16,11 +17,8 @@ TEST = "webhook.test"
 ALL = "*"
 
 BY_EVENT_TYPE = {
-    events.ORDER_CREATED: ORDER_CREATED,
+    **{k.event_type: k.topic for k in KINDS.values()},
     events.STATUS_CHANGED: ORDER_STATUS_CHANGED,
-    events.ACKNOWLEDGEMENT_RECEIVED: ACKNOWLEDGEMENT_RECEIVED,
-    events.SHIPMENT_RECEIVED: SHIPMENT_RECEIVED,
-    events.INVOICE_RECEIVED: INVOICE_RECEIVED,
     events.DOCUMENT_REFUSED: DOCUMENT_REFUSED,
     events.ALL_LINES_CANCELLED: ALL_LINES_CANCELLED,
 }

@@ -6,20 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from pohub.acknowledgements import service as acknowledgements
 from pohub.api.http import JSON
 from pohub.core import jsonio
 from pohub.core.errors import NotFound, PohubError
 from pohub.dialects import common
 from pohub.dialects.kojo import translate
+from pohub.documents import kinds
 from pohub.documents import repository as repo
-from pohub.documents.inbound import parse
-from pohub.documents.logicbroker import Acknowledgement
+from pohub.exchanges import inbound
+from pohub.exchanges.documents import applied, apply_canonical
+from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs.worker import wake
 
 PREFIX = "INTEGRATION_API_"
+ACKNOWLEDGE = "acknowledge"
 
 
 def _code(request: Request, exc: PohubError) -> str:
@@ -27,7 +30,7 @@ def _code(request: Request, exc: PohubError) -> str:
         return PREFIX + "UNAUTHORIZED"
     if exc.status_code == 404:
         return PREFIX + "ORDER_NOT_FOUND"
-    if "acknowledge" in request.url.path:
+    if getattr(request.state, "operation", None) == ACKNOWLEDGE:
         if exc.status_code == 409:
             return PREFIX + "CREATE_ORDER_ACKNOWLEDGEMENT_INVALID_ORDER_STATE"
         if exc.status_code == 403:
@@ -87,47 +90,41 @@ async def get_order(order_id: str, request: Request) -> JSON:
         return JSON(await _render(conn, row))
 
 
+@inbound.handler("kojo.acknowledge")
+async def _acknowledge(conn: AsyncConnection, msg: Message) -> Applied:
+    assert msg.company_id is not None
+    row = await _order(conn, company_id=msg.company_id, order_id=str(msg.params["order_id"]))
+    try:
+        body = common.parsed(msg)
+        lines = await repo.order_lines_of(conn, order_id=row.id)
+        canonical = translate.acknowledgement(body, order=row, lines=lines)
+        created = await apply_canonical(
+            conn,
+            spec=kinds.ACKNOWLEDGEMENT,
+            company_id=msg.company_id,
+            raw=jsonio.dumps(canonical),
+            path_key=str(row.id),
+        )
+    except PohubError as exc:
+        exc.order_id = row.id
+        raise
+    return applied(created, kinds.ACKNOWLEDGEMENT.name)
+
+
 @router.post("/seller/order/{order_id}/acknowledge")
 async def acknowledge(order_id: str, request: Request) -> JSON:
     """Acknowledge an OPEN order with acknowledgementItems; answers the updated order."""
+    request.state.operation = ACKNOWLEDGE
     company_id = await _company(request)
-    raw = b""
-    try:
-        raw, body = await common.json_body(request)
-        async with request.app.state.db.write() as conn:
-            row = await _order(conn, company_id=company_id, order_id=order_id)
-            lines = await repo.order_lines_of(conn, order_id=row.id)
-            try:
-                canonical = translate.acknowledgement(body, order=row, lines=lines)
-                inbound = parse(jsonio.dumps(canonical), Acknowledgement)
-                created = await acknowledgements.receive(
-                    conn, company_id=company_id, inbound=inbound, path_key=str(row.id)
-                )
-            except PohubError as exc:
-                exc.order_id = row.id
-                raise
-            await common.record_exchange(
-                conn,
-                dialect="kojo",
-                operation="acknowledge",
-                company_id=company_id,
-                raw=raw,
-                status_code=200,
-                order_id=row.id,
-                document_id=created.key,
-            )
-            fresh = await repo.get_document(conn, doc_id=row.id, company_id=company_id, kind="order")
-            answer = await _render(conn, fresh)
-    except PohubError as exc:
-        await common.refused(
-            request,
-            dialect="kojo",
-            operation="acknowledge",
-            company_id=company_id,
-            kind="acknowledgement",
-            raw=raw,
-            exc=exc,
-        )
-        raise
+    done = await common.receive(
+        request,
+        channel="kojo",
+        operation="kojo.acknowledge",
+        company_id=company_id,
+        kind=kinds.ACKNOWLEDGEMENT.name,
+        params={"order_id": order_id},
+    )
     wake(request.app)
-    return JSON(answer)
+    async with request.app.state.db.read() as conn:
+        fresh = await repo.get_document(conn, doc_id=done.order_id or 0, company_id=company_id, kind="order")
+        return JSON(await _render(conn, fresh))

@@ -8,21 +8,20 @@ from typing import Any
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.core.money import cents
 from pohub.dialects.common import attribute, iso, number
-from pohub.orders.status import OrderStatus
+from pohub.orders.status import OPEN, READY, OrderStatus
 
 # E = price per each, C = per hundred, M = per thousand (unitPriceECM).
 ECM = {"E": 1, "C": 100, "M": 1000}
-OPEN = frozenset({OrderStatus.SUBMITTED, OrderStatus.READY_TO_ACKNOWLEDGE})
-CLOSED = frozenset({OrderStatus.COMPLETE, OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.IGNORED})
 MAX_QUANTITY = 1_000_000_000
 INVALID_ITEMS = "INTEGRATION_API_CREATE_ORDER_ACKNOWLEDGEMENT_INVALID_ACKNOWLEDGEMENT_ITEMS"
 
 
 def state(status: int) -> str:
+    """Kojo's order state: OPEN until picked up, ACKNOWLEDGED while it takes documents, then CLOSED."""
     s = OrderStatus(status)
-    if s in OPEN:
+    if s in READY:
         return "OPEN"
-    return "CLOSED" if s in CLOSED else "ACKNOWLEDGED"
+    return "ACKNOWLEDGED" if s in OPEN else "CLOSED"
 
 
 def _decimal(value: Any, field: str) -> Decimal | None:

@@ -8,20 +8,22 @@ import hashlib
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 import pohub
 from pohub.api.http import JSON
 from pohub.core import clock, jsonio
-from pohub.core.errors import Conflict, PohubError
+from pohub.core.errors import AlreadyReceived, Conflict, PohubError
 from pohub.dialects import common
 from pohub.dialects.spectrum import translate
+from pohub.documents import kinds
 from pohub.documents import repository as repo
-from pohub.documents.inbound import parse
-from pohub.documents.logicbroker import SalesOrder, Shipment
+from pohub.exchanges import inbound
+from pohub.exchanges.documents import applied, apply_canonical
+from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs.worker import wake
 from pohub.orders import service as orders
-from pohub.shipments import service as shipments
 
 ALREADY = "Purchase order has already been submitted."
 
@@ -31,7 +33,7 @@ def _envelope(error: str, **extra: Any) -> dict[str, Any]:
 
 
 def _message(exc: PohubError) -> str:
-    if exc.status_code == 409 and "already sent" in exc.message:
+    if isinstance(exc, AlreadyReceived):
         return ALREADY
     details = "; ".join(f"{e.field}: {e.error}" for e in exc.errors)
     return f"{exc.message} ({details})" if details and details not in exc.message else exc.message
@@ -61,29 +63,6 @@ def _statuses(body: Any, ok: bool, message: str) -> list[dict[str, Any]]:
     return [{"recipeSetId": r, "success": ok, "message": message} for r in translate.recipe_sets(body)]
 
 
-async def _submit(request: Request, *, company_id: int, body: Any, raw: bytes, full: bool, operation: str) -> None:
-    try:
-        canonical = translate.order(body, full=full)
-        inbound = parse(jsonio.dumps(canonical), SalesOrder)
-        async with request.app.state.db.write() as conn:
-            created = await orders.create_order(conn, company_id=company_id, inbound=inbound)
-            await common.record_exchange(
-                conn,
-                dialect="spectrum",
-                operation=operation,
-                company_id=company_id,
-                raw=raw,
-                status_code=200,
-                order_id=created.key,
-                document_id=created.key,
-            )
-    except PohubError as exc:
-        await common.refused(
-            request, dialect="spectrum", operation=operation, company_id=company_id, kind="order", raw=raw, exc=exc
-        )
-        raise
-
-
 def _answer(body: Any) -> dict[str, Any]:
     po = body.get("purchaseOrderNumber") if isinstance(body, dict) else None
     return {
@@ -93,130 +72,148 @@ def _answer(body: Any) -> dict[str, Any]:
     }
 
 
+@inbound.handler("spectrum.order")
+async def _order_in(conn: AsyncConnection, msg: Message) -> Applied:
+    """An order acknowledgement (a PO to the supplier) or a full order, in Spectrum's shape."""
+    assert msg.company_id is not None
+    body = common.parsed(msg)
+    canonical = translate.order(body, full=bool(msg.params.get("full")))
+    created = await apply_canonical(
+        conn, spec=kinds.ORDER, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=None
+    )
+    done = applied(created, kinds.ORDER.name)
+    done.result = body
+    return done
+
+
+@inbound.handler("spectrum.acknowledgements")
+async def _orders_in(conn: AsyncConnection, msg: Message) -> Applied:
+    """Many order acknowledgements: each is its own exchange (a child of this one) and succeeds or
+    fails on its own."""
+    body = common.parsed(msg)
+    if not isinstance(body, list):
+        raise translate.bad("body", "must be a JSON array of order acknowledgements")
+    results = []
+    for item in body:
+        child = Message(
+            channel=msg.channel,
+            operation="spectrum.order",
+            company_id=msg.company_id,
+            raw=jsonio.dumps(item),
+            kind=kinds.ORDER.name,
+            params={"full": False},
+            content_type=msg.content_type,
+            parent_id=msg.exchange_id,
+        )
+        done, problem = await inbound.receive_in(conn, child)
+        if done is not None:
+            results.append(_answer(item))
+            continue
+        po = item.get("purchaseOrderNumber") if isinstance(item, dict) else None
+        text = _message(problem) if isinstance(problem, PohubError) else f"Unexpected error; trace log ID {problem}"
+        statuses = _statuses(item, False, text) or [{"recipeSetId": None, "success": False, "message": text}]
+        results.append({"purchaseOrderNumber": po, "statuses": statuses, "allSuccessful": False})
+    return Applied(result=results)
+
+
+async def _receive(request: Request, operation: str, kind: str | None, **params: Any) -> Applied:
+    company_id = await _company(request)
+    done = await common.receive(
+        request, channel="spectrum", operation=operation, company_id=company_id, kind=kind, params=params
+    )
+    wake(request.app)
+    return done
+
+
 @router.post("/api/order/acknowledgement")
 async def acknowledgement(request: Request) -> JSON:
     """One order acknowledgement: the order was purchased and awaits fulfilment (a PO to the supplier)."""
-    company_id = await _company(request)
-    raw, body = await common.json_body(request)
-    await _submit(request, company_id=company_id, body=body, raw=raw, full=False, operation="acknowledgement")
-    wake(request.app)
-    return JSON(_answer(body))
+    done = await _receive(request, "spectrum.order", kinds.ORDER.name, full=False)
+    return JSON(_answer(done.result))
 
 
 @router.post("/api/order")
 async def full_order(request: Request) -> JSON:
     """A full order with customer and shipping addresses."""
-    company_id = await _company(request)
-    raw, body = await common.json_body(request)
-    await _submit(request, company_id=company_id, body=body, raw=raw, full=True, operation="order")
-    wake(request.app)
-    return JSON(_answer(body))
+    done = await _receive(request, "spectrum.order", kinds.ORDER.name, full=True)
+    return JSON(_answer(done.result))
 
 
 @router.post("/api/order/acknowledgements")
 async def acknowledgements(request: Request) -> JSON:
     """Many acknowledgements: each order succeeds or fails on its own."""
-    company_id = await _company(request)
-    _, body = await common.json_body(request)
-    if not isinstance(body, list):
-        raise translate.bad("body", "must be a JSON array of order acknowledgements")
-    results = []
-    for item in body:
-        raw = jsonio.dumps(item)
+    done = await _receive(request, "spectrum.acknowledgements", None)
+    return JSON(done.result)
+
+
+@inbound.handler("spectrum.ship-notification")
+async def _ship_notification(conn: AsyncConnection, msg: Message) -> Applied:
+    assert msg.company_id is not None
+    body = common.parsed(msg)
+    po = body.get("purchaseOrderNumber") if isinstance(body, dict) else None
+    number = "SPECTRUM-" + hashlib.sha256(jsonio.dumps(body)).hexdigest()[:16]
+    row = await common.order_by_po(
+        conn, company_id=msg.company_id, partner_po=translate.text(po, "purchaseOrderNumber"), as_role="supplier"
+    )
+    try:
+        earlier = await repo.numbered_documents(conn, order_id=row.id, kind=kinds.SHIPMENT.name)
+        for doc in earlier:
+            if doc.number == number:  # this very notice was applied before (the number is its content hash)
+                return Applied(document_id=doc.id, order_id=row.id, duplicate=True, result=po)
+        lines = await repo.order_lines_of(conn, order_id=row.id)
         try:
-            await _submit(request, company_id=company_id, body=item, raw=raw, full=False, operation="acknowledgements")
-            results.append(_answer(item))
+            canonical = translate.shipment(
+                body, order_row=row, order_body=jsonio.loads(row.raw), lines=lines, number=number
+            )
         except PohubError as exc:
-            po = item.get("purchaseOrderNumber") if isinstance(item, dict) else None
-            message = _message(exc)
-            statuses = _statuses(item, False, message) or [{"recipeSetId": None, "success": False, "message": message}]
-            results.append({"purchaseOrderNumber": po, "statuses": statuses, "allSuccessful": False})
-    wake(request.app)
-    return JSON(results)
+            raise Conflict(exc.message, exc.errors) from None
+        created = await apply_canonical(
+            conn, spec=kinds.SHIPMENT, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=str(row.id)
+        )
+    except PohubError as exc:
+        exc.order_id = row.id
+        raise
+    done = applied(created, kinds.SHIPMENT.name)
+    done.result = po
+    return done
 
 
 @router.post("/api/order/ship-notification")
 async def ship_notification(request: Request) -> JSON:
     """The supplier shipped recipe sets of an order; all or nothing (409 if any line item is missing)."""
-    company_id = await _company(request)
-    raw, body = await common.json_body(request)
-    po = body.get("purchaseOrderNumber") if isinstance(body, dict) else None
-    number = "SPECTRUM-" + hashlib.sha256(jsonio.dumps(body)).hexdigest()[:16]
     try:
-        async with request.app.state.db.write() as conn:
-            row = await common.order_by_po(
-                conn, company_id=company_id, partner_po=translate.text(po, "purchaseOrderNumber"), as_role="supplier"
-            )
-            earlier = await repo.numbered_documents(conn, order_id=row.id, kind="shipment")
-            if any(d.number == number for d in earlier):
-                # This very notice was applied before (the number is its content hash).
-                return JSON({"purchaseOrderNumber": po, "status": "OK", "details": "Already received; nothing changed"})
-            lines = await repo.order_lines_of(conn, order_id=row.id)
-            try:
-                canonical = translate.shipment(
-                    body, order_row=row, order_body=jsonio.loads(row.raw), lines=lines, number=number
-                )
-            except PohubError as exc:
-                raise Conflict(exc.message, exc.errors) from None
-            inbound = parse(jsonio.dumps(canonical), Shipment)
-            created = await shipments.receive(conn, company_id=company_id, inbound=inbound, path_key=str(row.id))
-            await common.record_exchange(
-                conn,
-                dialect="spectrum",
-                operation="ship-notification",
-                company_id=company_id,
-                raw=raw,
-                status_code=200,
-                order_id=row.id,
-                document_id=created.key,
-            )
+        done = await _receive(request, "spectrum.ship-notification", kinds.SHIPMENT.name)
     except PohubError as exc:
-        await common.refused(
-            request,
-            dialect="spectrum",
-            operation="ship-notification",
-            company_id=company_id,
-            kind="shipment",
-            raw=raw,
-            exc=exc,
-        )
         status = 409 if exc.status_code in (409, 422) else exc.status_code
+        po = common.field_of_body(request, "purchaseOrderNumber")
         return JSON({"purchaseOrderNumber": po, "status": "Error", "details": _message(exc)}, status_code=status)
-    wake(request.app)
-    details = "Already received; nothing changed" if created.duplicate else "Shipment recorded"
-    return JSON({"purchaseOrderNumber": po, "status": "OK", "details": details})
+    details = "Already received; nothing changed" if done.duplicate else "Shipment recorded"
+    return JSON({"purchaseOrderNumber": done.result, "status": "OK", "details": details})
+
+
+@inbound.handler("spectrum.status")
+async def _status(conn: AsyncConnection, msg: Message) -> Applied:
+    assert msg.company_id is not None
+    body = common.parsed(msg)
+    if not isinstance(body, dict):
+        raise translate.bad("body", "must be a JSON object")
+    po = translate.text(body.get("purchaseOrderNumber"), "purchaseOrderNumber")
+    target = translate.workflow_status(body.get("workflowStatus"))
+    row = await common.order_by_po(conn, company_id=msg.company_id, partner_po=po)
+    try:
+        new = await orders.set_status(conn, company_id=msg.company_id, key=str(row.id), status=int(target))
+    except PohubError as exc:
+        exc.order_id = row.id
+        raise
+    answer = {"purchaseOrderNumber": po, "workflowStatus": body.get("workflowStatus"), "statusCode": int(new)}
+    return Applied(order_id=row.id, kind="status", result=answer | {"status": "OK"})
 
 
 @router.put("/api/order/status")
 async def status(request: Request) -> JSON:
     """Set the workflow status (not-started, in-progress, ..., delivered, cancelled); unknown order 404."""
-    company_id = await _company(request)
-    raw, body = await common.json_body(request)
-    if not isinstance(body, dict):
-        raise translate.bad("body", "must be a JSON object")
-    po = translate.text(body.get("purchaseOrderNumber"), "purchaseOrderNumber")
-    target = translate.workflow_status(body.get("workflowStatus"))
-    async with request.app.state.db.write() as conn:
-        row = await common.order_by_po(conn, company_id=company_id, partner_po=po)
-        new = await orders.set_status(conn, company_id=company_id, key=str(row.id), status=int(target))
-        await common.record_exchange(
-            conn,
-            dialect="spectrum",
-            operation="status",
-            company_id=company_id,
-            raw=raw,
-            status_code=200,
-            order_id=row.id,
-        )
-    wake(request.app)
-    return JSON(
-        {
-            "purchaseOrderNumber": po,
-            "workflowStatus": body.get("workflowStatus"),
-            "statusCode": int(new),
-            "status": "OK",
-        }
-    )
+    done = await _receive(request, "spectrum.status", "status")
+    return JSON(done.result)
 
 
 @router.get("/api/order/order-number/{purchase_order_number}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from pohub.api.http import JSON
@@ -15,8 +16,8 @@ from pohub.core.errors import Conflict, NotFound, PohubError
 from pohub.dialects import common
 from pohub.dialects.wms import importer, translate
 from pohub.documents import repository as repo
-from pohub.documents.inbound import parse
-from pohub.documents.logicbroker import SalesOrder
+from pohub.exchanges import inbound
+from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs.worker import wake
 from pohub.orders import service as orders
@@ -50,17 +51,36 @@ async def _out(conn: Any, row: Any) -> dict[str, Any]:
     return translate.sales_order_out(row, lines, jsonio.loads(row.raw))
 
 
+@inbound.handler("wms.bulk")
+async def _bulk(conn: AsyncConnection, msg: Message) -> Applied:
+    assert msg.company_id is not None
+    job_id, total = await importer.submit(
+        conn,
+        company_id=msg.company_id,
+        business_unit=str(msg.params.get("business_unit")),
+        body=msg.raw,
+        exchange_id=msg.exchange_id,
+    )
+    return Applied(job_id=job_id, status_code=202, result=total)
+
+
 @router.post("/business_units/{business_unit_id}/sales_orders/bulk", status_code=202)
 async def bulk(business_unit_id: str, request: Request) -> JSON:
     """Queue {"data": [sales orders]} for import; answers 202 with the jobId at once."""
     company_id = await _company(request)
     limit = int(getattr(request.app.state.settings, "bulk_max_body_bytes", BULK_LIMIT))
-    raw = await common.read_limited(request, limit)
-    async with request.app.state.db.write() as conn:
-        job_id, total = await importer.submit(conn, company_id=company_id, business_unit=business_unit_id, body=raw)
+    done = await common.receive(
+        request,
+        channel="wms",
+        operation="wms.bulk",
+        company_id=company_id,
+        kind="order",
+        params={"business_unit": business_unit_id},
+        limit=limit,
+    )
     wake(request.app)
     return JSON(
-        {"data": {"jobId": str(job_id), "status": "queued", "progress": {"processed": 0, "total": total}}},
+        {"data": {"jobId": str(done.job_id), "status": "queued", "progress": {"processed": 0, "total": done.result}}},
         status_code=202,
     )
 
@@ -77,30 +97,26 @@ async def job_status(job_id: str, request: Request) -> JSON:
         return JSON({"data": await importer.status(conn, job=job)})
 
 
-@router.post("/salesOrderAck")
-async def sales_order_ack(request: Request) -> JSON:
-    """A warehouse's acknowledgement of a bulk import, recorded against the job it names."""
-    company_id = await _company(request)
-    raw, body = await common.json_body(request)
+@inbound.handler("wms.sales_order_ack")
+async def _sales_order_ack(conn: AsyncConnection, msg: Message) -> Applied:
+    body = common.parsed(msg)
     data = body.get("data") if isinstance(body, dict) else None
     job_ref = data.get("jobId") if isinstance(data, dict) else None
     if job_ref is None:
         raise common.bad("data.jobId", "is required")
-    async with request.app.state.db.write() as conn:
-        ref = common.ident(job_ref)
-        job = None if ref is None else await jobs_repo.get_job(conn, job_id=ref)
-        unit = str(jsonio.loads(job.params).get("businessUnitId")) if job is not None else ""
-        if job is None or company_id not in (job.company_id, common.ident(unit)):
-            raise NotFound(f"No job {job_ref!r}")
-        await common.record_exchange(
-            conn,
-            dialect="wms",
-            operation="salesOrderAck",
-            company_id=company_id,
-            raw=raw,
-            status_code=200,
-            job_id=job.id,
-        )
+    ref = common.ident(job_ref)
+    job = None if ref is None else await jobs_repo.get_job(conn, job_id=ref)
+    unit = str(jsonio.loads(job.params).get("businessUnitId")) if job is not None else ""
+    if job is None or msg.company_id not in (job.company_id, common.ident(unit)):
+        raise NotFound(f"No job {job_ref!r}")
+    return Applied(job_id=job.id)
+
+
+@router.post("/salesOrderAck")
+async def sales_order_ack(request: Request) -> JSON:
+    """A warehouse's acknowledgement of a bulk import, recorded against the job it names."""
+    company_id = await _company(request)
+    await common.receive(request, channel="wms", operation="wms.sales_order_ack", company_id=company_id, kind="job")
     return JSON({})
 
 
@@ -108,31 +124,18 @@ async def sales_order_ack(request: Request) -> JSON:
 async def create(business_unit_id: str, request: Request) -> JSON:
     """Create one sales order at once (the bulk call queues many)."""
     company_id = await _company(request)
-    raw = b""
-    try:
-        raw, body = await common.json_body(request)
-        inbound = parse(jsonio.dumps(translate.sales_order(body, business_unit=business_unit_id)), SalesOrder)
-        async with request.app.state.db.write() as conn:
-            created = await orders.create_order(conn, company_id=company_id, inbound=inbound)
-            await common.record_exchange(
-                conn,
-                dialect="wms",
-                operation="create",
-                company_id=company_id,
-                raw=raw,
-                status_code=201,
-                order_id=created.key,
-                document_id=created.key,
-            )
-            row = await repo.get_document(conn, doc_id=created.key, company_id=company_id)
-            answer = await _out(conn, row)
-    except PohubError as exc:
-        await common.refused(
-            request, dialect="wms", operation="create", company_id=company_id, kind="order", raw=raw, exc=exc
-        )
-        raise
+    done = await common.receive(
+        request,
+        channel="wms",
+        operation=importer.OPERATION,
+        company_id=company_id,
+        kind="order",
+        params={"business_unit": business_unit_id},
+    )
     wake(request.app)
-    return JSON({"data": answer}, status_code=201)
+    async with request.app.state.db.read() as conn:
+        row = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
+        return JSON({"data": await _out(conn, row)}, status_code=201)
 
 
 @router.get("/business_units/{business_unit_id}/sales_orders")
@@ -171,31 +174,69 @@ async def update_sales_order(business_unit_id: str, customer_order_number: str, 
     """Orders are immutable once received (the platform's rule): the same order again answers 200; a
     change is refused with 409 (cancel it and send a new customerOrderNumber)."""
     company_id = await _company(request)
-    _, body = await common.json_body(request)
-    if isinstance(body, dict) and body.get("customerOrderNumber") is None:
-        body["customerOrderNumber"] = customer_order_number
-    canonical = translate.sales_order(body, business_unit=business_unit_id)
+    done = await common.receive(
+        request,
+        channel="wms",
+        operation="wms.update",
+        company_id=company_id,
+        kind="order",
+        params={"business_unit": business_unit_id, "customer_order_number": customer_order_number},
+    )
     async with request.app.state.db.read() as conn:
-        row = await _find(conn, company_id=company_id, business_unit=business_unit_id, con=customer_order_number)
-        if jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical))) != row.body_hash:
-            raise Conflict(
-                f"Sales order {customer_order_number!r} was received already and orders are immutable; "
-                "cancel it (DELETE) and send the change under a new customerOrderNumber"
-            )
+        row = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
         return JSON({"data": await _out(conn, row)})
+
+
+@inbound.handler("wms.update")
+async def _update(conn: AsyncConnection, msg: Message) -> Applied:
+    assert msg.company_id is not None
+    con = str(msg.params["customer_order_number"])
+    unit = str(msg.params["business_unit"])
+    body = common.parsed(msg)
+    if isinstance(body, dict) and body.get("customerOrderNumber") is None:
+        body["customerOrderNumber"] = con
+    canonical = translate.sales_order(body, business_unit=unit)
+    row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=con)
+    if jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical))) != row.body_hash:
+        exc = Conflict(
+            f"Sales order {con!r} was received already and orders are immutable; "
+            "cancel it (DELETE) and send the change under a new customerOrderNumber"
+        )
+        exc.order_id = row.id
+        raise exc
+    return Applied(document_id=row.id, order_id=row.id, duplicate=True)
+
+
+@inbound.handler("wms.cancel")
+async def _cancel(conn: AsyncConnection, msg: Message) -> Applied:
+    assert msg.company_id is not None
+    unit = str(msg.params["business_unit"])
+    row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=str(msg.params["customer_order_number"]))
+    try:
+        await orders.set_status(conn, company_id=msg.company_id, key=str(row.id), status=int(OrderStatus.CANCELLED))
+    except PohubError as exc:
+        exc.order_id = row.id
+        raise
+    return Applied(document_id=row.id, order_id=row.id, kind="status")
 
 
 @router.delete("/business_units/{business_unit_id}/sales_orders/{customer_order_number}")
 async def cancel_sales_order(business_unit_id: str, customer_order_number: str, request: Request) -> JSON:
     """Cancel a sales order (status 1100), if its lifecycle still allows it."""
     company_id = await _company(request)
-    async with request.app.state.db.write() as conn:
-        row = await _find(conn, company_id=company_id, business_unit=business_unit_id, con=customer_order_number)
-        await orders.set_status(conn, company_id=company_id, key=str(row.id), status=int(OrderStatus.CANCELLED))
-        fresh = await repo.get_document(conn, doc_id=row.id, company_id=company_id)
-        answer = await _out(conn, fresh)
+    done = await common.receive(
+        request,
+        channel="wms",
+        operation="wms.cancel",
+        company_id=company_id,
+        kind="status",
+        params={"business_unit": business_unit_id, "customer_order_number": customer_order_number},
+        raw=b"",
+    )
     wake(request.app)
-    return JSON({"data": answer})
+    async with request.app.state.db.read() as conn:
+        fresh = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
+        return JSON({"data": await _out(conn, fresh)})
 
 
 @router.get("/business_units/{business_unit_id}/sales_orders/{customer_order_number}/shipments")

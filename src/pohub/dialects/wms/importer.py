@@ -4,27 +4,33 @@ one transaction; the worker creates the orders in batches through the hub's orde
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
 from pohub.core.errors import BadRequest, FieldError, PohubError
+from pohub.dialects import common
 from pohub.dialects.wms import split, translate
-from pohub.documents.inbound import parse
-from pohub.documents.logicbroker import SalesOrder
+from pohub.documents import kinds
+from pohub.exchanges import inbound
+from pohub.exchanges.documents import applied, apply_canonical
+from pohub.exchanges.inbound import Applied, Message
+from pohub.jobs import registry
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs.registry import BatchResult
-from pohub.orders.service import create_order
 
 log = logging.getLogger("pohub.dialects.wms")
 KIND = "wms.bulk_import"
+OPERATION = "wms.order"
 INSERT_CHUNK = 1000
 
 
-async def submit(conn: AsyncConnection, *, company_id: int, business_unit: str, body: bytes) -> tuple[int, int]:
-    """Write the job and its items (one per sales order, kept as received); returns (job id, total)."""
+async def submit(
+    conn: AsyncConnection, *, company_id: int, business_unit: str, body: bytes, exchange_id: int | None = None
+) -> tuple[int, int]:
+    """Write the job and its items (one per sales order, kept as received); returns (job id, total).
+    Each item becomes an exchange of its own when the worker applies it, a child of the upload's."""
     now = clock.now()
     job_id = await jobs_repo.insert_job(
         conn,
@@ -32,7 +38,7 @@ async def submit(conn: AsyncConnection, *, company_id: int, business_unit: str, 
             "kind": KIND,
             "company_id": company_id,
             "status": "queued",
-            "params": jsonio.dumps({"businessUnitId": business_unit}).decode(),
+            "params": jsonio.dumps({"businessUnitId": business_unit, "exchangeId": exchange_id}).decode(),
             "total": 0,
             "processed": 0,
             "failed": 0,
@@ -70,31 +76,49 @@ async def submit(conn: AsyncConnection, *, company_id: int, business_unit: str, 
     return job_id, total
 
 
+@inbound.handler(OPERATION)
+async def apply_sales_order(conn: AsyncConnection, msg: Message) -> Applied:
+    """One sales order in the warehouse's shape, created through the hub's order rules."""
+    assert msg.company_id is not None
+    body = common.parsed(msg)
+    canonical = translate.sales_order(body, business_unit=str(msg.params.get("business_unit") or ""))
+    created = await apply_canonical(
+        conn, spec=kinds.ORDER, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=None
+    )
+    return applied(created, kinds.ORDER.name)
+
+
 class _Handler:
     async def process(self, conn: AsyncConnection, *, job: Any, limit: int) -> BatchResult:
-        """Create the next ``limit`` pending orders, each in a savepoint of the batch's transaction."""
-        business_unit = str(jsonio.loads(job.params).get("businessUnitId") or "")
+        """Create the next ``limit`` pending orders, each in a savepoint of the batch's transaction,
+        each an exchange of its own."""
+        params = jsonio.loads(job.params)
+        business_unit = str(params.get("businessUnitId") or "")
         items = await jobs_repo.pending_items(conn, job_id=job.id, limit=limit)
         results = []
         failed = 0
         for item in items:
-            body: Any = None
-            try:
-                body = jsonio.loads(item.raw)
-                async with conn.begin_nested():
-                    canonical = translate.sales_order(body, business_unit=business_unit)
-                    inbound = parse(jsonio.dumps(canonical), SalesOrder)
-                    created = await create_order(conn, company_id=job.company_id, inbound=inbound)
-                results.append({"item_id": item.id, "state": "done", "document_id": created.key, "error": None})
+            msg = Message(
+                channel="wms",
+                operation=OPERATION,
+                company_id=job.company_id,
+                raw=item.raw.encode(),
+                kind=kinds.ORDER.name,
+                params={"business_unit": business_unit},
+                content_type="application/json",
+                parent_id=params.get("exchangeId"),
+                job_id=job.id,
+            )
+            done, problem = await inbound.receive_in(conn, msg)
+            if done is not None:
+                results.append({"item_id": item.id, "state": "done", "document_id": done.document_id, "error": None})
                 continue
-            except PohubError as exc:
-                entry = translate.failed_order(exc, body)
-            except Exception:
-                trace_id = uuid.uuid4().hex
-                log.exception("job %s item %s: unexpected error, trace id %s", job.id, item.seq, trace_id)
+            if isinstance(problem, PohubError):
+                entry = translate.failed_order(problem, _lenient(item.raw))
+            else:
                 entry = {
                     "customerOrderNumber": item.ref,
-                    "message": f"Unexpected error; trace id {trace_id}",
+                    "message": f"Unexpected error; trace id {problem}",
                     "lines": [],
                 }
             failed += 1
@@ -108,7 +132,14 @@ class _Handler:
         return await status(conn, job=job)
 
 
-HANDLER = _Handler()
+def _lenient(raw: str) -> Any:
+    try:
+        return jsonio.loads(raw)
+    except PohubError:
+        return None
+
+
+HANDLER = registry.register(KIND, _Handler())
 
 
 async def status(conn: AsyncConnection, *, job: Any) -> dict[str, Any]:

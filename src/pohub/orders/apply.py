@@ -14,12 +14,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
-from pohub.core.errors import PohubError
+from pohub.core.errors import Conflict, PohubError
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Duplicate, Inbound, LockedOrder, duplicate_of, ensure_open, order_for_document
-from pohub.documents.store import quantities_after, store_document
+from pohub.documents.inbound import Duplicate, Inbound, LockedOrder, duplicate_of, order_for_document
+from pohub.documents.kinds import KindSpec
+from pohub.orders import events
 from pohub.orders.service import Created, rederive
-from pohub.orders.status import LineQuantities
+from pohub.orders.status import OPEN, LineQuantities, OrderStatus
+from pohub.orders.store import quantities_after, store_document
 
 EventRow = dict[str, Any]
 
@@ -41,10 +43,11 @@ class Effect:
 Rules = Callable[[LockedOrder, list[Any], list[Any]], Effect]
 
 
-@dataclass(frozen=True)
-class Kind:
-    name: str  # "shipment"
-    number_field: str  # "ShipmentNumber"
+def ensure_open(order: LockedOrder, kind: str) -> None:
+    """Only open orders take new documents (a re-post of an earlier one is answered before this)."""
+    status = OrderStatus(order.status)
+    if status not in OPEN:
+        raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {kind}s")
 
 
 async def apply_document(
@@ -53,7 +56,7 @@ async def apply_document(
     company_id: int,
     inbound: Inbound[Any],
     path_key: str | None,
-    kind: Kind,
+    kind: KindSpec,
     number: str | None,
     rules: Rules,
 ) -> Created:
@@ -67,10 +70,10 @@ async def apply_document(
             sender_id=company_id,
             number=number,
             body_hash=inbound.body_hash,
-            number_field=kind.number_field,
+            number_field=kind.number_field or "number",
         )
         if isinstance(dup, Duplicate):
-            return Created(dup.key, order.status, duplicate=True)
+            return Created(dup.key, order.status, duplicate=True, order_id=order.id, partner_id=order.sender_company_id)
         ensure_open(order, kind.name)
         lines = await repo.order_lines_of(conn, order_id=order.id)
         effect = rules(order, lines, earlier)
@@ -84,14 +87,12 @@ async def apply_document(
             conn,
             order=order,
             lines=after,
-            acknowledged=kind.name == "acknowledgement",
+            acknowledged=kind.acknowledges,
             at=now,
-            reason=f"{kind.name.capitalize()} {doc_id} received",
+            reason=f"{kind.label} {doc_id} received",
         )
-        await repo.insert_events(
-            conn, [effect.event(doc_id, now), *status_events, *effect.follow_up(doc_id, now, after)]
-        )
-        return Created(doc_id, int(status))
+        await events.record(conn, [effect.event(doc_id, now), *status_events, *effect.follow_up(doc_id, now, after)])
+        return Created(doc_id, int(status), order_id=order.id, partner_id=order.sender_company_id)
     except PohubError as exc:
         exc.order_id = order.id
         raise

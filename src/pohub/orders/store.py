@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import clock
 from pohub.documents import repository as repo
 from pohub.documents.inbound import Inbound
-from pohub.orders.status import LineQuantities
+from pohub.orders.status import LineQuantities, OrderStatus
 
 
 async def store_document(
@@ -36,7 +36,8 @@ async def store_document(
             "number": number,
             "source_key": (identifier.source_key if identifier else None) or order.partner_po,
             "link_key": str(order.id),
-            "status": 1000,  # applied to the order as it arrived
+            # A supplier document is complete once applied (the platform's documents have statuses too).
+            "status": int(OrderStatus.COMPLETE),
             "document_date": getattr(doc, "document_date", None) or now,
             "created_at": now,
             "updated_at": now,

@@ -1,0 +1,1 @@
+"""EDI: X12, EDIFACT and AS2."""

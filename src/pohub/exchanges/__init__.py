@@ -1,0 +1,1 @@
+"""Every message in or out of pohub, kept with its raw bytes, state and error (issue 8)."""

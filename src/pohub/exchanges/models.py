@@ -1,0 +1,72 @@
+"""The exchanges table: one row per message received or sent, on any channel.
+
+Inbound:  received -> applied | duplicate | refused | failed   (a retry of refused/failed runs it again)
+Outbound: queued -> sending -> sent -> acknowledged | failed | dead   (a retry puts it back to queued)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, text
+
+from pohub.db.base import AwareDateTime, BigId, metadata
+
+exchanges = Table(
+    "exchanges",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("direction", String(3), nullable=False),  # in | out
+    Column("channel", String(20), nullable=False),  # api, dashboard, kojo, spectrum, wms, webhook, x12 ...
+    Column("operation", String(50), nullable=False),  # the registered handler (in) or sender (out)
+    Column("kind", String(30), nullable=True),  # a document kind, or what else the message is (status, job)
+    # Whose message it is: the sender of an inbound one, the company an outbound one is for.
+    Column("company_id", Integer, nullable=True),
+    Column("partner_id", Integer, nullable=True),  # the other party, when known
+    # Where an outbound one goes: a webhook subscription (later: an EDI partner profile).
+    Column("endpoint_id", Integer, nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("content_type", String(200), nullable=True),
+    Column("raw", LargeBinary, nullable=True),  # exactly as received or sent; None once pruned
+    Column("pruned_at", AwareDateTime(), nullable=True),  # when retention took the body away
+    Column("params", Text, nullable=True),  # JSON: what the handler needs besides the body (path key, unit)
+    Column("error", Text, nullable=True),  # JSON: the refusal as the API answered it
+    Column("status_code", Integer, nullable=True),  # the HTTP answer (in) or the receiver's (out)
+    Column("trace_id", String(32), nullable=True),
+    Column("document_id", BigId, nullable=True),
+    Column("order_id", BigId, nullable=True),
+    Column("job_id", BigId, nullable=True),
+    Column("parent_id", BigId, ForeignKey("exchanges.id", ondelete="SET NULL"), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", AwareDateTime(), nullable=True),
+    Column("locked_until", AwareDateTime(), nullable=True),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("updated_at", AwareDateTime(), nullable=False),
+    Index("ix_exchanges_company", "company_id", "id"),
+    Index("ix_exchanges_order", "order_id", "id"),
+    Index("ix_exchanges_document", "document_id"),
+    Index("ix_exchanges_job", "job_id", "id"),
+    Index("ix_exchanges_parent", "parent_id"),
+    Index("ix_exchanges_endpoint", "endpoint_id", "id"),
+    # Only what a sender may claim is in this index, so claiming stays cheap however long the
+    # history grows.
+    Index(
+        "ix_exchanges_due",
+        "next_attempt_at",
+        "id",
+        sqlite_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
+        postgresql_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
+    ),
+)
+
+# Every attempt to send an outbound exchange, kept: what was answered, how long it took.
+exchange_attempts = Table(
+    "exchange_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("exchange_id", BigId, ForeignKey("exchanges.id", ondelete="CASCADE"), nullable=False),
+    Column("attempted_at", AwareDateTime(), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", String(1000), nullable=True),
+    Column("response_body", String(2000), nullable=True),
+    Index("ix_exchange_attempts_exchange", "exchange_id", "id"),
+)
