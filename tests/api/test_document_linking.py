@@ -4,7 +4,7 @@ the database; `make mutation-deep` runs them against mutants of that code."""
 
 from __future__ import annotations
 
-from tests.api.helpers import SKU2, ack, create_order, error_fields, get_order, line, order_body
+from tests.api.helpers import SKU2, ack, create_order, error_fields, events, get_order, line, order_body
 from tests.support import LiveServer, Trade, connect, make_party
 
 
@@ -77,3 +77,24 @@ def test_rule_only_the_supplier_sends_documents_for_an_order(trade: Trade) -> No
     r = trade.buyer.post(f"/Shipment/{key}", json={"ShipmentNumber": "S", "ShipmentLines": [line(1, 1)]})
     assert r.status_code == 403
     assert r.json()["Message"] == f"Only the order's supplier (company {trade.supplier.id}) sends shipments for it"
+
+
+def test_rule_each_document_is_on_the_timeline_under_its_own_key(trade: Trade) -> None:
+    key = create_order(trade, "PO-LINK-TIMELINE")
+    body = ack("PO-LINK-TIMELINE", "A-T", [line(1, 0, QuantityCancelled=5), line(2, 0, SKU2, QuantityCancelled=3)])
+    ack_key = trade.supplier.post("/Acknowledgements", json=body).json()["Body"]["LogicbrokerKey"]
+    [warning] = [e for e in events(trade, key) if e["TypeId"] == 7]  # every line cancelled
+    assert warning["LogicbrokerKey"] == ack_key
+
+    key = create_order(trade, "PO-LINK-TIMELINE-2")
+    r = trade.supplier.post(
+        f"/Shipment/{key}", json={"ShipmentNumber": "S-T", "ShipmentLines": [line(1, 5), line(2, 3, SKU2)]}
+    )
+    doc = r.json()["Body"]["LogicbrokerKey"]
+    timeline = events(trade, key)
+    assert [e["LogicbrokerKey"] for e in timeline if e["TypeId"] == 4] == [doc]
+    assert [e["Details"] for e in timeline if e["TypeId"] == 2] == [f"Shipment {doc} received"]
+    # A closed order takes no more documents, and says which kind it refused.
+    assert trade.buyer.put(f"/Orders/{key}/Status/1000", params={"reason": "no invoice needed"}).status_code == 200
+    r = trade.supplier.post(f"/Shipment/{key}", json={"ShipmentNumber": "S-T2", "ShipmentLines": [line(1, 1)]})
+    assert r.status_code == 409 and r.json()["Message"] == f"Order {key} is 1000 Complete: it takes no more shipments"
