@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_STAMP := $(VENV)/.browser
 
-.PHONY: run test lint typecheck pytest bench soak install browser prism clean
+.PHONY: run test lint typecheck pytest bench soak mutation mutation-deep install browser prism clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,5 +60,14 @@ bench: $(STAMP)
 soak: $(STAMP)
 	$(BIN)/python scripts/soak.py
 
+# Mutation testing of the rules (not part of `make test`; docs/testing.md): `mutation` against the
+# fast pure-function tests and the tables (1-3 minutes on two cores), `mutation-deep` the database glue
+# against the HTTP tests (about 3 minutes). Each fails on a surviving mutant not known to be equivalent.
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py fast
+
+mutation-deep: $(STAMP)
+	$(BIN)/python scripts/mutation.py deep
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(PRISM_DIR)/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache mutants $(PRISM_DIR)/node_modules

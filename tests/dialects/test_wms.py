@@ -127,6 +127,11 @@ def test_update_cancel_and_shipments(server: LiveServer, trade: Trade) -> None:
     assert shipped[0]["shipmentNumber"] == "SH-1" and shipped[0]["trackingNumbers"] == ["1Z1"]
     assert shipped[0]["lines"] == [{"customerLineNumber": "1", "skuId": "SKU-A", "quantity": 1}]
 
+    # A unit has shipped: the order can no longer be cancelled (the authority table, orders/status.py).
     r = client.delete(f"/business_units/{unit}/sales_orders/SO-9")
+    assert r.status_code == 403 and "already shipped" in r.json()["message"], r.text
+    r = client.post(f"/business_units/{unit}/sales_orders", json=sales_order("SO-10", ("1", "SKU-A", 4)))
+    assert r.status_code == 201, r.text
+    r = client.delete(f"/business_units/{unit}/sales_orders/SO-10")
     assert r.status_code == 200 and r.json()["data"]["status"] == "CANCELLED", r.text
     assert client.delete(f"/business_units/{unit}/sales_orders/SO-404").status_code == 404

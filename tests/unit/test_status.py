@@ -90,3 +90,30 @@ def test_transition_table() -> None:
 )
 def test_parse_status(text: str | int, status: OrderStatus | None) -> None:
     assert parse_status(text) == status
+
+
+def test_nothing_received_keeps_the_status_it_was_created_in() -> None:
+    for created in (S.SUBMITTED, S.READY_TO_ACKNOWLEDGE):
+        assert derive_status(created, [q(5)], acknowledged=False, invoice_required=True) == created
+
+
+def test_one_accepted_unit_is_ready_to_ship() -> None:
+    assert derive_status(S.ACKNOWLEDGED, [q(5, accepted=1)], acknowledged=True, invoice_required=True) == (
+        S.READY_TO_SHIP
+    )
+
+
+def test_one_unit_owed_and_shipped_is_ready_to_invoice() -> None:
+    assert derive_status(S.READY_TO_SHIP, [q(1, shipped=1)], acknowledged=False, invoice_required=True) == (
+        S.READY_TO_INVOICE
+    )
+    # Nothing owed (everything cancelled): not "shipped in full".
+    assert derive_status(S.ACKNOWLEDGED, [q(1, cancelled=1)], acknowledged=False, invoice_required=True) == (
+        S.ACKNOWLEDGED
+    )
+
+
+def test_names_may_use_underscores() -> None:
+    assert parse_status("ready_to_ship") == S.READY_TO_SHIP
+    assert parse_status(" Ready_To_Invoice ") == S.READY_TO_INVOICE
+    assert parse_status("ready__ship") is None

@@ -69,12 +69,17 @@ def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
     return _LineFigures(accepted, backordered, cancelled)
 
 
+def check_header(ack: Acknowledgement) -> None:
+    """What an acknowledgement needs before its order is looked up: at least one line."""
+    require(ack.ack_lines, "AckLines", "must have at least one line")
+
+
 async def receive(
     conn: AsyncConnection, *, company_id: int, inbound: Inbound[Acknowledgement], path_key: str | None = None
 ) -> Created:
     """Apply an acknowledgement to its order under the order's row lock."""
     ack = inbound.doc
-    require(ack.ack_lines, "AckLines", "must have at least one line")
+    check_header(ack)
     return await apply_document(
         conn,
         company_id=company_id,

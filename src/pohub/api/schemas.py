@@ -61,7 +61,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for code, text in [
         (400, "Malformed JSON"),
         (401, "No or unknown API key"),
-        (403, "The companies are not connected, or the sender is not the caller"),
+        (403, "Not connected, the sender is not the caller, or the caller's side may not set that status"),
         (404, "No such document for this caller"),
         (409, "Duplicate, or a status move the lifecycle does not allow"),
         (413, "Body too large"),

@@ -78,11 +78,7 @@ async def order_for_document(
     doc: Any,
 ) -> LockedOrder:
     """The order a supplier's document belongs to, locked; every party and state rule checked."""
-    identifier = getattr(doc, "identifier", None)
-    link_key = identifier.link_key if identifier is not None else None
-    if path_key is not None and link_key and link_key.strip() != path_key.strip():
-        raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
-    key = path_key if path_key is not None else link_key
+    key = order_key(path_key, doc)
     if key:
         order_id = repo.parse_key(key)
         order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
@@ -100,17 +96,7 @@ async def order_for_document(
     else:
         raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the document to its order")
 
-    if order.receiver_company_id != company_id:
-        raise Forbidden(f"Only the order's supplier (company {order.receiver_company_id}) sends {kind}s for it")
-    if doc.sender_company_id is not None and doc.sender_company_id != company_id:
-        raise Forbidden(
-            f"SenderCompanyId {doc.sender_company_id} is not your company ({company_id})",
-            [FieldError("SenderCompanyId", "must be the company of the API key")],
-        )
-    if doc.receiver_company_id is not None and doc.receiver_company_id != order.sender_company_id:
-        raise invalid("ReceiverCompanyId", f"must be the order's buyer ({order.sender_company_id})")
-    if doc.partner_po is not None and doc.partner_po != order.partner_po:
-        raise invalid("PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}")
+    check_parties(order, doc, company_id=company_id, kind=kind)
     link = await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
     if link is None:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
@@ -122,6 +108,32 @@ async def order_for_document(
         order.partner_po,
         bool(link.invoice_required),
     )
+
+
+def order_key(path_key: str | None, doc: Any) -> str | None:
+    """The key of the order a document names: the URL's, else its Identifier.LinkKey (both given
+    must agree); None when it names neither (then its PartnerPO must)."""
+    identifier = getattr(doc, "identifier", None)
+    link_key = identifier.link_key if identifier is not None else None
+    if path_key is not None and link_key and link_key.strip() != path_key.strip():
+        raise invalid("Identifier.LinkKey", f"is {link_key!r} but the URL names order {path_key!r}")
+    return path_key if path_key is not None else link_key
+
+
+def check_parties(order: Any, doc: Any, *, company_id: int, kind: str) -> None:
+    """Only the order's supplier sends documents for it, as itself, to the order's buyer, about
+    the order's PartnerPO."""
+    if order.receiver_company_id != company_id:
+        raise Forbidden(f"Only the order's supplier (company {order.receiver_company_id}) sends {kind}s for it")
+    if doc.sender_company_id is not None and doc.sender_company_id != company_id:
+        raise Forbidden(
+            f"SenderCompanyId {doc.sender_company_id} is not your company ({company_id})",
+            [FieldError("SenderCompanyId", "must be the company of the API key")],
+        )
+    if doc.receiver_company_id is not None and doc.receiver_company_id != order.sender_company_id:
+        raise invalid("ReceiverCompanyId", f"must be the order's buyer ({order.sender_company_id})")
+    if doc.partner_po is not None and doc.partner_po != order.partner_po:
+        raise invalid("PartnerPO", f"{doc.partner_po!r} does not match the order's PartnerPO {order.partner_po!r}")
 
 
 @dataclass(frozen=True)
@@ -155,19 +167,29 @@ async def duplicate_of(
 ) -> tuple[Duplicate | None, list[Any]]:
     """Apply the duplicate rule; also return the order's earlier documents of this kind."""
     earlier = await repo.numbered_documents(conn, order_id=order_id, kind=kind)
+    return find_duplicate(
+        earlier, sender_id=sender_id, number=number, body_hash=body_hash, number_field=number_field
+    ), earlier
+
+
+def find_duplicate(
+    earlier: list[Any], *, sender_id: int, number: str | None, body_hash: str, number_field: str
+) -> Duplicate | None:
+    """The duplicate rule: the same number from the same sender is the same document when the
+    body is the same (answer with it), and a conflict when it is not (documents are immutable)."""
     if number is None:
-        return None, earlier
+        return None
     for row in earlier:
         if row.number == number and row.sender_company_id == sender_id:
             if row.body_hash == body_hash:
-                return Duplicate(row.id), earlier
+                return Duplicate(row.id)
             raise Conflict(
                 f"{number_field} {number!r} was already used for this order by document {row.id} "
                 "with a different body; documents are immutable, send a new number",
                 [FieldError(number_field, "must be unique per order")],
                 extra={"LogicbrokerKey": str(row.id)},
             )
-    return None, earlier
+    return None
 
 
 def match_lines(order_lines: list[Any], doc_lines: list[Any], field: str) -> list[tuple[int, Any, Any]]:

@@ -56,13 +56,18 @@ def compute_total(invoice: Invoice, prices: list[Decimal], quantities: list[int]
     }
 
 
+def check_header(invoice: Invoice) -> None:
+    """What an invoice needs before its order is looked up: its number and at least one line."""
+    require(invoice.invoice_number, "InvoiceNumber")
+    require(invoice.invoice_lines, "InvoiceLines", "must have at least one line")
+
+
 async def receive(
     conn: AsyncConnection, *, company_id: int, inbound: Inbound[Invoice], path_key: str | None = None
 ) -> Created:
     """Apply an invoice to its order under the order's row lock."""
     invoice = inbound.doc
-    require(invoice.invoice_number, "InvoiceNumber")
-    require(invoice.invoice_lines, "InvoiceLines", "must have at least one line")
+    check_header(invoice)
     return await apply_document(
         conn,
         company_id=company_id,

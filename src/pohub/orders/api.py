@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 
 from pohub.api import answers
@@ -24,6 +24,14 @@ from pohub.orders.status import READY, OrderStatus
 
 router = APIRouter(tags=["Orders"])
 SEARCH = {"parameters": SEARCH_PARAMETERS}
+
+# The platform's status routes have no room for a reason (no body on the single route, a fixed
+# BulkStatusUpdateRequest on the bulk one), so both take it as the same query parameter.
+REASON = Query(
+    default=None,
+    description="Why the status is set by hand (at most 500 characters). Required for overrides "
+    "(500, 600 and 1000, which otherwise follow from documents); recorded on the order's timeline.",
+)
 
 
 @router.post("/Orders", status_code=201, responses=s.CREATE_RESPONSES, openapi_extra=s.body("SalesOrder"))
@@ -68,8 +76,9 @@ async def ready_order_keys(request: Request, company_id: CompanyDep) -> JSON:
 
 
 @router.put("/Orders/Status", responses=s.BULK_RESPONSES, openapi_extra=s.body("BulkStatusUpdateRequest"))
-async def bulk_status(request: Request, company_id: CompanyDep) -> JSON:
-    """Set the status of many orders; each key is updated, left unchanged, or refused on its own."""
+async def bulk_status(request: Request, company_id: CompanyDep, reason: str | None = REASON) -> JSON:
+    """Set the status of many orders; each key is updated, left unchanged, or refused on its own
+    (Refused: each key with the Code and Error the single-order route would answer)."""
     data = jsonio.parse_received(await read_body(request))
     try:
         req = s.BulkStatusUpdateRequest.model_validate(data)
@@ -86,6 +95,7 @@ async def bulk_status(request: Request, company_id: CompanyDep) -> JSON:
             keys=[str(k) for k in req.logicbroker_keys],
             status=req.status,
             only_increase=bool(req.only_increase_status),
+            reason=reason,
         )
     return page(
         result.updated,
@@ -120,10 +130,12 @@ async def set_order_status(
     Status: str,
     request: Request,
     company_id: CompanyDep,
+    reason: str | None = REASON,
 ) -> JSON:
-    """Move the order to a status (a code such as 200 or a name such as Acknowledged)."""
+    """Move the order to a status (a code such as 200 or a name such as Acknowledged), as the
+    caller's side of the order may: 403 naming the rule otherwise."""
     async with request.app.state.db.write() as conn:
-        status = await service.set_status(conn, company_id=company_id, key=LogicbrokerKey, status=Status)
+        status = await service.set_status(conn, company_id=company_id, key=LogicbrokerKey, status=Status, reason=reason)
     return message(
         200,
         f"Order {LogicbrokerKey} is {int(status)} {status.label}",

@@ -4,6 +4,7 @@ the same transaction as the change it records."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import actor
 from pohub.documents import repository as repo
 from pohub.documents.kinds import ACKNOWLEDGEMENT, CHANGE, INVOICE, KINDS, ORDER, RETURN, SHIPMENT
-from pohub.orders.status import OrderStatus
+from pohub.orders.status import OrderStatus, Party
 
 # Event type ids, stable on the wire (LBActivityEvent.TypeId). "<kind> received" comes from the
 # kind's spec; the others are the order's own.
@@ -117,6 +118,44 @@ def status_changed(*, order: Any, at: datetime, old: OrderStatus, new: OrderStat
         category="Status",
         summary=f"Status changed from {int(old)} {old.label} to {int(new)} {new.label}",
         details=reason,
+    )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a manual change: the company of the API key or dashboard session, its side of the
+    order, and the dashboard user when there is one (None for API keys and dialects)."""
+
+    party: Party
+    company_id: int
+    company_name: str | None = None
+    user: str | None = None
+
+    def describe(self) -> str:
+        """ "the buyer, company 5 (ZAGENO), user jane"."""
+        name = f" ({self.company_name})" if self.company_name else ""
+        user = f", user {self.user}" if self.user else ""
+        return f"the {self.party}, company {self.company_id}{name}{user}"
+
+
+def status_set_by_hand(
+    *, order: Any, at: datetime, old: OrderStatus, new: OrderStatus, actor: Actor, reason: str | None, override: bool
+) -> dict[str, Any]:
+    """A status someone set (not one derived from documents): who, and why when they said."""
+    details = [f"Set by hand by {actor.describe()}."]
+    if override:
+        details.append(f"Override: {int(new)} {new.label} normally follows from the order's documents.")
+    if reason:
+        details.append(f"Reason: {reason}")
+    return _event(
+        order=order,
+        at=at,
+        type_id=STATUS_CHANGED,
+        level="Warning" if override else "Info",
+        category="Status",
+        summary=f"Status changed from {int(old)} {old.label} to {int(new)} {new.label} by the {actor.party}"
+        + (" (override)" if override else ""),
+        details=" ".join(details),
     )
 
 

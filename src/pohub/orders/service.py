@@ -1,5 +1,5 @@
-"""The PO aggregate: create, read, change status. Every change writes its events in the same
-transaction."""
+"""The PO aggregate: create, read, change status (derived from documents, or set by hand as the
+authority table in orders/status.py allows). Every change writes its events in the same transaction."""
 
 from __future__ import annotations
 
@@ -12,19 +12,33 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
-from pohub.core.errors import AlreadyReceived, Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
+from pohub.core.actor import current as person_acting
+from pohub.core.errors import (
+    AlreadyReceived,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PohubError,
+    Unprocessable,
+    invalid,
+)
 from pohub.documents import repository as repo
 from pohub.documents.inbound import Inbound, LockedOrder, require
 from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.types import line_key
 from pohub.orders import events
+from pohub.orders.events import Actor
 from pohub.orders.status import (
     ORDER_STATUS_NAMES,
     TRANSITIONS,
     LineQuantities,
     OrderStatus,
-    can_move,
+    Party,
+    Refusal,
     derive_status,
+    judge_manual_move,
+    manual_move,
     parse_status,
 )
 from pohub.partners import repository as partners_repo
@@ -210,32 +224,93 @@ def _parse_target(status: str | int) -> OrderStatus:
     return target
 
 
-def _refusal(order: Any, target: OrderStatus) -> Conflict:
-    current = OrderStatus(order.status)
-    allowed = sorted(TRANSITIONS[current])
-    allowed_text = ", ".join(f"{int(s)} {s.label}" for s in allowed) or "none (final status)"
-    return Conflict(
-        f"Order {order.id} cannot move from {int(current)} {current.label} to {int(target)} {target.label}; "
-        f"allowed next statuses: {allowed_text}",
-        [FieldError("Status", "moving backwards, or out of a final status, is not allowed")],
-        extra={"AllowedStatuses": [int(s) for s in allowed]},
+REASON_MAX_CHARS = 500
+
+
+def clean_reason(reason: str | None) -> str | None:
+    """The reason given for a manual status change: trimmed, None when blank; at most 500
+    characters of printable text (it goes on the order's timeline as given)."""
+    if reason is None or not reason.strip():
+        return None
+    text = reason.strip()
+    if len(text) > REASON_MAX_CHARS:
+        raise invalid("reason", f"must be at most {REASON_MAX_CHARS} characters (got {len(text)})")
+    if any(not ch.isprintable() for ch in text):
+        raise invalid("reason", "must not contain control characters (line breaks, tabs, NUL)")
+    return text
+
+
+def party_of(order: Any, company_id: int) -> Party:
+    """The company's side of the order (the caller is one of its two parties: checked before)."""
+    return Party.BUYER if company_id == order.sender_company_id else Party.SUPPLIER
+
+
+def _refusal_error(order: Any, refusal: Refusal) -> PohubError:
+    error_class = Conflict if refusal.status_code == 409 else Forbidden
+    return error_class(
+        f"Order {order.id}: {refusal.message}",
+        [FieldError(refusal.field, refusal.error)],
+        extra={"AllowedStatuses": [int(s) for s in refusal.allowed]},
     )
 
 
-async def set_status(conn: AsyncConnection, *, company_id: int, key: str, status: str | int) -> OrderStatus:
-    """Move an order to a status the lifecycle allows (the same status again changes nothing)."""
+async def _company_name(conn: AsyncConnection, company_id: int) -> str | None:
+    company = await partners_repo.company_by_id(conn, company_id)
+    return str(company.name) if company is not None else None
+
+
+async def _set_by_hand(
+    conn: AsyncConnection, *, order: Any, target: OrderStatus, actor: Actor, reason: str | None, at: datetime
+) -> None:
+    """Judge a manual move by the authority table (orders/status.py) and make it, or raise the
+    refusal (403 the party may not, 409 nobody may)."""
+    current = OrderStatus(order.status)
+    lines = await repo.order_lines_of(conn, order_id=order.id)
+    shipped = sum(int(line.qty_shipped) for line in lines)
+    refusal = judge_manual_move(actor.party, current, target, units_shipped=shipped, reason=reason)
+    if refusal is not None:
+        raise _refusal_error(order, refusal)
+    move = manual_move(actor.party, current, target)
+    await repo.set_order_status(conn, order_id=order.id, status=int(target), at=at)
+    event = events.status_set_by_hand(
+        order=order,
+        at=at,
+        old=current,
+        new=target,
+        actor=actor,
+        reason=reason,
+        override=bool(move and move.needs_reason),
+    )
+    await events.record(conn, [event])  # the timeline, and the webhook outbox
+
+
+def _no_order(key: str) -> NotFound:
+    return NotFound(f"No order with LogicbrokerKey {key!r}")
+
+
+async def set_status(
+    conn: AsyncConnection,
+    *,
+    company_id: int,
+    key: str,
+    status: str | int,
+    reason: str | None = None,
+    user: str | None = None,
+) -> OrderStatus:
+    """Move an order to a status by hand, as the authority table lets the caller's party (the
+    same status again changes nothing). `user` is the person who asked (by default the dashboard's,
+    pohub.core.actor); None for API keys and machines."""
     target = _parse_target(status)
+    reason = clean_reason(reason)
+    user = user if user is not None else person_acting()
     order_id = repo.parse_key(key)
     order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
     if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
-        raise NotFound(f"No order with LogicbrokerKey {key!r}")
+        raise _no_order(key)
     if target == order.status:
         return target
-    if not can_move(OrderStatus(order.status), target):
-        raise _refusal(order, target)
-    now = clock.now()
-    rows = await apply_status(conn, order=order, new=target, at=now, reason=f"Set by company {company_id}")
-    await events.record(conn, rows)
+    actor = Actor(party_of(order, company_id), company_id, await _company_name(conn, company_id), user)
+    await _set_by_hand(conn, order=order, target=target, actor=actor, reason=reason, at=clock.now())
     return target
 
 
@@ -243,21 +318,32 @@ async def set_status(conn: AsyncConnection, *, company_id: int, key: str, status
 class BulkResult:
     updated: list[str]
     unchanged: list[dict[str, str]]
-    refused: list[dict[str, str]]
+    refused: list[dict[str, Any]]
 
 
 async def set_status_bulk(
-    conn: AsyncConnection, *, company_id: int, keys: list[str], status: str | int, only_increase: bool
+    conn: AsyncConnection,
+    *,
+    company_id: int,
+    keys: list[str],
+    status: str | int,
+    only_increase: bool,
+    reason: str | None = None,
+    user: str | None = None,
 ) -> BulkResult:
-    """Set many orders' status; each key succeeds or is refused on its own."""
+    """Set many orders' status; each key succeeds or is refused on its own, with the same answer
+    the single-order route would give."""
     target = _parse_target(status)
+    reason = clean_reason(reason)
+    user = user if user is not None else person_acting()
     result = BulkResult([], [], [])
     now = clock.now()
+    name = await _company_name(conn, company_id)
     for key in keys:
         order_id = repo.parse_key(str(key))
         order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
         if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
-            result.refused.append({"LogicbrokerKey": str(key), "Error": "No such order"})
+            result.refused.append({"LogicbrokerKey": str(key), "Code": 404, "Error": _no_order(str(key)).message})
             continue
         current = OrderStatus(order.status)
         if current == target or (only_increase and current not in (target, *_below(target))):
@@ -265,13 +351,13 @@ async def set_status_bulk(
                 {"LogicbrokerKey": str(key), "Reason": f"already at {int(current)} {current.label}"}
             )
             continue
-        if not can_move(current, target):
-            result.refused.append({"LogicbrokerKey": str(key), "Error": _refusal(order, target).message})
+        actor = Actor(party_of(order, company_id), company_id, name, user)
+        try:
+            # A refusal is raised before anything is written, so the other keys go on.
+            await _set_by_hand(conn, order=order, target=target, actor=actor, reason=reason, at=now)
+        except PohubError as exc:
+            result.refused.append({"LogicbrokerKey": str(key), "Code": exc.status_code, "Error": exc.message})
             continue
-        await events.record(
-            conn,
-            await apply_status(conn, order=order, new=target, at=now, reason=f"Set by company {company_id}"),
-        )
         result.updated.append(str(key))
     return result
 

@@ -1,11 +1,12 @@
-"""The order lifecycle in one place: status codes, the allowed moves, and the status a set of
-line quantities implies (a pure function; the services call it under the order's row lock)."""
+"""The order lifecycle in one place: status codes, the allowed moves, who may make which move by
+hand, and the status a set of line quantities implies (pure functions; the services call them under
+the order's row lock)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 from pohub.core.ids import is_ascii_int
 
@@ -122,6 +123,167 @@ def parse_status(value: str | int) -> OrderStatus | None:
 
 def can_move(current: OrderStatus, target: OrderStatus) -> bool:
     return target in TRANSITIONS[current]
+
+
+# ---------------------------------------------------------------- who may set a status by hand
+
+
+class Party(StrEnum):
+    """The two sides of a PO: the buyer sends it, the supplier fulfils it."""
+
+    BUYER = "buyer"
+    SUPPLIER = "supplier"
+
+
+@dataclass(frozen=True)
+class ManualMove:
+    """One move a party may make by hand (PUT .../Status/{status}, the bulk route, the dashboard,
+    the dialects' status routes): set `target` from any of `sources`."""
+
+    party: Party
+    target: OrderStatus
+    sources: frozenset[OrderStatus]
+    rule: str  # the rule in words; a refusal quotes it
+    # An override of what the documents decide (500, 600 and 1000 follow from acknowledgements,
+    # shipments and invoices): allowed only with a reason, which the timeline records.
+    needs_reason: bool = False
+    # Only while no unit of the order has shipped (a shipped unit cannot be cancelled).
+    before_shipping: bool = False
+
+
+B, SU = Party.BUYER, Party.SUPPLIER
+_PICK_UP = frozenset({S.SUBMITTED, S.READY_TO_ACKNOWLEDGE})
+_BY_DOCUMENTS = "follows from documents; setting it by hand is an override and needs a reason"
+_CANCEL = "either party may cancel an order, but only while nothing has shipped"
+_IGNORE = "either party may set 1400 Ignored on a failed order"
+
+# The one table of manual moves. Anything not listed here is refused (403) to that party, even
+# where TRANSITIONS allows the move: documents still make it, under derive_status. Every source is
+# one TRANSITIONS allows (tests/unit/test_authority.py checks, and spells out every cell).
+MANUAL_MOVES: tuple[ManualMove, ...] = (
+    # Seed 000 step 3: the supplier picks a PO up by setting 200.
+    ManualMove(SU, S.ACKNOWLEDGED, _PICK_UP, "the supplier picks up a PO by setting 200 Acknowledged"),
+    # Seed 002: "for most partners the order ... can be picked up on 500 (Ready to Ship)".
+    ManualMove(SU, S.READY_TO_SHIP, _PICK_UP, "the supplier may pick up a PO straight into 500 Ready to Ship"),
+    # After pick-up, 500, 600 and 1000 are what acknowledgements, shipments and invoices imply.
+    ManualMove(
+        SU, S.READY_TO_SHIP, frozenset({S.ACKNOWLEDGED}), f"500 Ready to Ship {_BY_DOCUMENTS}", needs_reason=True
+    ),
+    ManualMove(
+        SU, S.READY_TO_INVOICE, OPEN - {S.READY_TO_INVOICE}, f"600 Ready to Invoice {_BY_DOCUMENTS}", needs_reason=True
+    ),
+    ManualMove(SU, S.COMPLETE, OPEN, f"1000 Complete {_BY_DOCUMENTS}", needs_reason=True),
+    ManualMove(B, S.COMPLETE, OPEN, f"1000 Complete {_BY_DOCUMENTS}", needs_reason=True),
+    # Seed 002: an acknowledgement that cancels everything does not cancel the order; the status
+    # is moved to 1100 by hand. Shipped units cannot be cancelled (the acknowledgement rule too).
+    ManualMove(SU, S.CANCELLED, OPEN, _CANCEL, before_shipping=True),
+    ManualMove(B, S.CANCELLED, OPEN, _CANCEL, before_shipping=True),
+    # Seed 002: Failed means the order could not be processed, which is the supplier's to say.
+    ManualMove(SU, S.FAILED, OPEN, "the supplier sets 1200 Failed when it cannot process the order"),
+    ManualMove(SU, S.IGNORED, frozenset({S.FAILED}), _IGNORE),
+    ManualMove(B, S.IGNORED, frozenset({S.FAILED}), _IGNORE),
+)
+
+
+def manual_move(party: Party, current: OrderStatus, target: OrderStatus) -> ManualMove | None:
+    """The table's entry that lets `party` set `target` from `current`, if any."""
+    for move in MANUAL_MOVES:
+        if move.party == party and move.target == target and current in move.sources:
+            return move
+    return None
+
+
+def allowed_manual_moves(party: Party, current: OrderStatus, *, units_shipped: int = 0) -> list[OrderStatus]:
+    """Every status `party` may set by hand now, in code order (overrides included: see
+    manual_move(...).needs_reason). The dashboard offers exactly these."""
+    out = set()
+    for move in MANUAL_MOVES:
+        if move.party == party and current in move.sources and not (move.before_shipping and units_shipped > 0):
+            out.add(move.target)
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a manual move is refused: 409 when the lifecycle allows it to nobody, 403 when this
+    party may not make it (now, or without a reason)."""
+
+    status_code: int
+    message: str
+    field: str
+    error: str
+    allowed: list[OrderStatus]
+
+
+def _listing(statuses: Iterable[OrderStatus]) -> str:
+    return ", ".join(f"{int(s)} {s.label}" for s in statuses)
+
+
+def _offer(party: Party, current: OrderStatus, allowed: list[OrderStatus]) -> str:
+    """What the party may set now, overrides marked: "1000 Complete (with a reason), 1100 Cancelled".
+    Never empty where a 403 can arise: from every open status and from 1200 each party may set
+    something (tests/unit/test_authority.py spells the table out)."""
+    parts = []
+    for target in allowed:
+        move = manual_move(party, current, target)
+        parts.append(f"{int(target)} {target.label}" + (" (with a reason)" if move and move.needs_reason else ""))
+    return ", ".join(parts)
+
+
+def judge_manual_move(
+    party: Party,
+    current: OrderStatus,
+    target: OrderStatus,
+    *,
+    units_shipped: int,
+    reason: str | None,
+) -> Refusal | None:
+    """May `party` set `target` by hand on an order in `current` with `units_shipped` shipped?
+    None when it may; else the refusal, naming the rule. Setting the current status again is not
+    a move: the caller answers it as unchanged before asking."""
+    allowed = allowed_manual_moves(party, current, units_shipped=units_shipped)
+    if not can_move(current, target):
+        return Refusal(
+            409,
+            f"cannot move from {int(current)} {current.label} to {int(target)} {target.label}; "
+            f"allowed next statuses: {_listing(allowed) if TRANSITIONS[current] else 'none (final status)'}",
+            "Status",
+            "moving backwards, or out of a final status, is not allowed",
+            allowed,
+        )
+    move = manual_move(party, current, target)
+    if move is None:
+        theirs = [m for m in MANUAL_MOVES if m.target == target]
+        rules = "; ".join(dict.fromkeys(m.rule for m in theirs)) or f"nobody sets {int(target)} {target.label} by hand"
+        owners = {m.party for m in theirs}
+        where = f" (it is the {owners.pop()}'s to set)" if owners and party not in owners else ""
+        return Refusal(
+            403,
+            f"the {party} may not set {int(target)} {target.label} on an order in {int(current)} {current.label}"
+            f"{where}: {rules}. The {party} may set now: {_offer(party, current, allowed)}",
+            "Status",
+            f"the {party} may not set {int(target)} by hand from {int(current)}",
+            allowed,
+        )
+    if move.before_shipping and units_shipped > 0:
+        return Refusal(
+            403,
+            f"cannot set {int(target)} {target.label}: {units_shipped} unit(s) have already shipped, and {move.rule}. "
+            "The remaining units can be cancelled by an acknowledgement update (QuantityCancelled), or the order "
+            "closed with 1000 Complete and a reason",
+            "Status",
+            "nothing may have shipped",
+            allowed,
+        )
+    if move.needs_reason and not reason:
+        return Refusal(
+            403,
+            f"{move.rule}: give a reason (reason), which is recorded on the order's timeline",
+            "reason",
+            f"is required to set {int(target)} {target.label} by hand",
+            allowed,
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,18 @@ def tracking_numbers(shipment: Shipment) -> list[str]:
     return list(seen)
 
 
+def check_header(shipment: Shipment) -> None:
+    """What a shipment needs before its order is looked up: its number and at least one line."""
+    require(shipment.shipment_number, "ShipmentNumber")
+    require(shipment.shipment_lines, "ShipmentLines", "must have at least one line")
+
+
 async def receive(
     conn: AsyncConnection, *, company_id: int, inbound: Inbound[Shipment], path_key: str | None = None
 ) -> Created:
     """Apply a shipment to its order under the order's row lock."""
     shipment = inbound.doc
-    require(shipment.shipment_number, "ShipmentNumber")
-    require(shipment.shipment_lines, "ShipmentLines", "must have at least one line")
+    check_header(shipment)
     return await apply_document(
         conn,
         company_id=company_id,

@@ -429,7 +429,11 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
         "names": names,
         "is_supplier": is_supplier,
         "is_open": views.is_open(row.status),
-        "next_statuses": views.next_statuses(row.status, party="supplier" if is_supplier else "buyer"),
+        "next_statuses": views.next_statuses(
+            row.status,
+            party="supplier" if is_supplier else "buyer",
+            units_shipped=sum(int(line.qty_shipped) for line in lines),
+        ),
         "final_moves": [int(s) for s in views.FINAL_MOVES],
         "nav": "orders",
     }

@@ -55,7 +55,7 @@ def chip_order(*, supplier: bool) -> list[OrderStatus]:
 FINAL_MOVES = frozenset({OrderStatus.COMPLETE, OrderStatus.CANCELLED})
 
 
-def next_statuses(code: int, *, party: str) -> list[OrderStatus]:
+def next_statuses(code: int, *, party: str, units_shipped: int = 0) -> list[OrderStatus]:
     """The statuses this party ("buyer" or "supplier") may set by hand from this one, in lifecycle order.
 
     THE ONE PLACE where the dashboard asks who may make which move: when
@@ -65,7 +65,9 @@ def next_statuses(code: int, *, party: str) -> list[OrderStatus]:
     """
     current = OrderStatus(code)
     rule = getattr(order_status, "allowed_manual_moves", None)
-    allowed = rule(party, current) if callable(rule) else TRANSITIONS.get(current, frozenset())
+    allowed = (
+        rule(party, current, units_shipped=units_shipped) if callable(rule) else TRANSITIONS.get(current, frozenset())
+    )
     return sorted(OrderStatus(s) for s in allowed)
 
 
