@@ -27,6 +27,7 @@ from pohub.dialects.kojo.api import router as kojo_router
 from pohub.dialects.spectrum.api import router as spectrum_router
 from pohub.dialects.wms.api import router as wms_router
 from pohub.documents import examples, kinds
+from pohub.edi.partners.api import router as edi_partners_router
 from pohub.jobs import worker
 from pohub.orders.api import router as orders_router
 from pohub.partners.api import router as partners_router
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         scorecard_router,
         webhooks_router,
         exchanges_router,
+        edi_partners_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(kojo_router, prefix="/kojo")

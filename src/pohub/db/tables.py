@@ -2,6 +2,7 @@
 
 from pohub.db.base import metadata
 from pohub.documents.models import documents, events, order_lines
+from pohub.edi.partners.models import edi_control_numbers, edi_partners, edi_received
 from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
@@ -11,6 +12,9 @@ __all__ = [
     "api_keys",
     "companies",
     "documents",
+    "edi_control_numbers",
+    "edi_partners",
+    "edi_received",
     "events",
     "exchange_attempts",
     "exchanges",
