@@ -13,8 +13,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
@@ -294,3 +296,33 @@ WIRE_FIELDS = {wire_name: name for name, (wire_name, _rule) in RULES.items()} | 
     "Expects997": "expects_997",
     "As2Settings": "as2_settings",
 }
+
+
+DUPLICATE_WINDOW = timedelta(days=90)
+
+
+async def first_receipt(
+    conn: AsyncConnection,
+    *,
+    partner: Profile,
+    control: str,
+    exchange_id: int | None,
+    window: timedelta = DUPLICATE_WINDOW,
+) -> int | None:
+    """Remember an interchange by its sender's control number. None when it is new (or its number
+    was last seen longer than ``window`` ago); else the exchange that received it first. Two copies
+    arriving at once: the unique constraint lets one in, the other finds it."""
+    now = clock.now()
+    seen = await repo.received(conn, partner_id=partner.id, control=control)
+    if seen is not None:
+        if now - seen.received_at <= window:
+            return int(seen.exchange_id or 0)
+        await repo.renew_received(conn, row_id=seen.id, exchange_id=exchange_id, at=now)
+        return None
+    try:
+        async with conn.begin_nested():
+            await repo.insert_received(conn, partner_id=partner.id, control=control, exchange_id=exchange_id, at=now)
+    except IntegrityError:
+        seen = await repo.received(conn, partner_id=partner.id, control=control)
+        return int(seen.exchange_id or 0) if seen is not None else 0
+    return None
