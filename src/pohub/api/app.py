@@ -27,6 +27,7 @@ from pohub.dialects.kojo.api import router as kojo_router
 from pohub.dialects.spectrum.api import router as spectrum_router
 from pohub.dialects.wms.api import router as wms_router
 from pohub.documents import examples, kinds
+from pohub.edi.api import router as edi_router
 from pohub.edi.partners.api import router as edi_partners_router
 from pohub.jobs import worker
 from pohub.orders.api import router as orders_router
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(kojo_router, prefix="/kojo")
     app.include_router(spectrum_router, prefix="/spectrum")
     app.include_router(wms_router, prefix="/wms")
+    app.include_router(edi_router)
     app.include_router(web_router)
 
     def openapi() -> dict[str, Any]:

@@ -22,6 +22,7 @@ SHIPMENT_RECEIVED = SHIPMENT.event_type
 INVOICE_RECEIVED = INVOICE.event_type
 DOCUMENT_REFUSED = 6
 ALL_LINES_CANCELLED = 7
+EDI_FLAGGED = 8
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -29,6 +30,7 @@ EVENT_TYPES = {
     STATUS_CHANGED: "Status changed",
     DOCUMENT_REFUSED: "Document refused",
     ALL_LINES_CANCELLED: "All lines cancelled",
+    EDI_FLAGGED: "EDI not acknowledged",
 }
 
 
@@ -185,6 +187,21 @@ def document_refused(
         level="Error",
         category=document_type,
         summary=f"{document_type} refused ({status_code}): {message}",
+        details=details,
+        document_type=document_type,
+    )
+
+
+def edi_flagged(*, order: Any, at: datetime, document_type: str, message: str, details: str | None) -> dict[str, Any]:
+    """An EDI document pohub sent for this order that the partner rejected (997 / CONTRL) or did not
+    acknowledge in time."""
+    return _event(
+        order=order,
+        at=at,
+        type_id=EDI_FLAGGED,
+        level="Error",
+        category=document_type,
+        summary=message,
         details=details,
         document_type=document_type,
     )

@@ -48,7 +48,9 @@ edi_partners = Table(
     Column("folder", String(500), nullable=True),
     Column("created_at", AwareDateTime(), nullable=False),
     UniqueConstraint("company_id", "counterparty_id", name="uq_edi_partners_pair"),
-    UniqueConstraint("standard", "their_qualifier", "their_id", "our_qualifier", "our_id", name="uq_edi_partners_ids"),
+    UniqueConstraint(
+        "company_id", "standard", "their_qualifier", "their_id", "our_qualifier", "our_id", name="uq_edi_partners_ids"
+    ),
 )
 
 # The last control number used per partner and kind (isa, gs, st, unb, unh): allocated under the

@@ -34,6 +34,7 @@ async def partner_of_pair(conn: AsyncConnection, *, company_id: int, counterpart
 
 async def partner_by_identity(conn: AsyncConnection, ids: dict[str, Any]) -> Any:
     stmt = select(edi_partners).where(
+        P.company_id == ids["company_id"],
         P.standard == ids["standard"],
         P.their_qualifier == ids["their_qualifier"],
         P.their_id == ids["their_id"],

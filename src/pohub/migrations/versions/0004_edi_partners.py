@@ -56,7 +56,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_edi_partners")),
         sa.UniqueConstraint("company_id", "counterparty_id", name="uq_edi_partners_pair"),
         sa.UniqueConstraint(
-            "standard", "their_qualifier", "their_id", "our_qualifier", "our_id", name="uq_edi_partners_ids"
+            "company_id",
+            "standard",
+            "their_qualifier",
+            "their_id",
+            "our_qualifier",
+            "our_id",
+            name="uq_edi_partners_ids",
         ),
     )
     op.create_table(
