@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from pohub.api.http import JSON, read_body
 from pohub.dialects import common
-from pohub.edi import receive
+from pohub.edi import receive, send  # send also listens to the orders' events
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Message
 from pohub.jobs.worker import wake
@@ -53,3 +53,20 @@ async def post_edi(request: Request) -> JSON:
     raw = await read_body(request)
     summary = await take(request, channel="edi", company_id=company_id, raw=raw)
     return JSON(summary.body, status_code=200 if summary.accepted else 422)
+
+
+@router.get("/edi", responses={200: {"description": "The interchanges waiting for the caller, now marked sent"}})
+async def pull_edi(request: Request) -> JSON:
+    """For partners on the ``api`` transport: the interchanges pohub has for the caller (855, 856,
+    810, 850 ...), oldest first; each is marked sent as it is handed over."""
+    company_id = await common.company(request, common.bearer_or_query_key(request))
+    async with request.app.state.db.write() as conn:
+        rows = await send.hand_over(conn, company_id=company_id, limit=100)
+    return JSON(
+        {
+            "Interchanges": [
+                {"ExchangeId": r.id, "Kind": r.kind, "ContentType": r.content_type, "Raw": bytes(r.raw).decode()}
+                for r in rows
+            ]
+        }
+    )

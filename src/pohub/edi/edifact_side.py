@@ -116,7 +116,9 @@ class Edifact:
         assert spec.read is not None
         return [spec.read(found.body)]
 
-    def write(self, kind: str, document: BaseModel, envelope: Envelope, numbers: Numbers) -> tuple[str, bytes]:
+    def write(
+        self, kind: str, document: BaseModel, order: SalesOrder | None, envelope: Envelope, numbers: Numbers
+    ) -> tuple[str, bytes]:
         spec = BY_KIND[kind]
         assert spec.write is not None
         message = wrap_message(str(numbers.set), spec.type, spec.write(document))
@@ -129,6 +131,9 @@ class Edifact:
             test=envelope.test,
         )
         return spec.type, write_edifact(out)
+
+    def check(self, payload: bytes) -> list[dict[str, Any]]:
+        return self.read(payload).errors
 
     def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]:
         """What a CONTRL says of the interchange it answers: (UNB 0020, accepted, UCI action)."""

@@ -146,11 +146,12 @@ class X12:
         assert spec.read is not None
         return spec.read(found.body, order)
 
-    def write(self, kind: str, document: BaseModel, envelope: Envelope, numbers: Numbers) -> tuple[str, bytes]:
+    def write(
+        self, kind: str, document: BaseModel, order: SalesOrder | None, envelope: Envelope, numbers: Numbers
+    ) -> tuple[str, bytes]:
         """One document as an interchange of one group of one set; returns (set id, bytes)."""
         spec = BY_KIND[kind]
         assert spec.write is not None
-        order = document if isinstance(document, SalesOrder) else None
         body = spec.write(document, order)
         tset = wrap_set(spec.set_id, f"{numbers.set:04d}", body)
         out = InterchangeOut(
@@ -171,6 +172,10 @@ class X12:
             usage="T" if envelope.test else "P",
         )
         return spec.set_id, write_interchange(out)
+
+    def check(self, payload: bytes) -> list[dict[str, Any]]:
+        """Every error pohub's own reader finds in an interchange pohub wrote (none, normally)."""
+        return self.read(payload).errors
 
     def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]:
         """What a 997 says of the groups it answers: (GS06 answered, accepted, AK9 status)."""
