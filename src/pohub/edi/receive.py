@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
 from pohub.core.errors import BadRequest, FieldError, NotFound, PohubError, Unprocessable
+from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents import repository as documents_repo
 from pohub.documents.logicbroker import SalesOrder
@@ -318,3 +319,24 @@ async def mark_rejected(conn: AsyncConnection, *, exchange_id: int, summary: Sum
         exchange_id=exchange_id,
         values={"state": inbound.REFUSED, "status_code": 422, "error": jsonio.dumps(error).decode()},
     )
+
+
+async def take(
+    db: Database, *, channel: str, company_id: int, raw: bytes, content_type: str | None
+) -> tuple[Summary, int | None]:
+    """Hand one interchange to the exchanges pipeline (one unit of work) and mark it refused when it
+    had errors; returns the summary and the interchange's exchange id."""
+    msg = Message(
+        channel=channel,
+        operation=INTERCHANGE,
+        company_id=company_id,
+        raw=raw,
+        kind="interchange",
+        content_type=content_type,
+    )
+    done = await inbound.receive(db, msg)
+    summary: Summary = done.result
+    if not summary.accepted and msg.exchange_id is not None:
+        async with db.write() as conn:
+            await mark_rejected(conn, exchange_id=msg.exchange_id, summary=summary)
+    return summary, msg.exchange_id

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from pohub.core import clock
 from pohub.db.engine import Database
 from pohub.edi import reconcile as edi_reconcile
+from pohub.edi import transports as edi_transports
 from pohub.exchanges import outbound, retention
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
@@ -35,7 +36,7 @@ class Worker:
     def __init__(self, db: Database, settings: Any) -> None:
         self.db = db
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.channels = [webhook_sender.channel(settings)]
+        self.channels = [webhook_sender.channel(settings), *edi_transports.channels(settings)]
         self.lease = timedelta(seconds=float(getattr(settings, "job_lease_seconds", 30.0)))
         self.batch_size = int(getattr(settings, "job_batch_size", 200))
         self.poll = float(getattr(settings, "worker_poll_seconds", 1.0))
@@ -80,6 +81,7 @@ class Worker:
         anything was done."""
         await self.prune_if_due()
         await self.flag_overdue_edi()
+        picked = await edi_transports.pick_up(self.db)
         sent = 0
         for channel in self.channels:
             for values in await outbound.send_due(self.db, client, channel):
@@ -96,7 +98,7 @@ class Worker:
             )
             if not more:
                 self.job_id = None
-        return bool(sent) or worked
+        return bool(sent) or bool(picked) or worked
 
     async def prune_if_due(self) -> None:
         """Retention runs here, now and then: each worker on its own clock (pruning twice is harmless)."""
