@@ -12,11 +12,13 @@ from typing import Any
 
 import httpx
 
+from pohub.core.retry import RetryPolicy
 from pohub.db.engine import Database
 from pohub.edi import reconcile
 from pohub.edi.x12.ack import acknowledgement
 from pohub.edi.x12.reader import read_interchange
 from pohub.edi.x12.writer import write_interchange
+from pohub.exchanges import outbound
 from tests.api.helpers import ack, create_order, error_fields, line, order_body
 from tests.edi_wiring.helpers import add_partner
 from tests.edi_wiring.test_post_edi import exchange, post_edi
@@ -135,3 +137,38 @@ def test_an_api_partner_pulls_its_interchanges_and_an_unanswered_group_is_overdu
     asyncio.run(_flag_overdue(server.database_url, created + timedelta(days=2)))
     timeline = trade.buyer.get(f"/Orders/{key}/Events").json()["Body"]["ActivityEvents"]
     assert sum("Not acknowledged within" in e["Summary"] for e in timeline) == 1  # flagged once
+
+
+async def _send_while_the_partner_answers(url: str, server: LiveServer, buyer: Party) -> list[dict[str, Any]]:
+    """Send the queued interchanges of the "edi" channel with a deliver that, like a fast AS2 partner,
+    answers with its 997 before the POST returns."""
+
+    async def deliver(client: httpx.AsyncClient, row: Any, _context: Any) -> outbound.Outcome:
+        reply = await client.post(
+            f"{server.url}/edi",
+            content=answer_997(bytes(row.raw).decode(), control=91),
+            headers={"Authorization": f"Bearer {buyer.key}"},
+        )
+        assert reply.status_code == 200, reply.text
+        return outbound.Outcome(status_code=200, error=None)
+
+    db = Database(url, pool_size=2)
+    try:
+        async with httpx.AsyncClient(timeout=60) as client:
+            return await outbound.send_due(db, client, outbound.Channel("edi", deliver, RetryPolicy()))
+    finally:
+        await db.dispose()
+
+
+def test_an_acknowledgement_that_overtakes_the_send_is_not_lost(server: LiveServer, trade: Trade) -> None:
+    tag = uuid.uuid4().hex[:8].upper()
+    add_partner(trade.buyer, trade.supplier, TheirId=f"B{tag}", OurId=f"H{tag}")
+    po = f"PO-{tag}"
+    key = create_order(trade, po)
+    r = trade.supplier.post(f"/Acknowledgement/{key}", json=ack(po, "A-4", [line("01", 5)]))
+    assert r.status_code == 201, r.text
+    (queued,) = outbound_of(trade.buyer, kind="acknowledgement")
+    done = asyncio.run(_send_while_the_partner_answers(server.database_url, server, trade.buyer))
+    assert queued["Id"] in [v["id"] for v in done]
+    settled = exchange(trade.buyer, queued["Id"])
+    assert settled["State"] == "acknowledged" and len(settled["AttemptLog"]) == 1

@@ -61,10 +61,17 @@ async def _partner(conn: AsyncConnection, route: Route, event: dict[str, Any]) -
     return partner if partner is not None and partner.role == route.edi_side else None
 
 
+# The date field each EDI document must carry (DTM 137, BIG01, BSN03): when the JSON document has
+# none, the moment pohub received it stands in.
+DOCUMENT_DATES = {"acknowledgement": "AcknowledgementDate", "shipment": "ShipmentDate", "invoice": "InvoiceDate"}
+
+
 def _model(row: Any, kind: str, order: SalesOrder) -> BaseModel:
     spec = kinds.kind(kind)
     doc = jsonio.loads(row.raw)
     doc.setdefault("PartnerPO", order.partner_po)  # the EDI sets name the order they are about
+    if kind in DOCUMENT_DATES and not doc.get(DOCUMENT_DATES[kind]):
+        doc[DOCUMENT_DATES[kind]] = row.created_at.isoformat()
     if order.order_date is not None:
         doc.setdefault("OrderDate", order.order_date.isoformat())
     return spec.model.model_validate(doc)
