@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # secret_key_file (default: beside the SQLite database, else ./var/pohub-secret.key).
     secret_key: str = ""
     secret_key_file: Path | None = None
+    # Where people reach the dashboard (for invitation links); default http://HOST:PORT.
+    public_url: str | None = None
 
     # Webhooks: attempts before a delivery is dead-lettered, and the exponential backoff between them.
     webhook_max_attempts: int = 8

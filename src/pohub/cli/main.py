@@ -1,4 +1,4 @@
-"""The pohub command: serve, migrate, demo, companies, keys, partners."""
+"""The pohub command: serve, migrate, demo, companies, keys, partners, users."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pohub.db.engine import Database
 from pohub.db.migrate import Applied, DatabaseMissing
 from pohub.db.migrate import upgrade as _upgrade
 from pohub.jobs import cli as jobs_cli
+from pohub.users import cli as users_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
 companies_app = typer.Typer(help="Trading partners (companies).", no_args_is_help=True)
@@ -64,6 +65,9 @@ def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     except PohubError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
+
+
+users_cli.register(app, lambda work: _in_transaction(work))
 
 
 @app.command()
@@ -154,12 +158,13 @@ def demo(orders: int = typer.Option(25, help="Demo POs to create (once)")) -> No
     companies = _in_transaction(lambda conn: demo_data.load(conn, orders=orders))
     settings = get_settings()
     base = f"http://{settings.host}:{settings.port}"
-    table = Table(title="Demo companies (keys are shown once)")
-    for col in ("id", "company", "API key"):
-        table.add_column(col)
+    # Printed plainly (no table that would cut them short) so each can be pasted as is; shown once.
+    console.print("Demo companies (API keys for machines, sign-ins for people; shown once):")
     for c in companies:
-        table.add_row(str(c.id), c.name, c.key)
-    console.print(table)
+        print(f"  {c.id}  {c.name}", flush=True)
+        print(f"      API key:  {c.key}", flush=True)
+        print(f"      sign in:  {c.email}  password: {c.password}", flush=True)
+    console.print(f"Dashboard: {base}/")
     supplier = companies[1]
     console.print(f"\nStep 1 of the seed flow, as {supplier.name} (POs ready to acknowledge):")
     # Printed plainly (no wrapping) so it can be pasted as is.

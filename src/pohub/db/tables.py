@@ -6,6 +6,7 @@ from pohub.edi.partners.models import edi_control_numbers, edi_partners, edi_rec
 from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
+from pohub.users.models import users
 from pohub.webhooks.models import webhook_subscriptions
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "metadata",
     "order_lines",
     "partnerships",
+    "users",
     "webhook_subscriptions",
 ]

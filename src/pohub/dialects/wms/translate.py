@@ -7,20 +7,9 @@ from typing import Any
 
 from pohub.core.errors import AlreadyReceived, FieldError, PohubError, Unprocessable
 from pohub.dialects.common import attribute, attributes_of, iso, number
+from pohub.dialects.wms.fields import FIELDS, warehouse_text  # the hub's fields in the warehouse's words
 from pohub.orders.status import OrderStatus
 
-# Logicbroker field -> warehouse field, for turning the hub's refusals back into the caller's words.
-FIELDS = {
-    "PartnerPO": "customerOrderNumber",
-    "OrderLines": "orderLines",
-    "LineNumber": "customerLineNumber",
-    "ItemIdentifier.SupplierSKU": "skuId",
-    "ItemIdentifier.PartnerSKU": "customerSku",
-    "Quantity": "quantity",
-    "QuantityUOM": "quantityMeasure",
-    "Price": "amount",
-    "ReceiverCompanyId": "businessUnitId",
-}
 _LINE = re.compile(r"^(?:OrderLines|orderLines)\[(\d+)\]\.?(.*)$")
 STATUS_NAMES = {
     OrderStatus.SUBMITTED: "RECEIVED",
@@ -142,13 +131,13 @@ def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
             lines.append(
                 {
                     "customerLineNumber": str(src.get("customerLineNumber") or i + 1),
-                    "message": f"{sub}: {err.error}" if sub else err.error,
+                    "message": warehouse_text(f"{sub}: {err.error}" if sub else err.error),
                 }
             )
         else:
             order_messages.append(f"{_wms_field(err.field)}: {err.error}")
     con = body.get("customerOrderNumber") if isinstance(body, dict) else None
-    message = exc.message if not order_messages else "; ".join(order_messages)
+    message = warehouse_text(exc.message) if not order_messages else "; ".join(order_messages)
     if isinstance(exc, AlreadyReceived):
         message = f"customerOrderNumber {con!r} was already submitted"
     return {"customerOrderNumber": None if con is None else str(con), "message": message, "lines": lines}

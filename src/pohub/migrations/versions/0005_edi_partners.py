@@ -1,7 +1,7 @@
 """edi partners: partner profiles, control numbers per partner, interchanges received
 
 Revision ID: edi_partners
-Revises: exchanges
+Revises: users
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import pohub.db.base
 
 revision = "edi_partners"
-down_revision = "exchanges"
+down_revision = "users"
 branch_labels = None
 depends_on = None
 
