@@ -245,7 +245,7 @@ async def receive_interchange(conn: AsyncConnection, msg: Message) -> Summary:
     if reading.accepted:
         for found in reading.found:
             if found.kind == "functional_acknowledgement":
-                reconciled += await reconcile.received(conn, standard=standard, partner=partner, found=found, test=test)
+                reconciled += await reconcile.received(conn, standard=standard, partner=partner, found=found)
             elif not test:
                 documents += await _apply(conn, msg, standard, partner, found)
     body |= {

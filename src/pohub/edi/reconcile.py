@@ -56,7 +56,7 @@ async def _flag(conn: AsyncConnection, partner: Profile, row: Any, *, why: str, 
 
 
 async def received(
-    conn: AsyncConnection, *, standard: Standard, partner: Profile, found: Found, test: bool
+    conn: AsyncConnection, *, standard: Standard, partner: Profile, found: Found
 ) -> list[dict[str, Any]]:
     """A 997 / CONTRL from the partner: settle the outbound groups it answers."""
     answers = standard.acknowledged_groups(found)
