@@ -26,7 +26,9 @@ router = APIRouter(tags=["EDI"])
 
 @router.post(
     "/edi",
-    openapi_extra={"requestBody": {"content": {"application/edi-x12": {}, "application/edifact": {}}}},
+    # Documented as text (X12 and EDIFACT are text); any content type is taken (application/edi-x12,
+    # application/edifact ...): the standard is read from the first segment.
+    openapi_extra={"requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}},
     responses={
         200: {"description": "Read, acknowledged and (unless a test or a duplicate) applied"},
         400: {"description": "Not an interchange, or one that cannot be tokenized"},
