@@ -28,6 +28,8 @@ from pohub.dialects.kojo.api import router as kojo_router
 from pohub.dialects.spectrum.api import router as spectrum_router
 from pohub.dialects.wms.api import router as wms_router
 from pohub.documents import examples, kinds
+from pohub.edi.api import router as edi_router
+from pohub.edi.partners.api import router as edi_partners_router
 from pohub.inventory.api import router as inventory_router
 from pohub.jobs import worker
 from pohub.ops import setup as ops_setup
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         webhooks_router,
         exchanges_router,
         inventory_router,
+        edi_partners_router,
     ):
         for prefix in API_PREFIXES:
             # /api/v3 is left out of pohub's own OpenAPI document: the published one describes it.
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(kojo_router, prefix="/kojo")
     app.include_router(spectrum_router, prefix="/spectrum")
     app.include_router(wms_router, prefix="/wms")
+    app.include_router(edi_router)
     app.include_router(web_router)
 
     def openapi() -> dict[str, Any]:

@@ -29,6 +29,10 @@ partners_app = typer.Typer(help="Trading relationships between a buyer and a sup
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(partners_app, name="partners")
+edi_app = typer.Typer(help="EDI (X12, EDIFACT): partner profiles.", no_args_is_help=True)
+edi_partners_app = typer.Typer(help="EDI partner profiles, one per trading relationship.", no_args_is_help=True)
+app.add_typer(edi_app, name="edi")
+edi_app.add_typer(edi_partners_app, name="partners")
 app.add_typer(agent_cli.app, name="agent")
 jobs_cli.register(app)
 ops_cli.register(app)
@@ -233,6 +237,78 @@ def partners_connect(
 
     b, s = _in_transaction(work)
     console.print(f"{b.name} ({b.id}) now buys from {s.name} ({s.id}); invoices {'not ' if no_invoice else ''}required")
+
+
+@edi_partners_app.command("add")
+def edi_partners_add(
+    edi_company: str = typer.Argument(..., help="The company that speaks EDI (name or id)"),
+    counterparty: str = typer.Argument(..., help="The company it trades with through pohub (name or id)"),
+    standard: str = typer.Option("x12", help="x12 or edifact"),
+    version: str = typer.Option("004010", help="004010 or 005010 (x12), D96A (edifact)"),
+    their_id: str = typer.Option(..., help="Their interchange id (ISA06 / UNB sender)"),
+    their_qualifier: str = typer.Option("ZZ", help="Its qualifier (ISA05 / UNB 0007)"),
+    our_id: str = typer.Option(..., help="pohub's id towards them (ISA08 / UNB recipient)"),
+    our_qualifier: str = typer.Option("ZZ", help="Its qualifier (ISA07 / UNB 0007)"),
+    their_group_id: str = typer.Option(None, help="GS02 they send (default: their id)"),
+    our_group_id: str = typer.Option(None, help="GS03 they send to (default: our id)"),
+    test: bool = typer.Option(False, "--test", help="Test partner: interchanges acknowledged, never applied"),
+    no_997: bool = typer.Option(False, "--no-997", help="They do not answer pohub's groups with a 997 / CONTRL"),
+    ack_within: int = typer.Option(1440, help="Minutes after which a 997 not received is overdue"),
+    transport: str = typer.Option("api", help="api (POST /edi), as2 or folder"),
+    as2_url: str = typer.Option(None, help="Their AS2 URL (as2)"),
+    as2_their_id: str = typer.Option(None, help="Their AS2-From name (as2)"),
+    as2_our_id: str = typer.Option(None, help="pohub's AS2 name towards them (as2)"),
+    folder: str = typer.Option(None, help="The drop folder (folder): in/ and out/ under it"),
+) -> None:
+    """Set up the EDI profile of a relationship between two connected companies."""
+    from pohub.edi.partners import service as edi
+    from pohub.partners import service
+
+    values = {
+        "standard": standard,
+        "version": version,
+        "their_id": their_id,
+        "their_qualifier": their_qualifier,
+        "our_id": our_id,
+        "our_qualifier": our_qualifier,
+        "their_group_id": their_group_id,
+        "our_group_id": our_group_id,
+        "usage": "T" if test else "P",
+        "expects_997": not no_997,
+        "ack_within_minutes": ack_within,
+        "transport": transport,
+        "as2_url": as2_url,
+        "as2_their_id": as2_their_id,
+        "as2_our_id": as2_our_id,
+        "folder": folder,
+    }
+
+    async def work(conn: AsyncConnection) -> Any:
+        e = await service.find_company(conn, ref=edi_company)
+        c = await service.find_company(conn, ref=counterparty)
+        return await edi.add_partner(conn, edi_company_id=e.id, counterparty_id=c.id, values=values, caller_id=None)
+
+    p = _in_transaction(work)
+    console.print(
+        f"EDI partner {p.id}: company {p.company_id} ({p.role}) trades {p.standard} {p.version} with company "
+        f"{p.counterparty_id} as {p.their_qualifier}/{p.their_id} -> {p.our_qualifier}/{p.our_id}, "
+        f"{'test' if p.test else 'production'}, over {p.transport}"
+    )
+
+
+@edi_partners_app.command("list")
+def edi_partners_list() -> None:
+    """Every EDI partner profile."""
+    from pohub.edi.partners import service as edi
+
+    found = _in_transaction(edi.all_profiles)
+    for p in found:
+        console.print(
+            f"{p.id}\tcompany {p.company_id} ({p.role}) <-> {p.counterparty_id}\t{p.standard} {p.version}\t"
+            f"{p.their_qualifier}/{p.their_id} -> {p.our_qualifier}/{p.our_id}\t{p.usage}\t{p.transport}"
+        )
+    if not found:
+        console.print("no EDI partners yet")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from pohub.changes.models import change_lines
 from pohub.db.base import metadata
 from pohub.documents.models import documents, events, order_lines
+from pohub.edi.partners.models import edi_control_numbers, edi_partners, edi_received
 from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.inventory.models import inventory_items, inventory_warehouses
 from pohub.jobs.models import job_items, jobs
@@ -17,6 +18,9 @@ __all__ = [
     "change_lines",
     "companies",
     "documents",
+    "edi_control_numbers",
+    "edi_partners",
+    "edi_received",
     "events",
     "exchange_attempts",
     "exchanges",

@@ -251,7 +251,12 @@ async def send_due(db: Database, client: httpx.AsyncClient, channel: Channel) ->
             exchange_id = changes.pop("id")
             if changes["error"] is not None:
                 changes["error"] = _error_json(changes["error"], changes["status_code"])
-            await conn.execute(update(exchanges).where(X.id == exchange_id).values(**changes))
+            stmt = update(exchanges).where(X.id == exchange_id)
+            if changes["state"] == SENT:
+                # The partner's own answer (a 997 over AS2) can arrive before this attempt is
+                # recorded: an exchange already acknowledged stays so (the attempt is on record).
+                stmt = stmt.where(X.state != ACKNOWLEDGED)
+            await conn.execute(stmt.values(**changes))
     reported.sent(channel=channel.name, states=[values["state"] for values in updates])
     return updates
 

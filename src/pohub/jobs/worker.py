@@ -22,6 +22,8 @@ from fastapi import FastAPI
 
 from pohub.core import clock
 from pohub.db.engine import Database
+from pohub.edi import reconcile as edi_reconcile
+from pohub.edi import transports as edi_transports
 from pohub.exchanges import outbound, retention
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
@@ -35,7 +37,7 @@ class Worker:
     def __init__(self, db: Database, settings: Any) -> None:
         self.db = db
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.channels = [webhook_sender.channel(settings)]
+        self.channels = [webhook_sender.channel(settings), *edi_transports.channels(settings)]
         self.lease = timedelta(seconds=float(getattr(settings, "job_lease_seconds", 30.0)))
         self.batch_size = int(getattr(settings, "job_batch_size", 200))
         self.poll = float(getattr(settings, "worker_poll_seconds", 1.0))
@@ -47,6 +49,8 @@ class Worker:
         self.retention = timedelta(days=days) if days > 0 else None
         self.retention_every = timedelta(seconds=float(getattr(settings, "retention_check_seconds", 3600.0)))
         self.pruned_at: datetime | None = None
+        self.edi_every = timedelta(seconds=float(getattr(settings, "edi_overdue_check_seconds", 60.0)))
+        self.edi_checked_at: datetime | None = None
 
     def wake(self) -> None:
         self.wakeup.set()
@@ -78,6 +82,8 @@ class Worker:
         """One turn: a batch of each channel's outbound exchanges and a batch of job items. True if
         anything was done."""
         await self.prune_if_due()
+        await self.flag_overdue_edi()
+        picked = await edi_transports.pick_up(self.db)
         sent = 0
         for channel in self.channels:
             for values in await outbound.send_due(self.db, client, channel):
@@ -94,7 +100,7 @@ class Worker:
             )
             if not more:
                 self.job_id = None
-        return bool(sent) or worked
+        return bool(sent) or bool(picked) or worked
 
     async def prune_if_due(self) -> None:
         """Retention runs here, now and then: each worker on its own clock (pruning twice is harmless)."""
@@ -105,6 +111,16 @@ class Worker:
         done = await retention.prune(self.db, older_than=self.retention, now=now)
         if done.exchanges:
             log.info("retention: pruned the bodies of %d exchanges (%d bytes)", done.exchanges, done.bytes)
+
+    async def flag_overdue_edi(self) -> None:
+        """Outbound EDI groups not acknowledged in the partner's time are flagged, now and then."""
+        now = clock.now()
+        if self.edi_checked_at is not None and now - self.edi_checked_at < self.edi_every:
+            return
+        self.edi_checked_at = now
+        flagged = await edi_reconcile.flag_overdue(self.db, now=now)
+        if flagged:
+            log.warning("edi: %d outbound group(s) not acknowledged in time", flagged)
 
     async def run(self) -> None:
         try:

@@ -30,6 +30,7 @@ RETURN_AUTHORISED, RETURN_REJECTED, RETURN_RECEIVED, RETURN_CREDITED, RETURN_CAN
 )
 CHANGE_RECEIVED = CHANGE.event_type
 ((CHANGE_ANSWERED, _, _),) = CHANGE.lifecycle
+EDI_FLAGGED = 8
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -39,6 +40,7 @@ EVENT_TYPES = {
     ALL_LINES_CANCELLED: "All lines cancelled",
     RETURN_REQUESTED: "Return requested",
     **{t: name for k in KINDS.values() for t, name, _topic in k.lifecycle},
+    EDI_FLAGGED: "EDI not acknowledged",
 }
 
 
@@ -355,4 +357,19 @@ def change_answered(
         summary=f"Change {number or change_id} answered: {'; '.join(outcomes)}",
         document_id=change_id,
         document_type="Change",
+    )
+
+
+def edi_flagged(*, order: Any, at: datetime, document_type: str, message: str, details: str | None) -> dict[str, Any]:
+    """An EDI document pohub sent for this order that the partner rejected (997 / CONTRL) or did not
+    acknowledge in time."""
+    return _event(
+        order=order,
+        at=at,
+        type_id=EDI_FLAGGED,
+        level="Error",
+        category=document_type,
+        summary=message,
+        details=details,
+        document_type=document_type,
     )

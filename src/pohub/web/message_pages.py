@@ -5,6 +5,7 @@ its attempts, the document it created, the messages it carried (a bulk upload's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ from starlette.responses import RedirectResponse, Response
 
 from pohub.core import jsonio
 from pohub.core.errors import NotFound, PohubError
+from pohub.edi import edifact_side, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi.reading import STANDARDS, sniff
 from pohub.exchanges import inbound, outbound
 from pohub.exchanges import repository as repo
 from pohub.exchanges.render import error_of, raw_text
@@ -78,6 +81,12 @@ def _ancestors(field: str) -> list[str]:
         out.append(field)
 
 
+def edi_lines(text: str) -> list[str] | None:
+    """An X12 or EDIFACT interchange as its segments, one per line; None for anything else."""
+    name = sniff(text.encode())
+    return None if name is None else STANDARDS[name].lines(text.encode())
+
+
 def payload_lines(raw: bytes | None, errors: list[dict[str, Any]]) -> list[PayloadLine]:
     """The payload as numbered lines (JSON pretty-printed), each error on the line of the field it
     names (or of its nearest enclosing field); errors naming nothing in it go on the first line."""
@@ -90,9 +99,12 @@ def payload_lines(raw: bytes | None, errors: list[dict[str, Any]]) -> list[Paylo
         data = jsonio.loads(text.encode())
     except PohubError:
         data = None
+    edi = edi_lines(text)
     if isinstance(data, dict | list):
         pairs: list[tuple[str, str]] = []
         _emit(data, "", 0, "", pairs, True)
+    elif edi is not None:  # X12 / EDIFACT: one segment per line, each error on its segment's line
+        pairs = [(line, f"segment {n}") for n, line in enumerate(edi, start=1)]
     else:
         pairs = [(line, "") for line in text.splitlines() or [""]]
     first_of: dict[str, int] = {}
@@ -103,6 +115,8 @@ def payload_lines(raw: bytes | None, errors: list[dict[str, Any]]) -> list[Paylo
         field = str(err.get("Field") or err.get("field") or "")
         message = str(err.get("Error") or err.get("message") or "")
         at = next((first_of[p] for p in _ancestors(field) if p in first_of), 0) if field else 0
+        if edi is not None and (seg := re.search(r"at segment (\d+)", message)):
+            at = min(int(seg.group(1)), len(pairs)) - 1
         marks.setdefault(at, []).append(f"{field}: {message}" if field else message)
     return [PayloadLine(i + 1, line, tuple(marks.get(i, ()))) for i, (line, _) in enumerate(pairs)]
 

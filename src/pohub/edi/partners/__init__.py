@@ -1,0 +1,1 @@
+"""EDI partner profiles: who trades with whom in X12 or EDIFACT, under which identities, and how."""

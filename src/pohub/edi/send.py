@@ -1,0 +1,188 @@
+"""The road out for EDI: when a document of an order traded with an EDI partner is applied (by
+JSON, the dashboard, a dialect or EDI itself), the interchange for the partner is written in the
+same transaction, as an outbound exchange on the partner's channel (a transactional outbox row).
+
+- an order from a JSON buyer to a supplier who trades by EDI: an 850 / ORDERS to the supplier;
+- an acknowledgement, shipment or invoice for an order whose buyer trades by EDI: an 855 / ORDRSP,
+  856 / DESADV or 810 / INVOIC to the buyer.
+
+Each interchange is read back by pohub's own validator before it is queued. A document that cannot
+be expressed in the partner's standard, or whose interchange does not validate, is refused (422,
+naming the field): pohub never accepts what it could not pass on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.core import clock, jsonio
+from pohub.core.errors import FieldError, Unprocessable
+from pohub.documents import kinds
+from pohub.documents import repository as documents_repo
+from pohub.documents.logicbroker import SalesOrder
+from pohub.edi import edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi.mapping.common import MappingError
+from pohub.edi.partners import service as partners
+from pohub.edi.partners.service import Profile
+from pohub.edi.reading import STANDARDS, Envelope, Numbers
+from pohub.edi.receive import CHANNELS
+from pohub.exchanges import outbound
+from pohub.exchanges.models import exchange_attempts, exchanges
+from pohub.orders import events
+
+X = exchanges.c
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which event sends what to whom: the EDI side is the order's buyer or its supplier."""
+
+    kind: str
+    edi_side: str  # "buyer": the buyer trades by EDI; "supplier": the supplier does
+
+
+ROUTES: dict[int, Route] = {
+    kinds.ORDER.event_type: Route(kinds.ORDER.name, "supplier"),
+    kinds.ACKNOWLEDGEMENT.event_type: Route(kinds.ACKNOWLEDGEMENT.name, "buyer"),
+    kinds.SHIPMENT.event_type: Route(kinds.SHIPMENT.name, "buyer"),
+    kinds.INVOICE.event_type: Route(kinds.INVOICE.name, "buyer"),
+}
+
+
+async def _partner(conn: AsyncConnection, route: Route, event: dict[str, Any]) -> Profile | None:
+    buyer, supplier = event["sender_id"], event["receiver_id"]
+    edi, other = (buyer, supplier) if route.edi_side == "buyer" else (supplier, buyer)
+    partner = await partners.profile_between(conn, edi_company_id=edi, counterparty_id=other)
+    return partner if partner is not None and partner.role == route.edi_side else None
+
+
+# The date field each EDI document must carry (DTM 137, BIG01, BSN03): when the JSON document has
+# none, the moment pohub received it stands in.
+DOCUMENT_DATES = {"acknowledgement": "AcknowledgementDate", "shipment": "ShipmentDate", "invoice": "InvoiceDate"}
+
+
+def _model(row: Any, kind: str, order: SalesOrder) -> BaseModel:
+    spec = kinds.kind(kind)
+    doc = jsonio.loads(row.raw)
+    doc.setdefault("PartnerPO", order.partner_po)  # the EDI sets name the order they are about
+    if kind in DOCUMENT_DATES and not doc.get(DOCUMENT_DATES[kind]):
+        doc[DOCUMENT_DATES[kind]] = row.created_at.isoformat()
+    if order.order_date is not None:
+        doc.setdefault("OrderDate", order.order_date.isoformat())
+    return spec.model.model_validate(doc)
+
+
+async def interchange_for(
+    conn: AsyncConnection, *, partner: Profile, kind: str, document: BaseModel, order: SalesOrder
+) -> tuple[str, bytes, list[str]]:
+    """The interchange carrying one document to a partner, with fresh control numbers, checked by
+    pohub's validator; returns (set id, bytes, the groups it holds)."""
+    standard = STANDARDS[partner.standard]
+    isa_kind, group_kind, set_kind = standard.kinds
+    numbers = Numbers(
+        await partners.next_control(conn, partner=partner, kind=isa_kind),
+        await partners.next_control(conn, partner=partner, kind=group_kind) if group_kind else 0,
+        await partners.next_control(conn, partner=partner, kind=set_kind),
+    )
+    envelope = Envelope(
+        sender=(partner.our_qualifier, partner.our_id),
+        receiver=(partner.their_qualifier, partner.their_id),
+        sender_group=partner.our_group_id,
+        receiver_group=partner.their_group_id,
+        version=partner.version,
+        test=partner.test,
+        date=clock.now(),
+    )
+    try:
+        set_id, payload = standard.write(kind, document, order, envelope, numbers)
+    except MappingError as exc:
+        raise Unprocessable(
+            f"The {kinds.label(kind).lower()} cannot be sent to EDI partner {partner.id}: {exc.message}",
+            [FieldError(exc.field, exc.message)],
+        ) from None
+    errors = standard.check(payload)
+    if errors:
+        raise Unprocessable(
+            f"The {set_id} for EDI partner {partner.id} does not validate",
+            [FieldError(f"{e['Segment']}{e['Element'] or ''}", e["Message"]) for e in errors[:20]],
+        )
+    return set_id, payload, standard.outbound_groups(payload)
+
+
+async def _send(conn: AsyncConnection, event: dict[str, Any]) -> None:
+    route = ROUTES.get(event["type_id"])
+    if route is None:
+        return
+    partner = await _partner(conn, route, event)
+    if partner is None:
+        return
+    order_row = await documents_repo.get_document(conn, doc_id=event["order_id"], company_id=event["sender_id"])
+    doc_row = await documents_repo.get_document(conn, doc_id=event["document_id"], company_id=event["sender_id"])
+    if order_row is None or doc_row is None:
+        return
+    order = SalesOrder.model_validate(jsonio.loads(order_row.raw))
+    document = order if route.kind == kinds.ORDER.name else _model(doc_row, route.kind, order)
+    try:
+        set_id, payload, groups = await interchange_for(
+            conn, partner=partner, kind=route.kind, document=document, order=order
+        )
+    except Unprocessable as exc:
+        exc.order_id = event["order_id"]
+        raise
+    row = outbound.outbound_row(
+        channel=CHANNELS[partner.transport],
+        operation=reconcile.SEND,
+        company_id=partner.company_id,
+        kind=route.kind,
+        payload=payload,
+        content_type=STANDARDS[partner.standard].content_type,
+        at=clock.now(),
+        endpoint_id=partner.id,
+        order_id=event["order_id"],
+        document_id=event["document_id"],
+        partner_id=partner.counterparty_id,
+    )
+    row["params"] = reconcile.params_of(groups, set_id)
+    await outbound.queue(conn, [row])
+
+
+@events.listen
+async def on_events(conn: AsyncConnection, rows: events.EventRows) -> None:
+    """Every "document received" event of an order traded with an EDI partner sends its interchange."""
+    for event in rows:
+        await _send(conn, event)
+
+
+async def hand_over(conn: AsyncConnection, *, company_id: int, limit: int) -> list[Any]:
+    """The queued interchanges of the ``api`` transport for a company, oldest first, marked sent
+    (with an attempt each) in the caller's transaction."""
+    now = clock.now()
+    stmt = (
+        select(X.id, X.kind, X.content_type, X.raw, X.attempts)
+        .where(X.direction == "out", X.channel == "edi", X.company_id == company_id, X.state == outbound.QUEUED)
+        .order_by(X.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list((await conn.execute(stmt)).all())
+    for r in rows:
+        await conn.execute(
+            update(exchanges)
+            .where(X.id == r.id)
+            .values(state=outbound.SENT, attempts=r.attempts + 1, status_code=200, updated_at=now)
+        )
+    if rows:
+        note = "handed over by GET /edi"
+        await conn.execute(
+            insert(exchange_attempts),
+            [
+                {"exchange_id": r.id, "attempted_at": now, "duration_ms": 0, "status_code": 200, "response_body": note}
+                for r in rows
+            ],
+        )
+    return rows

@@ -1,0 +1,203 @@
+"""X12 as the exchanges pipeline sees it: read an interchange into a Reading, answer it (997 per
+group, TA1 when due), and write pohub's own documents (850, 855, 856, 810) in an envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from pohub.documents.logicbroker import Acknowledgement as AckDoc
+from pohub.documents.logicbroker import Invoice, SalesOrder, Shipment
+from pohub.edi.mapping.x12_ack import acknowledgement_to_855, x12_855_to_acknowledgement
+from pohub.edi.mapping.x12_invoice import invoice_to_810, x12_810_to_invoice
+from pohub.edi.mapping.x12_order import order_to_850, x12_850_to_order
+from pohub.edi.mapping.x12_shipment import shipment_to_856, x12_856_to_shipments
+from pohub.edi.reading import Acknowledgement, Envelope, Found, GroupNote, Numbers, Reading, register
+from pohub.edi.x12 import ack
+from pohub.edi.x12.errors import X12Error
+from pohub.edi.x12.reader import read_interchange
+from pohub.edi.x12.segments import Segment
+from pohub.edi.x12.tokenizer import tokenize
+from pohub.edi.x12.writer import GroupOut, InterchangeOut, Party, render, wrap_set, write_interchange
+
+Reader = Callable[[list[Segment], SalesOrder | None], list[BaseModel]]
+Writer = Callable[[Any, SalesOrder | None], list[Segment]]
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    set_id: str
+    functional_id: str  # GS01
+    kind: str
+    read: Reader | None
+    write: Writer | None
+    po: tuple[str, int] | None  # the segment and element naming the order's PartnerPO
+
+
+SETS: tuple[SetSpec, ...] = (
+    SetSpec("850", "PO", "order", lambda b, _o: [x12_850_to_order(b)], lambda d, _o: order_to_850(d), None),
+    SetSpec(
+        "855",
+        "PR",
+        "acknowledgement",
+        lambda b, o: [x12_855_to_acknowledgement(b, o)],
+        lambda d, o: acknowledgement_to_855(d, o),
+        ("BAK", 3),
+    ),
+    SetSpec(
+        "856",
+        "SH",
+        "shipment",
+        lambda b, _o: list(x12_856_to_shipments(b)),
+        lambda d, _o: shipment_to_856(d),
+        ("PRF", 1),
+    ),
+    SetSpec("810", "IN", "invoice", lambda b, _o: [x12_810_to_invoice(b)], lambda d, _o: invoice_to_810(d), ("BIG", 4)),
+    SetSpec("997", "FA", "functional_acknowledgement", None, None, None),
+)
+BY_SET = {s.set_id: s for s in SETS}
+BY_KIND = {s.kind: s for s in SETS}
+MODELS: dict[str, type[BaseModel]] = {
+    "order": SalesOrder,
+    "acknowledgement": AckDoc,
+    "shipment": Shipment,
+    "invoice": Invoice,
+}
+
+
+def error_wire(e: X12Error) -> dict[str, Any]:
+    return {
+        "Level": e.level.value,
+        "Code": e.code,
+        "Segment": e.segment_id,
+        "Position": e.position,
+        "Element": e.element,
+        "Value": e.bad_value or None,
+        "Message": e.describe(),
+    }
+
+
+def _po(body: list[Segment], spec: SetSpec) -> str | None:
+    if spec.po is None:
+        return None
+    seg_id, element = spec.po
+    return next((s.get(element) for s in body if s.id == seg_id and s.get(element)), None)
+
+
+class X12:
+    name = "x12"
+    content_type = "application/edi-x12"
+    kinds: tuple[str, str | None, str] = ("isa", "gs", "st")
+
+    def read(self, raw: bytes) -> Reading:
+        result = read_interchange(raw)
+        interchange = result.interchange
+        errors = [error_wire(e) for e in result.errors]
+        if interchange is None or result.delimiters is None:
+            return Reading("x12", None, None, None, False, False, [], errors, [], result)
+        isa = interchange.isa
+        groups, found = [], []
+        for group in interchange.groups:
+            group_errors = [error_wire(e) for e in group.errors]
+            accepted = 0
+            for tset in group.sets:
+                group_errors += [error_wire(e) for e in tset.errors]
+                if group.errors or tset.errors:
+                    continue
+                accepted += 1
+                spec = BY_SET.get(tset.id)
+                if spec is not None:
+                    text = render(tset.body, result.delimiters)
+                    found.append(Found(tset.id, tset.control, spec.kind, tset.body, text, _po(tset.body, spec)))
+            groups.append(GroupNote(group.functional_id, group.control, len(group.sets), accepted, group_errors))
+            errors += group_errors
+        return Reading(
+            standard="x12",
+            sender=(isa.get(5), isa.get(6).strip()),
+            receiver=(isa.get(7), isa.get(8).strip()),
+            control=isa.get(13),
+            test=isa.get(15) == "T",
+            accepted=result.accepted,
+            groups=groups,
+            errors=errors,
+            found=found if result.accepted else [],
+            native=result,
+        )
+
+    def groups_to_acknowledge(self, reading: Reading) -> int:
+        return len(reading.groups)
+
+    def acknowledge(self, reading: Reading, numbers: Numbers, date: datetime) -> Acknowledgement | None:
+        result = reading.native
+        if result.interchange is None:
+            return None
+        out = ack.acknowledgement(
+            result, control=numbers.interchange, group_control=numbers.group, date=date, set_control=numbers.set
+        )
+        kind = "997" if out.groups else "TA1"
+        return Acknowledgement(kind, write_interchange(out, result.delimiters))
+
+    def map(self, found: Found, order: SalesOrder | None) -> list[BaseModel]:
+        spec = BY_SET[found.set_id]
+        assert spec.read is not None
+        return spec.read(found.body, order)
+
+    def write(
+        self, kind: str, document: BaseModel, order: SalesOrder | None, envelope: Envelope, numbers: Numbers
+    ) -> tuple[str, bytes]:
+        """One document as an interchange of one group of one set; returns (set id, bytes)."""
+        spec = BY_KIND[kind]
+        assert spec.write is not None
+        body = spec.write(document, order)
+        tset = wrap_set(spec.set_id, f"{numbers.set:04d}", body)
+        out = InterchangeOut(
+            sender=Party(*envelope.sender),
+            receiver=Party(*envelope.receiver),
+            control=numbers.interchange,
+            date=envelope.date,
+            groups=[
+                GroupOut(
+                    spec.functional_id,
+                    numbers.group,
+                    envelope.version,
+                    [tset],
+                    envelope.sender_group,
+                    envelope.receiver_group,
+                )
+            ],
+            usage="T" if envelope.test else "P",
+        )
+        return spec.set_id, write_interchange(out)
+
+    def check(self, payload: bytes) -> list[dict[str, Any]]:
+        """Every error pohub's own reader finds in an interchange pohub wrote (none, normally)."""
+        return self.read(payload).errors
+
+    def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]:
+        """What a 997 says of the groups it answers: (GS06 answered, accepted, AK9 status)."""
+        ak1 = next((s for s in found.body if s.id == "AK1"), None)
+        ak9 = next((s for s in found.body if s.id == "AK9"), None)
+        if ak1 is None or ak9 is None:
+            return []
+        status = ak9.get(1)
+        return [(str(int(ak1.get(2))) if ak1.get(2).isdigit() else ak1.get(2), status in ("A", "E"), status)]
+
+    def outbound_groups(self, payload: bytes) -> list[str]:
+        """The GS06 of every group of an interchange pohub wrote."""
+        _delimiters, segments = tokenize(payload)
+        return [str(int(s.get(6))) for s in segments if s.id == "GS" and s.get(6).isdigit()]
+
+    def lines(self, payload: bytes) -> list[str] | None:
+        """One segment per line, for people to read."""
+        try:
+            delimiters, segments = tokenize(payload)
+        except Exception:
+            return None
+        return [render([s], delimiters) for s in segments]
+
+
+STANDARD = register(X12())
