@@ -177,10 +177,12 @@ def test_six_step_flow_and_every_read_follow_the_document(
     assert {s["DocumentType"] for s in supplier.call("GET", "/Statuses/Shipment")["Body"]["DocumentTypeStatuses"]} == {
         "Shipment"
     }
+    # A move the supplier may make by hand (the authority table): picking up a new PO.
+    fresh = buyer.call("POST", "/Orders", json=_order(trade, po + "-B"), expect=201)["Body"]["LogicbrokerKey"]
     bulk = supplier.call(
-        "PUT", "/Orders/Status", json={"Status": "1100", "OnlyIncreaseStatus": True, "LogicbrokerKeys": [key]}
+        "PUT", "/Orders/Status", json={"Status": "200", "OnlyIncreaseStatus": True, "LogicbrokerKeys": [fresh]}
     )
-    assert bulk["Records"] == [key]
+    assert bulk["Records"] == [fresh]
 
 
 @pytest.mark.parametrize("version", VERSIONS)

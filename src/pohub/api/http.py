@@ -93,10 +93,12 @@ def _refuse_declared(request: Request, limit: int) -> None:
         raise _too_large(limit, declared)
 
 
-async def read_body(request: Request, *, limit: int | None = None) -> bytes:
-    """The JSON request body (415 if it says it is something else), refused with 413 past ``limit``
+async def read_body(request: Request, *, limit: int | None = None, json: bool = True) -> bytes:
+    """The JSON request body (415 if it says it is something else; ``json=False`` for the routes
+    that take other bodies: EDI interchanges, AS2 messages), refused with 413 past ``limit``
     (POHUB_MAX_BODY_BYTES unless given), before reading it all."""
-    require_json(request)
+    if json:
+        require_json(request)
     limit = limit if limit is not None else int(request.app.state.settings.max_body_bytes)
     _refuse_declared(request, limit)
     chunks: list[bytes] = []

@@ -40,7 +40,7 @@ router = APIRouter(tags=["EDI"])
 async def post_edi(request: Request) -> JSON:
     """Receive one interchange; the answer carries its acknowledgement."""
     company_id = await common.company(request, common.bearer_or_query_key(request))
-    raw = await read_body(request)
+    raw = await read_body(request, json=False)
     summary, _exchange_id = await receive.take(
         request.app.state.db,
         channel="edi",
@@ -82,7 +82,7 @@ async def post_as2(request: Request) -> Response:
     takes one; the MDN says whether the message opened, the 997 / CONTRL (sent back over AS2) what
     its content was worth."""
     db = request.app.state.db
-    body = await read_body(request)
+    body = await read_body(request, json=False)
     headers = list(request.headers.items())
     as2_from = parse_as2_id(request.headers.get("as2-from", ""))
     as2_to = parse_as2_id(request.headers.get("as2-to", ""))
