@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from pohub.core import jsonio
-from pohub.core.errors import FieldError, PohubError
+from pohub.core.errors import FieldError, PohubError, Unprocessable
 
 _INDEX = re.compile(r"\[(\d+)\]")
 # A hub field path in running text: PascalCase segments, each with an optional index.
@@ -57,6 +57,9 @@ class FieldTable:
     dialect: str
     paths: Mapping[str, str]
     line: str  # the dialect path of hub line {0} when the translation gave no origins
+    # hub path -> the error to tell instead, where the hub's own words would not make sense in the
+    # dialect (which has no ReceiverCompanyId to be required).
+    reasons: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, str] = field(init=False)
     roots: frozenset[str] = field(init=False)
 
@@ -104,9 +107,33 @@ class FieldTable:
         return _TOKEN.sub(swap, message)
 
 
+class Problems:
+    """Every refusal one message earns, collected so that the caller hears of all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, error: str) -> None:
+        self.errors.append(FieldError(field, error))
+
+    def raise_any(self, refusal: type[PohubError] = Unprocessable) -> None:
+        """Raise one refusal listing every problem, if there is any."""
+        if self.errors:
+            first = self.errors[0]
+            more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+            raise refusal(f"{first.field}: {first.error}{more}", list(self.errors))
+
+
 def in_dialect(exc: PohubError, table: FieldTable, lines: Sequence[str] = ()) -> PohubError:
     """Rewrite a refusal of the hub's rules in place, in the dialect's words; returns it to re-raise."""
-    exc.errors = [FieldError(table.path(e.field, lines), table.text(e.error, lines)) for e in exc.errors]
-    exc.message = table.text(exc.message, lines)
+    reasons = [table.reasons.get(e.field) for e in exc.errors]
+    exc.errors = [
+        FieldError(table.path(e.field, lines), reason or table.text(e.error, lines))
+        for e, reason in zip(exc.errors, reasons, strict=True)
+    ]
+    if any(reasons) and len(exc.errors) == 1:
+        exc.message = f"{exc.errors[0].field} {exc.errors[0].error}"
+    else:
+        exc.message = table.text(exc.message, lines)
     exc.args = (exc.message,)
     return exc

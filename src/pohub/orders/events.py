@@ -22,6 +22,7 @@ SHIPMENT_RECEIVED = SHIPMENT.event_type
 INVOICE_RECEIVED = INVOICE.event_type
 DOCUMENT_REFUSED = 6
 ALL_LINES_CANCELLED = 7
+ORDER_DETAILS_RECEIVED = 8
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -29,6 +30,7 @@ EVENT_TYPES = {
     STATUS_CHANGED: "Status changed",
     DOCUMENT_REFUSED: "Document refused",
     ALL_LINES_CANCELLED: "All lines cancelled",
+    ORDER_DETAILS_RECEIVED: "Order details received",
 }
 
 
@@ -89,6 +91,18 @@ def order_created(*, order: Any, at: datetime, line_count: int) -> dict[str, Any
         level="Info",
         category="Order",
         summary=f"Order {order.partner_po} received with {line_count} line(s)",
+    )
+
+
+def order_details_received(*, order: Any, at: datetime, fields: list[str]) -> dict[str, Any]:
+    """The buyer sent more of the order (addresses, contacts) after it; its lines did not change."""
+    return _event(
+        order=order,
+        at=at,
+        type_id=ORDER_DETAILS_RECEIVED,
+        level="Info",
+        category="Order",
+        summary=f"Order {order.partner_po} details received: {', '.join(fields) or 'nothing new'}",
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.core.money import cents
 from pohub.dialects.common import attribute, iso, number
-from pohub.dialects.fields import FieldTable, shown
+from pohub.dialects.fields import FieldTable, Problems, shown
 from pohub.documents.types import line_key
 from pohub.orders.status import OPEN, READY, OrderStatus
 
@@ -98,23 +98,7 @@ class Acknowledgement:
     items: list[dict[str, Any]]
 
 
-class _Errors:
-    """Every refusal of one message, reported together."""
-
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
-
-    def add(self, field: str, error: str) -> None:
-        self.errors.append(FieldError(field, error))
-
-    def raise_any(self) -> None:
-        if self.errors:
-            first = self.errors[0]
-            more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
-            raise Unprocessable(f"{first.field}: {first.error}{more}", self.errors)
-
-
-def _decimal(value: Any, field: str, errors: _Errors) -> Decimal | None:
+def _decimal(value: Any, field: str, errors: Problems) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -126,7 +110,7 @@ def _decimal(value: Any, field: str, errors: _Errors) -> Decimal | None:
     return Decimal(value)
 
 
-def _int(value: Any, field: str, errors: _Errors) -> int | None:
+def _int(value: Any, field: str, errors: Problems) -> int | None:
     if value is None:
         return None
     if isinstance(value, Decimal) and value == value.to_integral_value():
@@ -144,7 +128,7 @@ def _invalid(field: str, error: str) -> Unprocessable:
     return Unprocessable(f"{field}: {error}", [FieldError(field, error)])
 
 
-def _unknown_keys(obj: dict[str, Any], known: tuple[str, ...], prefix: str, errors: _Errors) -> None:
+def _unknown_keys(obj: dict[str, Any], known: tuple[str, ...], prefix: str, errors: Problems) -> None:
     for key in obj:
         if key in known:
             continue
@@ -154,7 +138,7 @@ def _unknown_keys(obj: dict[str, Any], known: tuple[str, ...], prefix: str, erro
         errors.add(path, f"is not a field of {'an acknowledgement item' if prefix else 'an acknowledgement'}{hint}")
 
 
-def _line_of(item: dict[str, Any], f: str, lines: list[Any], errors: _Errors) -> Any:
+def _line_of(item: dict[str, Any], f: str, lines: list[Any], errors: Problems) -> Any:
     """The order line an item answers: lineNumber and/or itemId (the line's id in items[].id);
     when both are given they must name the same line."""
     by_number = None
@@ -201,7 +185,7 @@ def acknowledgement(body: Any, *, order: Any, lines: list[Any], update: bool = F
     extended price that does not agree with quantity x unit price / the ECM basis, to the cent."""
     if not isinstance(body, dict):
         raise _invalid("body", "must be a JSON object")
-    errors = _Errors()
+    errors = Problems()
     _unknown_keys(body, BODY_FIELDS, "", errors)
     items = body.get("acknowledgementItems")
     if not isinstance(items, list) or not items:
