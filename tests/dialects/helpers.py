@@ -92,11 +92,12 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 
 def hub_field_names() -> set[str]:
-    """Every field name of the hub's documents (SalesOrder, Acknowledgement, Shipment, Invoice), nested ones too."""
+    """Every field name of the hub's documents, nested ones too, and the documents' own names (SalesOrder, ...)."""
     out: set[str] = set()
     seen: set[type[BaseModel]] = set()
     for spec in kinds.KINDS.values():
         _aliases(spec.model, seen, out)
+        out.add(spec.model.__name__)
     return out
 
 

@@ -60,6 +60,8 @@ class FieldTable:
     # hub path -> the error to tell instead, where the hub's own words would not make sense in the
     # dialect (which has no ReceiverCompanyId to be required).
     reasons: Mapping[str, str] = field(default_factory=dict)
+    # the hub's document names as the dialect calls them ("The SalesOrder is not valid").
+    names: Mapping[str, str] = field(default_factory=dict)
     words: Mapping[str, str] = field(init=False)
     roots: frozenset[str] = field(init=False)
 
@@ -70,24 +72,30 @@ class FieldTable:
             if mine:
                 leaves.setdefault(_leaf(hub), set()).add(mine)
         words = {hub: next(iter(ours)) for hub, ours in leaves.items() if len(ours) == 1 and hub[:1].isupper()}
+        words.update(self.names)
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "roots", frozenset(k.split(".")[0].split("[")[0] for k in self.paths))
 
     def is_hub(self, path: str) -> bool:
         return path.split(".")[0].split("[")[0] in self.roots
 
+    def key_for(self, hub: str) -> str | None:
+        """The entry a hub path takes its name from: its own, else its nearest listed parent's."""
+        key = _INDEX.sub("[]", hub)
+        while key:
+            if key in self.paths:
+                return key
+            key = _parent(key)
+        return None
+
     def path(self, hub: str, lines: Sequence[str] = ()) -> str:
         """The dialect's path for a hub path (``AckLines[2].Quantity`` -> ``acknowledgementItems[2].quantity``)."""
         if not self.is_hub(hub):
             return hub
-        indexes = [int(i) for i in _INDEX.findall(hub)]
-        key = _INDEX.sub("[]", hub)
-        while key:
-            target = self.paths.get(key)
-            if target is not None:
-                return self._fill(target, indexes, lines)
-            key = _parent(key)
-        return self.paths.get("body", "body")
+        key = self.key_for(hub)
+        if key is None:
+            return self.paths.get("body", "body")
+        return self._fill(self.paths[key], [int(i) for i in _INDEX.findall(hub)], lines)
 
     def _fill(self, target: str, indexes: list[int], lines: Sequence[str]) -> str:
         first = indexes[0] if indexes else 0

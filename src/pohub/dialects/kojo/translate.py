@@ -62,6 +62,7 @@ ITEM = "acknowledgementItems[{0}]"
 FIELDS = FieldTable(
     dialect="kojo",
     line=ITEM,
+    names={"Acknowledgement": "acknowledgement"},
     paths={
         "body": "body",
         "AckLines": "acknowledgementItems",

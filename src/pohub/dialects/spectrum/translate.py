@@ -62,6 +62,7 @@ ADDRESS = {
 FIELDS = FieldTable(
     dialect="spectrum",
     line="lineItems[{0}]",
+    names={"SalesOrder": "order", "Shipment": "ship notification"},
     paths={
         "body": "body",
         "PartnerPO": "purchaseOrderNumber",
@@ -90,6 +91,9 @@ FIELDS = FieldTable(
         "ShipmentLines[].Quantity": "{line}.recipeSetReadableId",
         "ShipmentLines[].LineNumber": "{line}.recipeSetReadableId",
         "ShipmentLines[].ItemIdentifier": "{line}.recipeSetReadableId",
+        "ShipmentLines[].ItemIdentifier.SupplierSKU": "{line}.recipeSetReadableId",
+        "ShipmentLines[].ShipmentInfos[]": "{line}.shipmentTracking",
+        "ShipmentLines[].ShipmentInfos[].Qty": "{line}.recipeSetReadableId",
         "ShipmentLines[].ShipmentInfos": "{line}.shipmentTracking",
         "ShipmentLines[].ShipmentInfos[].TrackingNumber": "{line}.shipmentTracking",
         "ShipmentLines[].ExtendedAttributes": "{line}.serialNumbers",
