@@ -131,7 +131,8 @@ async def _details(conn: AsyncConnection, *, company_id: int, order_id: int, ord
     locked = await repo.lock_order(conn, doc_id=order_id)
     row = await repo.get_document(conn, doc_id=order_id, company_id=company_id, kind="order")
     stored = jsonio.loads(row.raw)
-    if row.details is not None or stored.get("ShipToAddress") is not None:
+    # A full order came already: as these details, or as the order itself (it has both addresses).
+    if row.details is not None or (stored.get("ShipToAddress") and stored.get("BillToAddress")):
         raise _about(AlreadyReceived(ALREADY, [FieldError("purchaseOrderNumber", "its full order came already")]), row)
     status = OrderStatus(locked.status)
     if status not in OPEN:
