@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pohub import secret_key as installation_key
 
 
 class Settings(BaseSettings):
@@ -20,7 +24,12 @@ class Settings(BaseSettings):
     key_cache_seconds: float = 30.0
     db_pool_size: int = 10
     log_level: str = "info"
-    secret_key: str = "change-me-in-production"
+    # Signs dashboard cookies and seals webhook secrets. Unset: generated once and kept in
+    # secret_key_file (default: beside the SQLite database, else ./var/pohub-secret.key).
+    secret_key: str = ""
+    secret_key_file: Path | None = None
+    # Where people reach the dashboard (for invitation links); default http://HOST:PORT.
+    public_url: str | None = None
 
     # Webhooks: attempts before a delivery is dead-lettered, and the exponential backoff between them.
     webhook_max_attempts: int = 8
@@ -33,6 +42,15 @@ class Settings(BaseSettings):
     job_batch_size: int = 200
     embedded_worker: bool = True  # PostgreSQL only; SQLite always embeds its one worker
     bulk_max_body_bytes: int = 512 * 1024 * 1024
+    # Retention: the bodies of settled exchanges older than this are pruned by the worker (0: never).
+    retention_days: float = 90.0
+    retention_check_seconds: float = 3600.0
+
+    @model_validator(mode="after")
+    def _installation_key(self) -> Settings:
+        if not self.secret_key:
+            self.secret_key = installation_key.for_database(self.database_url, self.secret_key_file)
+        return self
 
 
 @lru_cache

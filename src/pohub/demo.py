@@ -15,6 +15,8 @@ from pohub.documents.logicbroker import SalesOrder
 from pohub.orders.service import create_order
 from pohub.partners import repository as partners_repo
 from pohub.partners import service as partners
+from pohub.users import repository as users_repo
+from pohub.users import service as users
 
 BUYER = "ZAGENO"
 SUPPLIERS = ("Acme Lab Supply", "Beta Scientific")
@@ -33,6 +35,21 @@ class DemoCompany:
     id: int
     name: str
     key: str
+    email: str = ""
+    password: str = ""
+
+
+def demo_email(name: str) -> str:
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())
+    return f"admin@{slug}.example"
+
+
+async def _admin(conn: AsyncConnection, company_id: int, name: str) -> tuple[str, str]:
+    """The company's demo admin and a fresh first password (printed by pohub demo, never stored plain)."""
+    email = demo_email(name)
+    if await users_repo.by_email(conn, email) is None:
+        await users.add_user(conn, company_id=company_id, email=email, role="admin", name=f"{name} admin")
+    return email, await users.issue_password(conn, email=email)
 
 
 async def _company(conn: AsyncConnection, name: str) -> int:
@@ -80,5 +97,7 @@ async def load(conn: AsyncConnection, *, orders: int = 25, seed: int = 150) -> l
         await create_order(conn, company_id=buyer_id, inbound=parse(jsonio.dumps(body), SalesOrder))
     out = []
     for name, company_id in ((BUYER, buyer_id), *zip(SUPPLIERS, supplier_ids, strict=True)):
-        out.append(DemoCompany(company_id, name, await partners.create_key(conn, company_id=company_id, label="demo")))
+        key = await partners.create_key(conn, company_id=company_id, label="demo")
+        email, password = await _admin(conn, company_id, name)
+        out.append(DemoCompany(company_id, name, key, email, password))
     return out

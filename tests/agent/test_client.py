@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -35,7 +34,8 @@ class Scripted:
 
     def __init__(self, answers: list[tuple[int, dict[str, str], Any]]) -> None:
         self.answers = answers
-        self.seen: list[tuple[str, str, float]] = []
+        self.seen: list[tuple[str, str]] = []
+        self.on_request: Callable[[], None] = lambda: None
         script = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,7 +43,8 @@ class Scripted:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                script.seen.append((self.command, self.path, time.monotonic()))
+                script.seen.append((self.command, self.path))
+                script.on_request()
                 status, headers, body = script.answers.pop(0) if script.answers else (500, {}, None)
                 raw = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
@@ -95,13 +96,14 @@ def test_retries_503_and_429_honouring_retry_after(scripted: Any) -> None:
             (200, {}, {"Code": "200", "Message": "OK", "Body": {"SalesOrder": ORDER}}),
         ]
     )
-    with Client(options(server.url)) as client:
+    clock = ManualClock()
+    with Client(options(server.url), clock=clock) as client:
         order = client.get_order("7")
     assert order.partner_po == "PO-9" and str(order.order_lines[0].price) == "1.1"
-    assert [p.split("?")[0] for _, p, _ in server.seen] == ["/api/v1/Orders/7"] * 3
+    assert [p.split("?")[0] for _, p in server.seen] == ["/api/v1/Orders/7"] * 3
     assert "subscription-key=secret-key" in server.seen[0][1]
-    # The 429 asked for a second; the client waited at least that long before the third try.
-    assert server.seen[2][2] - server.seen[1][2] >= 0.95
+    # A jittered backoff after the 503 (at most the policy's base), then exactly the second the 429 asked for.
+    assert len(clock.slept) == 2 and 0 <= clock.slept[0] <= 0.05 and clock.slept[1] == 1.0
     assert client.stats.retries == 2 and client.stats.requests == 3
 
 
@@ -154,18 +156,64 @@ def test_gives_up_after_the_last_attempt(scripted: Any) -> None:
     assert "secret-key" not in str(gone.value)
 
 
+class ManualClock:
+    """The client's clock, moved only by the client's own waits (and by the server when a test says a
+    request took time): nothing here depends on how fast the machine runs."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+SEARCH_PAGE = {"Records": [], "TotalPages": 0, "CurrentPage": 1, "TotalRecords": 0}
+
+
 def test_searches_are_throttled_to_the_rate(scripted: Any) -> None:
-    page = {"Records": [], "TotalPages": 0, "CurrentPage": 1, "TotalRecords": 0}
-    server = scripted([(200, {}, page)] * 6)
+    server = scripted([(200, {}, SEARCH_PAGE)] * 6)
+    clock = ManualClock()
     limits = Limits(search=RateLimit(10, 2), bulk=None, other=None)
-    with Client(options(server.url, limits=limits)) as client:
-        started = time.monotonic()
+    with Client(options(server.url, limits=limits), clock=clock) as client:
+        sent_at = []
         for _ in range(6):
             list(client.search_orders(status=150))
-        elapsed = time.monotonic() - started
-    # A burst of 2, then one every 0.1 s: 4 waits.
-    assert elapsed >= 0.38
-    assert client.stats.throttled_seconds >= 0.38
+            sent_at.append(clock.now())
+    # A burst of 2, then one every 0.1 s: 4 waits of 0.1 s, and each search went out on its slot.
+    assert len(server.seen) == 6
+    assert clock.slept == pytest.approx([0.1] * 4)
+    assert [round(t - 1000.0, 6) for t in sent_at] == [0.0, 0.0, 0.1, 0.2, 0.3, 0.4]
+    assert client.stats.throttled_seconds == pytest.approx(0.4)
+
+
+def test_time_spent_in_slow_requests_counts_towards_the_rate(scripted: Any) -> None:
+    clock = ManualClock()
+    server = scripted([(200, {}, SEARCH_PAGE)] * 6)
+    server.on_request = lambda: setattr(clock, "t", clock.t + 0.1)  # each answer takes 0.1 s
+    limits = Limits(search=RateLimit(10, 2), bulk=None, other=None)
+    with Client(options(server.url, limits=limits), clock=clock) as client:
+        for _ in range(6):
+            list(client.search_orders(status=150))
+    # One request per 0.1 s is the rate itself: no wait is needed (the old wall-clock test failed here).
+    assert len(server.seen) == 6 and clock.slept == [] and client.stats.throttled_seconds == 0
+
+
+async def test_the_async_client_shares_the_throttle(scripted: Any) -> None:
+    server = scripted([(200, {}, SEARCH_PAGE)] * 4)
+    clock = ManualClock()
+    limits = Limits(search=RateLimit(0.5, 1), bulk=None, other=None)
+    async with AsyncClient(options(server.url, limits=limits), clock=clock) as client:
+        for _ in range(4):
+            [o async for o in client.search_orders()]
+    assert len(server.seen) == 4 and clock.slept == pytest.approx([2.0] * 3)
 
 
 def test_older_search_shape_and_rate_parsing(scripted: Any) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pohub.core import jsonio
 from tests.agent.helpers import SHIP_HEADER, agent_env, create_order, documents, order, write_csv
+from tests.gate import Gate
 from tests.support import LiveServer, Trade
 
 ORDERS = 40
@@ -40,13 +41,16 @@ def start(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 
 
 def kill_midway(env: dict[str, str], state: Path, kind: str, *args: str) -> int:
-    """Start the agent, SIGKILL it once it has a few documents on the server; answer how many it had."""
-    proc = start(env, *args)
-    deadline = time.monotonic() + 60
-    while sent(state, kind) < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
+    """Start the agent behind a gate that lets three documents through and holds the next ones, SIGKILL
+    it while it waits on them, and answer how many it had recorded as sent."""
+    with Gate(env["POHUB_AGENT_BASE_URL"], allow=3) as gate:
+        proc = start({**env, "POHUB_AGENT_BASE_URL": gate.url}, *args)
+        deadline = time.monotonic() + 120  # only a bound for a hung test: the gate decides where it stops
+        while (sent(state, kind) < 3 or gate.held < 1) and proc.poll() is None:
+            assert time.monotonic() < deadline, (sent(state, kind), gate.held)
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
     return sent(state, kind)
 
 
@@ -65,7 +69,7 @@ def test_killed_at_any_step_finishes_without_duplicates(server: LiveServer, trad
     keys = [create_order(trade, f"K-{i:03d}", [("A", 2, "3.50"), ("B", 1, "0.99")]) for i in range(ORDERS)]
 
     at_kill = kill_midway(env, state, "acknowledgement", "acknowledge")
-    assert 0 < at_kill < ORDERS, "the kill should land mid-run"
+    assert at_kill == 3, "the gate let three acknowledgements through"
     report = finish(env, "acknowledge")
     assert report["failed"] == 0 and report["held"] == []
     # Whatever was in flight at the kill was sent again byte for byte; the hub answered "already have it".
@@ -76,10 +80,10 @@ def test_killed_at_any_step_finishes_without_duplicates(server: LiveServer, trad
         rows.append([f"K-{i:03d}", "", "01", "A", 2, "UPSN", "GND", f"1Z{i}", "2026-12-01", f"S-{i}"])
         rows.append([f"K-{i:03d}", "", "02", "B", 1, "UPSN", "GND", f"1Z{i}", "2026-12-01", f"S-{i}"])
     ship = write_csv(tmp_path / "ship.csv", SHIP_HEADER, rows)
-    assert 0 < kill_midway(env, state, "shipment", "ship", str(ship)) < ORDERS
+    assert kill_midway(env, state, "shipment", "ship", str(ship)) == 3
     assert finish(env, "ship", str(ship))["failed"] == 0
 
-    assert 0 < kill_midway(env, state, "invoice", "invoice") < ORDERS
+    assert kill_midway(env, state, "invoice", "invoice") == 3
     assert finish(env, "invoice")["failed"] == 0
 
     for key in keys:

@@ -142,12 +142,26 @@ def test_job_items_are_exchanges_of_their_own(server: LiveServer, trade: Trade) 
 
 def test_dashboard_forms_are_exchanges(server: LiveServer, trade: Trade) -> None:
     key = create_order(trade, "EX-WEB-1")
+    ack = {
+        "AcknowledgementNumber": "A-1",
+        "AckLines": [{"LineNumber": "01", "Quantity": 5, "ItemIdentifier": {"SupplierSKU": "49-98760"}}],
+    }
+    assert trade.supplier.post(f"/Acknowledgement/{key}", json=ack).status_code == 201
     client, token = sign_in(server, trade.supplier)
-    form = {"csrf": token, "shipment_number": "S-1", "ship_date": "2026-12-01", "qty-0": "99", "qty-1": "0"}
-    r = client.post(f"/orders/{key}/ship", data=form)
-    assert r.status_code == 422
-    row = newest(trade.supplier, channel="dashboard")
-    assert row["State"] == "refused" and row["Kind"] == "shipment" and "over-ship" in row["Error"]["Message"]
+    form = {"csrf": token, "shipment_number": "S-1", "ship_date": "2026-12-01", "qty-0": "2", "qty-1": "0"}
+    assert client.post(f"/orders/{key}/ship", data=form).status_code == 303
+    sent = newest(trade.supplier, channel="dashboard")
+    assert sent["State"] == "applied" and sent["Kind"] == "shipment" and sent["OrderKey"] == key
+    assert json.loads(sent["Raw"])["ShipmentNumber"] == "S-1"
+    # The same number with another body: the hub refuses it (the form could not know).
+    r = client.post(f"/orders/{key}/ship", data=form | {"qty-0": "1"})
+    assert r.status_code == 409
+    refused = newest(trade.supplier, channel="dashboard", state="refused")
+    assert refused["OrderKey"] == key and refused["Error"]["Code"] == 409
+    # The author sees it on their own timeline; the partner's timeline does not show it.
+    assert "not sent to the trading partner" in client.get(f"/orders/{key}").text
+    buyer_events = trade.buyer.get(f"/Orders/{key}/Events").json()["Body"]["ActivityEvents"]
+    assert not any("refused" in e["Summary"].lower() for e in buyer_events)
 
 
 # ----------------------------------------------------------------- crashes, and Retry

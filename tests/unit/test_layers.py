@@ -10,6 +10,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "pohub"
 LAYERS = {
     "core": 0,
     "config": 0,
+    "secret_key": 0,  # where the installation's secret key lives: read by config
     "db": 0,
     "partners": 1,
     "documents": 2,

@@ -6,8 +6,10 @@ import asyncio
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -21,6 +23,7 @@ from pohub.documents.examples import sales_order
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
 from pohub.jobs.models import jobs
+from pohub.users import service as users
 from tests.support import LiveServer, Party, Trade
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -40,13 +43,48 @@ def browser(server: LiveServer) -> httpx.Client:
     return httpx.Client(base_url=server.url, timeout=30)
 
 
-def sign_in(server: LiveServer, party: Party) -> tuple[httpx.Client, str]:
-    """A client signed in as the party, and the session's CSRF token."""
+@dataclass(frozen=True)
+class Person:
+    email: str
+    password: str
+    name: str
+    role: str
+
+
+def make_user(server: LiveServer, party: Party, role: str = "admin", name: str | None = None) -> Person:
+    """A dashboard user of the party's company with a first password (through the users service)."""
+    email = f"{role}-{uuid.uuid4().hex[:8]}@{party.name}.example"
+    name = name or f"{role.capitalize()} of {party.name}"
+
+    async def work() -> str:
+        db = Database(server.database_url, pool_size=1)
+        try:
+            async with db.write() as conn:
+                added = await users.add_user(
+                    conn, company_id=party.id, email=email, role=role, name=name, first_password=True
+                )
+            assert added.password is not None
+            return added.password
+        finally:
+            await db.dispose()
+
+    return Person(email, in_thread(work), name, role)
+
+
+def sign_in(server: LiveServer, party: Party, role: str = "admin") -> tuple[httpx.Client, str]:
+    """A client signed in as a new user of the party (admin unless told), and the session's CSRF token."""
+    client, token, _ = sign_in_as(server, make_user(server, party, role))
+    return client, token
+
+
+def sign_in_as(server: LiveServer, person: Person) -> tuple[httpx.Client, str, Person]:
     client = browser(server)
     token = csrf_of(client.get("/signin").text)
-    r = client.post("/signin", data={"csrf": token, "key": party.key, "next": "/orders"})
+    r = client.post(
+        "/signin", data={"csrf": token, "email": person.email, "password": person.password, "next": "/orders"}
+    )
     assert r.status_code == 303, r.text
-    return client, csrf_of(client.get("/orders").text)
+    return client, csrf_of(client.get("/orders").text), person
 
 
 def two_lines(trade: Trade, po: str, **changes: Any) -> dict[str, Any]:

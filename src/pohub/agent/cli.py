@@ -31,7 +31,10 @@ ConfigOpt = Annotated[
 BaseUrlOpt = Annotated[str | None, typer.Option("--base-url", help="The hub, e.g. https://stage.commerceapi.io")]
 StateOpt = Annotated[Path | None, typer.Option("--state", help="The agent's SQLite state file")]
 RateOpt = Annotated[
-    str | None, typer.Option("--rate", help="Searches per second[/burst], default 0.5/25; 'off' for no limit at all")
+    str | None,
+    typer.Option(
+        "--rate", help="RATE or RATE/BURST in searches per second (default 0.5/25); 'off' for no limit at all"
+    ),
 ]
 ConcurrencyOpt = Annotated[int | None, typer.Option("--concurrency", help="Requests in flight at once")]
 PolicyOpt = Annotated[

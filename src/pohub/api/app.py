@@ -33,6 +33,7 @@ from pohub.partners.api import router as partners_router
 from pohub.partners.service import KeyCache
 from pohub.scorecard.api import router as scorecard_router
 from pohub.web.routes import router as web_router
+from pohub.webhooks import service as webhooks_service
 from pohub.webhooks.api import router as webhooks_router
 
 API_PREFIX = "/api/v1"
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await webhooks_service.reseal_all(app.state.db, server_key=settings.secret_key)
         await worker.start(app)
         try:
             yield

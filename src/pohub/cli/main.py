@@ -1,4 +1,4 @@
-"""The pohub command: serve, migrate, demo, companies, keys, partners."""
+"""The pohub command: serve, migrate, demo, companies, keys, partners, users."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,8 +16,10 @@ from pohub.agent import cli as agent_cli
 from pohub.config import get_settings
 from pohub.core.errors import PohubError
 from pohub.db.engine import Database
-from pohub.db.migrate import upgrade
+from pohub.db.migrate import Applied, DatabaseMissing
+from pohub.db.migrate import upgrade as _upgrade
 from pohub.jobs import cli as jobs_cli
+from pohub.users import cli as users_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
 companies_app = typer.Typer(help="Trading partners (companies).", no_args_is_help=True)
@@ -29,6 +32,15 @@ app.add_typer(agent_cli.app, name="agent")
 jobs_cli.register(app)
 console = Console()
 T = TypeVar("T")
+
+
+def upgrade(url: str) -> list[Applied]:
+    """Migrate, or stop with what to do when the database has not been created."""
+    try:
+        return _upgrade(url)
+    except DatabaseMissing as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
 
 
 def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
@@ -51,12 +63,56 @@ def _in_transaction(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
+users_cli.register(app, lambda work: _in_transaction(work))
+
+
 @app.command()
 def migrate() -> None:
     """Upgrade the database schema to the newest version."""
+    from pohub.db.migrate import head
+
     settings = get_settings()
+    applied = upgrade(settings.database_url)
+    if not applied:
+        console.print(f"database is up to date (revision {head()}); nothing to apply")
+        return
+    console.print(f"applied {len(applied)} migration(s); the database is now at revision {applied[-1].revision}:")
+    for step in applied:
+        console.print(f"  {step.revision}  {escape(step.doc.splitlines()[0] if step.doc else '')}")
+
+
+@app.command()
+def prune(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be pruned, prune nothing"),
+    older_than: float = typer.Option(None, help="Days (default POHUB_RETENTION_DAYS)"),
+) -> None:
+    """Prune the raw bodies of settled exchanges older than the retention age (the rows stay)."""
+    from datetime import timedelta
+
+    from pohub.core import clock
+    from pohub.exchanges import retention
+
+    settings = get_settings()
+    days = settings.retention_days if older_than is None else older_than
+    if days <= 0:
+        console.print("retention is off (POHUB_RETENTION_DAYS=0): nothing to prune")
+        return
     upgrade(settings.database_url)
-    console.print("database is up to date")
+    now = clock.now()
+
+    async def main() -> retention.Pruned:
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            if dry_run:
+                async with db.read() as conn:
+                    return await retention.measure(conn, cutoff=now - timedelta(days=days))
+            return await retention.prune(db, older_than=timedelta(days=days), now=now)
+        finally:
+            await db.dispose()
+
+    done = asyncio.run(main())
+    verb = "would prune" if dry_run else "pruned"
+    console.print(f"{verb} the bodies of {done.exchanges} exchanges older than {days:g} days ({done.bytes} bytes)")
 
 
 @app.command()
@@ -68,12 +124,21 @@ def serve(
     """Migrate, then serve the API (and docs at /docs)."""
     import uvicorn
 
+    from pohub.secret_key import LEGACY_DEFAULT, serving_refusal
+
     settings = get_settings()
+    host = host or settings.host
+    refusal = serving_refusal(settings.secret_key, host)
+    if refusal:
+        console.print(f"[red]error:[/red] {escape(refusal)}")
+        raise typer.Exit(2)
+    if settings.secret_key == LEGACY_DEFAULT:
+        console.print("[yellow]warning:[/yellow] POHUB_SECRET_KEY is the old published default; unset it")
     upgrade(settings.database_url)
     uvicorn.run(
         "pohub.api.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=host,
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level,
@@ -89,12 +154,13 @@ def demo(orders: int = typer.Option(25, help="Demo POs to create (once)")) -> No
     companies = _in_transaction(lambda conn: demo_data.load(conn, orders=orders))
     settings = get_settings()
     base = f"http://{settings.host}:{settings.port}"
-    table = Table(title="Demo companies (keys are shown once)")
-    for col in ("id", "company", "API key"):
-        table.add_column(col)
+    # Printed plainly (no table that would cut them short) so each can be pasted as is; shown once.
+    console.print("Demo companies (API keys for machines, sign-ins for people; shown once):")
     for c in companies:
-        table.add_row(str(c.id), c.name, c.key)
-    console.print(table)
+        print(f"  {c.id}  {c.name}", flush=True)
+        print(f"      API key:  {c.key}", flush=True)
+        print(f"      sign in:  {c.email}  password: {c.password}", flush=True)
+    console.print(f"Dashboard: {base}/")
     supplier = companies[1]
     console.print(f"\nStep 1 of the seed flow, as {supplier.name} (POs ready to acknowledge):")
     # Printed plainly (no wrapping) so it can be pasted as is.

@@ -7,7 +7,7 @@ from pohub.client.envelope import Created, Page, read_created, read_page, unwrap
 from pohub.client.errors import ApiError, ClientError, FieldIssue, UnavailableError
 from pohub.client.retry import RetryPolicy, parse_retry_after
 from pohub.client.sync import Client
-from pohub.client.throttle import Limits, RateLimit, TokenBucket
+from pohub.client.throttle import Clock, Limits, RateLimit, SystemClock, TokenBucket
 
 __all__ = [
     "ApiError",
@@ -15,6 +15,7 @@ __all__ = [
     "Client",
     "ClientError",
     "ClientOptions",
+    "Clock",
     "Created",
     "FieldIssue",
     "Limits",
@@ -22,6 +23,7 @@ __all__ = [
     "RateLimit",
     "RetryPolicy",
     "Stats",
+    "SystemClock",
     "TokenBucket",
     "UnavailableError",
     "api_root",

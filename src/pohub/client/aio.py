@@ -3,7 +3,6 @@ posting many POs)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from datetime import date, datetime
 from types import TracebackType
@@ -25,7 +24,7 @@ from pohub.client.base import (
 from pohub.client.calls import Call
 from pohub.client.envelope import Created, Page
 from pohub.client.errors import UnavailableError
-from pohub.client.throttle import Throttle
+from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 
 T = TypeVar("T")
@@ -35,10 +34,17 @@ Document = BaseModel | Mapping[str, Any] | bytes
 class AsyncClient:
     """A Logicbroker-compatible API (pohub's hub or the commercial one), throttled and retried."""
 
-    def __init__(self, options: ClientOptions, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        options: ClientOptions,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.options = options
         self.stats = Stats()
-        self.throttle = Throttle(options.limits)
+        self.clock = clock  # rate limits and retry waits: a test can give its own
+        self.throttle = Throttle(options.limits, clock.now)
         self._http = httpx.AsyncClient(**client_kwargs(options), transport=transport)
 
     async def __aenter__(self) -> AsyncClient:
@@ -59,7 +65,7 @@ class AsyncClient:
             wait = self.throttle.reserve(call.kind)
             if wait > 0:
                 self.stats.throttled_seconds += wait
-                await asyncio.sleep(wait)
+                await self.clock.asleep(wait)
             self.stats.started()
             try:
                 response = await self._http.request(
@@ -76,7 +82,7 @@ class AsyncClient:
                         describe_transport_error(exc, self.options.api_key), call.method, call.path
                     ) from None
                 self.stats.retries += 1
-                await asyncio.sleep(policy.delay(attempt))
+                await self.clock.asleep(policy.delay(attempt))
                 continue
             self.stats.finished()
             outcome = judge(call, response)
@@ -87,7 +93,7 @@ class AsyncClient:
             if outcome.retry_after is not None and outcome.retry_after > policy.max_retry_after:
                 raise outcome.error
             self.stats.retries += 1
-            await asyncio.sleep(policy.delay(attempt, outcome.retry_after))
+            await self.clock.asleep(policy.delay(attempt, outcome.retry_after))
 
     async def pages(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> AsyncIterator[Page]:
         """Every page of a search, until TotalPages."""

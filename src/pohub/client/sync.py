@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from types import TracebackType
@@ -24,7 +23,7 @@ from pohub.client.base import (
 from pohub.client.calls import Call
 from pohub.client.envelope import Created, Page
 from pohub.client.errors import UnavailableError
-from pohub.client.throttle import Throttle
+from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 
 T = TypeVar("T")
@@ -34,10 +33,13 @@ Document = BaseModel | Mapping[str, Any] | bytes
 class Client:
     """A Logicbroker-compatible API (pohub's hub or the commercial one), throttled and retried."""
 
-    def __init__(self, options: ClientOptions, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, options: ClientOptions, *, transport: httpx.BaseTransport | None = None, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.options = options
         self.stats = Stats()
-        self.throttle = Throttle(options.limits)
+        self.clock = clock  # rate limits and retry waits: a test can give its own
+        self.throttle = Throttle(options.limits, clock.now)
         self._http = httpx.Client(**client_kwargs(options), transport=transport)
 
     def __enter__(self) -> Client:
@@ -58,7 +60,7 @@ class Client:
             wait = self.throttle.reserve(call.kind)
             if wait > 0:
                 self.stats.throttled_seconds += wait
-                time.sleep(wait)
+                self.clock.sleep(wait)
             self.stats.started()
             try:
                 response = self._http.request(
@@ -75,7 +77,7 @@ class Client:
                         describe_transport_error(exc, self.options.api_key), call.method, call.path
                     ) from None
                 self.stats.retries += 1
-                time.sleep(policy.delay(attempt))
+                self.clock.sleep(policy.delay(attempt))
                 continue
             self.stats.finished()
             outcome = judge(call, response)
@@ -86,7 +88,7 @@ class Client:
             if outcome.retry_after is not None and outcome.retry_after > policy.max_retry_after:
                 raise outcome.error
             self.stats.retries += 1
-            time.sleep(policy.delay(attempt, outcome.retry_after))
+            self.clock.sleep(policy.delay(attempt, outcome.retry_after))
 
     def pages(self, kind: str, params: Mapping[str, str], *, path: str | None = None) -> Iterator[Page]:
         """Every page of a search, until TotalPages."""

@@ -2,14 +2,20 @@
 
 The default is the commercial API's published v3 limits: searches 1 request every 2 s with a burst of
 25, bulk status 1 a second with a burst of 25. Other calls are not limited unless asked.
+
+Time comes from a ``Clock`` the client is given (the system's by default), so a test can run the
+real client against a real server on a clock it moves itself: what the throttle decides then does
+not depend on how fast the machine is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 OFF = frozenset({"", "0", "off", "none", "no", "false"})
 
@@ -45,6 +51,32 @@ class RateLimit:
         return f"{self.per_second:g}/s burst {self.burst}"
 
 
+class Clock(Protocol):
+    """Where the client reads the time and waits: rate limits and retry backoff both go through it."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic scale."""
+        ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    async def asleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """``time.monotonic``, ``time.sleep`` and ``asyncio.sleep``."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
 SEARCH_DEFAULT = RateLimit(0.5, 25)
 BULK_DEFAULT = RateLimit(1.0, 25)
 
@@ -88,13 +120,13 @@ class Limits:
 class Throttle:
     """The buckets of one client."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._buckets: dict[str, TokenBucket] = {}
         for kind in ("search", "bulk", "other"):
             limit = getattr(limits, kind)
             if limit is not None:
-                self._buckets[kind] = TokenBucket(limit)
+                self._buckets[kind] = TokenBucket(limit, clock)
 
     def reserve(self, kind: str) -> float:
         """Seconds to wait before a call of this kind."""

@@ -5,6 +5,7 @@ from pohub.documents.models import documents, events, order_lines
 from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.jobs.models import job_items, jobs
 from pohub.partners.models import api_keys, companies, partnerships
+from pohub.users.models import users
 from pohub.webhooks.models import webhook_subscriptions
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "metadata",
     "order_lines",
     "partnerships",
+    "users",
     "webhook_subscriptions",
 ]

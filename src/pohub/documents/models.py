@@ -115,5 +115,7 @@ events = Table(
     Column("details", Text, nullable=True),
     Column("sender_id", Integer, nullable=True),
     Column("receiver_id", Integer, nullable=True),
+    # The person behind a dashboard action (pohub.core.actor); None for API keys and machines.
+    Column("actor", String(200), nullable=True),
     Index("ix_events_order", "order_id", "id"),
 )

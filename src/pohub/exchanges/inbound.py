@@ -51,6 +51,7 @@ class Message:
     parent_id: int | None = None
     job_id: int | None = None
     exchange_id: int | None = None  # set by the pipeline once the exchange is written
+    order_id: int | None = None  # the order the channel knows the message is about (a dashboard form's)
     # A refusal is noted on the order's timeline, unless the message never left its sender's desk
     # (a dashboard form the clerk is still correcting).
     note_refusal: bool = True
@@ -113,7 +114,7 @@ def _row(msg: Message, *, state: str, now: Any) -> dict[str, Any]:
         "status_code": None,
         "trace_id": None,
         "document_id": None,
-        "order_id": None,
+        "order_id": msg.order_id,
         "job_id": msg.job_id,
         "parent_id": msg.parent_id,
         "attempts": 1,
@@ -139,13 +140,15 @@ def _outcome(applied: Applied) -> dict[str, Any]:
 
 
 def _refusal(exc: PohubError) -> dict[str, Any]:
-    return {
+    values: dict[str, Any] = {
         "state": REFUSED,
         "status_code": exc.status_code,
         "error": jsonio.dumps(exc.as_wire()).decode(),
-        "order_id": exc.order_id,
         "trace_id": None,
     }
+    if exc.order_id is not None:
+        values["order_id"] = exc.order_id
+    return values
 
 
 def _failure(trace_id: str, exc: BaseException) -> dict[str, Any]:
@@ -262,6 +265,8 @@ async def retry(db: Database, *, exchange_id: int, company_id: int) -> Any:
         row = await repo.get_exchange(conn, exchange_id=exchange_id, company_id=company_id)
     if row is None:
         return None
+    if row.pruned_at is not None:
+        raise Conflict(f"Exchange {exchange_id}'s body was pruned on {row.pruned_at.isoformat()}: nothing to run again")
     if row.direction == "out":
         async with db.write() as conn:
             if not await outbound.resend(conn, exchange_id=exchange_id, company_id=company_id):
@@ -289,8 +294,6 @@ async def retry(db: Database, *, exchange_id: int, company_id: int) -> Any:
         raise
     except PohubError as exc:
         values = _refusal(exc) | {"attempts": row.attempts + 1, "updated_at": clock.now()}
-        if exc.order_id is None:
-            values.pop("order_id")
         async with db.write() as conn:
             await repo.update_exchange(conn, exchange_id=exchange_id, values=values)
     except Exception as exc:

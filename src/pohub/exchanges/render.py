@@ -53,6 +53,7 @@ def summary(row: Any) -> dict[str, Any]:
         "JobId": _key(row.job_id),
         "ParentId": row.parent_id,
         "Attempts": row.attempts,
+        "PrunedAt": row.pruned_at.isoformat() if row.pruned_at else None,
         "CreatedAt": row.created_at.isoformat(),
         "UpdatedAt": row.updated_at.isoformat(),
     }

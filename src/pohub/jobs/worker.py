@@ -14,14 +14,15 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from pohub.core import clock
 from pohub.db.engine import Database
-from pohub.exchanges import outbound
+from pohub.exchanges import outbound, retention
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
 from pohub.webhooks import sender as webhook_sender
@@ -40,9 +41,30 @@ class Worker:
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
         self.job_id: int | None = None
+        days = float(getattr(settings, "retention_days", 0.0))
+        self.retention = timedelta(days=days) if days > 0 else None
+        self.retention_every = timedelta(seconds=float(getattr(settings, "retention_check_seconds", 3600.0)))
+        self.pruned_at: datetime | None = None
 
     def wake(self) -> None:
         self.wakeup.set()
+
+    def stop(self) -> None:
+        """Finish the turn in progress (its batch commits whole), give back the job, and return from run()."""
+        self.stopping.set()
+        self.wakeup.set()
+
+    async def release_job(self) -> None:
+        """Give back the job this worker holds, so another worker (or this one restarted) takes it at once
+        instead of waiting for the lease to run out."""
+        if self.job_id is None:
+            return
+        job_id, self.job_id = self.job_id, None
+        try:
+            async with self.db.write() as conn:
+                await jobs_repo.release(conn, job_id=job_id, worker_id=self.id)
+        except Exception:  # the lease runs out on its own; never hide why the loop ended
+            log.exception("could not give back job %s; its lease will run out", job_id)
 
     async def release_stale(self) -> None:
         """On SQLite this is the only worker: leases left by a killed process are void."""
@@ -53,6 +75,7 @@ class Worker:
     async def tick(self, client: httpx.AsyncClient) -> bool:
         """One turn: a batch of each channel's outbound exchanges and a batch of job items. True if
         anything was done."""
+        await self.prune_if_due()
         sent = 0
         for channel in self.channels:
             for values in await outbound.send_due(self.db, client, channel):
@@ -71,7 +94,23 @@ class Worker:
                 self.job_id = None
         return bool(sent) or worked
 
+    async def prune_if_due(self) -> None:
+        """Retention runs here, now and then: each worker on its own clock (pruning twice is harmless)."""
+        now = clock.now()
+        if self.retention is None or (self.pruned_at is not None and now - self.pruned_at < self.retention_every):
+            return
+        self.pruned_at = now
+        done = await retention.prune(self.db, older_than=self.retention, now=now)
+        if done.exchanges:
+            log.info("retention: pruned the bodies of %d exchanges (%d bytes)", done.exchanges, done.bytes)
+
     async def run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            await self.release_job()
+
+    async def _loop(self) -> None:
         failures = 0
         async with httpx.AsyncClient(follow_redirects=False) as client:
             while not self.stopping.is_set():
@@ -116,8 +155,7 @@ async def stop(app: FastAPI) -> None:
     task: asyncio.Task[None] | None = getattr(app.state, "worker_task", None)
     if worker is None or task is None:
         return
-    worker.stopping.set()
-    worker.wake()
+    worker.stop()
     try:
         await asyncio.wait_for(task, timeout=15)
     except TimeoutError:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.core import actor
 from pohub.documents import repository as repo
 from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, KINDS, ORDER, SHIPMENT
 from pohub.orders.status import OrderStatus
@@ -80,6 +81,7 @@ def _event(
         "details": details,
         "sender_id": order.sender_company_id,
         "receiver_id": order.receiver_company_id,
+        "actor": actor.current(),
     }
 
 

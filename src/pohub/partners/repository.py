@@ -109,3 +109,23 @@ async def partners_of(conn: AsyncConnection, company_id: int) -> list[Any]:
         .order_by(companies.c.id)
     )
     return list((await conn.execute(stmt)).all())
+
+
+async def keys_of(conn: AsyncConnection, company_id: int) -> list[Any]:
+    """The company's API keys, newest first (prefix and label only: the key itself is never stored)."""
+    stmt = (
+        select(api_keys.c.id, api_keys.c.prefix, api_keys.c.label, api_keys.c.created_at, api_keys.c.revoked_at)
+        .where(api_keys.c.company_id == company_id)
+        .order_by(api_keys.c.id.desc())
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def revoke_key_of(conn: AsyncConnection, *, company_id: int, key_id: int, at: datetime) -> bool:
+    """Revoke one of the company's keys; False when it has no such key (or it is revoked already)."""
+    result = await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.company_id == company_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount) > 0

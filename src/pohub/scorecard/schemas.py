@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pohub.scorecard.definitions import DEFINITIONS
 from pohub.scorecard.service import PartnerScore, Scorecard
 
 
@@ -29,31 +30,35 @@ class PartnerScorecard(_Wire):
     orders_acknowledged: int = Field(alias="OrdersAcknowledged")
     orders_completed: int = Field(alias="OrdersCompleted", description="POs that reached 1000 in the window")
     orders_cancelled: int = Field(alias="OrdersCancelled")
-    ack_hours_median: float | None = Field(
-        alias="AckHoursMedian", description="Median hours from a PO's arrival to its first acknowledgement"
-    )
-    ack_hours_p90: float | None = Field(alias="AckHoursP90", description="90th percentile of the same")
+    ack_hours_median: float | None = Field(alias="AckHoursMedian", description=DEFINITIONS["AckHoursMedian"])
+    ack_hours_p90: float | None = Field(alias="AckHoursP90", description=DEFINITIONS["AckHoursP90"])
     ack_within_24h: float | None = Field(
         alias="AckWithin24hShare",
-        description="Share (0..1) of POs acknowledged within 24 h; unacknowledged POs younger than 24 h are left out",
+        description=DEFINITIONS["AckWithin24hShare"],
     )
-    fill_rate: float | None = Field(alias="FillRate", description="Accepted ÷ ordered units, over acknowledged POs")
+    fill_rate: float | None = Field(alias="FillRate", description=DEFINITIONS["FillRate"])
     cancellation_rate: float | None = Field(
         alias="CancellationRate",
-        description="Cancelled ÷ ordered units (a PO set to 1100 cancels every unit it had not shipped)",
+        description=DEFINITIONS["CancellationRate"],
     )
     on_time_shipment: float | None = Field(
         alias="OnTimeShipmentRate",
-        description="Share of POs fully shipped by the first acknowledgement's ScheduledShipDate (end of day, UTC)",
+        description=DEFINITIONS["OnTimeShipmentRate"],
     )
     on_time_measured: int = Field(alias="OnTimeShipmentsMeasured", description="POs the on-time share counts")
     invoice_hours_median: float | None = Field(
-        alias="InvoiceHoursMedian", description="Median hours from a PO's first shipment to its first invoice"
+        alias="InvoiceHoursMedian", description=DEFINITIONS["InvoiceHoursMedian"]
     )
-    units_ordered: int = Field(alias="UnitsOrdered")
-    units_accepted: int = Field(alias="UnitsAccepted")
+    units_ordered: int = Field(alias="UnitsOrdered", description="Units ordered on every PO received")
+    units_accepted: int = Field(
+        alias="UnitsAccepted", description="Units accepted on the acknowledged POs (the fill rate's numerator)"
+    )
+    units_ordered_acknowledged: int = Field(
+        alias="UnitsOrderedOfAcknowledged",
+        description="Units ordered on the acknowledged POs (the fill rate's denominator)",
+    )
     units_cancelled: int = Field(alias="UnitsCancelled")
-    daily: list[DailyCount] = Field(alias="Daily")
+    daily: list[DailyCount] = Field(alias="Daily", description=DEFINITIONS["Daily"])
 
 
 class ScorecardBody(_Wire):
@@ -62,6 +67,7 @@ class ScorecardBody(_Wire):
     start: datetime = Field(alias="From")
     end: datetime = Field(alias="To")
     partners: list[PartnerScorecard] = Field(alias="Partners")
+    definitions: dict[str, str] = Field(alias="Definitions", description="What each figure means")
 
 
 class ScorecardMessage(_Wire):
@@ -89,6 +95,7 @@ def _partner(p: PartnerScore) -> PartnerScorecard:
         invoice_hours_median=p.invoice_hours_median,
         units_ordered=p.units_ordered,
         units_accepted=p.units_accepted,
+        units_ordered_acknowledged=p.units_ordered_acknowledged,
         units_cancelled=p.units_cancelled,
         daily=[DailyCount(day=d.day, received=d.received, completed=d.completed) for d in p.daily],
     )
@@ -101,5 +108,6 @@ def to_wire(card: Scorecard) -> ScorecardMessage:
         start=card.start,
         end=card.end,
         partners=[_partner(p) for p in card.partners],
+        definitions=dict(DEFINITIONS),
     )
     return ScorecardMessage(code="200", message="OK", body=body)

@@ -51,7 +51,8 @@ class PartnerScore:
     ack_within_24h: float | None = None
     ack_measured: int = 0
     units_ordered: int = 0
-    units_accepted: int = 0
+    units_accepted: int = 0  # over the acknowledged POs: the fill rate's numerator
+    units_ordered_acknowledged: int = 0  # the fill rate's denominator
     units_cancelled: int = 0
     fill_rate: float | None = None
     cancellation_rate: float | None = None
@@ -82,7 +83,8 @@ class _Order:
     cancelled: int = 0
     shipped: int = 0
     acks: list[tuple[datetime, str]] = field(default_factory=list)  # (arrival, raw)
-    shipments: list[datetime] = field(default_factory=list)
+    shipments: list[datetime] = field(default_factory=list)  # when each shipped (see _shipped_at)
+    notices: list[datetime] = field(default_factory=list)  # when each ship notice arrived
     invoices: list[datetime] = field(default_factory=list)
 
 
@@ -185,6 +187,7 @@ async def _orders(conn: AsyncConnection, company_id: int, start: datetime) -> di
             out[d.order_id].acks.append((arrived, d.raw))
         else:
             out[d.order_id].shipments.append(_shipped_at(d.raw, arrived))
+            out[d.order_id].notices.append(arrived)
     invoices = select(D.order_id, D.created_at).where(D.order_id.in_(in_window), D.kind == "invoice")
     for i in (await conn.execute(invoices.order_by(D.id))).all():
         out[i.order_id].invoices.append(clock.aware(i.created_at))
@@ -206,7 +209,6 @@ def _score(
     ack_hours: list[float] = []
     within = decided = 0
     on_time = measured = 0
-    acknowledged_units = 0
     invoice_hours: list[float] = []
     received_by_day: dict[date, int] = defaultdict(int)
     for o in orders:
@@ -220,7 +222,7 @@ def _score(
         if o.acks:
             score.orders_acknowledged += 1
             score.units_accepted += o.accepted
-            acknowledged_units += o.ordered
+            score.units_ordered_acknowledged += o.ordered
             hours = _hours(o.acks[0][0] - o.created_at)
             ack_hours.append(hours)
             decided += 1
@@ -235,13 +237,15 @@ def _score(
                 on_time += max(o.shipments) <= deadline
             elif now > deadline:
                 measured += 1  # the promised day has passed and units are still owed
-        if o.shipments and o.invoices:
-            invoice_hours.append(max(0.0, _hours(o.invoices[0] - min(o.shipments))))
+        if o.notices and o.invoices:
+            # Arrival to arrival: a ShipmentDate is often a bare day (midnight), which would count
+            # the hours before the notice was even sent.
+            invoice_hours.append(max(0.0, _hours(o.invoices[0] - min(o.notices))))
     score.ack_measured = len(ack_hours)
     score.ack_hours_median = round(statistics.median(ack_hours), 2) if ack_hours else None
     score.ack_hours_p90 = percentile(ack_hours, 90)
     score.ack_within_24h = _ratio(within, decided)
-    score.fill_rate = _ratio(score.units_accepted, acknowledged_units)
+    score.fill_rate = _ratio(score.units_accepted, score.units_ordered_acknowledged)
     score.cancellation_rate = _ratio(score.units_cancelled, score.units_ordered)
     score.on_time_shipment = _ratio(on_time, measured)
     score.on_time_measured = measured

@@ -14,8 +14,9 @@ from starlette.responses import RedirectResponse, Response
 from pohub.core.errors import PohubError
 from pohub.core.ids import is_ascii_int
 from pohub.partners import repository as partners_repo
+from pohub.users.roles import Permission
 from pohub.web.render import page
-from pohub.web.session import CsrfFailed, Session, SignInRequired
+from pohub.web.session import CsrfFailed, NotAllowed, Session, SignInRequired
 
 
 class WebRoute(APIRoute):
@@ -40,6 +41,8 @@ class WebRoute(APIRoute):
                     },
                     status_code=403,
                 )
+            except NotAllowed as exc:
+                response = page(request, "error.html", {"title": "Not allowed", "text": exc.message}, status_code=403)
             except PohubError as exc:
                 response = page(
                     request,
@@ -61,6 +64,9 @@ async def company(request: Request, session: Session) -> dict[str, Any]:
         me = await partners_repo.company_by_id(conn, session.company_id)
         links = await partners_repo.partners_of(conn, session.company_id)
     return {
+        "user": session.user,
+        "may_act": session.may(Permission.ACT),
+        "may_manage": session.may(Permission.MANAGE),
         "id": session.company_id,
         "name": me.name if me else f"Company {session.company_id}",
         "supplier": any(link.supplier_id == session.company_id for link in links),

@@ -1,8 +1,13 @@
 """The dashboard's forms as Logicbroker documents, and the API's errors back onto form fields.
 
-Translation only: each form becomes the JSON body a client would POST, and goes through
-``pohub.documents.inbound.parse`` and the same service as the API, so every rule (and every error
-message) is the hub's. The only checks here are whether a box holds a whole number or a date.
+Each form becomes the JSON body a client would POST, and goes through
+``pohub.documents.inbound.parse`` and the same service as the API, so every rule of the hub applies
+(and its refusal is mapped back onto the fields). Before sending, a form checks what a person can
+get wrong on the page itself, all at once, each field marked: whole numbers, amounts and dates;
+that an acknowledgement answers every unit of every line; that a backorder date has units to
+backorder and is not in the past; that a document has its number; and that quantities fit the
+figures the page shows. The hub checks all of this again (or more strictly): these checks only let
+a person see every mistake in one go instead of one refusal at a time.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ ACK_ACTIONS = {
     "split": "Split…",
 }
 UPDATE_ATTRIBUTE = {"Name": "Acknowledgement Update", "Value": "true"}
+# The line attribute a backorder's expected date travels in (read back by views.backorder_dates).
+BACKORDER_DATE = "BackorderDate"
 
 
 @dataclass
@@ -33,12 +40,27 @@ class FormErrors:
     message: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    # Fields marked invalid whose message is another field's (the three boxes of an unbalanced
+    # line point at the line's message): field -> the field whose message describes it.
+    marks: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.message or self.fields or self.general)
 
     def add(self, name: str, error: str) -> None:
         self.fields.setdefault(name, error)
+
+    def mark(self, name: str, described_by: str) -> None:
+        if name not in self.fields:
+            self.marks.setdefault(name, described_by)
+
+    def described_by(self, name: str) -> str | None:
+        """The id of the message that explains this field, when it is invalid."""
+        if name in self.fields:
+            return f"{name}-error"
+        if name in self.marks:
+            return f"{self.marks[name]}-error"
+        return None
 
 
 class FormInvalid(Exception):
@@ -90,8 +112,27 @@ def _amount(form: Mapping[str, Any], name: str, errors: FormErrors) -> Decimal |
 
 def _check(errors: FormErrors) -> None:
     if errors:
-        errors.message = errors.message or "Some fields need a look"
+        n = len(errors.fields) + len(errors.general)
+        errors.message = errors.message or f"{n} field{'' if n == 1 else 's'} need{'s' if n == 1 else ''} a look"
         raise FormInvalid(errors)
+
+
+def _number(form: Mapping[str, Any], name: str, label: str, errors: FormErrors) -> str:
+    """A document number: required (an empty box is never silently replaced by an internal id)."""
+    number = _text(form, name)
+    if not number:
+        errors.add(name, f"is required: type the {label}")
+    return number
+
+
+def unanswered_message(ordered: int, answered: int) -> str | None:
+    """What a line's three boxes say together, or None when they add up to what was ordered."""
+    if answered < ordered:
+        left = ordered - answered
+        return f"{left} of {ordered} unit{'' if ordered == 1 else 's'} unanswered: accept, backorder or cancel them"
+    if answered > ordered:
+        return f"{answered} answered, {answered - ordered} more than the {ordered} ordered"
+    return None
 
 
 def _item(line: Any) -> dict[str, Any]:
@@ -106,11 +147,12 @@ class Built:
     positions: list[int]
 
 
-def acknowledgement(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any], update: bool) -> Built:
+def acknowledgement(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any], update: bool, today: date) -> Built:
+    """Every line answered in full (accepted + backordered + cancelled = ordered); a backorder date
+    only with units to backorder, and not before ``today``."""
     errors = FormErrors()
     body: dict[str, Any] = {"PartnerPO": order.partner_po, "AckLines": []}
-    if number := _text(form, "ack_number"):
-        body["AcknowledgementNumber"] = number
+    body["AcknowledgementNumber"] = _number(form, "ack_number", "acknowledgement number", errors)
     if scheduled := _day(form, "scheduled_ship_date", errors):
         body["ScheduledShipDate"] = scheduled
     if reason := _text(form, "change_reason"):
@@ -134,6 +176,15 @@ def acknowledgement(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]
             _whole(form, f"backorder-{i}", errors),
             _whole(form, f"cancel-{i}", errors),
         )
+        boxes = (f"accept-{i}", f"backorder-{i}", f"cancel-{i}")
+        if not any(name in errors.fields for name in boxes):
+            for name, value in zip(boxes, (accepted, backordered, cancelled), strict=True):
+                if value < 0:
+                    errors.add(name, f"must not be negative (got {value})")
+            if (problem := unanswered_message(whole, accepted + backordered + cancelled)) is not None:
+                errors.add(f"line-{i}", f"Line {line.line_number}: {problem}")
+                for name in boxes:
+                    errors.mark(name, f"line-{i}")
         ack_line: dict[str, Any] = {
             "LineNumber": line.line_number,
             "ItemIdentifier": _item(line),
@@ -143,19 +194,63 @@ def acknowledgement(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]
         }
         if line_reason := _text(form, f"reason-{i}"):
             ack_line["ChangeReason"] = line_reason
-        if backordered and (when := _day(form, f"backorder_date-{i}", errors)):
-            ack_line["ExtendedAttributes"] = [{"Name": "BackorderDate", "Value": when}]
+        date_box = f"backorder_date-{i}"
+        if when := _day(form, date_box, errors):
+            if backordered <= 0:
+                errors.add(
+                    date_box, "a backorder date needs units to backorder: type them in Backorder, or clear the date"
+                )
+            elif date.fromisoformat(when) < today:
+                errors.add(date_box, f"is in the past ({when}); the earliest is today, {today.isoformat()}")
+            else:
+                ack_line["ExtendedAttributes"] = [{"Name": BACKORDER_DATE, "Value": when}]
         body["AckLines"].append(ack_line)
         positions.append(i)
     _check(errors)
     return Built(body, positions)
 
 
+def accept_all(*, order: Any, lines: Sequence[Any]) -> dict[str, Any]:
+    """The acknowledgement that accepts every line in full (the orders list's bulk action)."""
+    return {
+        "PartnerPO": order.partner_po,
+        "AcknowledgementNumber": f"ACK-{order.partner_po or order.id}-1",
+        "AckLines": [
+            {
+                "LineNumber": line.line_number,
+                "ItemIdentifier": _item(line),
+                "Quantity": line.quantity,
+                "QuantityBackordered": 0,
+                "QuantityCancelled": 0,
+            }
+            for line in lines
+        ],
+    }
+
+
+def _all_zero(errors: FormErrors, lines: Sequence[Any], text: str) -> None:
+    """Every quantity box is marked; the first carries the message the others point at."""
+    names = [f"qty-{line.position}" for line in lines]
+    if names:
+        errors.add(names[0], text)
+        for name in names[1:]:
+            errors.mark(name, names[0])
+
+
+def ship_now(line: Any) -> int:
+    """What a ship form offers for a line: accepted and not yet shipped (never backordered units)."""
+    return max(int(line.qty_accepted) - int(line.qty_shipped), 0)
+
+
+def shippable(line: Any) -> int:
+    """The most a line may still ship, as the hub counts it: ordered less cancelled less shipped."""
+    return max(int(line.quantity) - int(line.qty_cancelled) - int(line.qty_shipped), 0)
+
+
 def shipment(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Built:
     errors = FormErrors()
     body: dict[str, Any] = {"PartnerPO": order.partner_po, "ShipmentLines": []}
-    if number := _text(form, "shipment_number"):
-        body["ShipmentNumber"] = number
+    body["ShipmentNumber"] = _number(form, "shipment_number", "shipment number", errors)
     shipped_on = _day(form, "ship_date", errors)
     if shipped_on:
         body["ShipmentDate"] = shipped_on
@@ -170,22 +265,34 @@ def shipment(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Bu
         body["ShipmentInfos"] = [info]
     positions = []
     for line in lines:
-        qty = _whole(form, f"qty-{line.position}", errors)
-        if qty == 0:
+        name = f"qty-{line.position}"
+        qty = _whole(form, name, errors)
+        if qty < 0:
+            errors.add(name, f"must not be negative (got {qty})")
+        elif qty > shippable(line):
+            errors.add(name, f"at most {shippable(line)} can still ship on line {line.line_number}")
+        if qty <= 0:
             continue
         body["ShipmentLines"].append(
             {"LineNumber": line.line_number, "ItemIdentifier": _item(line), "Quantity": qty, "QuantityUOM": line.uom}
         )
         positions.append(line.position)
+    if not body["ShipmentLines"] and not errors.fields:
+        _all_zero(errors, lines, "type the units shipped on at least one line")
+        errors.message = "Nothing to ship: every quantity is 0"
     _check(errors)
     return Built(body, positions)
+
+
+def billable(line: Any) -> int:
+    """Units a line may still invoice: shipped and not yet invoiced."""
+    return max(int(line.qty_shipped) - int(line.qty_invoiced), 0)
 
 
 def invoice(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Built:
     errors = FormErrors()
     body: dict[str, Any] = {"PartnerPO": order.partner_po, "InvoiceLines": []}
-    if number := _text(form, "invoice_number"):
-        body["InvoiceNumber"] = number
+    body["InvoiceNumber"] = _number(form, "invoice_number", "invoice number", errors)
     if invoiced_on := _day(form, "invoice_date", errors):
         body["InvoiceDate"] = invoiced_on
     positions = []
@@ -193,13 +300,24 @@ def invoice(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Bui
         i = line.position
         qty = _whole(form, f"qty-{i}", errors)
         price = _amount(form, f"price-{i}", errors)
-        if qty == 0:
+        if qty < 0:
+            errors.add(f"qty-{i}", f"must not be negative (got {qty})")
+        elif qty > billable(line):
+            errors.add(
+                f"qty-{i}", f"at most {billable(line)} shipped unit(s) of line {line.line_number} are not invoiced"
+            )
+        if price is not None and price < 0:
+            errors.add(f"price-{i}", "must not be negative")
+        if qty <= 0:
             continue
         inv_line: dict[str, Any] = {"LineNumber": line.line_number, "ItemIdentifier": _item(line), "Quantity": qty}
         if price is not None:
             inv_line["Price"] = price
         body["InvoiceLines"].append(inv_line)
         positions.append(i)
+    if not body["InvoiceLines"] and not errors.fields:
+        _all_zero(errors, lines, "type the units billed on at least one line")
+        errors.message = "Nothing to invoice: every quantity is 0"
     _check(errors)
     return Built(body, positions)
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from pohub.core.errors import NotFound
+from pohub.dialects.wms.fields import warehouse_text
 from pohub.jobs import registry
 from pohub.jobs import repository as jobs_repo
 from pohub.web import common, queries, views
@@ -25,6 +26,21 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
 # A job's page lists this many failed orders; all of them are in GET /wms/jobs/{id}.
 FAILED_SHOWN = 500
+
+
+# Jobs whose failures are read by people who speak the warehouse's field names.
+WAREHOUSE_KINDS = frozenset({"wms.bulk_import"})
+
+
+def _in_warehouse_words(entry: dict[str, Any]) -> dict[str, Any]:
+    """A failed order with any hub path in its messages put in the warehouse's own field names
+    (``pohub.dialects.wms.fields``), also for failures stored before the dialect said them so."""
+    lines = [
+        {**ln, "message": warehouse_text(str(ln.get("message") or ""))}
+        for ln in entry.get("lines") or []
+        if isinstance(ln, dict)
+    ]
+    return {**entry, "message": warehouse_text(str(entry.get("message") or "")), "lines": lines}
 
 
 async def _job(conn: Any, *, company_id: int, job_id: str) -> Any:
@@ -72,7 +88,11 @@ async def job_page(request: Request, job_id: str) -> Response:
             report = await registry.handler(row.kind).report(conn, job=row)
         except LookupError:
             report = {}
-    failed: list[dict[str, Any]] = [f for f in report.get("failedOrders") or [] if isinstance(f, dict)]
+    failed: list[dict[str, Any]] = [
+        _in_warehouse_words(f) if row.kind in WAREHOUSE_KINDS else f
+        for f in report.get("failedOrders") or []
+        if isinstance(f, dict)
+    ]
     return page(
         request,
         "job.html",

@@ -6,16 +6,20 @@ from the services come back as PohubError and are shown next to the form fields 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.resources
+import io
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from pohub.core import clock, jsonio
+from pohub.core.actor import acting_as
 from pohub.core.errors import NotFound, PohubError
 from pohub.documents import repository as repo
 from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
@@ -23,9 +27,11 @@ from pohub.exchanges import documents as exchange_documents
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Message
 from pohub.orders import service as orders
-from pohub.partners.service import company_for_key, hash_key
+from pohub.scorecard.definitions import DEFINITIONS
 from pohub.scorecard.service import WINDOWS, scorecard
-from pohub.web import common, forms, job_pages, message_pages, queries, views, webhook_pages
+from pohub.users import service as users
+from pohub.users.roles import Permission
+from pohub.web import common, forms, job_pages, message_pages, queries, user_pages, views, webhook_pages
 from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import (
@@ -52,6 +58,7 @@ router = APIRouter(include_in_schema=False, route_class=WebRoute)
 router.include_router(job_pages.router)
 router.include_router(webhook_pages.router)
 router.include_router(message_pages.router)
+router.include_router(user_pages.router)
 
 
 # ---------------------------------------------------------------- sign in / out
@@ -78,12 +85,30 @@ async def signin_form(request: Request, next: str = "/orders", notice: str = "")
     response = page(
         request,
         "signin.html",
-        {"csrf": session.csrf, "next": _safe_next(next), "notice": NOTICES.get(notice), "error": None},
+        {
+            "csrf": session.csrf,
+            "next": _safe_next(next),
+            "notice": NOTICES.get(notice),
+            "email": "",
+            "errors": forms.FormErrors(),
+        },
         session=session,
     )
     if fresh:
         write_session(request, response, session)
     return response
+
+
+def _signin_page(
+    request: Request, session: Session, *, target: str, email: str, errors: forms.FormErrors, status_code: int
+) -> Response:
+    return page(
+        request,
+        "signin.html",
+        {"csrf": session.csrf, "next": target, "notice": None, "email": email, "errors": errors},
+        status_code=status_code,
+        session=session,
+    )
 
 
 @router.post("/signin")
@@ -92,22 +117,74 @@ async def signin(request: Request) -> Response:
     session = read_session(request)
     check_csrf(session, form.get("csrf"))
     assert session is not None
-    key = str(form.get("key") or "").strip()
+    email = str(form.get("email") or "").strip()
+    password = str(form.get("password") or "")
     target = _safe_next(str(form.get("next") or ""))
-    try:
-        async with request.app.state.db.read() as conn:
-            company_id = await company_for_key(conn, key=key)
-    except PohubError as exc:
-        return page(
-            request,
-            "signin.html",
-            {"csrf": session.csrf, "next": target, "notice": None, "error": exc.message},
-            status_code=exc.status_code,
-            session=session,
+    # A write: a wrong password counts towards the account's lock (so the refusal is a value, and
+    # the count commits).
+    async with request.app.state.db.write() as conn:
+        outcome = await users.sign_in(conn, email=email, password=password, now=clock.now())
+    if isinstance(outcome, PohubError):
+        errors = forms.FormErrors(message=outcome.message)
+        for err in outcome.errors:
+            errors.add(err.field, err.error)
+        return _signin_page(
+            request, session, target=target, email=email[:254], errors=errors, status_code=outcome.status_code
         )
+    user = outcome
     response = RedirectResponse(target, status_code=303)
     # A new token on sign-in: a token seen before signing in is worth nothing after.
-    write_session(request, response, new_session(company_id, hash_key(key)))
+    write_session(request, response, new_session(user))
+    return response
+
+
+@router.get("/invite/{token}")
+async def invitation_form(request: Request, token: str) -> Response:
+    session = read_session(request) or new_session()
+    async with request.app.state.db.read() as conn:
+        user = await users.invitation(conn, token=token)
+    response = page(
+        request,
+        "invite.html",
+        {"csrf": session.csrf, "invited": user, "token": token, "errors": forms.FormErrors(), "name": user.name},
+        session=session,
+    )
+    write_session(request, response, session)
+    return response
+
+
+@router.post("/invite/{token}")
+async def accept_invitation(request: Request, token: str) -> Response:
+    form = await request.form()
+    session = read_session(request)
+    check_csrf(session, form.get("csrf"))
+    assert session is not None
+    password, again = str(form.get("password") or ""), str(form.get("password_again") or "")
+    name = str(form.get("name") or "")
+    errors = forms.FormErrors()
+    if password != again:
+        errors.add("password_again", "does not match the password")
+    try:
+        async with request.app.state.db.write() as conn:
+            invited = await users.invitation(conn, token=token)
+            if not errors:
+                user = await users.accept_invitation(conn, token=token, password=password, name=name)
+    except PohubError as exc:
+        if exc.status_code == 404:
+            raise
+        for err in exc.errors:
+            errors.add(err.field, err.error)
+    if errors:
+        errors.message = "The password was not set"
+        return page(
+            request,
+            "invite.html",
+            {"csrf": session.csrf, "invited": invited, "token": token, "errors": errors, "name": name},
+            status_code=422,
+            session=session,
+        )
+    response = RedirectResponse("/orders", status_code=303)
+    write_session(request, response, new_session(user))
     return response
 
 
@@ -139,6 +216,10 @@ def _filter(request: Request) -> queries.OrderFilter:
         date_from=_date(q.get("from")),
         date_to=_date(q.get("to")),
         page=max(small_int(q.get("page")) or 1, 1),
+        flag=flag if (flag := q.get("flag") or "") in queries.FLAGS else "",
+        sort=sort if (sort := q.get("sort") or "") in queries.SORTS else "date",
+        desc=q.get("dir") != "asc",
+        size=size if (size := small_int(q.get("size"))) in queries.PAGE_SIZES else queries.PAGE_SIZE,
     )
 
 
@@ -148,11 +229,26 @@ async def orders_page(request: Request) -> Response:
     company = await common.company(request, session)
     f = _filter(request)
     assert session.company_id is not None
+    filter_errors = forms.FormErrors()
+    q = request.query_params
+    for name, value in (("from", f.date_from), ("to", f.date_to)):
+        if (q.get(name) or "").strip() and value is None:
+            filter_errors.add(name, f"is not a date (YYYY-MM-DD): {(q.get(name) or '').strip()[:20]!r}")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        filter_errors.add(
+            "from", f"Received from ({f.date_from.isoformat()}) is after Received to ({f.date_to.isoformat()})"
+        )
+    rows: list[queries.OrderRow] = []
+    total, counts = 0, {}
     async with request.app.state.db.read() as conn:
-        rows, total = await queries.list_orders(conn, company_id=session.company_id, f=f)
-        counts = await queries.status_counts(conn, company_id=session.company_id, f=f)
+        if filter_errors:
+            pass
+        else:
+            today = clock.now().date()
+            rows, total = await queries.list_orders(conn, company_id=session.company_id, f=f, today=today)
+            counts = await queries.status_counts(conn, company_id=session.company_id, f=f, today=today)
     names = dict(company["partners"])
-    pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    pages = max((total + f.size - 1) // f.size, 1)
     chips = [
         (int(s), views.status_label(s), counts.get(int(s), 0), views.status_style(s))
         for s in views.chip_order(supplier=company["supplier"])
@@ -170,10 +266,136 @@ async def orders_page(request: Request) -> Response:
             "chips": chips,
             "all_count": sum(counts.values()),
             "names": names,
+            "filter_errors": filter_errors,
+            "flags": queries.FLAGS,
+            "sorts": queries.SORTS,
+            "sizes": queries.PAGE_SIZES,
+            "bulk_statuses": BULK_ACK_STATUSES,
+            "notice": NOTICES.get(q.get("notice") or ""),
+            "bulk": _bulk_report(q),
+            "raw_dates": {"from": (q.get("from") or "")[:20], "to": (q.get("to") or "")[:20]},
             "nav": "orders",
         },
+        status_code=422 if filter_errors else 200,
         session=session,
     )
+
+
+CSV_COLUMNS = (
+    "PartnerPO",
+    "LogicbrokerKey",
+    "StatusCode",
+    "Status",
+    "TradingPartner",
+    "Direction",
+    "Lines",
+    "UnitsOrdered",
+    "UnitsShipped",
+    "UnitsCancelled",
+    "Total",
+    "ShipBy",
+    "BackorderDue",
+    "Received",
+)
+
+
+def _csv_cell(value: object) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @ first), as OWASP advises."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/orders.csv")
+async def orders_csv(request: Request) -> Response:
+    """The filtered list, every page (up to queries.CSV_LIMIT rows), in the list's order."""
+    session = await signed_in(request)
+    company = await common.company(request, session)
+    f = _filter(request)
+    assert session.company_id is not None
+    async with request.app.state.db.read() as conn:
+        rows, total = await queries.list_orders(
+            conn, company_id=session.company_id, f=f, today=clock.now().date(), limit=queries.CSV_LIMIT
+        )
+    names = dict(company["partners"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        incoming = r.receiver_company_id == session.company_id
+        other = r.sender_company_id if incoming else r.receiver_company_id
+        writer.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    r.partner_po,
+                    r.id,
+                    r.status,
+                    views.status_label(r.status),
+                    names.get(other, f"Company {other}"),
+                    "received" if incoming else "sent",
+                    r.lines,
+                    r.ordered,
+                    r.shipped,
+                    r.cancelled,
+                    "" if r.total is None else format(r.total, "f"),
+                    r.ship_by or "",
+                    r.backorder_date or "",
+                    clock.aware(r.created_at).isoformat(),
+                )
+            ]
+        )
+    headers = {"Content-Disposition": 'attachment; filename="orders.csv"', "X-Total-Count": str(total)}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+# Orders a supplier may accept in full from the list: not acknowledged in the lifecycle yet.
+BULK_ACK_STATUSES = (100, 150, 200)
+BULK_LIMIT = 100
+
+
+def _bulk_report(q: Any) -> dict[str, Any] | None:
+    if "bulk_ok" not in q:
+        return None
+    return {"ok": small_int(q.get("bulk_ok")) or 0, "refused": [r for r in q.getlist("bulk_refused") if r][:BULK_LIMIT]}
+
+
+@router.post("/orders/acknowledge")
+async def bulk_acknowledge(request: Request) -> Response:
+    """Accept every line of each chosen PO in full: one acknowledgement per PO, through the same
+    service as the API, each in its own unit of work (one refusal does not stop the others)."""
+    session = await signed_in(request, Permission.ACT)
+    form = await request.form()
+    check_csrf(session, form.get("csrf"))
+    assert session.company_id is not None
+    keys = [str(k) for k in form.getlist("key")][:BULK_LIMIT]
+    ok, refused = 0, []
+    for key in keys:
+        try:
+            async with request.app.state.db.read() as conn:
+                row, lines = await orders.get_order(conn, company_id=session.company_id, key=key)
+            if row.receiver_company_id != session.company_id:
+                raise NotFound(f"Only the order's supplier acknowledges {row.partner_po}")
+            body = forms.accept_all(order=row, lines=lines)
+            msg = Message(
+                channel="dashboard",
+                operation=exchange_documents.OPERATION,
+                company_id=session.company_id,
+                raw=jsonio.dumps(body),
+                kind="acknowledgement",
+                params={"path_key": key},
+                content_type="application/json",
+                order_id=row.id,
+                note_refusal=False,
+            )
+            with acting_as(session.actor):
+                await inbound.receive(request.app.state.db, msg)
+            ok += 1
+        except PohubError as exc:
+            refused.append(f"{key}: {exc.message}"[:300])
+    query = urlencode([("bulk_ok", str(ok)), *[("bulk_refused", r) for r in refused]])
+    back = _safe_next(str(form.get("back") or "/orders"))
+    joiner = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{joiner}{query}", status_code=303)
 
 
 async def _order_context(request: Request, session: Session, key: str) -> dict[str, Any]:
@@ -183,20 +405,28 @@ async def _order_context(request: Request, session: Session, key: str) -> dict[s
         docs = await repo.documents_of_order(conn, order_id=row.id)
         timeline = await repo.events_of_order(conn, order_id=row.id)
         names = await queries.company_names(conn, {row.sender_company_id, row.receiver_company_id})
+        own_refusals = await queries.form_refusals(conn, order_id=row.id, company_id=session.company_id)
+    is_supplier = row.receiver_company_id == session.company_id
+    acks = [views.body_of(d) for d in docs if d.kind == "acknowledgement"]
+    events_and_refusals: list[Any] = [*timeline, *own_refusals]
+    events_and_refusals.sort(key=lambda e: clock.aware(e.created_at))
     return {
         "order": row,
         "lines": lines,
         "bars": {line.id: views.bar(line) for line in lines},
+        "backorder_dates": views.backorder_dates(acks, lines),
         "head": views.header(views.body_of(row)),
+        "ship_by": views.ship_by(views.body_of(row)),
         "docs": {
             kind: [views.document(d) for d in docs if d.kind == kind]
             for kind in ("acknowledgement", "shipment", "invoice")
         },
-        "timeline": list(reversed(timeline)),
+        "timeline": list(reversed(events_and_refusals)),
         "names": names,
-        "is_supplier": row.receiver_company_id == session.company_id,
+        "is_supplier": is_supplier,
         "is_open": views.is_open(row.status),
-        "next_statuses": views.next_statuses(row.status),
+        "next_statuses": views.next_statuses(row.status, party="supplier" if is_supplier else "buyer"),
+        "final_moves": [int(s) for s in views.FINAL_MOVES],
         "nav": "orders",
     }
 
@@ -212,17 +442,29 @@ async def order_page(request: Request, key: str, notice: str = "") -> Response:
 
 @router.post("/orders/{key}/status")
 async def order_status(request: Request, key: str) -> Response:
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.ACT)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
+    wanted = str(form.get("status") or "").strip()
+    company = await common.company(request, session)
+    ctx = await _order_context(request, session, key)
+    ctx |= {"company": company}
+    if not wanted:
+        ctx |= {"status_error": "Choose the status to set."}
+        return page(request, "order.html", ctx, status_code=422, session=session)
+    code = small_int(wanted)
+    if code is not None and views.is_final_move(code) and form.get("confirm") != "yes":
+        # A final move (1000 Complete, 1100 Cancelled) cannot be undone: ask once more, on a page of
+        # its own, so it works without a script and a stray click never closes an order.
+        return page(request, "confirm_status.html", ctx | {"target": code}, session=session)
     try:
-        async with request.app.state.db.write() as conn:
-            await orders.set_status(conn, company_id=session.company_id, key=key, status=str(form.get("status") or ""))
+        with acting_as(session.actor):
+            async with request.app.state.db.write() as conn:
+                await orders.set_status(conn, company_id=session.company_id, key=key, status=wanted)
     except PohubError as exc:
         if exc.status_code == 404:
             raise
-        company = await common.company(request, session)
         ctx = await _order_context(request, session, key)
         ctx |= {"company": company, "status_error": exc.message}
         return page(request, "order.html", ctx, status_code=exc.status_code, session=session)
@@ -275,9 +517,10 @@ async def _document_form_context(request: Request, session: Session, key: str, a
                 f"accept-{i}": str(line.quantity if not earlier else line.qty_accepted),
                 f"backorder-{i}": str(0 if not earlier else line.qty_backordered),
                 f"cancel-{i}": str(0 if not earlier else line.qty_cancelled),
+                f"backorder_date-{i}": ctx["backorder_dates"].get(i, ""),
             }
         elif action == "ship":
-            values[f"qty-{i}"] = str(max(line.quantity - line.qty_cancelled - line.qty_shipped, 0))
+            values[f"qty-{i}"] = str(forms.ship_now(line))
         else:
             values[f"qty-{i}"] = str(max(line.qty_shipped - line.qty_invoiced, 0))
             price = line.ack_price if line.ack_price is not None else line.price
@@ -295,6 +538,7 @@ async def _document_form_context(request: Request, session: Session, key: str, a
         "errors": forms.FormErrors(),
         "update": action == "acknowledge" and bool(earlier),
         "actions": forms.ACK_ACTIONS,
+        "today": today,
     }
 
 
@@ -302,7 +546,7 @@ async def _document_form_context(request: Request, session: Session, key: str, a
 async def document_form(request: Request, key: str, action: str) -> Response:
     if action not in _KINDS:
         raise NotFound(f"No page {request.url.path!r}")
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.ACT)
     ctx = await _document_form_context(request, session, key, action)
     return page(request, _KINDS[action]["template"], ctx, session=session)
 
@@ -311,7 +555,7 @@ async def document_form(request: Request, key: str, action: str) -> Response:
 async def document_post(request: Request, key: str, action: str) -> Response:
     if action not in _KINDS:
         raise NotFound(f"No page {request.url.path!r}")
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.ACT)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
@@ -322,13 +566,16 @@ async def document_post(request: Request, key: str, action: str) -> Response:
     try:
         order, lines = ctx["order"], ctx["lines"]
         if action == "acknowledge":
-            built = forms.acknowledgement(form, order=order, lines=lines, update=ctx["update"])
+            built = forms.acknowledgement(
+                form, order=order, lines=lines, update=ctx["update"], today=clock.now().date()
+            )
         elif action == "ship":
             built = forms.shipment(form, order=order, lines=lines)
         else:
             built = forms.invoice(form, order=order, lines=lines)
-        # Received as the API receives a document: through the exchanges pipeline (kept with its reason
-        # when refused, and on the order's timeline).
+        # Received as the API receives a document: through the exchanges pipeline. A refusal is kept with
+        # its reason (the author sees it on their timeline and in Messages) but not on the order's shared
+        # timeline: a form the hub refused never reached the trading partner.
         msg = Message(
             channel="dashboard",
             operation=exchange_documents.OPERATION,
@@ -337,8 +584,11 @@ async def document_post(request: Request, key: str, action: str) -> Response:
             kind=spec["kind"],
             params={"path_key": str(order.id)},
             content_type="application/json",
+            order_id=order.id,
+            note_refusal=False,
         )
-        await inbound.receive(request.app.state.db, msg)
+        with acting_as(session.actor):
+            await inbound.receive(request.app.state.db, msg)
     except forms.FormInvalid as invalid:
         errors = invalid.errors
         status_code = 422
@@ -369,7 +619,14 @@ async def scorecard_page(request: Request, days: int = 30) -> Response:
     return page(
         request,
         "scorecard.html",
-        {"company": company, "card": card, "charts": charts, "windows": WINDOWS, "nav": "scorecard"},
+        {
+            "company": company,
+            "card": card,
+            "charts": charts,
+            "windows": WINDOWS,
+            "definitions": DEFINITIONS,
+            "nav": "scorecard",
+        },
         session=session,
     )
 

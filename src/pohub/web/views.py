@@ -11,6 +11,8 @@ from pohub.core import jsonio
 from pohub.core.errors import PohubError
 from pohub.core.ids import is_ascii_int
 from pohub.documents.render import overlay
+from pohub.documents.types import line_key
+from pohub.orders import status as order_status
 from pohub.orders.status import OPEN, ORDER_STATUS_NAMES, TRANSITIONS, OrderStatus
 from pohub.scorecard.service import DayCount
 
@@ -50,9 +52,29 @@ def chip_order(*, supplier: bool) -> list[OrderStatus]:
     return statuses
 
 
-def next_statuses(code: int) -> list[OrderStatus]:
-    """The statuses the lifecycle allows from this one, in lifecycle order."""
-    return sorted(TRANSITIONS.get(OrderStatus(code), frozenset()))
+# Moves that cannot be undone: the status form asks to confirm them first.
+FINAL_MOVES = frozenset({OrderStatus.COMPLETE, OrderStatus.CANCELLED})
+
+
+def next_statuses(code: int, *, party: str) -> list[OrderStatus]:
+    """The statuses this party ("buyer" or "supplier") may set by hand from this one, in lifecycle order.
+
+    THE ONE PLACE where the dashboard asks who may make which move: when
+    ``pohub.orders.status.allowed_manual_moves(party, current_status)`` exists (the authority rules),
+    it decides; until then every move the lifecycle table allows is offered. Either way the hub's
+    ``orders.service.set_status`` has the last word when the form is sent.
+    """
+    current = OrderStatus(code)
+    rule = getattr(order_status, "allowed_manual_moves", None)
+    allowed = rule(party, current) if callable(rule) else TRANSITIONS.get(current, frozenset())
+    return sorted(OrderStatus(s) for s in allowed)
+
+
+def is_final_move(code: int) -> bool:
+    try:
+        return OrderStatus(code) in FINAL_MOVES
+    except ValueError:
+        return False
 
 
 def is_open(code: int) -> bool:
@@ -134,6 +156,59 @@ def header(body: dict[str, Any]) -> dict[str, Any]:
         "currency": body.get("Currency") if isinstance(body.get("Currency"), str) else "",
         "references": [(label, value) for label, value in references if value not in (None, "")],
     }
+
+
+def ship_by(body: dict[str, Any]) -> str | None:
+    """The day the PO must ship by: its DoNotShipAfter, else its RequestedShipDate (YYYY-MM-DD)."""
+    for name in ("DoNotShipAfter", "RequestedShipDate"):
+        when = _when(body.get(name))
+        if when and len(when) >= 10 and is_ascii_int(when[:4]):
+            return when[:10]
+    return None
+
+
+def _attribute(item: dict[str, Any], name: str) -> str | None:
+    for attr in item.get("ExtendedAttributes") or []:
+        if isinstance(attr, dict) and str(attr.get("Name") or "").strip().casefold() == name.casefold():
+            value = attr.get("Value")
+            return str(value).strip() if value not in (None, "") else None
+    return None
+
+
+def backorder_dates(acks: list[dict[str, Any]], lines: list[Any]) -> dict[int, str]:
+    """Each backordered line's expected date (line position -> YYYY-MM-DD), from the acknowledgements
+    in the order they arrived: a later one replaces the figures of the lines it names, so it replaces
+    their date too. The date is the line's BackorderDate attribute, else its acknowledgement's
+    ScheduledShipDate (what the agent's inventory policy sends)."""
+    by_key = {line.line_key: line for line in lines}
+    by_sku = {line.supplier_sku: line for line in lines if line.supplier_sku}
+    found: dict[int, str] = {}
+    for body in acks:
+        scheduled = _when(body.get("ScheduledShipDate"))
+        for ack_line in body.get("AckLines") or []:
+            if not isinstance(ack_line, dict):
+                continue
+            number = ack_line.get("LineNumber")
+            found_item = ack_line.get("ItemIdentifier")
+            item: dict[str, Any] = found_item if isinstance(found_item, dict) else {}
+            line = by_key.get(line_key(str(number))) if number not in (None, "") else None
+            line = line or by_sku.get(str(item.get("SupplierSKU") or ""))
+            if line is None:
+                continue
+            found.pop(line.position, None)
+            backordered = ack_line.get("QuantityBackordered")
+            if isinstance(backordered, int | Decimal) and not isinstance(backordered, bool) and backordered > 0:
+                when = _attribute(ack_line, "BackorderDate") or scheduled
+                if when:
+                    found[line.position] = when[:10]
+    return found
+
+
+def earliest_backorder(acks: list[dict[str, Any]], lines: list[Any]) -> str | None:
+    """The first day any backordered line of an order is expected (for the orders list)."""
+    open_lines = [ln for ln in lines if ln.qty_backordered > 0]
+    dates = backorder_dates(acks, open_lines)
+    return min(dates.values()) if dates else None
 
 
 @dataclass(frozen=True)

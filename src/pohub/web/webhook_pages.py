@@ -14,13 +14,14 @@ from starlette.responses import RedirectResponse, Response
 
 from pohub.core.errors import NotFound, PohubError, invalid
 from pohub.jobs.worker import wake
+from pohub.users.roles import Permission
 from pohub.web import common, views
 from pohub.web.common import WebRoute, small_int
 from pohub.web.forms import FormErrors
 from pohub.web.render import page
 from pohub.web.session import Session, check_csrf, signed_in
 from pohub.webhooks import repository as webhooks_repo
-from pohub.webhooks import service, topics
+from pohub.webhooks import secrets, service, topics
 
 router = APIRouter(include_in_schema=False, route_class=WebRoute)
 
@@ -92,7 +93,7 @@ async def webhooks_page(request: Request, notice: str = "") -> Response:
 
 @router.post("/webhooks")
 async def create_webhook(request: Request) -> Response:
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.MANAGE)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
@@ -107,8 +108,14 @@ async def create_webhook(request: Request) -> Response:
             row = await service.create(conn, company_id=session.company_id, body=body, server_key=_key(request))
     except PohubError as exc:
         ctx = await _list_context(request, session)
-        # What was typed comes back, except the secret: it is never sent to the browser.
-        values = {"address": body["Address"], "topic": body["Topic"], "enabled": "on" if form.get("enabled") else ""}
+        # What was typed comes back, the secret box too: it holds what this person just typed (never a
+        # stored secret), so fixing the address does not mean typing the secret again.
+        values = {
+            "address": body["Address"],
+            "topic": body["Topic"],
+            "enabled": "on" if form.get("enabled") else "",
+            "secret": _text(form, "secret"),
+        }
         ctx |= {"values": values, "errors": _errors(exc)}
         return page(request, "webhooks.html", ctx, status_code=exc.status_code, session=session)
     return RedirectResponse(f"/webhooks/{row.id}?notice=created", status_code=303)
@@ -152,7 +159,7 @@ async def webhook_page(request: Request, webhook_id: str, notice: str = "") -> R
 
 async def _change(request: Request, webhook_id: str, action: str) -> Response:
     """A form on a webhook's page: the service call it asks for, then back to the page (or the list)."""
-    session = await signed_in(request)
+    session = await signed_in(request, Permission.MANAGE)
     form = await request.form()
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
@@ -172,7 +179,7 @@ async def _change(request: Request, webhook_id: str, action: str) -> Response:
                 notice = "enabled" if enable else "disabled"
             elif action == "secret":
                 if not _text(form, "secret"):
-                    raise invalid("SharedSecret", "is required: type the new secret, at least 16 characters")
+                    raise invalid("SharedSecret", f"is required: type the new secret; it {secrets.RULE}")
                 await service.update(
                     conn,
                     company_id=session.company_id,
@@ -196,6 +203,7 @@ async def _change(request: Request, webhook_id: str, action: str) -> Response:
             raise
         ctx = await _detail_context(request, session, webhook_id)
         ctx["errors"] = _errors(exc)
+        ctx["typed_secret"] = _text(form, "secret") if action == "secret" else ""
         return page(request, "webhook.html", ctx, status_code=exc.status_code, session=session)
     if action in ("test", "replay"):
         wake(request.app)

@@ -69,3 +69,14 @@ async def subscriptions_by_id(conn: AsyncConnection, ids: list[int]) -> dict[int
         return {}
     stmt = select(S.id, S.address, S.enabled, S.secret_sealed).where(S.id.in_(sorted(set(ids))))
     return {row.id: row for row in (await conn.execute(stmt)).all()}
+
+
+async def subscriptions_sealed_otherwise(conn: AsyncConnection, *, prefix: str) -> list[Any]:
+    """Subscriptions whose secret is not sealed in the current form (``prefix``), locked to reseal."""
+    stmt = (
+        select(S.id, S.secret_sealed)
+        .where(~S.secret_sealed.startswith(prefix, autoescape=True))
+        .order_by(S.id)
+        .with_for_update()
+    )
+    return list((await conn.execute(stmt)).all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
 from pohub.core.errors import Conflict, NotFound, invalid
+from pohub.db.engine import Database
 from pohub.exchanges import outbound
 from pohub.webhooks import outbox, secrets, topics
 from pohub.webhooks import repository as repo
 
 FORMATS = ("json",)
+log = logging.getLogger("pohub.webhooks")
 
 
 def _field(body: dict[str, Any], name: str) -> Any:
@@ -60,9 +63,10 @@ def _enabled(value: Any) -> bool:
 def _secret(value: Any) -> str:
     if value in (None, ""):
         return secrets.generate()
-    if not isinstance(value, str) or len(value) < 16:
-        raise invalid("SharedSecret", "must be a string of at least 16 characters (or left out to get one)")
-    return value
+    why = secrets.format_problem(value) if isinstance(value, str) else "it is not a string"
+    if why:
+        raise invalid("SharedSecret", f"{secrets.RULE}, or left out to get one generated ({why})")
+    return str(value)
 
 
 def wire(row: Any, *, server_key: str, reveal: bool) -> dict[str, Any]:
@@ -94,6 +98,30 @@ async def create(conn: AsyncConnection, *, company_id: int, body: dict[str, Any]
         },
     )
     return await get(conn, company_id=company_id, subscription_id=sub_id)
+
+
+async def reseal(conn: AsyncConnection, *, server_key: str) -> int:
+    """Seal again, in the current form, every secret sealed in an older one; returns how many."""
+    done = 0
+    for row in await repo.subscriptions_sealed_otherwise(conn, prefix=secrets.SEALED):
+        try:
+            plain = secrets.unseal(row.secret_sealed, server_key=server_key)
+        except secrets.SealError:
+            log.warning("webhook %s: its secret was sealed with another secret_key; set a new one", row.id)
+            continue
+        sealed = secrets.seal(plain, server_key=server_key)
+        await repo.update_subscription(conn, subscription_id=row.id, values={"secret_sealed": sealed})
+        done += 1
+    return done
+
+
+async def reseal_all(db: Database, *, server_key: str) -> int:
+    """On start: bring every stored secret to the current sealing, in one unit of work."""
+    async with db.write() as conn:
+        done = await reseal(conn, server_key=server_key)
+    if done:
+        log.info("resealed %d webhook secret(s) with AES-GCM", done)
+    return done
 
 
 async def get(conn: AsyncConnection, *, company_id: int, subscription_id: int) -> Any:

@@ -180,14 +180,17 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
 
 
 def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
-    """A refusal as the warehouse's failedOrders entry: the order's message and its lines' messages."""
+    """A refusal as the warehouse's failedOrders entry: the order's message and its lines' messages,
+    in the warehouse's words (a refusal that still names the hub's fields is put in them here too)."""
     src_lines: list[Any] = (
         body["orderLines"] if isinstance(body, dict) and isinstance(body.get("orderLines"), list) else []
     )
     lines = []
     order_messages = []
     for err in exc.errors:
-        m = _LINE.match(err.field)
+        field = FIELDS.path(err.field)
+        error = FIELDS.text(err.error)
+        m = _LINE.match(field)
         if m:
             i = int(m.group(1))
             src = src_lines[i] if i < len(src_lines) and isinstance(src_lines[i], dict) else {}
@@ -195,13 +198,13 @@ def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
             lines.append(
                 {
                     "customerLineNumber": str(src.get("customerLineNumber") or i + 1),
-                    "message": f"{sub}: {err.error}" if sub else err.error,
+                    "message": f"{sub}: {error}" if sub else error,
                 }
             )
         else:
-            order_messages.append(f"{err.field}: {err.error}")
+            order_messages.append(f"{field}: {error}")
     con = body.get("customerOrderNumber") if isinstance(body, dict) else None
-    message = exc.message if not order_messages else "; ".join(order_messages)
+    message = FIELDS.text(exc.message) if not order_messages else "; ".join(order_messages)
     if isinstance(exc, AlreadyReceived):
         message = f"customerOrderNumber {con!r} was already submitted"
     return {"customerOrderNumber": None if con is None else str(con), "message": message, "lines": lines}

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("content_type", sa.String(length=200), nullable=True),
         sa.Column("raw", sa.LargeBinary(), nullable=True),
+        sa.Column("pruned_at", pohub.db.base.AwareDateTime(timezone=True), nullable=True),
         sa.Column("params", sa.Text(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("status_code", sa.Integer(), nullable=True),

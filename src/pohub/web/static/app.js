@@ -26,15 +26,45 @@
     });
   }
 
-  // Split: keep the three quantities adding up to what was ordered, taking from "Accept".
+  // Split: the three boxes answer every unit of the line. Typing Accept gives the rest to
+  // Backorder, typing Backorder or Cancel takes it from Accept, but only while that box has not
+  // been typed in: what a person typed is never rewritten, and Cancel is never filled for them.
+  // Whatever is left over is said plainly under the boxes, and the hub-side form refuses to send
+  // a line that does not add up.
+  function box(i, name) { return document.getElementById(name + "-" + i); }
+  function num(el) { var v = parseInt(el.value, 10); return isNaN(v) ? 0 : v; }
+
+  function showBalance(fieldset) {
+    var i = fieldset.getAttribute("data-line");
+    var ordered = parseInt(fieldset.getAttribute("data-ordered"), 10) || 0;
+    var out = fieldset.querySelector("[data-balance]");
+    if (!out || !box(i, "accept")) return;
+    var answered = num(box(i, "accept")) + num(box(i, "backorder")) + num(box(i, "cancel"));
+    var text;
+    if (answered === ordered) {
+      text = "All " + ordered + " answered.";
+    } else if (answered < ordered) {
+      text = (ordered - answered) + " of " + ordered + " unanswered: accept, backorder or cancel them.";
+    } else {
+      text = answered + " answered, " + (answered - ordered) + " more than the " + ordered + " ordered.";
+    }
+    out.textContent = text;
+    out.classList.toggle("balance-bad", answered !== ordered);
+  }
+
   function rebalance(fieldset, changed) {
     var i = fieldset.getAttribute("data-line");
     var ordered = parseInt(fieldset.getAttribute("data-ordered"), 10) || 0;
-    var accept = document.getElementById("accept-" + i);
-    if (!accept || changed === accept) return;
-    var back = parseInt(document.getElementById("backorder-" + i).value, 10) || 0;
-    var cancel = parseInt(document.getElementById("cancel-" + i).value, 10) || 0;
-    accept.value = String(Math.max(ordered - back - cancel, 0));
+    changed.setAttribute("data-typed", "1");
+    var accept = box(i, "accept"), back = box(i, "backorder"), cancel = box(i, "cancel");
+    var target = null;
+    if (changed === accept && !back.hasAttribute("data-typed")) target = back;
+    if (changed !== accept && !accept.hasAttribute("data-typed")) target = accept;
+    if (target) {
+      var rest = ordered - num(accept) - num(back) - num(cancel) + num(target);
+      if (rest >= 0) target.value = String(rest);
+    }
+    showBalance(fieldset);
   }
 
   // Jobs: a running job's bar follows its progress, polling a small JSON answer; once the job is
@@ -83,8 +113,9 @@
     document.querySelectorAll(".job-progress[data-progress-url]").forEach(follow);
     document.querySelectorAll("fieldset.ack-line").forEach(function (fs) {
       syncLine(fs);
+      showBalance(fs);
       fs.addEventListener("change", function (ev) {
-        if (ev.target.classList.contains("ack-action")) syncLine(fs);
+        if (ev.target.classList.contains("ack-action")) { syncLine(fs); showBalance(fs); }
       });
       fs.addEventListener("input", function (ev) {
         if (ev.target.type === "number") rebalance(fs, ev.target);
@@ -98,11 +129,17 @@
         if (msg) msg.hidden = true;
       }, { once: true });
     });
+    // Phones: the filters fold away unless a search is showing its error.
+    var fold = document.querySelector("details.filter-fold");
+    if (fold && window.matchMedia("(max-width: 720px)").matches && !fold.querySelector('[aria-invalid="true"]')) {
+      fold.removeAttribute("open");
+    }
     // Move focus to the error summary so screen readers and keyboards start there.
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
-    // Filters submit as soon as a select or date changes.
-    document.querySelectorAll("form.filters select, form.filters input[type=date]").forEach(function (el) {
+    // Filters submit as soon as a list choice changes; dates only with Search (or Enter), since a
+    // date box reports a change for every digit typed.
+    document.querySelectorAll("form.filters select[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); });
     });
   });

@@ -2,7 +2,7 @@
 addresses after its acknowledgement), laid over the body as received, which stays unchanged
 
 Revision ID: dialect_gaps
-Revises: exchanges
+Revises: users
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "dialect_gaps"
-down_revision = "exchanges"
+down_revision = "users"
 branch_labels = None
 depends_on = None
 
