@@ -170,6 +170,13 @@ async def order_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str
     return rows[0]
 
 
+async def orders_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str, limit: int = 100) -> list[Any]:
+    """Every order with this PartnerPO that the company sent or received (the caller picks the one)."""
+    side = or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)
+    stmt = select(documents).where(D.kind == "order", D.partner_po == partner_po, side).order_by(D.id).limit(limit)
+    return list((await conn.execute(stmt)).all())
+
+
 def attribute(attrs: list[dict[str, Any]], name: str, value: Any) -> None:
     """Append an ExtendedAttribute when the value is given (kept as text, as the platform does)."""
     if value is None or value == "":

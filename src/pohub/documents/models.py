@@ -43,6 +43,10 @@ documents = Table(
     Column("total", MoneyColumn, nullable=True),
     Column("body_hash", String(64), nullable=False),
     Column("raw", Text, nullable=False),
+    # Fields the order's buyer sent after the order (a Spectrum full order's addresses after its
+    # acknowledgement), as a canonical JSON object laid over raw when the order is read; raw itself
+    # never changes (documents/render.overlay).
+    Column("details", Text, nullable=True),
     # Every number in raw reads back exactly as a float: the fast JSON path may render it.
     Column("float_safe", Boolean, nullable=False, server_default=true()),
     Index("ix_documents_receiver", "kind", "receiver_company_id", "status", "id"),

@@ -7,11 +7,48 @@ from typing import Any
 from pohub.core import jsonio
 
 
-def render(row: Any, lines: list[Any] | None = None) -> dict[str, Any]:
-    """The stored body with Identifier, company ids, StatusCode and DocumentDate filled in by the
-    hub, and for orders each line's acknowledged / backordered / cancelled / shipped / invoiced
-    quantities."""
+def _attributes(base: Any, top: list[Any]) -> list[Any]:
+    """ExtendedAttributes merged by Name: the later value of a name wins, the others stay."""
+    merged: dict[Any, Any] = {}
+    for attr in [*(base if isinstance(base, list) else []), *top]:
+        name = attr.get("Name") if isinstance(attr, dict) else None
+        merged[name if name is not None else id(attr)] = attr
+    return list(merged.values())
+
+
+def _lay(base: dict[str, Any], top: dict[str, Any]) -> None:
+    for key, value in top.items():
+        if key == "ExtendedAttributes" and isinstance(value, list):
+            base[key] = _attributes(base.get(key), value)
+        elif key == "OrderLines" and isinstance(value, list) and isinstance(base.get(key), list):
+            for line, extra in zip(base[key], value, strict=False):
+                if isinstance(line, dict) and isinstance(extra, dict):
+                    _lay(line, extra)
+        else:
+            base[key] = value
+
+
+def overlay(body: dict[str, Any], details: str | None) -> dict[str, Any]:
+    """The body as received with the details its sender added later laid over it (documents.details):
+    their fields replace the body's, ExtendedAttributes merge by Name, order lines by position."""
+    if details:
+        extra = jsonio.loads(details)
+        if isinstance(extra, dict):
+            _lay(body, extra)
+    return body
+
+
+def body_of(row: Any) -> dict[str, Any]:
+    """A document's body as received, with its later details laid over it."""
     body: dict[str, Any] = jsonio.loads_fast(row.raw) if row.float_safe else jsonio.loads(row.raw)
+    return overlay(body, getattr(row, "details", None))
+
+
+def render(row: Any, lines: list[Any] | None = None) -> dict[str, Any]:
+    """The stored body (with its later details laid over it) with Identifier, company ids, StatusCode
+    and DocumentDate filled in by the hub, and for orders each line's acknowledged / backordered /
+    cancelled / shipped / invoiced quantities."""
+    body = body_of(row)
     identifier = body.get("Identifier")
     if not isinstance(identifier, dict):
         identifier = {}

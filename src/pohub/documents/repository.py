@@ -65,6 +65,11 @@ async def lock_order(conn: AsyncConnection, *, doc_id: int) -> Any:
     return (await conn.execute(_LOCK_ORDER, {"doc_id": doc_id})).first()
 
 
+async def set_details(conn: AsyncConnection, *, doc_id: int, details: str, at: datetime) -> None:
+    """Keep what an order's sender added after the order (its body as received stays as it was)."""
+    await conn.execute(update(documents).where(D.id == doc_id).values(details=details, updated_at=at))
+
+
 async def find_orders_by_po(
     conn: AsyncConnection, *, partner_po: str, receiver_id: int, sender_id: int | None = None
 ) -> list[Any]:

@@ -31,6 +31,7 @@ RETURN_AUTHORISED, RETURN_REJECTED, RETURN_RECEIVED, RETURN_CREDITED, RETURN_CAN
 CHANGE_RECEIVED = CHANGE.event_type
 ((CHANGE_ANSWERED, _, _),) = CHANGE.lifecycle
 EDI_FLAGGED = 8
+ORDER_DETAILS_RECEIVED = 9
 
 EVENT_TYPES = {
     ORDER_CREATED: "Order created",
@@ -41,6 +42,7 @@ EVENT_TYPES = {
     RETURN_REQUESTED: "Return requested",
     **{t: name for k in KINDS.values() for t, name, _topic in k.lifecycle},
     EDI_FLAGGED: "EDI not acknowledged",
+    ORDER_DETAILS_RECEIVED: "Order details received",
 }
 
 
@@ -108,6 +110,18 @@ def order_created(*, order: Any, at: datetime, line_count: int) -> dict[str, Any
         level="Info",
         category="Order",
         summary=f"Order {order.partner_po} received with {line_count} line(s)",
+    )
+
+
+def order_details_received(*, order: Any, at: datetime, fields: list[str]) -> dict[str, Any]:
+    """The buyer sent more of the order (addresses, contacts) after it; its lines did not change."""
+    return _event(
+        order=order,
+        at=at,
+        type_id=ORDER_DETAILS_RECEIVED,
+        level="Info",
+        category="Order",
+        summary=f"Order {order.partner_po} details received: {', '.join(fields) or 'nothing new'}",
     )
 
 

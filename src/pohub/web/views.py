@@ -10,6 +10,7 @@ from typing import Any
 from pohub.core import jsonio
 from pohub.core.errors import PohubError
 from pohub.core.ids import is_ascii_int
+from pohub.documents.render import overlay
 from pohub.documents.types import line_key
 from pohub.orders import status as order_status
 from pohub.orders.status import OPEN, ORDER_STATUS_NAMES, TRANSITIONS, OrderStatus
@@ -83,11 +84,12 @@ def is_open(code: int) -> bool:
 
 
 def body_of(row: Any) -> dict[str, Any]:
+    """The body as received, with the details its sender added later (a Spectrum full order's addresses)."""
     try:
         body = jsonio.loads(row.raw)
     except Exception:
         return {}
-    return body if isinstance(body, dict) else {}
+    return overlay(body, getattr(row, "details", None)) if isinstance(body, dict) else {}
 
 
 def _when(value: Any) -> str | None:

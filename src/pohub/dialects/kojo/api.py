@@ -13,6 +13,7 @@ from pohub.api.http import JSON
 from pohub.core import jsonio
 from pohub.core.errors import NotFound, PohubError
 from pohub.dialects import common
+from pohub.dialects.fields import in_dialect
 from pohub.dialects.kojo import translate
 from pohub.documents import kinds
 from pohub.documents import repository as repo
@@ -92,28 +93,40 @@ async def get_order(order_id: str, request: Request) -> JSON:
 
 @inbound.handler("kojo.acknowledge")
 async def _acknowledge(conn: AsyncConnection, msg: Message) -> Applied:
+    """A Kojo acknowledgement. A second or later POST for the same order is an update (Kojo has no
+    marker for one): it carries the hub's update attribute, so lines a partial first
+    acknowledgement left out can be acknowledged later, and lines named again take the new figures."""
     assert msg.company_id is not None
     row = await _order(conn, company_id=msg.company_id, order_id=str(msg.params["order_id"]))
     try:
         body = common.parsed(msg)
+        await repo.lock_order(conn, doc_id=row.id)  # "is this an update" is decided under the order's lock
+        earlier = await repo.numbered_documents(conn, order_id=row.id, kind=kinds.ACKNOWLEDGEMENT.name)
         lines = await repo.order_lines_of(conn, order_id=row.id)
-        canonical = translate.acknowledgement(body, order=row, lines=lines)
-        created = await apply_canonical(
-            conn,
-            spec=kinds.ACKNOWLEDGEMENT,
-            company_id=msg.company_id,
-            raw=jsonio.dumps(canonical),
-            path_key=str(row.id),
-        )
+        ack = translate.acknowledgement(body, order=row, lines=lines, update=bool(earlier))
+        try:
+            created = await apply_canonical(
+                conn,
+                spec=kinds.ACKNOWLEDGEMENT,
+                company_id=msg.company_id,
+                raw=jsonio.dumps(ack.body),
+                path_key=str(row.id),
+            )
+        except PohubError as exc:
+            in_dialect(exc, translate.FIELDS)
+            raise
     except PohubError as exc:
         exc.order_id = row.id
         raise
-    return applied(created, kinds.ACKNOWLEDGEMENT.name)
+    done = applied(created, kinds.ACKNOWLEDGEMENT.name)
+    done.result = ack.items
+    return done
 
 
 @router.post("/seller/order/{order_id}/acknowledge")
 async def acknowledge(order_id: str, request: Request) -> JSON:
-    """Acknowledge an OPEN order with acknowledgementItems; answers the updated order."""
+    """Acknowledge an open order with acknowledgementItems (again: an update); answers the updated
+    order with the acknowledgement's orderId and acknowledgementItems, as the seed shows."""
     request.state.operation = ACKNOWLEDGE
     company_id = await _company(request)
     done = await common.receive(
@@ -127,4 +140,12 @@ async def acknowledge(order_id: str, request: Request) -> JSON:
     wake(request.app)
     async with request.app.state.db.read() as conn:
         fresh = await repo.get_document(conn, doc_id=done.order_id or 0, company_id=company_id, kind="order")
-        return JSON(await _render(conn, fresh))
+        answer = await _render(conn, fresh)
+    return JSON(
+        answer
+        | {
+            "orderId": answer["id"],
+            "acknowledgementId": str(done.document_id),
+            "acknowledgementItems": done.result,
+        }
+    )

@@ -14,16 +14,20 @@ from starlette.responses import Response
 import pohub
 from pohub.api.http import JSON
 from pohub.core import clock, jsonio
-from pohub.core.errors import AlreadyReceived, Conflict, PohubError
+from pohub.core.errors import AlreadyReceived, Conflict, FieldError, PohubError, Unauthorized
 from pohub.dialects import common
+from pohub.dialects.fields import in_dialect
 from pohub.dialects.spectrum import translate
-from pohub.documents import kinds
+from pohub.documents import kinds, render
 from pohub.documents import repository as repo
 from pohub.exchanges import inbound
 from pohub.exchanges.documents import applied, apply_canonical
 from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs.worker import wake
+from pohub.orders import events
 from pohub.orders import service as orders
+from pohub.orders.service import Created
+from pohub.orders.status import OPEN, OrderStatus
 
 ALREADY = "Purchase order has already been submitted."
 
@@ -33,10 +37,15 @@ def _envelope(error: str, **extra: Any) -> dict[str, Any]:
 
 
 def _message(exc: PohubError) -> str:
+    """The one text Spectrum's envelope has: every field's problem, when the message is one of them."""
     if isinstance(exc, AlreadyReceived):
         return ALREADY
     details = "; ".join(f"{e.field}: {e.error}" for e in exc.errors)
-    return f"{exc.message} ({details})" if details and details not in exc.message else exc.message
+    if not details or details in exc.message:
+        return exc.message
+    if exc.message.startswith(f"{exc.errors[0].field}"):
+        return details
+    return f"{exc.message} ({details})"
 
 
 def _error(_: Request, exc: PohubError) -> Response:
@@ -55,8 +64,19 @@ router = APIRouter(
 )
 
 
+TOKEN = "SPECTRUM_API_TOKEN"
+
+
 async def _company(request: Request) -> int:
-    return await common.company(request, request.headers.get("spectrum_api_token"))
+    """The company of the token in the SPECTRUM_API_TOKEN header; a 401 names the header."""
+    token = request.headers.get(TOKEN)
+    try:
+        return await common.company(request, token)
+    except Unauthorized:
+        why = "is missing" if not token else "holds no pohub API key that is known and active"
+        raise Unauthorized(
+            f"The {TOKEN} header {why}", [FieldError(TOKEN, f"{why}: send a pohub API key in it")]
+        ) from None
 
 
 def _statuses(body: Any, ok: bool, message: str) -> list[dict[str, Any]]:
@@ -74,16 +94,62 @@ def _answer(body: Any) -> dict[str, Any]:
 
 @inbound.handler("spectrum.order")
 async def _order_in(conn: AsyncConnection, msg: Message) -> Applied:
-    """An order acknowledgement (a PO to the supplier) or a full order, in Spectrum's shape."""
+    """An order acknowledgement (a PO to the supplier) or a full order, in Spectrum's shape. A full
+    order for a PO its acknowledgement created is that order's details (its addresses)."""
     assert msg.company_id is not None
     body = common.parsed(msg)
-    canonical = translate.order(body, full=bool(msg.params.get("full")))
-    created = await apply_canonical(
-        conn, spec=kinds.ORDER, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=None
-    )
+    full = bool(msg.params.get("full"))
+    order = translate.order(body, full=full)
+    try:
+        created = await apply_canonical(
+            conn, spec=kinds.ORDER, company_id=msg.company_id, raw=jsonio.dumps(order.body), path_key=None
+        )
+    except AlreadyReceived as exc:
+        key = repo.parse_key(str(exc.extra.get("LogicbrokerKey") or ""))
+        if not full or key is None:
+            in_dialect(exc, translate.FIELDS, order.lines)
+            raise
+        created = await _details(conn, company_id=msg.company_id, order_id=key, order=order)
+    except PohubError as exc:
+        in_dialect(exc, translate.FIELDS, order.lines)
+        raise
     done = applied(created, kinds.ORDER.name)
     done.result = body
     return done
+
+
+def _about(exc: PohubError, order: Any) -> PohubError:
+    """A refusal noted on the order's timeline."""
+    exc.order_id = order.id
+    return exc
+
+
+async def _details(conn: AsyncConnection, *, company_id: int, order_id: int, order: translate.Translated) -> Created:
+    """A full order after the acknowledgement that created its PO: kept as the order's details when it
+    orders what was acknowledged (the body as first received stays as it was); otherwise a 409 naming
+    each disagreement. Once the order has its details, it is already submitted."""
+    locked = await repo.lock_order(conn, doc_id=order_id)
+    row = await repo.get_document(conn, doc_id=order_id, company_id=company_id, kind="order")
+    stored = jsonio.loads(row.raw)
+    # A full order came already: as these details, or as the order itself (it has both addresses).
+    if row.details is not None or (stored.get("ShipToAddress") and stored.get("BillToAddress")):
+        raise _about(AlreadyReceived(ALREADY, [FieldError("purchaseOrderNumber", "its full order came already")]), row)
+    status = OrderStatus(locked.status)
+    if status not in OPEN:
+        raise _about(Conflict(f"Order {row.partner_po} is {status.label}: it takes no more details"), row)
+    added, names, disagreements = translate.details(stored, order)
+    if disagreements:
+        why = "; ".join(f"{e.field} {e.error}" for e in disagreements)
+        raise _about(
+            Conflict(
+                f"The full order does not agree with the acknowledged order {row.partner_po}: {why}", disagreements
+            ),
+            row,
+        )
+    now = clock.now()
+    await repo.set_details(conn, doc_id=order_id, details=jsonio.dumps(added).decode(), at=now)
+    await events.record(conn, [events.order_details_received(order=locked, at=now, fields=names)])
+    return Created(order_id, int(status), order_id=order_id, partner_id=locked.receiver_company_id)
 
 
 @inbound.handler("spectrum.acknowledgements")
@@ -162,14 +228,20 @@ async def _ship_notification(conn: AsyncConnection, msg: Message) -> Applied:
                 return Applied(document_id=doc.id, order_id=row.id, duplicate=True, result=po)
         lines = await repo.order_lines_of(conn, order_id=row.id)
         try:
-            canonical = translate.shipment(
-                body, order_row=row, order_body=jsonio.loads(row.raw), lines=lines, number=number
-            )
+            notice = translate.shipment(body, order_row=row, order_body=render.body_of(row), lines=lines, number=number)
         except PohubError as exc:
             raise Conflict(exc.message, exc.errors) from None
-        created = await apply_canonical(
-            conn, spec=kinds.SHIPMENT, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=str(row.id)
-        )
+        try:
+            created = await apply_canonical(
+                conn,
+                spec=kinds.SHIPMENT,
+                company_id=msg.company_id,
+                raw=jsonio.dumps(notice.body),
+                path_key=str(row.id),
+            )
+        except PohubError as exc:
+            in_dialect(exc, translate.FIELDS, notice.lines)
+            raise
     except PohubError as exc:
         exc.order_id = row.id
         raise
@@ -204,6 +276,7 @@ async def _status(conn: AsyncConnection, msg: Message) -> Applied:
         new = await orders.set_status(conn, company_id=msg.company_id, key=str(row.id), status=int(target))
     except PohubError as exc:
         exc.order_id = row.id
+        in_dialect(exc, translate.FIELDS)
         raise
     answer = {"purchaseOrderNumber": po, "workflowStatus": body.get("workflowStatus"), "statusCode": int(new)}
     return Applied(order_id=row.id, kind="status", result=answer | {"status": "OK"})
@@ -223,4 +296,4 @@ async def get_order(purchase_order_number: str, request: Request) -> JSON:
     async with request.app.state.db.read() as conn:
         row = await common.order_by_po(conn, company_id=company_id, partner_po=purchase_order_number)
         lines = await repo.order_lines_of(conn, order_id=row.id)
-    return JSON(translate.order_out(row, lines, jsonio.loads(row.raw)))
+    return JSON(translate.order_out(row, lines, render.body_of(row)))

@@ -13,10 +13,12 @@ from starlette.responses import Response
 
 from pohub.api.http import JSON, spooled_body
 from pohub.core import jsonio
-from pohub.core.errors import Conflict, NotFound, PohubError
+from pohub.core.errors import Conflict, FieldError, NotFound, PohubError
 from pohub.dialects import common
+from pohub.dialects.common import attributes_of
+from pohub.dialects.fields import in_dialect
 from pohub.dialects.wms import importer, rma, split, translate
-from pohub.documents import kinds
+from pohub.documents import kinds, render
 from pohub.documents import repository as repo
 from pohub.exchanges import inbound
 from pohub.exchanges.documents import applied, apply_canonical
@@ -45,17 +47,37 @@ async def _company(request: Request) -> int:
     return await common.company(request, common.bearer_or_query_key(request))
 
 
-async def _find(conn: Any, *, company_id: int, business_unit: str, con: str) -> Any:
-    row = await common.order_by_po(conn, company_id=company_id, partner_po=con)
+async def _find(conn: Any, *, company_id: int, business_unit: str, con: str, customer: str | None = None) -> Any:
+    """The sales order the path names: its customerOrderNumber in its business unit (the supplier's
+    company id, or the name it was sent under). The same number in two business units names two
+    orders; only in one business unit from two customers (buyers) does it need ?customerId=."""
     unit = common.ident(business_unit)
-    if unit is not None and company_id != unit and row.receiver_company_id != unit:
+    rows = await common.orders_by_po(conn, company_id=company_id, partner_po=con)
+    if unit is not None:
+        rows = [r for r in rows if r.receiver_company_id == unit]
+    else:
+        rows = [r for r in rows if attributes_of(render.body_of(r)).get("businessUnitId") == business_unit]
+    if customer is not None:
+        rows = [r for r in rows if str(r.sender_company_id) == customer.strip()]
+    if not rows:
         raise NotFound(f"No sales order {con!r} in business unit {business_unit}")
-    return row
+    if len(rows) > 1:
+        ids = ", ".join(str(r.sender_company_id) for r in rows)
+        raise Conflict(
+            f"Sales order {con!r} in business unit {business_unit} came from several customers ({ids}): "
+            "name one with ?customerId=",
+            [FieldError("customerId", f"is required: one of {ids}")],
+        )
+    return rows[0]
+
+
+def _customer(request: Request) -> str | None:
+    return request.query_params.get("customerId") or None
 
 
 async def _out(conn: Any, row: Any) -> dict[str, Any]:
     lines = await repo.order_lines_of(conn, order_id=row.id)
-    return translate.sales_order_out(row, lines, jsonio.loads(row.raw))
+    return translate.sales_order_out(row, lines, render.body_of(row))
 
 
 @inbound.handler("wms.bulk")
@@ -134,25 +156,30 @@ async def job_status(job_id: str, request: Request) -> JSON:
 
 @inbound.handler("wms.sales_order_ack")
 async def _sales_order_ack(conn: AsyncConnection, msg: Message) -> Applied:
-    body = common.parsed(msg)
-    data = body.get("data") if isinstance(body, dict) else None
-    job_ref = data.get("jobId") if isinstance(data, dict) else None
+    """A warehouse's salesOrderAck. Every field is optional (seed 001): it is kept as received, and
+    recorded against the job it names; a jobId that names none of the caller's jobs is a 404, a field
+    of the wrong type a 422 naming it."""
+    job_ref = translate.sales_order_ack(common.parsed(msg))
     if job_ref is None:
-        raise common.bad("data.jobId", "is required")
+        return Applied(kind="job", result=None)
     ref = common.ident(job_ref)
     job = None if ref is None else await jobs_repo.get_job(conn, job_id=ref)
     unit = str(jsonio.loads(job.params).get("businessUnitId")) if job is not None else ""
     if job is None or msg.company_id not in (job.company_id, common.ident(unit)):
-        raise NotFound(f"No job {job_ref!r}")
-    return Applied(job_id=job.id)
+        raise NotFound(f"No job {job_ref!r}", [FieldError("data.jobId", f"{job_ref!r} names none of your jobs")])
+    return Applied(job_id=job.id, kind="job", result=str(job.id))
 
 
 @router.post("/salesOrderAck")
 async def sales_order_ack(request: Request) -> JSON:
-    """A warehouse's acknowledgement of a bulk import, recorded against the job it names."""
+    """A warehouse's acknowledgement of a bulk import. The seed answers {}; pohub adds what it
+    recorded: the job the message names (null if none) and the exchange that keeps it."""
     company_id = await _company(request)
-    await common.receive(request, channel="wms", operation="wms.sales_order_ack", company_id=company_id, kind="job")
-    return JSON({})
+    done = await common.receive(
+        request, channel="wms", operation="wms.sales_order_ack", company_id=company_id, kind="job"
+    )
+    exchange: Message = request.state.message
+    return JSON({"jobId": done.result, "exchangeId": exchange.exchange_id})
 
 
 @router.post("/business_units/{business_unit_id}/sales_orders", status_code=201)
@@ -200,7 +227,13 @@ async def get_sales_order(business_unit_id: str, customer_order_number: str, req
     """One sales order by customerOrderNumber."""
     company_id = await _company(request)
     async with request.app.state.db.read() as conn:
-        row = await _find(conn, company_id=company_id, business_unit=business_unit_id, con=customer_order_number)
+        row = await _find(
+            conn,
+            company_id=company_id,
+            business_unit=business_unit_id,
+            con=customer_order_number,
+            customer=_customer(request),
+        )
         return JSON({"data": await _out(conn, row)})
 
 
@@ -217,7 +250,11 @@ async def update_sales_order(business_unit_id: str, customer_order_number: str, 
         operation="wms.update",
         company_id=company_id,
         kind="change",
-        params={"business_unit": business_unit_id, "customer_order_number": customer_order_number},
+        params={
+            "business_unit": business_unit_id,
+            "customer_order_number": customer_order_number,
+            "customer": _customer(request),
+        },
     )
     async with request.app.state.db.read() as conn:
         row = await repo.get_document(conn, doc_id=done.order_id or 0, company_id=company_id)
@@ -233,7 +270,7 @@ async def _update(conn: AsyncConnection, msg: Message) -> Applied:
     if isinstance(body, dict) and body.get("customerOrderNumber") is None:
         body["customerOrderNumber"] = con
     canonical = translate.sales_order(body, business_unit=unit)
-    row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=con)
+    row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=con, customer=msg.params.get("customer"))
     digest = jsonio.content_hash(jsonio.loads(jsonio.dumps(canonical)))
     if digest == row.body_hash:
         return Applied(document_id=row.id, order_id=row.id, duplicate=True, kind="order")
@@ -255,12 +292,18 @@ async def _update(conn: AsyncConnection, msg: Message) -> Applied:
 @inbound.handler("wms.cancel")
 async def _cancel(conn: AsyncConnection, msg: Message) -> Applied:
     assert msg.company_id is not None
-    unit = str(msg.params["business_unit"])
-    row = await _find(conn, company_id=msg.company_id, business_unit=unit, con=str(msg.params["customer_order_number"]))
+    row = await _find(
+        conn,
+        company_id=msg.company_id,
+        business_unit=str(msg.params["business_unit"]),
+        con=str(msg.params["customer_order_number"]),
+        customer=msg.params.get("customer"),
+    )
     try:
         await orders.set_status(conn, company_id=msg.company_id, key=str(row.id), status=int(OrderStatus.CANCELLED))
     except PohubError as exc:
         exc.order_id = row.id
+        in_dialect(exc, translate.FIELDS)
         raise
     return Applied(document_id=row.id, order_id=row.id, kind="status")
 
@@ -275,7 +318,11 @@ async def cancel_sales_order(business_unit_id: str, customer_order_number: str, 
         operation="wms.cancel",
         company_id=company_id,
         kind="status",
-        params={"business_unit": business_unit_id, "customer_order_number": customer_order_number},
+        params={
+            "business_unit": business_unit_id,
+            "customer_order_number": customer_order_number,
+            "customer": _customer(request),
+        },
         raw=b"",
     )
     wake(request.app)
@@ -289,9 +336,67 @@ async def shipments(business_unit_id: str, customer_order_number: str, request: 
     """The shipments received for a sales order."""
     company_id = await _company(request)
     async with request.app.state.db.read() as conn:
-        row = await _find(conn, company_id=company_id, business_unit=business_unit_id, con=customer_order_number)
+        row = await _find(
+            conn,
+            company_id=company_id,
+            business_unit=business_unit_id,
+            con=customer_order_number,
+            customer=_customer(request),
+        )
         docs = await repo.documents_of_order(conn, order_id=row.id, kind="shipment")
     return JSON({"data": [translate.shipment_out(d, jsonio.loads(d.raw)) for d in docs]})
+
+
+@inbound.handler("wms.ship_confirmation")
+async def _ship_confirmation(conn: AsyncConnection, msg: Message) -> Applied:
+    """A warehouse's ship confirmation, applied by the hub's shipment rules."""
+    assert msg.company_id is not None
+    con = str(msg.params["customer_order_number"])
+    row = await _find(
+        conn,
+        company_id=msg.company_id,
+        business_unit=str(msg.params["business_unit"]),
+        con=con,
+        customer=msg.params.get("customer"),
+    )
+    try:
+        canonical = translate.ship_confirmation(common.parsed(msg), customer_order_number=con)
+        try:
+            created = await apply_canonical(
+                conn, spec=kinds.SHIPMENT, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=str(row.id)
+            )
+        except PohubError as exc:
+            in_dialect(exc, translate.FIELDS)
+            raise
+    except PohubError as exc:
+        exc.order_id = row.id
+        raise
+    return applied(created, kinds.SHIPMENT.name)
+
+
+@router.post("/business_units/{business_unit_id}/sales_orders/{customer_order_number}/shipments", status_code=201)
+async def ship_confirmation(business_unit_id: str, customer_order_number: str, request: Request) -> JSON:
+    """Ship Confirmation: the warehouse (the order's supplier) confirms a shipment of a sales order;
+    201 with the shipment as GET .../shipments shows it, 200 for the same confirmation again."""
+    company_id = await _company(request)
+    done = await common.receive(
+        request,
+        channel="wms",
+        operation="wms.ship_confirmation",
+        company_id=company_id,
+        kind=kinds.SHIPMENT.name,
+        params={
+            "business_unit": business_unit_id,
+            "customer_order_number": customer_order_number,
+            "customer": _customer(request),
+        },
+    )
+    wake(request.app)
+    async with request.app.state.db.read() as conn:
+        doc = await repo.get_document(conn, doc_id=done.document_id or 0, company_id=company_id)
+    return JSON(
+        {"data": translate.shipment_out(doc, jsonio.loads(doc.raw))}, status_code=200 if done.duplicate else 201
+    )
 
 
 # --- Inbound RMAs (the hub's returns; translation and handlers in rma.py) ---------------------------

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
-from pohub.core.errors import PohubError
+from pohub.core.errors import AlreadyReceived, FieldError, PohubError
 from pohub.dialects import common
+from pohub.dialects.fields import in_dialect
 from pohub.dialects.wms import split, translate
 from pohub.documents import kinds
 from pohub.exchanges import inbound
@@ -79,9 +80,17 @@ async def apply_sales_order(conn: AsyncConnection, msg: Message) -> Applied:
     assert msg.company_id is not None
     body = common.parsed(msg)
     canonical = translate.sales_order(body, business_unit=str(msg.params.get("business_unit") or ""))
-    created = await apply_canonical(
-        conn, spec=kinds.ORDER, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=None
-    )
+    try:
+        created = await apply_canonical(
+            conn, spec=kinds.ORDER, company_id=msg.company_id, raw=jsonio.dumps(canonical), path_key=None
+        )
+    except AlreadyReceived as exc:
+        exc.message = f"customerOrderNumber {canonical['PartnerPO']!r} was already submitted to this business unit"
+        exc.errors = [FieldError("customerOrderNumber", "must be unique per customer and business unit")]
+        raise
+    except PohubError as exc:
+        in_dialect(exc, translate.FIELDS)
+        raise
     return applied(created, kinds.ORDER.name)
 
 

@@ -9,8 +9,16 @@ from typing import Any
 from pohub.core.errors import AlreadyReceived, FieldError, PohubError, Unprocessable
 from pohub.dialects import bounds
 from pohub.dialects.common import attribute, attributes_of, iso, number
-from pohub.dialects.wms.fields import FIELDS, warehouse_text  # the hub's fields in the warehouse's words
-from pohub.documents.logicbroker import Contact, DataAttribute, ItemIdentifier, OrderLine, SalesOrder
+from pohub.dialects.fields import FieldTable, Problems, shown
+from pohub.documents.logicbroker import (
+    Contact,
+    DataAttribute,
+    ItemIdentifier,
+    OrderLine,
+    SalesOrder,
+    Shipment,
+    ShipmentInfo,
+)
 from pohub.documents.types import LBModel, line_key
 from pohub.orders.status import OrderStatus
 
@@ -19,6 +27,7 @@ from pohub.orders.status import OrderStatus
 CUSTOMER_ORDER_NUMBER_MAX = 30
 JOB_ID_MAX = 20
 MAX_QUANTITY = 1_000_000_000
+VALUE = (DataAttribute, "Value")
 ORDER_TEXT: dict[str, tuple[type[LBModel], str]] = {
     "buyerOrderNumber": (SalesOrder, "OrderNumber"),
     "carrierId": (DataAttribute, "Value"),
@@ -54,7 +63,79 @@ ADDRESS_FIELDS = {
     "phoneNumber": "Phone",
     "email": "Email",
 }
-_LINE = re.compile(r"^(?:OrderLines|orderLines)\[(\d+)\]\.?(.*)$")
+
+CONTACT = {
+    "CompanyName": "companyName",
+    "FirstName": "name",
+    "LastName": "name",
+    "Address1": "address1",
+    "Address2": "address2",
+    "City": "city",
+    "State": "state",
+    "Zip": "postalCode",
+    "Country": "country",
+    "Phone": "phone",
+    "Email": "email",
+}
+ORDER_LINE = "orderLines[{0}]"
+SHIP_LINE = "lines[{0}]"
+# The hub's order and shipment fields in the warehouse's words: every refusal of the hub's rules is
+# rewritten through this table (pohub.dialects.fields) before it is answered, recorded or reported
+# in a job's failedOrders.
+FIELDS = FieldTable(
+    dialect="wms",
+    line=ORDER_LINE,
+    names={"SalesOrder": "sales order", "Shipment": "ship confirmation"},
+    paths={
+        "body": "body",
+        "PartnerPO": "customerOrderNumber",
+        "Identifier": "customerOrderNumber",
+        "Identifier.LinkKey": "customerOrderNumber",
+        "OrderNumber": "buyerOrderNumber",
+        "ReceiverCompanyId": "businessUnitId",
+        "SenderCompanyId": "businessUnitId",
+        "ExtendedAttributes": "body",
+        "Status": "status",
+        "OrderLines": "orderLines",
+        "OrderLines[]": ORDER_LINE,
+        "OrderLines[].LineNumber": ORDER_LINE + ".customerLineNumber",
+        "OrderLines[].ItemIdentifier": ORDER_LINE,
+        "OrderLines[].ItemIdentifier.SupplierSKU": ORDER_LINE + ".skuId",
+        "OrderLines[].ItemIdentifier.PartnerSKU": ORDER_LINE + ".customerSku",
+        "OrderLines[].Quantity": ORDER_LINE + ".quantity",
+        "OrderLines[].QuantityUOM": ORDER_LINE + ".quantityMeasure",
+        "OrderLines[].Price": ORDER_LINE + ".amount",
+        "OrderLines[].Description": ORDER_LINE + ".description",
+        "OrderLines[].ExtendedAttributes": ORDER_LINE + ".lineType",
+        "ShipToAddress": "shipTo",
+        **{f"ShipToAddress.{hub}": f"shipTo.{ours}" for hub, ours in CONTACT.items()},
+        "BillToAddress": "billTo",
+        **{f"BillToAddress.{hub}": f"billTo.{ours}" for hub, ours in CONTACT.items()},
+        "RequestedShipDate": "customerDates.requestedShipDate",
+        "ExpectedDeliveryDate": "customerDates.requestedDeliveryDate",
+        "DoNotShipBefore": "customerDates.doNotShipBefore",
+        "DoNotShipAfter": "customerDates.doNotShipAfter",
+        # The ship confirmation (POST .../sales_orders/{customerOrderNumber}/shipments).
+        "ShipmentNumber": "shipmentNumber",
+        "ShipmentDate": "shipDate",
+        "ShipmentInfos": "trackingNumbers",
+        "ShipmentInfos[]": "trackingNumbers[{0}]",
+        "ShipmentInfos[].TrackingNumber": "trackingNumbers[{0}]",
+        "ShipmentInfos[].CarrierCode": "carrierId",
+        "ShipmentInfos[].ServiceLevelCode": "shippingSpeed",
+        "ShipmentLines": "lines",
+        "ShipmentLines[]": SHIP_LINE,
+        "ShipmentLines[].LineNumber": SHIP_LINE + ".customerLineNumber",
+        "ShipmentLines[].ItemIdentifier": SHIP_LINE,
+        "ShipmentLines[].ItemIdentifier.SupplierSKU": SHIP_LINE + ".skuId",
+        "ShipmentLines[].Quantity": SHIP_LINE + ".quantity",
+        "ShipmentLines[].ShipmentInfos": SHIP_LINE + ".trackingNumber",
+        "ShipmentLines[].ShipmentInfos[]": SHIP_LINE + ".trackingNumber",
+        "ShipmentLines[].ShipmentInfos[].TrackingNumber": SHIP_LINE + ".trackingNumber",
+        "ShipmentLines[].ExtendedAttributes": SHIP_LINE,
+    },
+)
+_LINE = re.compile(r"^orderLines\[(\d+)\]\.?(.*)$")
 STATUS_NAMES = {
     OrderStatus.SUBMITTED: "RECEIVED",
     OrderStatus.READY_TO_ACKNOWLEDGE: "RECEIVED",
@@ -125,7 +206,7 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         if isinstance(qty, Decimal) and qty.is_finite() and qty == qty.to_integral_value():
             qty = bounds.whole(qty, f"orderLines[{i}].quantity", high=MAX_QUANTITY)
         if isinstance(qty, bool) or not isinstance(qty, int):
-            raise _invalid(f"orderLines[{i}].quantity", f"must be a whole number, got {qty!r}")
+            raise _invalid(f"orderLines[{i}].quantity", f"must be a whole number, got {shown(qty)}")
         if qty > MAX_QUANTITY:
             raise _invalid(f"orderLines[{i}].quantity", f"must be at most {MAX_QUANTITY}, got {qty}")
         for name, onto in LINE_TEXT.items():
@@ -168,36 +249,32 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _wms_field(field: str) -> str:
-    for lb, wms in FIELDS.items():
-        if field == lb:
-            return wms
-    return field
-
-
 def failed_order(exc: PohubError, body: Any) -> dict[str, Any]:
-    """A refusal as the warehouse's failedOrders entry: the order's message and its lines' messages."""
+    """A refusal as the warehouse's failedOrders entry: the order's message and its lines' messages,
+    in the warehouse's words (a refusal that still names the hub's fields is put in them here too)."""
     src_lines: list[Any] = (
         body["orderLines"] if isinstance(body, dict) and isinstance(body.get("orderLines"), list) else []
     )
     lines = []
     order_messages = []
     for err in exc.errors:
-        m = _LINE.match(err.field)
+        field = FIELDS.path(err.field)
+        error = FIELDS.text(err.error)
+        m = _LINE.match(field)
         if m:
             i = int(m.group(1))
             src = src_lines[i] if i < len(src_lines) and isinstance(src_lines[i], dict) else {}
-            sub = _wms_field(m.group(2)) if m.group(2) else ""
+            sub = m.group(2)
             lines.append(
                 {
                     "customerLineNumber": str(src.get("customerLineNumber") or i + 1),
-                    "message": warehouse_text(f"{sub}: {err.error}" if sub else err.error),
+                    "message": f"{sub}: {error}" if sub else error,
                 }
             )
         else:
-            order_messages.append(f"{_wms_field(err.field)}: {err.error}")
+            order_messages.append(f"{field}: {error}")
     con = body.get("customerOrderNumber") if isinstance(body, dict) else None
-    message = warehouse_text(exc.message) if not order_messages else "; ".join(order_messages)
+    message = FIELDS.text(exc.message) if not order_messages else "; ".join(order_messages)
     if isinstance(exc, AlreadyReceived):
         message = f"customerOrderNumber {con!r} was already submitted"
     return {"customerOrderNumber": None if con is None else str(con), "message": message, "lines": lines}
@@ -258,7 +335,9 @@ def sales_order_out(row: Any, lines: list[Any], body: dict[str, Any]) -> dict[st
 
 def shipment_out(row: Any, body: dict[str, Any]) -> dict[str, Any]:
     lines = []
-    tracking: list[str] = []
+    tracking: list[str] = [
+        i["TrackingNumber"] for i in body.get("ShipmentInfos") or [] if isinstance(i, dict) and i.get("TrackingNumber")
+    ]
     for line in body.get("ShipmentLines") or []:
         if not isinstance(line, dict):
             continue
@@ -271,10 +350,13 @@ def shipment_out(row: Any, body: dict[str, Any]) -> dict[str, Any]:
                 tracking.append(info["TrackingNumber"])
         ident: dict[str, Any] = line["ItemIdentifier"] if isinstance(line.get("ItemIdentifier"), dict) else {}
         lines.append({"customerLineNumber": line.get("LineNumber"), "skuId": ident.get("SupplierSKU"), "quantity": qty})
+    carrier = next((i for i in body.get("ShipmentInfos") or [] if isinstance(i, dict) and i.get("CarrierCode")), {})
     return {
         "shipmentId": str(row.id),
         "shipmentNumber": row.number,
         "shipDate": body.get("ShipmentDate") or iso(row.document_date),
+        "carrierId": carrier.get("CarrierCode"),
+        "shippingSpeed": carrier.get("ServiceLevelCode"),
         "trackingNumbers": tracking,
         "lines": lines,
     }
@@ -303,3 +385,156 @@ def change_of(canonical: dict[str, Any], lines: list[Any], *, number: str) -> di
             if len(step) > 1:
                 out.append(step)
     return {"ChangeNumber": number, "ChangeLines": out}
+
+
+# A ship confirmation: the seed names "Ship Confirmation" beside "Get Shipments for a Sales Order"
+# without a shape, so pohub takes the shape its GET .../shipments answers, plus the carrier.
+SHIP_FIELDS = ("shipmentNumber", "shipDate", "carrierId", "shippingSpeed", "trackingNumbers", "lines")
+SHIP_LINE_FIELDS = ("customerLineNumber", "skuId", "quantity", "trackingNumber")
+
+
+def _unknown(obj: dict[str, Any], known: tuple[str, ...], prefix: str, problems: Problems) -> None:
+    for key in obj:
+        if key not in known:
+            path = f"{prefix}.{key}" if prefix else key
+            problems.add(path, f"is not a field of a ship confirmation (its fields are {', '.join(known)})")
+
+
+def _string(
+    obj: dict[str, Any],
+    name: str,
+    path: str,
+    problems: Problems,
+    onto: tuple[type[LBModel], str],
+    *,
+    required: bool = False,
+) -> Any:
+    """A text field; past the limit of the wire field ``onto`` it lands in is one more problem."""
+    value = obj.get(name)
+    if problems.bounded(bounds.text, value, path, onto) is None and value is not None:
+        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.add(path, "is required")
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        problems.add(path, f"must be a string, got {shown(value)}")
+        return None
+    return value.strip()
+
+
+def ship_confirmation(body: Any, *, customer_order_number: str) -> dict[str, Any]:
+    """A warehouse's ship confirmation as a Logicbroker Shipment (the hub's shipment rules apply:
+    never more than is still owed on a line). Every problem is reported at once; unknown keys are
+    refused, so that a misspelt "qty" never ships a guessed quantity."""
+    if not isinstance(body, dict):
+        raise _invalid("body", "must be a ship confirmation object")
+    problems = Problems()
+    _unknown(body, SHIP_FIELDS, "", problems)
+    number = _string(body, "shipmentNumber", "shipmentNumber", problems, (Shipment, "ShipmentNumber"), required=True)
+    ship_date = _string(body, "shipDate", "shipDate", problems, VALUE)
+    carrier = _string(body, "carrierId", "carrierId", problems, (ShipmentInfo, "CarrierCode"))
+    speed = _string(body, "shippingSpeed", "shippingSpeed", problems, (ShipmentInfo, "ServiceLevelCode"))
+    tracking = body.get("trackingNumbers")
+    if tracking is not None and not (isinstance(tracking, list) and all(isinstance(t, str) for t in tracking)):
+        problems.add("trackingNumbers", f"must be a list of strings, got {shown(tracking)}")
+        tracking = None
+    for j, t in enumerate(tracking or []):
+        problems.bounded(bounds.text, t, f"trackingNumbers[{j}]", (ShipmentInfo, "TrackingNumber"))
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not lines:
+        problems.add("lines", "is required and must have at least one line")
+        lines = []
+    out_lines = []
+    for i, line in enumerate(lines):
+        f = f"lines[{i}]"
+        if not isinstance(line, dict):
+            problems.add(f, "must be an object")
+            continue
+        _unknown(line, SHIP_LINE_FIELDS, f, problems)
+        number_of_line = _string(
+            line, "customerLineNumber", f"{f}.customerLineNumber", problems, (OrderLine, "LineNumber")
+        )
+        sku = _string(line, "skuId", f"{f}.skuId", problems, (ItemIdentifier, "SupplierSKU"))
+        if number_of_line is None and sku is None:
+            problems.add(f"{f}.customerLineNumber", "or skuId is required to name the order line")
+        qty = line.get("quantity")
+        if isinstance(qty, bool) or not isinstance(qty, int):
+            problems.add(f"{f}.quantity", "is required" if qty is None else f"must be a whole number, got {shown(qty)}")
+        else:
+            qty = problems.bounded(bounds.whole, qty, f"{f}.quantity", high=MAX_QUANTITY)
+        line_tracking = _string(
+            line, "trackingNumber", f"{f}.trackingNumber", problems, (ShipmentInfo, "TrackingNumber")
+        )
+        out_lines.append(
+            {
+                "LineNumber": number_of_line,
+                "ItemIdentifier": {"SupplierSKU": sku},
+                "Quantity": qty,
+                "ShipmentInfos": [{"TrackingNumber": line_tracking}] if line_tracking else None,
+            }
+        )
+    problems.raise_any()
+    infos = [{"TrackingNumber": t, "CarrierCode": carrier, "ServiceLevelCode": speed} for t in tracking or []]
+    if not infos and (carrier or speed):
+        infos = [{"CarrierCode": carrier, "ServiceLevelCode": speed}]
+    out: dict[str, Any] = {
+        "ShipmentNumber": number,
+        "ShipmentDate": ship_date,
+        "PartnerPO": customer_order_number,
+        "ShipmentInfos": infos or None,
+        "ShipmentLines": [{k: v for k, v in ln.items() if v is not None} for ln in out_lines],
+        "ExtendedAttributes": [{"Name": "Dialect", "Value": "wms"}],
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+# salesOrderAck as seed 001 defines it: every field optional, each of a type.
+ACK_SCHEMA: dict[str, Any] = {
+    "data": {
+        "jobId": str,
+        "status": str,
+        "failedOrders": [
+            {"customerOrderNumber": str, "message": str, "lines": [{"customerLineNumber": str, "message": str}]}
+        ],
+        "progress": {"processed": int, "total": int},
+    }
+}
+_TYPE_NAMES = {str: "a string", int: "a whole number"}
+
+
+def _check(value: Any, schema: Any, path: str, problems: Problems) -> None:
+    if value is None:
+        return
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            problems.add(path, f"must be an object, got {shown(value)}")
+            return
+        for key, sub in schema.items():
+            _check(value.get(key), sub, f"{path}.{key}" if path else key, problems)
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            problems.add(path, f"must be a list, got {shown(value)}")
+            return
+        for i, item in enumerate(value):
+            _check(item, schema[0], f"{path}[{i}]", problems)
+    elif schema is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.add(path, f"must be a whole number of at least 0, got {shown(value)}")
+    elif not isinstance(value, schema):
+        problems.add(path, f"must be {_TYPE_NAMES[schema]}, got {shown(value)}")
+
+
+def sales_order_ack(body: Any) -> str | None:
+    """Check a salesOrderAck against the seed's types (every problem at once, 422 naming each field);
+    returns the jobId it names, if any. Every field is optional: ``{}`` names nothing, and is kept."""
+    problems = Problems()
+    if not isinstance(body, dict):
+        raise _invalid("body", f"must be an object, got {shown(body)}")
+    _check(body, ACK_SCHEMA, "", problems)
+    problems.raise_any()
+    data = body.get("data") or {}
+    job_id = data.get("jobId")
+    return str(job_id) if job_id is not None and str(job_id).strip() else None
