@@ -160,11 +160,11 @@ def test_rule_acknowledgement_sets_each_named_lines_figures() -> None:
     effect = _rules(body, ORDER, lines, [])
     assert sorted(effect.changes) == [1, 2]  # line 03 is not named: unchanged
     one, two = effect.changes[1], effect.changes[2]
-    assert (one["qty_accepted"], one["qty_backordered"], one["qty_cancelled"]) == (6, 3, 1)
-    assert str(one["ack_price"]) == "2.25" and one["change_reason"] == "Header reason"
-    assert (two["qty_accepted"], two["qty_backordered"], two["qty_cancelled"]) == (1, 2, 3)
-    assert two["ack_price"] is None and two["change_reason"] == "Short"
-    assert one["line_id"] == 1 and one["qty_shipped"] == 0
+    assert (one.qty_accepted, one.qty_backordered, one.qty_cancelled) == (6, 3, 1)
+    assert str(one.ack_price) == "2.25" and one.change_reason == "Header reason"
+    assert (two.qty_accepted, two.qty_backordered, two.qty_cancelled) == (1, 2, 3)
+    assert two.ack_price is None and two.change_reason == "Short"
+    assert one.line_id == 1 and one.qty_shipped == 0
 
     event = effect.event(123, AT)
     assert event["summary"] == "Acknowledgement A-1: 7 accepted, 5 backordered, 4 cancelled"
@@ -175,8 +175,8 @@ def test_rule_an_update_keeps_the_earlier_price_when_none_is_given() -> None:
     line = order_line(ack_price=None)
     line.ack_price = "1.75"
     effect = _rules(ack([{"LineNumber": "01", "Quantity": 2}], ExtendedAttributes=UPDATE), ORDER, [line], [object()])
-    assert effect.changes[1]["ack_price"] == "1.75"
-    assert effect.changes[1]["change_reason"] is None
+    assert effect.changes[1].ack_price == "1.75"
+    assert effect.changes[1].change_reason is None
 
 
 def test_rule_an_acknowledgement_number_is_shown_or_else_its_key() -> None:

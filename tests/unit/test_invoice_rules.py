@@ -61,7 +61,7 @@ def test_rule_no_negative_price() -> None:
 def test_rule_no_invoicing_beyond_what_shipped() -> None:
     line = order_line("02", sku="SKU-2", shipped=5, invoiced=2)
     effect = _rules(invoice([{"LineNumber": "02", "Quantity": 3}]), ORDER, [line])  # exactly what is left
-    assert effect.changes[1]["qty_invoiced"] == 5
+    assert effect.changes[1].qty_invoiced == 5
     exc = refusal(lambda: _rules(invoice([{"LineNumber": "02", "Quantity": 4}]), ORDER, [line]))
     assert exc.status_code == 422 and exc.message == "Cannot invoice more than shipped on line 02"
     assert errors(exc) == [
@@ -75,7 +75,7 @@ def test_rule_no_invoicing_beyond_what_shipped() -> None:
 def test_rule_lines_of_one_invoice_for_the_same_order_line_add_up() -> None:
     line = order_line("01", shipped=6, invoiced=1)
     effect = _rules(invoice([{"LineNumber": "01", "Quantity": 2}, {"LineNumber": "1", "Quantity": 3}]), ORDER, [line])
-    assert effect.changes[1]["qty_invoiced"] == 6
+    assert effect.changes[1].qty_invoiced == 6
     exc = refusal(
         lambda: _rules(
             invoice([{"LineNumber": "01", "Quantity": 2}, {"LineNumber": "1", "Quantity": 4}]), ORDER, [line]
@@ -159,7 +159,7 @@ def test_rule_invoice_event_names_units_and_total() -> None:
     lines = [order_line("01", line_id=1, shipped=3), order_line("02", line_id=2, sku="SKU-2", shipped=4)]
     body = invoice([{"LineNumber": "01", "Quantity": 3, "Price": 1.005}, {"LineNumber": "02", "Quantity": 4}])
     effect = _rules(body, ORDER, lines)
-    assert (effect.changes[1]["qty_invoiced"], effect.changes[2]["qty_invoiced"]) == (3, 4)
+    assert (effect.changes[1].qty_invoiced, effect.changes[2].qty_invoiced) == (3, 4)
     assert effect.total == Decimal("13.02")  # 3.015 + 10.00, to the cent
     event = effect.event(12, AT)
     assert event["summary"] == "Invoice I-1: 7 unit(s), total 13.02"

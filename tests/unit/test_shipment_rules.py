@@ -75,7 +75,7 @@ def test_rule_header_needs_a_number_and_a_line() -> None:
 def test_rule_no_shipping_beyond_ordered_less_cancelled_less_shipped() -> None:
     line = order_line("01", quantity=10, cancelled=2, shipped=3)
     effect = _rules(shipment([{"LineNumber": "01", "Quantity": 5}]), ORDER, [line])  # exactly the room
-    assert effect.changes[1]["qty_shipped"] == 8
+    assert effect.changes[1].qty_shipped == 8
     exc = refusal(lambda: _rules(shipment([{"LineNumber": "01", "Quantity": 6}]), ORDER, [line]))
     assert exc.status_code == 422 and exc.message == "Cannot over-ship line 01"
     assert errors(exc) == [
@@ -97,7 +97,7 @@ def test_rule_lines_of_one_shipment_for_the_same_order_line_add_up() -> None:
     line = order_line("01", quantity=10, shipped=2)
     body = shipment([{"LineNumber": "01", "Quantity": 3}, {"LineNumber": "1", "Quantity": 4}])
     effect = _rules(body, ORDER, [line])
-    assert effect.changes[1]["qty_shipped"] == 9
+    assert effect.changes[1].qty_shipped == 9
     assert effect.event(5, AT)["summary"] == "Shipment S-1: 7 unit(s) shipped"
     body = shipment([{"LineNumber": "01", "Quantity": 3}, {"LineNumber": "1", "Quantity": 6}])
     exc = refusal(lambda: _rules(body, ORDER, [line]))
@@ -118,7 +118,7 @@ def test_rule_shipment_event_names_units_and_tracking() -> None:
         ]
     )
     effect = _rules(body, ORDER, lines)
-    assert (effect.changes[1]["qty_shipped"], effect.changes[2]["qty_shipped"]) == (2, 3)
+    assert (effect.changes[1].qty_shipped, effect.changes[2].qty_shipped) == (2, 3)
     event = effect.event(6, AT)
     assert event["summary"] == "Shipment S-1: 5 unit(s) shipped (tracking 1Z9)"
     assert event["document_id"] == 6 and event["document_type"] == "Shipment" and event["created_at"] == AT

@@ -17,7 +17,7 @@ from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
 from pohub.orders.status import LineQuantities, all_cancelled
-from pohub.orders.store import line_update
+from pohub.orders.store import LineChange, line_update
 
 KIND = kinds.ACKNOWLEDGEMENT
 UPDATE_ATTRIBUTE = "acknowledgement update"
@@ -102,7 +102,7 @@ def _rules(ack: Acknowledgement, order: LockedOrder, lines: list[Any], earlier: 
                 )
             ],
         )
-    changes: dict[int, dict[str, Any]] = {}
+    changes: dict[int, LineChange] = {}
     totals = _LineFigures(0, 0, 0)
     for i, ack_line, line in match_lines(lines, ack.ack_lines, "AckLines"):
         if line.id in changes:

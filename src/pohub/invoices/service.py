@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from pohub.documents.logicbroker import Invoice
 from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
-from pohub.orders.store import line_update
+from pohub.orders.store import LineChange, line_update
 
 KIND = kinds.INVOICE
 
@@ -80,7 +81,7 @@ async def receive(
 
 
 def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
-    changes: dict[int, dict[str, Any]] = {}
+    changes: dict[int, LineChange] = {}
     prices: list[Decimal] = []
     units: list[int] = []
     for i, inv_line, line in match_lines(lines, invoice.invoice_lines, "InvoiceLines"):
@@ -97,7 +98,7 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
         if price < 0:
             raise invalid(f"InvoiceLines[{i}].Price", "must not be negative")
         change = changes.get(line.id) or line_update(line)
-        this_invoice = change["qty_invoiced"] - line.qty_invoiced + qty
+        this_invoice = change.qty_invoiced - line.qty_invoiced + qty
         if line.qty_invoiced + this_invoice > line.qty_shipped:
             raise invalid(
                 f"InvoiceLines[{i}].Quantity",
@@ -105,8 +106,7 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
                 f"already invoiced {line.qty_invoiced}, this invoice {this_invoice}",
                 message=f"Cannot invoice more than shipped on line {line.line_number}",
             )
-        change["qty_invoiced"] = line.qty_invoiced + this_invoice
-        changes[line.id] = change
+        changes[line.id] = replace(change, qty_invoiced=line.qty_invoiced + this_invoice)
         prices.append(Decimal(price))
         units.append(qty)
 

@@ -21,7 +21,7 @@ from pohub.documents.kinds import KindSpec
 from pohub.orders import events
 from pohub.orders.service import Created, rederive
 from pohub.orders.status import OPEN, LineQuantities, OrderStatus
-from pohub.orders.store import quantities_after, store_document
+from pohub.orders.store import LineChange, quantities_after, store_document
 
 EventRow = dict[str, Any]
 
@@ -30,7 +30,7 @@ EventRow = dict[str, Any]
 class Effect:
     """What a document does to its order, as its own rules work it out."""
 
-    changes: dict[int, dict[str, Any]]  # line id -> repository.update_lines row
+    changes: dict[int, LineChange]  # line id -> the line's figures after the document
     event: Callable[[int, datetime], EventRow]  # the document's own event, given its key and the time
     total: Decimal | None = None
     # Further events once the new line figures are known (e.g. "every line was cancelled").
@@ -80,7 +80,7 @@ async def apply_document(
         doc_id = await store_document(
             conn, kind=kind.name, order=order, inbound=inbound, number=number, total=effect.total
         )
-        await repo.update_lines(conn, list(effect.changes.values()))
+        await repo.update_lines(conn, [change.row() for change in effect.changes.values()])
         after = quantities_after(lines, effect.changes)
         now = clock.now()
         status, status_events = await rederive(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,13 @@ from pohub.core import clock
 from pohub.documents import repository as repo
 from pohub.documents.inbound import Inbound
 from pohub.orders.status import LineQuantities, OrderStatus
+
+
+class _Keep:
+    """The "leave it as it is" default of line_update's nullable fields (None is a value there)."""
+
+
+KEEP = _Keep()
 
 
 async def store_document(
@@ -49,35 +57,58 @@ async def store_document(
     )
 
 
-def line_update(line: Any, **changes: Any) -> dict[str, Any]:
-    """A full row for repository.update_lines: the line's current figures with some changed."""
-    row = {
-        "line_id": line.id,
-        "qty_accepted": line.qty_accepted,
-        "qty_backordered": line.qty_backordered,
-        "qty_cancelled": line.qty_cancelled,
-        "qty_shipped": line.qty_shipped,
-        "qty_invoiced": line.qty_invoiced,
-        "ack_price": line.ack_price,
-        "change_reason": line.change_reason,
-    }
-    row.update(changes)
-    return row
+@dataclass(frozen=True)
+class LineChange:
+    """A line's figures as a document's rules leave them: the whole row repository.update_lines
+    writes. Typed, so a rule cannot set a figure that does not exist."""
 
+    line_id: int
+    qty_accepted: int
+    qty_backordered: int
+    qty_cancelled: int
+    qty_shipped: int
+    qty_invoiced: int
+    ack_price: Decimal | None
+    change_reason: str | None
 
-def quantities_after(lines: list[Any], changes: dict[int, dict[str, Any]]) -> list[LineQuantities]:
-    """Every line's figures once ``changes`` (line id -> line_update row) are applied."""
-    out = []
-    for line in lines:
-        c = changes.get(line.id) or line_update(line)
-        out.append(
-            LineQuantities(
-                ordered=line.quantity,
-                accepted=c["qty_accepted"],
-                backordered=c["qty_backordered"],
-                cancelled=c["qty_cancelled"],
-                shipped=c["qty_shipped"],
-                invoiced=c["qty_invoiced"],
-            )
+    def row(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def quantities(self, ordered: int) -> LineQuantities:
+        return LineQuantities(
+            ordered=ordered,
+            accepted=self.qty_accepted,
+            backordered=self.qty_backordered,
+            cancelled=self.qty_cancelled,
+            shipped=self.qty_shipped,
+            invoiced=self.qty_invoiced,
         )
-    return out
+
+
+def line_update(
+    line: Any,
+    *,
+    qty_accepted: int | None = None,
+    qty_backordered: int | None = None,
+    qty_cancelled: int | None = None,
+    qty_shipped: int | None = None,
+    qty_invoiced: int | None = None,
+    ack_price: Decimal | _Keep | None = KEEP,
+    change_reason: str | _Keep | None = KEEP,
+) -> LineChange:
+    """The line's current figures, with the ones given changed."""
+    return LineChange(
+        line_id=line.id,
+        qty_accepted=line.qty_accepted if qty_accepted is None else qty_accepted,
+        qty_backordered=line.qty_backordered if qty_backordered is None else qty_backordered,
+        qty_cancelled=line.qty_cancelled if qty_cancelled is None else qty_cancelled,
+        qty_shipped=line.qty_shipped if qty_shipped is None else qty_shipped,
+        qty_invoiced=line.qty_invoiced if qty_invoiced is None else qty_invoiced,
+        ack_price=line.ack_price if isinstance(ack_price, _Keep) else ack_price,
+        change_reason=line.change_reason if isinstance(change_reason, _Keep) else change_reason,
+    )
+
+
+def quantities_after(lines: list[Any], changes: dict[int, LineChange]) -> list[LineQuantities]:
+    """Every line's figures once ``changes`` (line id -> its LineChange) are applied."""
+    return [(changes.get(line.id) or line_update(line)).quantities(line.quantity) for line in lines]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from pohub.documents.logicbroker import Shipment
 from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
-from pohub.orders.store import line_update
+from pohub.orders.store import LineChange, line_update
 
 KIND = kinds.SHIPMENT
 
@@ -74,12 +75,12 @@ async def receive(
 
 
 def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
-    changes: dict[int, dict[str, Any]] = {}
+    changes: dict[int, LineChange] = {}
     units_total = 0
     for i, ship_line, line in match_lines(lines, shipment.shipment_lines, "ShipmentLines"):
         units = line_units(i, ship_line)
         change = changes.get(line.id) or line_update(line)
-        this_shipment = change["qty_shipped"] - line.qty_shipped + units
+        this_shipment = change.qty_shipped - line.qty_shipped + units
         if line.qty_shipped + this_shipment > line.quantity - line.qty_cancelled:
             room = line.quantity - line.qty_cancelled - line.qty_shipped
             raise invalid(
@@ -88,8 +89,7 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
                 f"already shipped {line.qty_shipped}, this shipment {this_shipment} (at most {max(room, 0)} more)",
                 message=f"Cannot over-ship line {line.line_number}",
             )
-        change["qty_shipped"] = line.qty_shipped + this_shipment
-        changes[line.id] = change
+        changes[line.id] = replace(change, qty_shipped=line.qty_shipped + this_shipment)
         units_total += units
 
     def event(doc_id: int, at: datetime) -> dict[str, Any]:
