@@ -11,7 +11,7 @@ from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.http import JSON, message, page, read_body
 from pohub.api.search import SEARCH_PARAMETERS, parse_search
-from pohub.core.errors import NotFound, PohubError
+from pohub.core.errors import PohubError
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents import repository as repo
@@ -88,15 +88,8 @@ def document_router(spec: kinds.KindSpec) -> APIRouter:
         )
 
     async def get_one(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
-        doc_id = repo.parse_key(LogicbrokerKey)
         async with request.app.state.db.read() as conn:
-            row = (
-                None
-                if doc_id is None
-                else await repo.get_document(conn, doc_id=doc_id, company_id=company_id, kind=kind)
-            )
-        if row is None:
-            raise NotFound(f"No {kind} with LogicbrokerKey {LogicbrokerKey!r}")
+            row = await repo.document_by_key(conn, key=LogicbrokerKey, company_id=company_id, kind=kind)
         return message(200, "OK", answers.single(kind, render(row)))
 
     post.__doc__ = (

@@ -15,7 +15,6 @@ from pohub.api import answers
 from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.http import JSON, message
-from pohub.core.errors import NotFound
 from pohub.documents import repository as repo
 from pohub.orders.status import DOCUMENT_STATUSES
 
@@ -29,12 +28,8 @@ _KINDS = (
 
 
 async def _document(request: Request, *, company_id: int, kind: str, key: str) -> Any:
-    doc_id = repo.parse_key(key)
     async with request.app.state.db.read() as conn:
-        row = None if doc_id is None else await repo.get_document(conn, doc_id=doc_id, company_id=company_id, kind=kind)
-    if row is None:
-        raise NotFound(f"No {kind} with LogicbrokerKey {key!r}")
-    return row
+        return await repo.document_by_key(conn, key=key, company_id=company_id, kind=kind)
 
 
 def _routes(kind: str, plural: str, doc_type: str, status_segment: str) -> None:

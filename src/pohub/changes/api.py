@@ -15,7 +15,7 @@ from pohub.api.http import JSON, message, read_body
 from pohub.changes import repository as repo
 from pohub.changes.render import render_change
 from pohub.changes.status import ChangeStatus
-from pohub.core.errors import NotFound, PohubError
+from pohub.core.errors import PohubError
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents import repository as docs_repo
@@ -63,15 +63,8 @@ async def order_changes(LogicbrokerKey: str, request: Request, company_id: Compa
 @router.get("/Changes/{LogicbrokerKey}", responses=s.DOCUMENT_RESPONSES)
 async def get_change(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
     """One change with its lines' states."""
-    doc_id = docs_repo.parse_key(LogicbrokerKey)
     async with request.app.state.db.read() as conn:
-        row = (
-            None
-            if doc_id is None
-            else await docs_repo.get_document(conn, doc_id=doc_id, company_id=company_id, kind=KIND)
-        )
-        if row is None:
-            raise NotFound(f"No change with LogicbrokerKey {LogicbrokerKey!r}")
+        row = await docs_repo.document_by_key(conn, key=LogicbrokerKey, company_id=company_id, kind=KIND)
         (body,) = await _render(conn, [row])
     return message(200, "OK", {"Change": body})
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.core.errors import NotFound
 from pohub.core.ids import is_ascii_int
 from pohub.documents.models import documents, events, order_lines
 
@@ -35,6 +36,16 @@ async def get_document(conn: AsyncConnection, *, doc_id: int, company_id: int, k
     if kind is not None:
         stmt = stmt.where(D.kind == kind)
     return (await conn.execute(stmt)).first()
+
+
+async def document_by_key(conn: AsyncConnection, *, key: str, company_id: int, kind: str) -> Any:
+    """The document of ``kind`` a LogicbrokerKey names, sent or received by the company; otherwise
+    NotFound, the same for a key that names nothing and one that is another company's."""
+    doc_id = parse_key(key)
+    row = None if doc_id is None else await get_document(conn, doc_id=doc_id, company_id=company_id, kind=kind)
+    if row is None:
+        raise NotFound(f"No {kind} with LogicbrokerKey {key!r}")
+    return row
 
 
 # Hot-path statements are built once: building one per call (.values(**row), new where clauses)

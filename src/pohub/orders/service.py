@@ -175,14 +175,7 @@ def _duplicate_po(partner_po: str | None, key: int | None) -> AlreadyReceived:
 
 async def get_order(conn: AsyncConnection, *, company_id: int, key: str) -> tuple[Any, list[Any]]:
     """An order the company sent or received, with its lines; 404 for anything else."""
-    order_id = repo.parse_key(key)
-    row = (
-        None
-        if order_id is None
-        else await repo.get_document(conn, doc_id=order_id, company_id=company_id, kind="order")
-    )
-    if row is None:
-        raise NotFound(f"No order with LogicbrokerKey {key!r}")
+    row = await repo.document_by_key(conn, key=key, company_id=company_id, kind="order")
     return row, await repo.order_lines_of(conn, order_id=row.id)
 
 

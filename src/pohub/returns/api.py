@@ -13,7 +13,7 @@ from pohub.api.auth import CompanyDep
 from pohub.api.documents import receive
 from pohub.api.http import JSON, message, page, read_body
 from pohub.api.search import SEARCH_PARAMETERS, parse_search
-from pohub.core.errors import NotFound, PohubError
+from pohub.core.errors import PohubError
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents import repository as docs_repo
@@ -116,15 +116,8 @@ async def bulk_return_status(request: Request, company_id: CompanyDep) -> JSON:
 @router.get("/Returns/{LogicbrokerKey}", responses=s.DOCUMENT_RESPONSES)
 async def get_return(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
     """One return, as received plus its lines' received and credited units, RMA number and status."""
-    doc_id = docs_repo.parse_key(LogicbrokerKey)
     async with request.app.state.db.read() as conn:
-        row = (
-            None
-            if doc_id is None
-            else await docs_repo.get_document(conn, doc_id=doc_id, company_id=company_id, kind=KIND)
-        )
-        if row is None:
-            raise NotFound(f"No return with LogicbrokerKey {LogicbrokerKey!r}")
+        row = await docs_repo.document_by_key(conn, key=LogicbrokerKey, company_id=company_id, kind=KIND)
         (body,) = await _render(conn, [row])
         credits = [
             render(d)
@@ -138,15 +131,8 @@ async def get_return(LogicbrokerKey: str, request: Request, company_id: CompanyD
 @router.get("/Returns/{LogicbrokerKey}/Status", responses=s.STATUS_RESPONSES)
 async def get_return_status(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
     """The return's status code and name."""
-    doc_id = docs_repo.parse_key(LogicbrokerKey)
     async with request.app.state.db.read() as conn:
-        row = (
-            None
-            if doc_id is None
-            else await docs_repo.get_document(conn, doc_id=doc_id, company_id=company_id, kind=KIND)
-        )
-    if row is None:
-        raise NotFound(f"No return with LogicbrokerKey {LogicbrokerKey!r}")
+        row = await docs_repo.document_by_key(conn, key=LogicbrokerKey, company_id=company_id, kind=KIND)
     status = ReturnStatus(row.status)
     return message(200, "OK", {"Status": status.label, "StatusCode": int(status), "ErrorMessage": None})
 
