@@ -27,6 +27,9 @@ from pohub.partners import service as partners
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ENV = "POHUB_TEST_DATABASE_URL"
+# How long a test waits for something that must happen (a server up, a delivery, a job) before calling
+# it hung. Only a bound for a hung test, not a speed figure: generous, so a loaded machine passes.
+PATIENCE = float(os.environ.get("POHUB_TEST_PATIENCE", "300"))
 
 
 def backends() -> list[str]:
@@ -93,7 +96,7 @@ def live_server(database_url: str, backend: str, **settings: Any) -> Iterator[Li
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("pohub test server did not start")

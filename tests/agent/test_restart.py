@@ -14,7 +14,7 @@ from pathlib import Path
 from pohub.core import jsonio
 from tests.agent.helpers import SHIP_HEADER, agent_env, create_order, documents, order, write_csv
 from tests.gate import Gate
-from tests.support import LiveServer, Trade
+from tests.support import PATIENCE, LiveServer, Trade
 
 ORDERS = 40
 
@@ -45,7 +45,7 @@ def kill_midway(env: dict[str, str], state: Path, kind: str, *args: str) -> int:
     it while it waits on them, and answer how many it had recorded as sent."""
     with Gate(env["POHUB_AGENT_BASE_URL"], allow=3) as gate:
         proc = start({**env, "POHUB_AGENT_BASE_URL": gate.url}, *args)
-        deadline = time.monotonic() + 120  # only a bound for a hung test: the gate decides where it stops
+        deadline = time.monotonic() + PATIENCE  # only a bound for a hung test: the gate decides where it stops
         while (sent(state, kind) < 3 or gate.held < 1) and proc.poll() is None:
             assert time.monotonic() < deadline, (sent(state, kind), gate.held)
             time.sleep(0.01)
@@ -100,7 +100,7 @@ def test_sigterm_stops_the_loop_cleanly(server: LiveServer, trade: Trade, tmp_pa
     env = agent_env(server, trade, tmp_path)
     key = create_order(trade, "TERM-1", [("A", 1, "1.00")])
     proc = start(env, "run", "--every", "1h")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + PATIENCE
     while sent(tmp_path / "agent-state.db", "acknowledgement") < 1 and time.monotonic() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGTERM)

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 
 from pohub.api.app import create_app
 from pohub.config import Settings
-from tests.support import LiveServer, free_port
+from tests.support import PATIENCE, LiveServer, free_port
 
 
 @contextmanager
@@ -23,7 +23,7 @@ def serving(app: FastAPI) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
         time.sleep(0.02)

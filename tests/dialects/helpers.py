@@ -12,7 +12,7 @@ import httpx
 from pydantic import BaseModel
 
 from pohub.documents import kinds
-from tests.support import LiveServer, Party, Trade
+from tests.support import PATIENCE, LiveServer, Party, Trade
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dialects"
 
@@ -62,7 +62,7 @@ def events(party: Party, key: str) -> list[dict[str, Any]]:
     return list(r.json()["Body"]["ActivityEvents"])
 
 
-def wait_job(client: httpx.Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
+def wait_job(client: httpx.Client, job_id: str, timeout: float = PATIENCE) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         r = client.get(f"/jobs/{job_id}")

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import httpx
 
 from tests.api.helpers import create_order, get_order, line
-from tests.support import LiveServer, Trade, free_port, make_trade
+from tests.support import PATIENCE, LiveServer, Trade, free_port, make_trade
 
 
 async def _ship_units(urls: list[str], key: str, token: str, count: int) -> list[int]:
@@ -52,7 +52,7 @@ def serve_process(database_url: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE
         while True:
             try:
                 if httpx.get(f"{url}/api/v1/Statuses", timeout=1).status_code == 200:

@@ -15,12 +15,12 @@ import pytest
 
 from tests.api.helpers import SKU1, SKU2, order_body
 from tests.edi_wiring.helpers import add_partner
-from tests.support import LiveServer, Party, Trade, database_url, live_server, make_trade
+from tests.support import PATIENCE, LiveServer, Party, Trade, database_url, live_server, make_trade
 
 T = TypeVar("T")
 
 
-def eventually(what: str, probe: Callable[[], T | None], *, seconds: float = 120.0) -> T:
+def eventually(what: str, probe: Callable[[], T | None], *, seconds: float = PATIENCE) -> T:
     """Wait for the other server's worker (bounded; the deadline is generous, not a speed figure)."""
     deadline = time.monotonic() + seconds
     while True:

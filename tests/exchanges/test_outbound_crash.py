@@ -19,7 +19,7 @@ from sqlalchemy import text
 from pohub.db.engine import Database
 from tests.api.helpers import create_order
 from tests.jobs.test_crash_resume import pohub_serve
-from tests.support import LiveServer, Trade, connect, database_url, free_port, make_party
+from tests.support import PATIENCE, LiveServer, Trade, connect, database_url, free_port, make_party
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
@@ -82,7 +82,7 @@ def _sql(url: str, statement: str) -> list[Any]:
     return asyncio.run(go())
 
 
-def _wait(what: str, check: Any, timeout: float = 60) -> Any:
+def _wait(what: str, check: Any, timeout: float = PATIENCE) -> Any:
     deadline = time.monotonic() + timeout
     while not (value := check()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"

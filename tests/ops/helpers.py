@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from pohub.api.app import create_app
 from pohub.config import Settings
 from pohub.db.engine import Database
-from tests.support import LiveServer, free_port
+from tests.support import PATIENCE, LiveServer, free_port
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -31,7 +31,7 @@ def serve(app: FastAPI, backend: str) -> Iterator[LiveServer]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("test server did not start")
@@ -71,7 +71,7 @@ def pohub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.C
     )
 
 
-def wait_ready(url: str, *, status: int = 200, seconds: float = 30) -> httpx.Response:
+def wait_ready(url: str, *, status: int = 200, seconds: float = PATIENCE) -> httpx.Response:
     """Poll /readyz until it answers ``status`` (the server's state changes; its answer follows)."""
     deadline = time.monotonic() + seconds
     last: httpx.Response | None = None

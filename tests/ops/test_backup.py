@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from tests.api.helpers import order_body
 from tests.ops.helpers import pohub, sql
-from tests.support import PG_ENV, LiveServer, _pg_admin, backends, database_url, live_server, make_trade
+from tests.support import PATIENCE, PG_ENV, LiveServer, _pg_admin, backends, database_url, live_server, make_trade
 
 
 class Writers:
@@ -49,7 +49,7 @@ class Writers:
             return set(self.acked)
 
     def wait_for(self, count: int) -> None:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + PATIENCE
         while len(self.snapshot()) < count:
             assert time.monotonic() < deadline and not self.errors, self.errors[:3]
             time.sleep(0.05)

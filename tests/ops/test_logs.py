@@ -19,7 +19,7 @@ import orjson
 from pohub.ops.logs import JsonFormatter
 from pohub.ops.redact import redact
 from tests.ops.helpers import VENV_BIN, make_app, serve
-from tests.support import _connect, _make_companies, database_url, free_port
+from tests.support import PATIENCE, _connect, _make_companies, database_url, free_port
 
 
 def _start(url: str, log_file: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -31,7 +31,7 @@ def _start(url: str, log_file: Path) -> tuple[subprocess.Popen[bytes], str]:
             [str(VENV_BIN / "pohub"), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + PATIENCE
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.api.helpers import ack, create_order, line
 from tests.ops.helpers import VENV_BIN, make_app, serve
-from tests.support import LiveServer, Trade, database_url, free_port
+from tests.support import PATIENCE, LiveServer, Trade, database_url, free_port
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -105,7 +105,7 @@ def test_several_server_processes_answer_for_all(tmp_path: Path) -> None:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + PATIENCE
             while True:
                 try:
                     if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:

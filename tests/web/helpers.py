@@ -24,7 +24,7 @@ from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
 from pohub.jobs.models import jobs
 from pohub.users import service as users
-from tests.support import LiveServer, Party, Trade
+from tests.support import PATIENCE, LiveServer, Party, Trade
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 SKU1 = "49-98760"
@@ -176,7 +176,7 @@ def wms_order(con: str, *lines: tuple[str, str, int]) -> dict[str, Any]:
     }
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 20) -> Any:
+def wait_for(check: Callable[[], Any], what: str, timeout: float = PATIENCE) -> Any:
     """Poll ``check`` until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while not (found := check()):

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import LiveServer, Trade, free_port, make_trade
+from tests.support import PATIENCE, LiveServer, Trade, free_port, make_trade
 from tests.web.a11y import assert_accessible
 from tests.web.helpers import Person, api_order, create_order, held_job, make_user, release_job, wms_order
 from tests.webhooks.conftest import Receiver
@@ -81,7 +81,7 @@ def _collect_errors(page: Any) -> list[str]:
     return errors
 
 
-def _reload_until(page: Any, locator: Any, what: str, timeout: float = 15) -> None:
+def _reload_until(page: Any, locator: Any, what: str, timeout: float = PATIENCE) -> None:
     """Reload a page (that does not follow on its own) until ``locator`` is on it."""
     deadline = time.monotonic() + timeout
     while locator.count() == 0:

@@ -16,7 +16,7 @@ import uvicorn
 
 from pohub.api.app import create_app
 from pohub.config import Settings
-from tests.support import LiveServer, database_url, free_port
+from tests.support import PATIENCE, LiveServer, database_url, free_port
 
 
 class FastRetrySettings(Settings):
@@ -35,7 +35,7 @@ def fast_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + PATIENCE
         while not server.started:
             assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
             time.sleep(0.02)
@@ -64,7 +64,7 @@ class Receiver:
         with self.lock:
             return [r for r in self.received if r.path == path]
 
-    def wait(self, path: str, count: int, timeout: float = 20) -> list[Received]:
+    def wait(self, path: str, count: int, timeout: float = PATIENCE) -> list[Received]:
         deadline = time.monotonic() + timeout
         while len(self.on(path)) < count:
             assert time.monotonic() < deadline, f"{path}: {len(self.on(path))} of {count} requests arrived"

@@ -7,7 +7,7 @@ import json
 import time
 
 from tests.returns.helpers import request_return, shipped_order
-from tests.support import LiveServer, make_trade
+from tests.support import PATIENCE, LiveServer, make_trade
 from tests.webhooks.conftest import Receiver
 from tests.webhooks.test_webhooks import SECRET, subscribe, verified
 
@@ -31,7 +31,7 @@ def test_return_topics_reach_both_parties(fast_server: LiveServer, receiver: Rec
     assert payload["data"]["LogicbrokerKey"] == key and payload["data"]["LinkKey"] == order_key
 
     wanted = {"return.requested", "return.authorised", "return.received", "return.credited"}
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE
     while True:
         types = {json.loads(x.body)["type"] for x in receiver.on("/buyer")}
         if wanted <= types:

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from tests.dialects.helpers import create_order, wait_job, wms
-from tests.support import LiveServer, Party, free_port, make_trade
+from tests.support import PATIENCE, LiveServer, Party, free_port, make_trade
 from tests.webhooks.conftest import Receiver
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
@@ -39,7 +39,7 @@ def verified(received: Any, secret: str) -> bool:
     )
 
 
-def deliveries(party: Party, webhook_id: int, until: Any = None, timeout: float = 20) -> list[dict[str, Any]]:
+def deliveries(party: Party, webhook_id: int, until: Any = None, timeout: float = PATIENCE) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while True:
         records = list(party.get(f"/Webhooks/{webhook_id}/Deliveries").json()["Records"])

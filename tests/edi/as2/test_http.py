@@ -35,7 +35,7 @@ from pohub.edi.as2 import (
     receive,
 )
 from tests.edi.as2.conftest import X12_850, Identity, profile_pair, with_
-from tests.support import free_port
+from tests.support import PATIENCE, free_port
 
 
 @dataclass
@@ -83,7 +83,7 @@ def serve(app: Starlette) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("AS2 test server did not start")
