@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents.models import documents
 from pohub.returns.lines import NewReturnLine, ReturnLineChange
-from pohub.returns.models import return_details, return_lines
+from pohub.returns.models import return_details, return_lines, return_receipts
 
 D = documents.c
 RL = return_lines.c
@@ -77,3 +77,14 @@ async def set_rejection_reason(conn: AsyncConnection, *, return_id: int, reason:
 
 async def set_status(conn: AsyncConnection, *, return_id: int, status: int, at: Any) -> None:
     await conn.execute(update(documents).where(D.id == return_id).values(status=status, updated_at=at))
+
+
+async def receipt(conn: AsyncConnection, *, return_id: int, number: str) -> Any:
+    """The receipt of this return under this ReceiptNumber, if one was applied."""
+    stmt = select(return_receipts).where(return_receipts.c.return_id == return_id, return_receipts.c.number == number)
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_receipt(conn: AsyncConnection, *, return_id: int, number: str, body_hash: str, at: Any) -> None:
+    values = {"return_id": return_id, "number": number, "body_hash": body_hash, "created_at": at}
+    await conn.execute(insert(return_receipts).values(**values))

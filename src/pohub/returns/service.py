@@ -269,14 +269,33 @@ def _pair(locked: Locked, doc_lines: list[Any], field: str) -> list[tuple[int, A
     return out
 
 
+async def _check_receipt_number(conn: AsyncConnection, locked: Locked, number: str, body_hash: str) -> None:
+    """The receipt duplicate rule: a ReceiptNumber is applied once per return. The same receipt again
+    (a retry) or another under the same number is a 409 naming ReceiptNumber; nothing is applied twice."""
+    earlier = await repo.receipt(conn, return_id=locked.row.id, number=number)
+    if earlier is None:
+        return
+    what = "the same receipt again" if earlier.body_hash == body_hash else "a different receipt under the same number"
+    raise Conflict(
+        f"ReceiptNumber {number!r} was received already for return {locked.row.id} ({what}); "
+        "a receipt is applied once, send a new ReceiptNumber for more units",
+        [FieldError("ReceiptNumber", "must be unique per return: this receipt was applied already")],
+        extra={"LogicbrokerKey": str(locked.row.id), "Duplicate": True},
+    )
+
+
 async def receive(conn: AsyncConnection, *, company_id: int, key: str, raw: bytes | None) -> Created:
     """Units of the return reached the supplier: never more than were returned."""
     if not raw:
         raise Unprocessable("A receipt needs its lines", [FieldError("ReceiptLines", "is required")])
-    receipt: ReturnReceipt = _parse(raw, ReturnReceipt)
+    inbound = parse(raw, ReturnReceipt)
+    receipt = inbound.doc
     require(receipt.receipt_lines, "ReceiptLines", "must have at least one line")
+    number = (receipt.receipt_number or "").strip() or None
     locked = await _lock(conn, company_id=company_id, key=key)
     _check_party(locked, company_id, ReturnStatus.RECEIVED)
+    if number is not None:
+        await _check_receipt_number(conn, locked, number, inbound.body_hash)
     _check_move(locked, ReturnStatus.RECEIVED)
     changes: dict[int, ReturnLineChange] = {}
     conditions: list[str] = []
@@ -297,6 +316,10 @@ async def receive(conn: AsyncConnection, *, company_id: int, key: str, raw: byte
         units += dl.quantity
     for change in changes.values():
         await repo.update_line(conn, change)
+    if number is not None:
+        await repo.insert_receipt(
+            conn, return_id=locked.row.id, number=number, body_hash=inbound.body_hash, at=clock.now()
+        )
     target = derive_return_status(locked.status, quantities_after(locked.lines, changes))
     event = events.return_received(
         order=locked.order,
