@@ -86,11 +86,16 @@ def admissible(item: Any, msg: Message, business_unit: str) -> Ready | None:
 
 
 async def _taken(conn: AsyncConnection, *, sender: int, receiver: int, pos: Sequence[str]) -> set[str]:
-    """Which of these PartnerPOs the buyer has sent this supplier already."""
-    stmt = select(D.partner_po).where(
-        D.kind == "order", D.sender_company_id == sender, D.receiver_company_id == receiver, D.partner_po.in_(pos)
-    )
-    return {str(r) for r in (await conn.execute(stmt)).scalars()}
+    """Which of these PartnerPOs the buyer has sent this supplier already. Looked up by PartnerPO alone
+    (its own index: the few documents of each PO) and sorted out here: with kind, sender and receiver
+    in the query, SQLite without statistics walks all of the supplier's orders, a batch costing more
+    the more orders there are."""
+    stmt = select(D.partner_po, D.kind, D.sender_company_id, D.receiver_company_id).where(D.partner_po.in_(pos))
+    return {
+        str(r.partner_po)
+        for r in (await conn.execute(stmt)).all()
+        if r.kind == "order" and r.sender_company_id == sender and r.receiver_company_id == receiver
+    }
 
 
 async def sort(conn: AsyncConnection, *, company_id: int, ready: list[Ready]) -> tuple[list[Ready], set[int]]:
