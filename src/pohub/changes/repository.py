@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.changes.lines import ChangeLineOutcome, NewChangeLine, NewOrderLine, OrderLineEdit
 from pohub.changes.models import change_lines
 from pohub.documents.models import documents, order_lines
 
@@ -15,9 +17,9 @@ CL = change_lines.c
 L = order_lines.c
 
 
-async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(insert(change_lines), rows)
+async def insert_lines(conn: AsyncConnection, *, change_id: int, lines: Sequence[NewChangeLine]) -> None:
+    if lines:
+        await conn.execute(insert(change_lines), [line.row(change_id) for line in lines])
 
 
 async def lines_of(conn: AsyncConnection, *, change_id: int) -> list[Any]:
@@ -34,8 +36,8 @@ async def lines_of_changes(conn: AsyncConnection, *, change_ids: list[int]) -> d
     return out
 
 
-async def set_line(conn: AsyncConnection, *, line_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(change_lines).where(CL.id == line_id).values(**values))
+async def set_line(conn: AsyncConnection, outcome: ChangeLineOutcome) -> None:
+    await conn.execute(update(change_lines).where(CL.id == outcome.line_id).values(**outcome.values()))
 
 
 async def lock_change(conn: AsyncConnection, *, change_id: int) -> Any:
@@ -47,14 +49,14 @@ async def set_status(conn: AsyncConnection, *, change_id: int, status: int, at: 
     await conn.execute(update(documents).where(D.id == change_id).values(status=status, updated_at=at))
 
 
-async def update_order_line(conn: AsyncConnection, *, line_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(order_lines).where(L.id == line_id).values(**values))
+async def update_order_line(conn: AsyncConnection, edit: OrderLineEdit) -> None:
+    await conn.execute(update(order_lines).where(L.id == edit.line_id).values(**edit.values()))
 
 
-async def add_order_line(conn: AsyncConnection, values: dict[str, Any]) -> int:
+async def add_order_line(conn: AsyncConnection, line: NewOrderLine) -> int:
     """A line the buyer added, after the order's last one."""
-    last = (await conn.execute(select(func.max(L.position)).where(L.order_id == values["order_id"]))).scalar()
+    last = (await conn.execute(select(func.max(L.position)).where(L.order_id == line.order_id))).scalar()
     result = await conn.execute(
-        insert(order_lines).values(**values, position=(last if last is not None else -1) + 1).returning(L.id)
+        insert(order_lines).values(**line.row(), position=(last if last is not None else -1) + 1).returning(L.id)
     )
     return int(result.scalar_one())

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.changes import repository as repo
+from pohub.changes.lines import ChangeLineOutcome, NewChangeLine, NewOrderLine, edit_of
 from pohub.changes.status import APPLIED, PENDING, REJECTED, ChangeStatus, needs_answer, status_of
 from pohub.core import clock
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, PohubError, Unprocessable, invalid
@@ -205,56 +206,44 @@ async def _apply(conn: AsyncConnection, *, order: OrderRef, step: Step) -> int |
     """Write one step to the order's lines; returns the line it touched (or added)."""
     if step.action == CANCEL_ORDER:
         for line in await docs_repo.order_lines_of(conn, order_id=order.id):
-            await repo.update_order_line(
-                conn,
-                line_id=line.id,
-                values={
-                    "qty_cancelled": line.quantity,
-                    "qty_accepted": 0,
-                    "qty_backordered": 0,
-                    "changed_at": clock.now(),
-                },
-            )
+            edit = edit_of(line, at=clock.now(), qty_cancelled=line.quantity, qty_accepted=0, qty_backordered=0)
+            await repo.update_order_line(conn, edit)
         return None
     if step.action == "add":
+        assert step.quantity is not None  # _added_step requires it
         return await repo.add_order_line(
             conn,
-            {
-                "order_id": order.id,
-                "line_number": step.line_number,
-                "line_key": line_key(step.line_number),
-                "supplier_sku": step.sku,
-                "partner_sku": step.partner_sku,
-                "description": step.description,
-                "uom": step.uom,
-                "price": step.price,
-                "quantity": step.quantity,
-                "qty_accepted": 0,
-                "qty_backordered": 0,
-                "qty_cancelled": 0,
-                "qty_shipped": 0,
-                "qty_invoiced": 0,
-                "requested_ship_date": step.requested_ship_date,
-                "changed_at": clock.now(),
-            },
+            NewOrderLine(
+                order_id=order.id,
+                line_number=step.line_number,
+                line_key=line_key(step.line_number),
+                supplier_sku=step.sku,
+                partner_sku=step.partner_sku,
+                description=step.description,
+                uom=step.uom,
+                price=step.price,
+                quantity=step.quantity,
+                requested_ship_date=step.requested_ship_date,
+                changed_at=clock.now(),
+            ),
         )
     line = step.order_line
-    values: dict[str, Any]
     if step.action == "cancel":
-        values = {"qty_cancelled": line.quantity, "qty_accepted": 0, "qty_backordered": 0}
+        edit = edit_of(line, at=clock.now(), qty_cancelled=line.quantity, qty_accepted=0, qty_backordered=0)
     else:
-        values = {}
-        if step.quantity is not None:
-            values["quantity"] = step.quantity
-            if line.qty_accepted > 0:
-                # The supplier accepted the line before; accepting the change accepts its new quantity.
-                values["qty_accepted"] = max(step.quantity - line.qty_cancelled - line.qty_backordered, 0)
-        if step.price is not None:
-            values["price"] = step.price
-        if step.requested_ship_date is not None:
-            values["requested_ship_date"] = step.requested_ship_date
-    values["changed_at"] = clock.now()
-    await repo.update_order_line(conn, line_id=line.id, values=values)
+        accepted = None
+        if step.quantity is not None and line.qty_accepted > 0:
+            # The supplier accepted the line before; accepting the change accepts its new quantity.
+            accepted = max(step.quantity - line.qty_cancelled - line.qty_backordered, 0)
+        edit = edit_of(
+            line,
+            at=clock.now(),
+            quantity=step.quantity,
+            price=step.price,
+            requested_ship_date=step.requested_ship_date,
+            qty_accepted=accepted,
+        )
+    await repo.update_order_line(conn, edit)
     return int(line.id)
 
 
@@ -348,20 +337,19 @@ async def request(
             touched = [s.order_line.id if s.order_line is not None else None for s in steps]
         await repo.insert_lines(
             conn,
-            [
-                {
-                    "change_id": change_id,
-                    "position": s.position,
-                    "action": s.action,
-                    "line_number": s.line_number,
-                    "order_line_id": touched[i],
-                    "supplier_sku": s.sku,
-                    "quantity": s.quantity,
-                    "price": s.price,
-                    "requested_ship_date": s.requested_ship_date,
-                    "state": PENDING if waits else APPLIED,
-                    "reason": None,
-                }
+            change_id=change_id,
+            lines=[
+                NewChangeLine(
+                    position=s.position,
+                    action=s.action,
+                    line_number=s.line_number,
+                    order_line_id=touched[i],
+                    supplier_sku=s.sku,
+                    quantity=s.quantity,
+                    price=s.price,
+                    requested_ship_date=s.requested_ship_date,
+                    state=PENDING if waits else APPLIED,
+                )
                 for i, s in enumerate(steps)
             ],
         )
@@ -442,7 +430,7 @@ async def answer(conn: AsyncConnection, *, company_id: int, order_key: str, chan
                     "Accept", f"line {r.line_number} has no answer: give Accept for it (Lines) or for the change"
                 )
             if not accept:
-                await repo.set_line(conn, line_id=r.id, values={"state": REJECTED, "reason": reason})
+                await repo.set_line(conn, ChangeLineOutcome(r.id, REJECTED, reason, r.order_line_id))
                 outcomes.append(f"line {r.line_number} rejected" + (f" ({reason})" if reason else ""))
                 states.append(REJECTED)
                 continue
@@ -463,7 +451,7 @@ async def answer(conn: AsyncConnection, *, company_id: int, order_key: str, chan
                         [FieldError(step.field, exc.errors[0].error if exc.errors else exc.message)],
                     ) from None
             touched = await _apply(conn, order=order, step=step)
-            await repo.set_line(conn, line_id=r.id, values={"state": APPLIED, "order_line_id": touched})
+            await repo.set_line(conn, ChangeLineOutcome(r.id, APPLIED, r.reason, touched))
             outcomes.append(f"line {r.line_number} accepted" if r.line_number != "*" else "order cancellation accepted")
             states.append(APPLIED)
         status = status_of(states)

@@ -156,7 +156,7 @@ async def availability(sku: str, request: Request, company_id: CompanyDep) -> JS
     """A SKU (SupplierSKU or MerchantSKU) at each supplier the caller buys from, with the total."""
     async with request.app.state.db.read() as conn:
         suppliers = await repo.suppliers_of(conn, buyer_id=company_id)
-        rows = await repo.availability(conn, supplier_ids=suppliers, sku=sku)
+        rows = await repo.availability(conn, supplier_ids=suppliers, sku=sku, buyer_id=company_id)
         warehouses = await repo.warehouses_of(conn, item_ids=[r.id for r in rows])
     records = [render.item(r, warehouses[r.id]) for r in rows]
     total = sum(r.quantity for r in rows)
@@ -194,8 +194,8 @@ async def download(
     since = _modified_after(modifiedAfter)
     db: Database = request.app.state.db
     async with db.read() as conn:
-        supplier_id = await service.stock_owner(conn, company_id=company_id, partner_id=partnerId)
-    cond = repo.download_conditions(supplier_id=supplier_id, modified_after=since, mapped=mapped)
+        supplier_id, buyer_id = await service.stock_view(conn, company_id=company_id, partner_id=partnerId)
+    cond = repo.download_conditions(supplier_id=supplier_id, modified_after=since, mapped=mapped, buyer_id=buyer_id)
 
     async def chunks() -> AsyncIterator[str]:
         # One read transaction for the whole file: a broadcast committing meanwhile is in it entirely
@@ -226,8 +226,8 @@ async def download(
 async def get_item(partnerId: PartnerId, sku: str, request: Request, company_id: CompanyDep) -> JSON:
     """One SKU (SupplierSKU) of the stock the caller may see under this partner id."""
     async with request.app.state.db.read() as conn:
-        supplier_id = await service.stock_owner(conn, company_id=company_id, partner_id=partnerId)
-        row = await repo.item(conn, supplier_id=supplier_id, sku=sku)
+        supplier_id, buyer_id = await service.stock_view(conn, company_id=company_id, partner_id=partnerId)
+        row = await repo.item(conn, supplier_id=supplier_id, sku=sku, buyer_id=buyer_id)
         if row is None:
             raise NotFound(f"No inventory item {sku!r} for partner {partnerId}")
         warehouses = await repo.warehouses_of(conn, item_ids=[row.id])

@@ -45,11 +45,16 @@ MONEY_COLUMNS = {"Cost": "cost"}
 WAREHOUSE_NAME_LENGTH = 100
 # Read and checked, not stored: the sender is the supplier, and the hub stamps the time.
 CHECKED = {"SupplierId", "LastUpdate"}
+# The buyer a row's figures are for (LBInventoryItem's MerchantId); empty: every buyer. The rules
+# that need the database (it must be one of the sender's buyers) are the service's.
+FOR_BUYER = {"MerchantId": "buyer_id"}
+ALL_BUYERS = 0
 KEPT = (
     set(TEXT_COLUMNS)
     | set(QUANTITY_COLUMNS)
     | set(DATE_COLUMNS)
     | set(MONEY_COLUMNS)
+    | set(FOR_BUYER)
     | {n for s in SLOTS for n in (s.name, s.quantity, s.next_quantity, s.next_date) if n}
 )
 READ = KEPT | CHECKED
@@ -58,6 +63,7 @@ ITEM_COLUMNS = (
     *QUANTITY_COLUMNS.values(),
     *DATE_COLUMNS.values(),
     *MONEY_COLUMNS.values(),
+    *FOR_BUYER.values(),
 )
 
 
@@ -91,6 +97,12 @@ class Item:
     row: int
     values: dict[str, Any]
     warehouses: list[dict[str, Any]]
+    buyer_field: str = "MerchantId"  # how the row names its MerchantId, for a refusal of it
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """What the row replaces: the SKU, for every buyer or for one."""
+        return int(self.values["buyer_id"]), str(self.values["sku"])
 
 
 Parsed = Item | list[RowError]
@@ -199,6 +211,7 @@ CELLS: dict[str, tuple[str, _Convert, int]] = {
     **{wire: (column, _quantity, 0) for wire, column in QUANTITY_COLUMNS.items()},
     **{wire: (column, _datetime, 0) for wire, column in DATE_COLUMNS.items()},
     **{wire: (column, _money, 0) for wire, column in MONEY_COLUMNS.items()},
+    **{wire: (column, _quantity, 0) for wire, column in FOR_BUYER.items()},
     "SupplierId": ("", _quantity, 0),
     "LastUpdate": ("", _datetime, 0),
 }
@@ -279,7 +292,9 @@ def parse_item(
     if errors:
         return errors
     item["supplier_id"] = supplier_id
-    return Item(row, item, warehouses)
+    if item["buyer_id"] is None:
+        item["buyer_id"] = ALL_BUYERS
+    return Item(row, item, warehouses, label("MerchantId"))
 
 
 # -- CSV ----------------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ inventory_items = Table(
     Column("id", BigId, primary_key=True),
     Column("supplier_id", Integer, ForeignKey("companies.id", ondelete="CASCADE"), nullable=False),
     Column("sku", String(100), nullable=False),  # SupplierSKU
+    # The buyer this figure is for (the feed's MerchantId), or 0 for every buyer: a sentinel, not NULL,
+    # so that (supplier, buyer, SKU) is one unique key, and one upsert target, on both databases.
+    Column("buyer_id", Integer, nullable=False, server_default="0"),
     Column("merchant_sku", String(100), nullable=True),
     Column("upc", String(100), nullable=True),
     Column("manufacturer_sku", String(100), nullable=True),
@@ -29,7 +32,7 @@ inventory_items = Table(
     Column("updated_at", AwareDateTime(), nullable=False),  # LastUpdate
     # The message (exchange) that last set this item: where a figure came from.
     Column("exchange_id", BigId, nullable=True),
-    UniqueConstraint("supplier_id", "sku", name="uq_inventory_items_supplier_sku"),
+    UniqueConstraint("supplier_id", "buyer_id", "sku", name="uq_inventory_items_supplier_buyer_sku"),
     Index("ix_inventory_items_sku", "sku"),
     Index("ix_inventory_items_merchant_sku", "merchant_sku"),
     Index("ix_inventory_items_supplier_updated", "supplier_id", "updated_at"),

@@ -16,6 +16,7 @@ from pohub.documents.inventory import SLOTS
 ITEM_WIRE: tuple[tuple[str, str], ...] = (
     ("SupplierSKU", "sku"),
     ("SupplierId", "supplier_id"),
+    ("MerchantId", "buyer_id"),  # the buyer a figure is for; empty (0) for every buyer
     ("MerchantSKU", "merchant_sku"),
     ("UPC", "upc"),
     ("ManufacturerSKU", "manufacturer_sku"),
@@ -40,11 +41,16 @@ def _wire(value: Any) -> Any:
     return value
 
 
+def _value(row: Any, column: str) -> Any:
+    value = getattr(row, column)
+    return None if column == "buyer_id" and not value else value
+
+
 def item(row: Any, warehouses: Iterable[Any]) -> dict[str, Any]:
     """One item as LBInventoryItem; absent values are left out."""
     out: dict[str, Any] = {}
     for wire, column in ITEM_WIRE:
-        value = getattr(row, column)
+        value = _value(row, column)
         if value is not None:
             out[wire] = _wire(value)
     for wh in warehouses:
@@ -92,7 +98,7 @@ class CsvWriter:
 
     def rows(self, items: list[Any], warehouses: dict[int, list[Any]]) -> str:
         for row in items:
-            cells = [_cell(getattr(row, column)) for _, column in ITEM_WIRE]
+            cells = [_cell(_value(row, column)) for _, column in ITEM_WIRE]
             by_slot = {w.position: w for w in warehouses.get(row.id, [])}
             for slot in SLOTS[: self.slots]:
                 wh = by_slot.get(slot.position)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,10 +41,10 @@ def _upsert(make: Callable[[Any], Any]) -> Any:
     # An item this same message wrote already is left alone and not returned: the caller reports the
     # later row as a repeat of the SKU instead of letting it silently replace the earlier one.
     return stmt.on_conflict_do_update(
-        index_elements=[I.supplier_id, I.sku],
+        index_elements=[I.supplier_id, I.buyer_id, I.sku],
         set_={name: stmt.excluded[name] for name in WRITTEN},
         where=I.exchange_id.is_distinct_from(stmt.excluded.exchange_id),
-    ).returning(I.id, I.sku)
+    ).returning(I.id, I.buyer_id, I.sku)
 
 
 _UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
@@ -52,12 +52,25 @@ _INSERT_WAREHOUSES = insert(inventory_warehouses)
 _DELETE_WAREHOUSES = delete(inventory_warehouses).where(W.item_id.in_(bindparam("ids", expanding=True)))
 
 
-async def upsert_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert or replace items (one statement for the batch); SupplierSKU -> id of those written."""
+async def upsert_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
+    """Insert or replace items (one statement for the batch); (buyer id, SupplierSKU) -> id of those written."""
     if not rows:
         return {}
     result = await conn.execute(_UPSERT[conn.dialect.name], rows)
-    return {sku: int(item_id) for item_id, sku in result.all()}
+    return {(int(buyer_id), sku): int(item_id) for item_id, buyer_id, sku in result.all()}
+
+
+_SPECIFIC = inventory_items.alias("specific")
+
+
+def seen_by(buyer_id: int) -> ColumnElement[bool]:
+    """The items a buyer sees: its own figure for a SKU where the supplier published one, else the
+    figure for every buyer. ``buyer_id`` 0 is the supplier's own view: the figures for every buyer."""
+    if buyer_id == 0:
+        return I.buyer_id == 0
+    S = _SPECIFIC.c
+    own = exists().where(S.supplier_id == I.supplier_id, S.buyer_id == buyer_id, S.sku == I.sku)
+    return or_(I.buyer_id == buyer_id, and_(I.buyer_id == 0, ~own))
 
 
 async def replace_warehouses(conn: AsyncConnection, *, item_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
@@ -80,8 +93,9 @@ async def zero_out(conn: AsyncConnection, *, supplier_id: int, at: datetime, exc
     return int(result.rowcount)
 
 
-async def item(conn: AsyncConnection, *, supplier_id: int, sku: str) -> Any:
-    stmt = select(inventory_items).where(I.supplier_id == supplier_id, I.sku == sku)
+async def item(conn: AsyncConnection, *, supplier_id: int, sku: str, buyer_id: int = 0) -> Any:
+    """The SKU as ``buyer_id`` sees it (0: the supplier's figure for every buyer)."""
+    stmt = select(inventory_items).where(I.supplier_id == supplier_id, I.sku == sku, seen_by(buyer_id))
     return (await conn.execute(stmt)).first()
 
 
@@ -98,9 +112,9 @@ async def warehouses_of(conn: AsyncConnection, *, item_ids: Iterable[int]) -> di
 
 
 def download_conditions(
-    *, supplier_id: int, modified_after: datetime | None, mapped: bool | None
+    *, supplier_id: int, modified_after: datetime | None, mapped: bool | None, buyer_id: int = 0
 ) -> list[ColumnElement[bool]]:
-    cond: list[ColumnElement[bool]] = [I.supplier_id == supplier_id]
+    cond: list[ColumnElement[bool]] = [I.supplier_id == supplier_id, seen_by(buyer_id)]
     if modified_after is not None:
         cond.append(I.updated_at >= modified_after)
     if mapped is True:
@@ -139,22 +153,24 @@ async def trades(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> b
     return (await conn.execute(stmt)).first() is not None
 
 
-async def availability(conn: AsyncConnection, *, supplier_ids: list[int], sku: str) -> list[Any]:
-    """The items of these suppliers whose SupplierSKU or MerchantSKU is ``sku``."""
+async def availability(conn: AsyncConnection, *, supplier_ids: list[int], sku: str, buyer_id: int = 0) -> list[Any]:
+    """The items of these suppliers whose SupplierSKU or MerchantSKU is ``sku``, as ``buyer_id`` sees them."""
     if not supplier_ids:
         return []
     stmt = (
         select(inventory_items)
-        .where(I.supplier_id.in_(supplier_ids), or_(I.sku == sku, I.merchant_sku == sku))
+        .where(I.supplier_id.in_(supplier_ids), or_(I.sku == sku, I.merchant_sku == sku), seen_by(buyer_id))
         .order_by(I.supplier_id, I.id)
     )
     return list((await conn.execute(stmt)).all())
 
 
-async def stock_for_skus(conn: AsyncConnection, *, supplier_id: int, skus: Iterable[str]) -> dict[str, Any]:
-    """The supplier's items for these SupplierSKUs (an order's lines), by SKU."""
+async def stock_for_skus(
+    conn: AsyncConnection, *, supplier_id: int, skus: Iterable[str], buyer_id: int = 0
+) -> dict[str, Any]:
+    """The supplier's items for these SupplierSKUs (an order's lines) as ``buyer_id`` sees them, by SKU."""
     wanted = sorted({s for s in skus if s})
     if not wanted:
         return {}
-    stmt = select(inventory_items).where(and_(I.supplier_id == supplier_id, I.sku.in_(wanted)))
+    stmt = select(inventory_items).where(and_(I.supplier_id == supplier_id, I.sku.in_(wanted)), seen_by(buyer_id))
     return {row.sku: row for row in (await conn.execute(stmt)).all()}

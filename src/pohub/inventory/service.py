@@ -17,7 +17,7 @@ from pohub.core import clock
 from pohub.core.errors import FieldError, Forbidden, NotFound, Unprocessable
 from pohub.inventory import notify
 from pohub.inventory import repository as repo
-from pohub.inventory.feed import Feed, Item, RowError
+from pohub.inventory.feed import ALL_BUYERS, Feed, Item, RowError
 from pohub.partners.models import companies
 
 BATCH = 1000  # rows per statement: large enough to amortise a round trip, small enough to stay flat
@@ -74,33 +74,44 @@ async def _lock_supplier(conn: AsyncConnection, supplier_id: int) -> None:
 
 
 async def _write(conn: AsyncConnection, batch: list[Item], outcome: Outcome, *, values: dict[str, Any]) -> None:
-    first: dict[str, Item] = {}
+    first: dict[tuple[int, str], Item] = {}
     for item in batch:
-        sku = item.values["sku"]
-        earlier = first.get(sku)
+        earlier = first.get(item.key)
         if earlier is not None:
             outcome.refuse([_repeat(item, f"is on row {earlier.row} already")])
         else:
-            first[sku] = item
+            first[item.key] = item
     ids = await repo.upsert_items(conn, [item.values | values for item in first.values()])
     warehouses: list[dict[str, Any]] = []
-    for sku, item in first.items():
-        item_id = ids.get(sku)
+    for key, item in first.items():
+        item_id = ids.get(key)
         if item_id is None:
             # The upsert left it: this same message wrote the SKU in an earlier batch.
             outcome.refuse([_repeat(item, "is on an earlier row already")])
             continue
         outcome.imported += 1
         if len(outcome.skus) <= notify.NAMED_SKUS:
-            outcome.skus.append(sku)
+            outcome.skus.append(key[1])
         warehouses.extend(w | {"item_id": item_id} for w in item.warehouses)
     await repo.replace_warehouses(conn, item_ids=list(ids.values()), rows=warehouses)
 
 
+def _not_a_buyer(item: Item, buyer: int) -> RowError:
+    return RowError(
+        item.buyer_field,
+        f"is {buyer}, which is not one of your buyers: MerchantId names the trading partner these figures "
+        "are for (leave it empty for every buyer)",
+        item.row,
+    )
+
+
 def _repeat(item: Item, where: str) -> RowError:
+    buyer, sku = item.key
+    whose = f" for buyer {buyer}" if buyer != ALL_BUYERS else ""
     return RowError(
         "SupplierSKU",
-        f"{item.values['sku']!r} {where}: a SKU has one row, its warehouses in Warehouse, Warehouse2 ... columns",
+        f"{sku!r}{whose} {where}: a SKU has one row (per MerchantId), its warehouses in Warehouse, "
+        "Warehouse2 ... columns",
         item.row,
     )
 
@@ -115,11 +126,16 @@ async def broadcast(
     now = clock.now()
     stamp = {"updated_at": now, "exchange_id": exchange_id}
     outcome = Outcome(feed.format, ignored_columns=feed.ignored_columns)
+    buyers = frozenset(await repo.buyers_of(conn, supplier_id=company_id))
     batch: list[Item] = []
     for parsed in feed.rows:
         outcome.rows += 1
         if isinstance(parsed, list):
             outcome.refuse(parsed)
+            continue
+        buyer = parsed.key[0]
+        if buyer != ALL_BUYERS and buyer not in buyers:
+            outcome.refuse([_not_a_buyer(parsed, buyer)])
             continue
         if all_or_nothing and outcome.refused_rows:
             continue  # it will all roll back: only the checking goes on, to report every bad row
@@ -176,20 +192,31 @@ async def _notify(
 async def stock_owner(conn: AsyncConnection, *, company_id: int, partner_id: int) -> int:
     """Whose stock the caller reads as ``/Inventory/{partnerId}``: a supplier's own (partnerId is itself
     or one of its buyers), or, for a buyer, the supplier it names. Anyone else's: 404."""
+    return (await stock_view(conn, company_id=company_id, partner_id=partner_id))[0]
+
+
+async def stock_view(conn: AsyncConnection, *, company_id: int, partner_id: int) -> tuple[int, int]:
+    """(supplier, buyer) of what the caller reads as ``/Inventory/{partnerId}``: the buyer's own figures
+    where the supplier published some for it, else the figures for every buyer. A supplier reading
+    itself sees its figures for every buyer (buyer 0); naming one of its buyers, what that buyer sees."""
     if partner_id == company_id:
-        return company_id
+        return company_id, ALL_BUYERS
     if await repo.trades(conn, buyer_id=company_id, supplier_id=partner_id):
-        return partner_id
+        return partner_id, company_id
     if await repo.trades(conn, buyer_id=partner_id, supplier_id=company_id):
-        return company_id
+        return company_id, partner_id
     raise NotFound(f"No inventory for partner {partner_id}")
 
 
 async def stock_for_order(conn: AsyncConnection, *, order: Any, lines: list[Any], company_id: int) -> dict[str, Any]:
     """For the order's buyer: the supplier's published item for each line's SupplierSKU (the dashboard's
-    order page). The supplier knows its own stock, so it gets nothing here."""
+    order page), the buyer's own figure where there is one. The supplier knows its own stock, so it
+    gets nothing here."""
     if company_id != order.sender_company_id or company_id == order.receiver_company_id:
         return {}
     return await repo.stock_for_skus(
-        conn, supplier_id=order.receiver_company_id, skus=[ln.supplier_sku for ln in lines if ln.supplier_sku]
+        conn,
+        supplier_id=order.receiver_company_id,
+        skus=[ln.supplier_sku for ln in lines if ln.supplier_sku],
+        buyer_id=company_id,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
-from pohub.db.base import BigId, MoneyColumn, metadata
+from pohub.db.base import AwareDateTime, BigId, MoneyColumn, metadata
 
 return_lines = Table(
     "return_lines",
@@ -32,4 +32,16 @@ return_details = Table(
     Column("return_id", BigId, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("rma_number", String(100), nullable=True),
     Column("rejection_reason", String(500), nullable=True),
+)
+
+# Receipts by their number: one receipt is applied once (its number again is a duplicate, 409).
+return_receipts = Table(
+    "return_receipts",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("return_id", BigId, ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("number", String(100), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    UniqueConstraint("return_id", "number", name="uq_return_receipts_number"),
 )

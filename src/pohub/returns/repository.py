@@ -9,7 +9,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.documents.models import documents
-from pohub.returns.models import return_details, return_lines
+from pohub.returns.lines import NewReturnLine, ReturnLineChange
+from pohub.returns.models import return_details, return_lines, return_receipts
 
 D = documents.c
 RL = return_lines.c
@@ -22,9 +23,9 @@ async def lock_return(conn: AsyncConnection, *, return_id: int) -> Any:
     return (await conn.execute(stmt)).first()
 
 
-async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(insert(return_lines), rows)
+async def insert_lines(conn: AsyncConnection, *, return_id: int, lines: Sequence[NewReturnLine]) -> None:
+    if lines:
+        await conn.execute(insert(return_lines), [line.row(return_id) for line in lines])
 
 
 async def insert_details(conn: AsyncConnection, *, return_id: int) -> None:
@@ -62,13 +63,28 @@ async def order_returns(conn: AsyncConnection, *, order_id: int) -> list[tuple[i
     return [(row.status, row) for row in (await conn.execute(stmt)).all()]
 
 
-async def update_line(conn: AsyncConnection, *, line_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(return_lines).where(RL.id == line_id).values(**values))
+async def update_line(conn: AsyncConnection, change: ReturnLineChange) -> None:
+    await conn.execute(update(return_lines).where(RL.id == change.line_id).values(**change.values()))
 
 
-async def set_details(conn: AsyncConnection, *, return_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(return_details).where(RD.return_id == return_id).values(**values))
+async def set_rma_number(conn: AsyncConnection, *, return_id: int, rma_number: str) -> None:
+    await conn.execute(update(return_details).where(RD.return_id == return_id).values(rma_number=rma_number))
+
+
+async def set_rejection_reason(conn: AsyncConnection, *, return_id: int, reason: str) -> None:
+    await conn.execute(update(return_details).where(RD.return_id == return_id).values(rejection_reason=reason))
 
 
 async def set_status(conn: AsyncConnection, *, return_id: int, status: int, at: Any) -> None:
     await conn.execute(update(documents).where(D.id == return_id).values(status=status, updated_at=at))
+
+
+async def receipt(conn: AsyncConnection, *, return_id: int, number: str) -> Any:
+    """The receipt of this return under this ReceiptNumber, if one was applied."""
+    stmt = select(return_receipts).where(return_receipts.c.return_id == return_id, return_receipts.c.number == number)
+    return (await conn.execute(stmt)).first()
+
+
+async def insert_receipt(conn: AsyncConnection, *, return_id: int, number: str, body_hash: str, at: Any) -> None:
+    values = {"return_id": return_id, "number": number, "body_hash": body_hash, "created_at": at}
+    await conn.execute(insert(return_receipts).values(**values))

@@ -23,6 +23,7 @@ from pohub.orders import events
 from pohub.orders.buyer import OrderRef, order_for_buyer
 from pohub.orders.service import Created
 from pohub.returns import repository as repo
+from pohub.returns.lines import NewReturnLine, ReturnLineChange, line_update, quantities_after
 from pohub.returns.status import (
     BY_BUYER,
     NEEDS_DOCUMENT,
@@ -64,7 +65,7 @@ async def request(
         for status, line in await repo.order_returns(conn, order_id=order.id):
             q = ReturnLineQuantities(line.quantity, line.qty_received, line.qty_credited)
             held[line.order_line_id] += units_counted(ReturnStatus(status), q)
-        rows: list[dict[str, Any]] = []
+        rows: list[NewReturnLine] = []
         seen: dict[int, int] = {}
         for i, rl, line in match_lines(order_lines, ret.return_lines, "ReturnLines"):
             field = f"ReturnLines[{i}]"
@@ -84,15 +85,13 @@ async def request(
                     message=f"Cannot return more than was shipped on line {line.line_number}",
                 )
             rows.append(
-                {
-                    "order_line_id": line.id,
-                    "position": i,
-                    "quantity": rl.quantity,
-                    "qty_received": 0,
-                    "qty_credited": 0,
-                    "reason_code": rl.return_reason_code.strip() if rl.return_reason_code else None,
-                    "reason": rl.return_reason,
-                }
+                NewReturnLine(
+                    order_line_id=line.id,
+                    position=i,
+                    quantity=rl.quantity,
+                    reason_code=rl.return_reason_code.strip() if rl.return_reason_code else None,
+                    reason=rl.return_reason,
+                )
             )
         source_key = (ret.identifier.source_key if ret.identifier else None) or ret.return_number
         if source_key is not None and len(source_key) > 100:
@@ -119,9 +118,9 @@ async def request(
                 "float_safe": inbound.float_safe,
             },
         )
-        await repo.insert_lines(conn, [r | {"return_id": return_id} for r in rows])
+        await repo.insert_lines(conn, return_id=return_id, lines=rows)
         await repo.insert_details(conn, return_id=return_id)
-        units = sum(r["quantity"] for r in rows)
+        units = sum(r.quantity for r in rows)
         await events.record(
             conn,
             [events.return_requested(order=order, at=now, return_id=return_id, number=ret.return_number, units=units)],
@@ -224,7 +223,7 @@ async def authorise(conn: AsyncConnection, *, company_id: int, key: str, raw: by
     _check_party(locked, company_id, ReturnStatus.AUTHORISED)
     _check_move(locked, ReturnStatus.AUTHORISED)
     rma = (body.rma_number or "").strip() or _rma_for(locked.row.id)
-    await repo.set_details(conn, return_id=locked.row.id, values={"rma_number": rma})
+    await repo.set_rma_number(conn, return_id=locked.row.id, rma_number=rma)
     event = events.return_authorised(
         order=locked.order, at=clock.now(), return_id=locked.row.id, number=locked.number, rma=rma
     )
@@ -238,7 +237,7 @@ async def reject(conn: AsyncConnection, *, company_id: int, key: str, raw: bytes
     _check_party(locked, company_id, ReturnStatus.REJECTED)
     _check_move(locked, ReturnStatus.REJECTED)
     reason = (body.reason or "").strip() or "no reason given"
-    await repo.set_details(conn, return_id=locked.row.id, values={"rejection_reason": reason})
+    await repo.set_rejection_reason(conn, return_id=locked.row.id, reason=reason)
     event = events.return_rejected(
         order=locked.order, at=clock.now(), return_id=locked.row.id, number=locked.number, reason=reason
     )
@@ -270,28 +269,35 @@ def _pair(locked: Locked, doc_lines: list[Any], field: str) -> list[tuple[int, A
     return out
 
 
-def _after(locked: Locked, changes: dict[int, dict[str, int]]) -> list[ReturnLineQuantities]:
-    out = []
-    for rl in locked.lines:
-        c = changes.get(rl.id, {})
-        out.append(
-            ReturnLineQuantities(
-                rl.quantity, c.get("qty_received", rl.qty_received), c.get("qty_credited", rl.qty_credited)
-            )
-        )
-    return out
+async def _check_receipt_number(conn: AsyncConnection, locked: Locked, number: str, body_hash: str) -> None:
+    """The receipt duplicate rule: a ReceiptNumber is applied once per return. The same receipt again
+    (a retry) or another under the same number is a 409 naming ReceiptNumber; nothing is applied twice."""
+    earlier = await repo.receipt(conn, return_id=locked.row.id, number=number)
+    if earlier is None:
+        return
+    what = "the same receipt again" if earlier.body_hash == body_hash else "a different receipt under the same number"
+    raise Conflict(
+        f"ReceiptNumber {number!r} was received already for return {locked.row.id} ({what}); "
+        "a receipt is applied once, send a new ReceiptNumber for more units",
+        [FieldError("ReceiptNumber", "must be unique per return: this receipt was applied already")],
+        extra={"LogicbrokerKey": str(locked.row.id), "Duplicate": True},
+    )
 
 
 async def receive(conn: AsyncConnection, *, company_id: int, key: str, raw: bytes | None) -> Created:
     """Units of the return reached the supplier: never more than were returned."""
     if not raw:
         raise Unprocessable("A receipt needs its lines", [FieldError("ReceiptLines", "is required")])
-    receipt: ReturnReceipt = _parse(raw, ReturnReceipt)
+    inbound = parse(raw, ReturnReceipt)
+    receipt = inbound.doc
     require(receipt.receipt_lines, "ReceiptLines", "must have at least one line")
+    number = (receipt.receipt_number or "").strip() or None
     locked = await _lock(conn, company_id=company_id, key=key)
     _check_party(locked, company_id, ReturnStatus.RECEIVED)
+    if number is not None:
+        await _check_receipt_number(conn, locked, number, inbound.body_hash)
     _check_move(locked, ReturnStatus.RECEIVED)
-    changes: dict[int, dict[str, Any]] = {}
+    changes: dict[int, ReturnLineChange] = {}
     conditions: list[str] = []
     units = 0
     for i, dl, (ol, rl) in _pair(locked, receipt.receipt_lines, "ReceiptLines"):
@@ -303,15 +309,18 @@ async def receive(conn: AsyncConnection, *, company_id: int, key: str, raw: byte
                 f"already received {rl.qty_received}, this receipt {dl.quantity} (at most {room} more)",
                 message=f"Cannot receive more than was returned on line {ol.line_number}",
             )
-        values: dict[str, Any] = {"qty_received": rl.qty_received + dl.quantity}
-        if dl.condition:
-            values["condition"] = dl.condition.strip()
-            conditions.append(f"line {ol.line_number} {dl.condition.strip()}")
-        changes[rl.id] = values
+        condition = dl.condition.strip() if dl.condition else None
+        if condition is not None:
+            conditions.append(f"line {ol.line_number} {condition}")
+        changes[rl.id] = line_update(rl, qty_received=rl.qty_received + dl.quantity, condition=condition)
         units += dl.quantity
-    for line_id, values in changes.items():
-        await repo.update_line(conn, line_id=line_id, values=values)
-    target = derive_return_status(locked.status, _after(locked, changes))
+    for change in changes.values():
+        await repo.update_line(conn, change)
+    if number is not None:
+        await repo.insert_receipt(
+            conn, return_id=locked.row.id, number=number, body_hash=inbound.body_hash, at=clock.now()
+        )
+    target = derive_return_status(locked.status, quantities_after(locked.lines, changes))
     event = events.return_received(
         order=locked.order,
         at=clock.now(),
@@ -353,7 +362,7 @@ async def credit(conn: AsyncConnection, *, company_id: int, key: str, raw: bytes
         )
     if locked.status is not ReturnStatus.RECEIVED:
         _check_move(locked, ReturnStatus.CREDITED)
-    changes: dict[int, dict[str, Any]] = {}
+    changes: dict[int, ReturnLineChange] = {}
     total = Decimal(0)
     units = 0
     for i, dl, (ol, rl) in _pair(locked, memo.credit_lines, "CreditLines"):
@@ -371,10 +380,11 @@ async def credit(conn: AsyncConnection, *, company_id: int, key: str, raw: bytes
         if price < 0:
             raise invalid(f"CreditLines[{i}].Price", "must not be negative (a credit memo's amounts are positive)")
         amount = Decimal(price) * dl.quantity
-        changes[rl.id] = {
-            "qty_credited": rl.qty_credited + dl.quantity,
-            "amount_credited": (rl.amount_credited or Decimal(0)) + amount,
-        }
+        changes[rl.id] = line_update(
+            rl,
+            qty_credited=rl.qty_credited + dl.quantity,
+            amount_credited=(rl.amount_credited or Decimal(0)) + amount,
+        )
         total += amount
         units += dl.quantity
     now = clock.now()
@@ -399,9 +409,9 @@ async def credit(conn: AsyncConnection, *, company_id: int, key: str, raw: bytes
             "float_safe": inbound.float_safe,
         },
     )
-    for line_id, values in changes.items():
-        await repo.update_line(conn, line_id=line_id, values=values)
-    target = derive_return_status(locked.status, _after(locked, changes))
+    for change in changes.values():
+        await repo.update_line(conn, change)
+    target = derive_return_status(locked.status, quantities_after(locked.lines, changes))
     event = events.return_credited(
         order=locked.order,
         at=now,

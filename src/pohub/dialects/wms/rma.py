@@ -33,6 +33,7 @@ FIELDS = {
     "PartnerPO": "customerOrderNumber",
     "ReturnLines": "lines",
     "ReceiptLines": "receiptLines",
+    "ReceiptNumber": "receiptNumber",
     "LineNumber": "customerLineNumber",
     "ItemIdentifier.SupplierSKU": "skuId",
     "Quantity": "quantity",
@@ -164,7 +165,8 @@ async def create(conn: AsyncConnection, msg: Message) -> Applied:
 @handler(UPDATE)
 async def update(conn: AsyncConnection, msg: Message) -> Applied:
     """The warehouse's update: {status: AUTHORISED, authorisationNumber} | {status: REJECTED, reason} |
-    {receiptLines: [{customerLineNumber | skuId, quantity, condition}]}."""
+    {receiptNumber, receiptLines: [{customerLineNumber | skuId, quantity, condition}]} (a receiptNumber
+    is applied once: the same one again is a 409 naming it)."""
     assert msg.company_id is not None
     body = _object(common.parsed(msg))
     row = await rma_document(
@@ -177,12 +179,14 @@ async def update(conn: AsyncConnection, msg: Message) -> Applied:
     status = str(body.get("status") or "").strip().upper()
     try:
         if "receiptLines" in body:
-            receipt = {
+            receipt: dict[str, Any] = {
                 "ReceiptLines": [
                     {**_line_ref(x), "Quantity": x.get("quantity"), "Condition": x.get("condition")}
                     for x in _lines(body, "receiptLines")
                 ]
             }
+            if body.get("receiptNumber") is not None:
+                receipt["ReceiptNumber"] = body["receiptNumber"]
             created = await returns.receive(conn, company_id=msg.company_id, key=key, raw=jsonio.dumps(receipt))
         elif status == "AUTHORISED" or status == "AUTHORIZED":
             auth = {"RMANumber": body.get("authorisationNumber") or body.get("authorizationNumber")}
