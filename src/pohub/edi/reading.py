@@ -12,6 +12,10 @@ from pydantic import BaseModel
 
 from pohub.documents.logicbroker import SalesOrder
 
+# Not a document kind: the supplier's answer to a buyer's change (865, ORDRSP to an ORDCHG), applied
+# by pohub's change rules as the answer to the change it names.
+CHANGE_ANSWER = "change_answer"
+
 
 @dataclass
 class Found:

@@ -25,11 +25,11 @@ from pohub.core.errors import FieldError, Unprocessable
 from pohub.documents import kinds
 from pohub.documents import repository as documents_repo
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi import change_answers, edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
-from pohub.edi.reading import STANDARDS, Envelope, Numbers
+from pohub.edi.reading import CHANGE_ANSWER, STANDARDS, Envelope, Numbers
 from pohub.edi.receive import CHANNELS
 from pohub.exchanges import outbound
 from pohub.exchanges.models import exchange_attempts, exchanges
@@ -51,6 +51,8 @@ ROUTES: dict[int, Route] = {
     kinds.ACKNOWLEDGEMENT.event_type: Route(kinds.ACKNOWLEDGEMENT.name, "buyer"),
     kinds.SHIPMENT.event_type: Route(kinds.SHIPMENT.name, "buyer"),
     kinds.INVOICE.event_type: Route(kinds.INVOICE.name, "buyer"),
+    kinds.CHANGE.event_type: Route(kinds.CHANGE.name, "supplier"),
+    kinds.CHANGE.lifecycle[0][0]: Route(CHANGE_ANSWER, "buyer"),  # change answered: the 865 / ORDRSP
 }
 
 
@@ -63,7 +65,12 @@ async def _partner(conn: AsyncConnection, route: Route, event: dict[str, Any]) -
 
 # The date field each EDI document must carry (DTM 137, BIG01, BSN03): when the JSON document has
 # none, the moment pohub received it stands in.
-DOCUMENT_DATES = {"acknowledgement": "AcknowledgementDate", "shipment": "ShipmentDate", "invoice": "InvoiceDate"}
+DOCUMENT_DATES = {
+    "acknowledgement": "AcknowledgementDate",
+    "shipment": "ShipmentDate",
+    "invoice": "InvoiceDate",
+    "change": "DocumentDate",
+}
 
 
 def _model(row: Any, kind: str, order: SalesOrder) -> BaseModel:
@@ -126,7 +133,13 @@ async def _send(conn: AsyncConnection, event: dict[str, Any]) -> None:
     if order_row is None or doc_row is None:
         return
     order = SalesOrder.model_validate(jsonio.loads(order_row.raw))
-    document = order if route.kind == kinds.ORDER.name else _model(doc_row, route.kind, order)
+    document: BaseModel
+    if route.kind == kinds.ORDER.name:
+        document = order
+    elif route.kind == CHANGE_ANSWER:
+        document = await change_answers.reply_for(conn, change_row=doc_row, order=order)
+    else:
+        document = _model(doc_row, route.kind, order)
     try:
         set_id, payload, groups = await interchange_for(
             conn, partner=partner, kind=route.kind, document=document, order=order

@@ -13,10 +13,11 @@ from pydantic import BaseModel
 from pohub.documents.logicbroker import Acknowledgement as AckDoc
 from pohub.documents.logicbroker import Invoice, SalesOrder, Shipment
 from pohub.edi.mapping.x12_ack import acknowledgement_to_855, x12_855_to_acknowledgement
+from pohub.edi.mapping.x12_change import change_to_860, reply_to_865, x12_860_to_change, x12_865_to_reply
 from pohub.edi.mapping.x12_invoice import invoice_to_810, x12_810_to_invoice
 from pohub.edi.mapping.x12_order import order_to_850, x12_850_to_order
 from pohub.edi.mapping.x12_shipment import shipment_to_856, x12_856_to_shipments
-from pohub.edi.reading import Acknowledgement, Envelope, Found, GroupNote, Numbers, Reading, register
+from pohub.edi.reading import CHANGE_ANSWER, Acknowledgement, Envelope, Found, GroupNote, Numbers, Reading, register
 from pohub.edi.x12 import ack
 from pohub.edi.x12.errors import X12Error
 from pohub.edi.x12.reader import read_interchange
@@ -57,6 +58,12 @@ SETS: tuple[SetSpec, ...] = (
         ("PRF", 1),
     ),
     SetSpec("810", "IN", "invoice", lambda b, _o: [x12_810_to_invoice(b)], lambda d, _o: invoice_to_810(d), ("BIG", 4)),
+    SetSpec(
+        "860", "PC", "change", lambda b, o: [x12_860_to_change(b, o)], lambda d, o: change_to_860(d, o), ("BCH", 3)
+    ),
+    SetSpec(
+        "865", "CA", CHANGE_ANSWER, lambda b, o: [x12_865_to_reply(b, o)], lambda d, o: reply_to_865(d, o), ("BCA", 4)
+    ),
     SetSpec("997", "FA", "functional_acknowledgement", None, None, None),
 )
 BY_SET = {s.set_id: s for s in SETS}

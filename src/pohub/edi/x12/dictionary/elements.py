@@ -225,6 +225,8 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {
     "715": ("A", "E", "M", "P", "R", "W", "X"),
     "717": ("A", "E", "M", "R", "W", "X"),
     "736": ("0", "1"),
+    # POC02: what a changed line does (860) or which change an 865 line answers.
+    "670": ("AI", "CA", "CT", "DI", "PC", "PQ", "QD", "QI", "RZ"),
     "143": ("850", "855", "856", "810", "860", "865", "997"),
 }
 

@@ -413,7 +413,14 @@ SETS: dict[str, SetSpec] = {
         (("PO1", 2), ("ACK", 2)),
         {("BAK", 1): frozenset({"00", "06", "07"})},
     ),
-    "860": SetSpec("860", "PC", _parse(_order_like("BCH", "POC", False), "860"), "POC", (("POC", 3),)),
+    "860": SetSpec(
+        "860",
+        "PC",
+        _parse(_order_like("BCH", "POC", False), "860"),
+        "POC",
+        (("POC", 3),),
+        {("BCH", 1): frozenset({"01", "04"})},
+    ),
     "865": SetSpec("865", "CA", _parse(_order_like("BCA", "POC", True), "865"), "POC", (("POC", 3),)),
     "856": SetSpec(
         "856",
