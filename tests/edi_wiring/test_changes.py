@@ -11,6 +11,10 @@ from typing import Any
 
 from pohub.documents.changes import OrderChange
 from pohub.documents.logicbroker import SalesOrder
+from pohub.edi.edifact.syntax import Seg
+from pohub.edi.edifact.validate import read_edifact
+from pohub.edi.edifact.writer import EdifactOut, EdifactParty, wrap_message, write_edifact
+from pohub.edi.mapping.edifact_change import change_to_ordchg, ordchg_to_change, ordrsp_to_reply, reply_to_ordrsp
 from pohub.edi.mapping.x12_change import ChangeReply, change_to_860, reply_to_865, x12_865_to_reply
 from pohub.edi.x12.reader import sets_of
 from pohub.edi.x12.segments import Segment
@@ -184,3 +188,88 @@ def test_a_json_buyers_change_goes_to_an_edi_supplier_as_an_860_and_its_865_answ
     (doc,) = r.json()["Documents"]
     assert doc["State"] == "refused" and doc["Error"]["Code"] == "409", doc
     assert quantities(trade, key) == [("01", 2, before[0][2]), before[1]]
+
+
+def edifact_interchange(tag: str, message_type: str, body: list[Seg], reference: str) -> bytes:
+    out = EdifactOut(
+        EdifactParty(f"P{tag}", "14"),
+        EdifactParty(f"H{tag}", "14"),
+        reference,
+        WHEN,
+        [wrap_message("1", message_type, body)],
+    )
+    return write_edifact(out)
+
+
+def edifact_messages(raw: str) -> list[Any]:
+    result = read_edifact(raw.encode())
+    assert result.accepted and result.interchange is not None, [e.describe() for e in result.errors]
+    return [m.body for m in result.interchange.messages]
+
+
+def test_edifact_both_ways_ordchg_and_its_ordrsp(server: LiveServer, trade: Trade) -> None:
+    tag = uuid.uuid4().hex[:8].upper()
+    edifact = {"Standard": "edifact", "Version": "D96A", "TheirQualifier": "14", "OurQualifier": "14"}
+    # The supplier trades by EDIFACT: a JSON buyer's change leaves as an ORDCHG, the ORDRSP answers it.
+    add_partner(trade.supplier, trade.buyer, TheirId=f"P{tag}", OurId=f"H{tag}", **edifact)
+    po = f"PO-{tag}"
+    body = order_body(trade, po)
+    del body["PaymentTerm"]
+    r = trade.buyer.post("/Orders", json=body)
+    assert r.status_code == 201, r.text
+    key = str(r.json()["Body"]["LogicbrokerKey"])
+    r = trade.supplier.post(f"/Acknowledgement/{key}", json=ack(po, "A-1", [line("01", 5), line("02", 3, SKU2)]))
+    assert r.status_code == 201, r.text
+    r = trade.buyer.post(f"/Orders/{key}/Changes", json={"ChangeNumber": "C-E1", "CancelOrder": True})
+    assert r.status_code == 201, r.text
+    (sent,) = outbound_of(trade.supplier, kind="change")
+    (message,) = edifact_messages(sent["Raw"])
+    assert ordchg_to_change(message).cancel_order is True
+
+    reply = ChangeReply.model_validate(
+        {"PartnerPO": po, "ChangeNumber": "C-E1", "Accept": False, "Reason": "in transit", "DocumentDate": "2026-03-03"}
+    )
+    r = post_edi(server, trade.supplier, edifact_interchange(tag, "ORDRSP", reply_to_ordrsp(reply), "R1"))
+    assert r.status_code == 200, r.text
+    (doc,) = r.json()["Documents"]
+    assert (doc["Set"], doc["Kind"], doc["State"]) == ("ORDRSP", "change_answer", "applied"), doc
+    (answered,) = changes_of(trade, key)
+    assert answered["Status"] == "Rejected" and get_order(trade, key)["StatusCode"] != 1100
+
+
+def test_an_edifact_buyers_ordchg_is_answered_by_ordrsp(server: LiveServer, trade: Trade) -> None:
+    tag = uuid.uuid4().hex[:8].upper()
+    edifact = {"Standard": "edifact", "Version": "D96A", "TheirQualifier": "14", "OurQualifier": "14"}
+    add_partner(trade.buyer, trade.supplier, TheirId=f"P{tag}", OurId=f"H{tag}", **edifact)
+    po = f"PO-{tag}"
+    key = create_order(trade, po)
+    r = trade.supplier.post(f"/Acknowledgement/{key}", json=ack(po, "A-1", [line("01", 5), line("02", 3, SKU2)]))
+    assert r.status_code == 201, r.text
+    change = OrderChange.model_validate(
+        {
+            "ChangeNumber": "C-E2",
+            "PartnerPO": po,
+            "DocumentDate": "2026-03-02",
+            "ChangeLines": [{"LineNumber": "02", "Action": "Cancel", "ItemIdentifier": SKU2}],
+        }
+    )
+    bad = [s for s in change_to_ordchg(change) if s.tag != "DTM"]  # DTM 137 is mandatory
+    r = post_edi(server, trade.buyer, edifact_interchange(tag, "ORDCHG", bad, "O1"))
+    assert r.status_code == 422 and changes_of(trade, key) == [], r.text
+    assert ("DTM", "13") in {(e["Segment"], e["Code"]) for e in r.json()["Errors"]}
+
+    r = post_edi(server, trade.buyer, edifact_interchange(tag, "ORDCHG", change_to_ordchg(change), "O2"))
+    assert r.status_code == 200, r.text
+    (doc,) = r.json()["Documents"]
+    assert (doc["Kind"], doc["State"]) == ("change", "applied"), doc
+    r = trade.supplier.post(f"/Orders/{key}/Changes/{doc['DocumentKey']}/Answer", json={"Accept": True})
+    assert r.status_code == 200, r.text
+    (sent,) = outbound_of(trade.buyer, kind="change_answer")
+    (message,) = edifact_messages(sent["Raw"])
+    back = ordrsp_to_reply(message)
+    assert (back.partner_po, back.change_number, back.answer()) == (
+        po,
+        "C-E2",
+        {"Accept": True, "Lines": [{"LineNumber": "02", "Accept": True}]},
+    )
+    assert [x["QuantityCancelled"] for x in get_order(trade, key)["OrderLines"]][1] == 3

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from pohub.documents.logicbroker import Acknowledgement as AckDoc
 from pohub.documents.logicbroker import Invoice, SalesOrder, Shipment
+from pohub.edi.mapping.common import MappingError
 from pohub.edi.mapping.x12_ack import acknowledgement_to_855, x12_855_to_acknowledgement
 from pohub.edi.mapping.x12_change import change_to_860, reply_to_865, x12_860_to_change, x12_865_to_reply
 from pohub.edi.mapping.x12_invoice import invoice_to_810, x12_810_to_invoice
@@ -157,8 +158,9 @@ class X12:
         self, kind: str, document: BaseModel, order: SalesOrder | None, envelope: Envelope, numbers: Numbers
     ) -> tuple[str, bytes]:
         """One document as an interchange of one group of one set; returns (set id, bytes)."""
-        spec = BY_KIND[kind]
-        assert spec.write is not None
+        spec = BY_KIND.get(kind)
+        if spec is None or spec.write is None:
+            raise MappingError(kind, "pohub does not write this document in X12 yet (docs/edi.md)")
         body = spec.write(document, order)
         tset = wrap_set(spec.set_id, f"{numbers.set:04d}", body)
         out = InterchangeOut(
