@@ -20,11 +20,12 @@ from pohub.core.errors import BadRequest, FieldError, NotFound, PohubError, Unpr
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import change_answers, edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi import change_answers, edifact_side, inventory, reconcile, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
 from pohub.edi.reading import CHANGE_ANSWER, STANDARDS, Found, Numbers, Reading, Standard, sniff
+from pohub.edi.writing import CHANNELS
 from pohub.exchanges import inbound, outbound
 from pohub.exchanges import repository as exchanges_repo
 from pohub.exchanges.documents import applied, apply_canonical
@@ -35,9 +36,7 @@ DOCUMENT = "edi.document"
 UNMAPPED = "edi.unmapped"
 ACK = "edi.ack"
 # The handler of each mapped set that is not a canonical document (the rest go to DOCUMENT).
-OPERATIONS = {CHANGE_ANSWER: change_answers.OPERATION}
-# The outbound channel of each transport; "api" partners get their acknowledgements in the answer.
-CHANNELS = {"api": "edi", "as2": "as2", "folder": "folder"}
+OPERATIONS = {CHANGE_ANSWER: change_answers.OPERATION, kinds.INVENTORY.name: inventory.OPERATION}
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pohub.documents.logicbroker import Invoice, SalesOrder, Shipment
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.mapping.x12_ack import acknowledgement_to_855, x12_855_to_acknowledgement
 from pohub.edi.mapping.x12_change import change_to_860, reply_to_865, x12_860_to_change, x12_865_to_reply
+from pohub.edi.mapping.x12_inventory import inventory_to_846, x12_846_to_inventory
 from pohub.edi.mapping.x12_invoice import invoice_to_810, x12_810_to_invoice
 from pohub.edi.mapping.x12_order import order_to_850, x12_850_to_order
 from pohub.edi.mapping.x12_shipment import shipment_to_856, x12_856_to_shipments
@@ -64,6 +65,14 @@ SETS: tuple[SetSpec, ...] = (
     ),
     SetSpec(
         "865", "CA", CHANGE_ANSWER, lambda b, o: [x12_865_to_reply(b, o)], lambda d, o: reply_to_865(d, o), ("BCA", 4)
+    ),
+    SetSpec(
+        "846",
+        "IB",
+        "inventory",
+        lambda b, _o: [x12_846_to_inventory(b)],
+        lambda d, _o: inventory_to_846(d),
+        None,
     ),
     SetSpec("997", "FA", "functional_acknowledgement", None, None, None),
 )

@@ -382,6 +382,50 @@ CTT O 1
 SE M 1
 """
 
+# pohub's reading of the 846: one LIN loop per SKU, its stock in QTY (+ SCH for the next availability),
+# each warehouse an N1 loop with its own QTY / SCH.
+_846 = """
+ST M 1
+BIA M 1
+CUR O 1
+REF O 12
+PER O 3
+MEA O 10
+DTM O 10
+[N1 O 200
+ N2 O 2
+ N3 O 2
+ N4 O 1
+ REF O 12
+ PER O 3
+]
+[LIN M 10000
+ SI O >1
+ PID O 200
+ DTM O 10
+ REF O >1
+ PER O 3
+ MEA O 40
+ CTP O 25
+ LDT O 12
+ [QTY O >1
+  SCH O >1
+ ]
+ [N1 O >1
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  REF O 12
+  PER O 3
+  [QTY O >1
+   SCH O >1
+  ]
+ ]
+]
+CTT O 1
+SE M 1
+"""
+
 _997 = """
 ST M 1
 AK1 M 1
@@ -431,6 +475,14 @@ SETS: dict[str, SetSpec] = {
         {("BSN", 1): frozenset({"00", "06", "07"})},
     ),
     "810": SetSpec("810", "IN", _parse(_810, "810"), "IT1", (("IT1", 2),)),
+    "846": SetSpec(
+        "846",
+        "IB",
+        _parse(_846, "846"),
+        "LIN",
+        (),
+        {("BIA", 1): frozenset({"00"}), ("QTY", 1): frozenset({"17", "33"}), ("SCH", 5): frozenset({"018"})},
+    ),
     "997": SetSpec("997", "FA", _parse(_997, "997"), "", ()),
 }
 
