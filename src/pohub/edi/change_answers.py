@@ -93,8 +93,11 @@ async def apply_answer(conn: AsyncConnection, msg: Message) -> Applied:
     )
 
 
-async def reply_for(conn: AsyncConnection, *, change_row: Any, order: SalesOrder) -> ChangeReply:
+async def reply_for(
+    conn: AsyncConnection, *, doc_row: Any, order: SalesOrder, event: dict[str, Any] | None = None
+) -> ChangeReply:
     """The answer an EDI buyer gets once its change was answered: each line applied or rejected."""
+    change_row = doc_row
     lines = await changes_repo.lines_of(conn, change_id=change_row.id)
     body = render_change(change_row, lines)
     change = jsonio.loads(change_row.raw)

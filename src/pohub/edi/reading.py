@@ -15,6 +15,8 @@ from pohub.documents.logicbroker import SalesOrder
 # Not a document kind: the supplier's answer to a buyer's change (865, ORDRSP to an ORDCHG), applied
 # by pohub's change rules as the answer to the change it names.
 CHANGE_ANSWER = "change_answer"
+# Likewise the supplier's answer to a buyer's return (a 180 with BGN01 11): authorised or rejected.
+RETURN_ANSWER = "return_answer"
 
 
 @dataclass

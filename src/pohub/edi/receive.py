@@ -20,11 +20,11 @@ from pohub.core.errors import BadRequest, FieldError, NotFound, PohubError, Unpr
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import change_answers, edifact_side, inventory, reconcile, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi import change_answers, edifact_side, inventory, reconcile, return_answers, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
-from pohub.edi.reading import CHANGE_ANSWER, STANDARDS, Found, Numbers, Reading, Standard, sniff
+from pohub.edi.reading import CHANGE_ANSWER, RETURN_ANSWER, STANDARDS, Found, Numbers, Reading, Standard, sniff
 from pohub.edi.writing import CHANNELS
 from pohub.exchanges import inbound, outbound
 from pohub.exchanges import repository as exchanges_repo
@@ -36,7 +36,11 @@ DOCUMENT = "edi.document"
 UNMAPPED = "edi.unmapped"
 ACK = "edi.ack"
 # The handler of each mapped set that is not a canonical document (the rest go to DOCUMENT).
-OPERATIONS = {CHANGE_ANSWER: change_answers.OPERATION, kinds.INVENTORY.name: inventory.OPERATION}
+OPERATIONS = {
+    CHANGE_ANSWER: change_answers.OPERATION,
+    RETURN_ANSWER: return_answers.OPERATION,
+    kinds.INVENTORY.name: inventory.OPERATION,
+}
 
 
 @dataclass

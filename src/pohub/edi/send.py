@@ -13,6 +13,7 @@ naming the field): pohub never accepts what it could not pass on.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +26,10 @@ from pohub.core.errors import Unprocessable
 from pohub.documents import kinds
 from pohub.documents import repository as documents_repo
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import change_answers, edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi import change_answers, edifact_side, reconcile, return_answers, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
-from pohub.edi.reading import CHANGE_ANSWER
+from pohub.edi.reading import CHANGE_ANSWER, RETURN_ANSWER
 from pohub.edi.writing import interchange_for, queue_interchange
 from pohub.exchanges import outbound
 from pohub.exchanges.models import exchange_attempts, exchanges
@@ -52,7 +53,13 @@ ROUTES: dict[int, Route] = {
     kinds.INVOICE.event_type: Route(kinds.INVOICE.name, "buyer"),
     kinds.CHANGE.event_type: Route(kinds.CHANGE.name, "supplier"),
     kinds.CHANGE.lifecycle[0][0]: Route(CHANGE_ANSWER, "buyer"),  # change answered: the 865 / ORDRSP
+    kinds.RETURN.event_type: Route(kinds.RETURN.name, "supplier"),
+    return_answers.AUTHORISED_EVENT: Route(RETURN_ANSWER, "buyer"),  # the supplier's 180 answer
+    return_answers.REJECTED_EVENT: Route(RETURN_ANSWER, "buyer"),
 }
+# What is not a canonical document is built from the rows the kind's rules left.
+Builder = Callable[..., Awaitable[BaseModel]]
+BUILDERS: dict[str, Builder] = {CHANGE_ANSWER: change_answers.reply_for, RETURN_ANSWER: return_answers.answer_for}
 
 
 async def _partner(conn: AsyncConnection, route: Route, event: dict[str, Any]) -> Profile | None:
@@ -69,6 +76,7 @@ DOCUMENT_DATES = {
     "shipment": "ShipmentDate",
     "invoice": "InvoiceDate",
     "change": "DocumentDate",
+    "return": "ReturnDate",
 }
 
 
@@ -98,8 +106,8 @@ async def _send(conn: AsyncConnection, event: dict[str, Any]) -> None:
     document: BaseModel
     if route.kind == kinds.ORDER.name:
         document = order
-    elif route.kind == CHANGE_ANSWER:
-        document = await change_answers.reply_for(conn, change_row=doc_row, order=order)
+    elif route.kind in BUILDERS:
+        document = await BUILDERS[route.kind](conn, doc_row=doc_row, order=order, event=event)
     else:
         document = _model(doc_row, route.kind, order)
     try:

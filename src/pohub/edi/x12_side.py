@@ -18,8 +18,19 @@ from pohub.edi.mapping.x12_change import change_to_860, reply_to_865, x12_860_to
 from pohub.edi.mapping.x12_inventory import inventory_to_846, x12_846_to_inventory
 from pohub.edi.mapping.x12_invoice import invoice_to_810, x12_810_to_invoice
 from pohub.edi.mapping.x12_order import order_to_850, x12_850_to_order
+from pohub.edi.mapping.x12_return import answer_to_180, is_answer, return_to_180, x12_180_to_answer, x12_180_to_return
 from pohub.edi.mapping.x12_shipment import shipment_to_856, x12_856_to_shipments
-from pohub.edi.reading import CHANGE_ANSWER, Acknowledgement, Envelope, Found, GroupNote, Numbers, Reading, register
+from pohub.edi.reading import (
+    CHANGE_ANSWER,
+    RETURN_ANSWER,
+    Acknowledgement,
+    Envelope,
+    Found,
+    GroupNote,
+    Numbers,
+    Reading,
+    register,
+)
 from pohub.edi.x12 import ack
 from pohub.edi.x12.errors import X12Error
 from pohub.edi.x12.reader import read_interchange
@@ -39,6 +50,8 @@ class SetSpec:
     read: Reader | None
     write: Writer | None
     po: tuple[str, int] | None  # the segment and element naming the order's PartnerPO
+    # When one set id carries several kinds: whether a set is this one (None: always).
+    applies: Callable[[list[Segment]], bool] | None = None
 
 
 SETS: tuple[SetSpec, ...] = (
@@ -74,9 +87,26 @@ SETS: tuple[SetSpec, ...] = (
         lambda d, _o: inventory_to_846(d),
         None,
     ),
+    # A 180 is the buyer's return (BGN01 00) or the supplier's answer to it (BGN01 11).
+    SetSpec(
+        "180",
+        "AN",
+        RETURN_ANSWER,
+        lambda b, _o: [x12_180_to_answer(b)],
+        lambda d, _o: answer_to_180(d),
+        None,
+        is_answer,
+    ),
+    SetSpec("180", "AN", "return", lambda b, o: [x12_180_to_return(b, o)], lambda d, o: return_to_180(d, o), None),
     SetSpec("997", "FA", "functional_acknowledgement", None, None, None),
 )
-BY_SET = {s.set_id: s for s in SETS}
+
+
+def spec_of(set_id: str, body: list[Segment]) -> SetSpec | None:
+    """The spec a set is read by: the first of its id that applies to it."""
+    return next((s for s in SETS if s.set_id == set_id and (s.applies is None or s.applies(body))), None)
+
+
 BY_KIND = {s.kind: s for s in SETS}
 MODELS: dict[str, type[BaseModel]] = {
     "order": SalesOrder,
@@ -126,7 +156,7 @@ class X12:
                 if group.errors or tset.errors:
                     continue
                 accepted += 1
-                spec = BY_SET.get(tset.id)
+                spec = spec_of(tset.id, tset.body)
                 if spec is not None:
                     text = render(tset.body, result.delimiters)
                     found.append(Found(tset.id, tset.control, spec.kind, tset.body, text, _po(tset.body, spec)))
@@ -159,7 +189,7 @@ class X12:
         return Acknowledgement(kind, write_interchange(out, result.delimiters))
 
     def map(self, found: Found, order: SalesOrder | None) -> list[BaseModel]:
-        spec = BY_SET[found.set_id]
+        spec = BY_KIND[found.kind]
         assert spec.read is not None
         return spec.read(found.body, order)
 

@@ -426,6 +426,40 @@ CTT O 1
 SE M 1
 """
 
+# pohub's reading of the 180: the buyer's return (BGN01 00) with one LIN loop per line, or the
+# supplier's answer (BGN01 11) without lines.
+_180 = """
+ST M 1
+BGN M 1
+CUR O 1
+REF O >1
+PER O 3
+DTM O 10
+[N9 O >1
+ DTM O >1
+ MSG O 1000
+]
+[N1 O 200
+ N2 O 2
+ N3 O 2
+ N4 O 1
+ REF O 12
+ PER O 3
+]
+[LIN O 200000
+ PID O 200
+ REF O >1
+ DTM O 10
+ QTY O >1
+ CTP O 25
+ [N9 O >1
+  MSG O 1000
+ ]
+]
+CTT O 1
+SE M 1
+"""
+
 _997 = """
 ST M 1
 AK1 M 1
@@ -482,6 +516,14 @@ SETS: dict[str, SetSpec] = {
         "LIN",
         (),
         {("BIA", 1): frozenset({"00"}), ("QTY", 1): frozenset({"17", "33"}), ("SCH", 5): frozenset({"018"})},
+    ),
+    "180": SetSpec(
+        "180",
+        "AN",
+        _parse(_180, "180"),
+        "LIN",
+        (("QTY", 2),),
+        {("BGN", 1): frozenset({"00", "11"}), ("QTY", 1): frozenset({"01"})},
     ),
     "997": SetSpec("997", "FA", _parse(_997, "997"), "", ()),
 }
