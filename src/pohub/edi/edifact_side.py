@@ -28,7 +28,17 @@ from pohub.edi.mapping.edifact_change import (
 from pohub.edi.mapping.edifact_invoice import invoic_to_invoice, invoice_to_invoic
 from pohub.edi.mapping.edifact_order import order_to_orders, orders_to_order
 from pohub.edi.mapping.edifact_shipment import desadv_to_shipment, shipment_to_desadv
-from pohub.edi.reading import CHANGE_ANSWER, Acknowledgement, Envelope, Found, GroupNote, Numbers, Reading, register
+from pohub.edi.reading import (
+    CHANGE_ANSWER,
+    Acknowledgement,
+    Envelope,
+    Found,
+    GroupNote,
+    Numbers,
+    Reading,
+    control_key,
+    register,
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,19 @@ class Edifact:
     def outbound_groups(self, payload: bytes) -> list[str]:
         _una, segments = parse(payload)
         return [s.comp(5) for s in segments if s.tag == "UNB"]
+
+    def acknowledged_sets(self, found: Found) -> dict[str, tuple[bool, str]]:
+        """What a CONTRL says of each message (UCM 0062 -> action): accepted, and "UCM 4/29"-like status."""
+        out: dict[str, tuple[bool, str]] = {}
+        for s in found.body:
+            if s.tag == "UCM":
+                action, code = s.comp(3), s.comp(4)
+                out[control_key(s.comp(1))] = (action == ACCEPTED, "UCM " + "/".join(x for x in (action, code) if x))
+        return out
+
+    def outbound_sets(self, payload: bytes) -> list[str]:
+        _una, segments = parse(payload)
+        return [control_key(s.comp(1)) for s in segments if s.tag == "UNH"]
 
     def lines(self, payload: bytes) -> list[str] | None:
         try:

@@ -110,6 +110,10 @@ class Standard(Protocol):
 
     def outbound_groups(self, payload: bytes) -> list[str]: ...
 
+    def acknowledged_sets(self, found: Found) -> dict[str, tuple[bool, str]]: ...
+
+    def outbound_sets(self, payload: bytes) -> list[str]: ...
+
     def map(self, found: Found, order: SalesOrder | None) -> list[BaseModel]: ...
 
     def lines(self, payload: bytes) -> list[str] | None: ...
@@ -121,6 +125,11 @@ STANDARDS: dict[str, Standard] = {}
 def register(standard: Standard) -> Standard:
     STANDARDS[standard.name] = standard
     return standard
+
+
+def control_key(value: str) -> str:
+    """A control number as compared across answers ("0001" and "1" are the same set)."""
+    return str(int(value)) if value.isdigit() else value
 
 
 def sniff(raw: bytes) -> str | None:

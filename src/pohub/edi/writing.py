@@ -84,5 +84,5 @@ async def queue_interchange(
         document_id=document_id,
         partner_id=partner.counterparty_id,
     )
-    row["params"] = reconcile.params_of(groups, set_id)
+    row["params"] = reconcile.params_of(groups, set_id, STANDARDS[partner.standard].outbound_sets(payload))
     await outbound.queue(conn, [row])

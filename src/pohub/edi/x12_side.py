@@ -29,6 +29,7 @@ from pohub.edi.reading import (
     GroupNote,
     Numbers,
     Reading,
+    control_key,
     register,
 )
 from pohub.edi.x12 import ack
@@ -238,6 +239,24 @@ class X12:
         """The GS06 of every group of an interchange pohub wrote."""
         _delimiters, segments = tokenize(payload)
         return [str(int(s.get(6))) for s in segments if s.id == "GS" and s.get(6).isdigit()]
+
+    def acknowledged_sets(self, found: Found) -> dict[str, tuple[bool, str]]:
+        """What a 997 says of each set (AK2 ST02 -> AK5): accepted, and "AK5 R/5"-like status."""
+        out: dict[str, tuple[bool, str]] = {}
+        current: str | None = None
+        for s in found.body:
+            if s.id == "AK2":
+                current = control_key(s.get(2))
+            elif s.id == "AK5" and current is not None:
+                status = "/".join(e for e in s.elements if e)
+                out[current] = (s.get(1) in ("A", "E"), f"AK5 {status}")
+                current = None
+        return out
+
+    def outbound_sets(self, payload: bytes) -> list[str]:
+        """The ST02 of every set of an interchange pohub wrote."""
+        _delimiters, segments = tokenize(payload)
+        return [control_key(s.get(2)) for s in segments if s.id == "ST"]
 
     def lines(self, payload: bytes) -> list[str] | None:
         """One segment per line, for people to read."""
