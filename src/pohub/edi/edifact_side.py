@@ -11,11 +11,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from pohub.documents.logicbroker import SalesOrder
+from pohub.edi import guides
 from pohub.edi.edifact.contrl import ACCEPTED, build_contrl
 from pohub.edi.edifact.errors import EdifactError
 from pohub.edi.edifact.syntax import Seg, parse, serialize
 from pohub.edi.edifact.validate import read_edifact
 from pohub.edi.edifact.writer import EdifactOut, EdifactParty, wrap_message, write_edifact
+from pohub.edi.guides import Guide
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.mapping.edifact_ack import acknowledgement_to_ordrsp, ordrsp_to_acknowledgement
 from pohub.edi.mapping.edifact_change import (
@@ -93,8 +95,15 @@ class Edifact:
     content_type = "application/edifact"
     kinds: tuple[str, str | None, str] = ("unb", None, "unh")
 
-    def read(self, raw: bytes) -> Reading:
-        result = read_edifact(raw)
+    def read(self, raw: bytes, guide: Guide | None = None) -> Reading:
+        """Read and validate an interchange (against the partner's guide too, when given)."""
+        extra = None
+        if guide:
+
+            def extra(message_type: str, body: list[Seg]) -> list[EdifactError]:
+                return guides.check_edifact(body, guide[message_type]) if message_type in guide else []
+
+        result = read_edifact(raw, extra)
         errors = [error_wire(e) for e in result.errors]
         interchange = result.interchange
         if interchange is None:
@@ -163,8 +172,8 @@ class Edifact:
         )
         return spec.type, write_edifact(out)
 
-    def check(self, payload: bytes) -> list[dict[str, Any]]:
-        return self.read(payload).errors
+    def check(self, payload: bytes, guide: Guide | None = None) -> list[dict[str, Any]]:
+        return self.read(payload, guide).errors
 
     def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]:
         """What a CONTRL says of the interchange it answers: (UNB 0020, accepted, UCI action)."""

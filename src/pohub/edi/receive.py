@@ -20,7 +20,7 @@ from pohub.core.errors import BadRequest, FieldError, NotFound, PohubError, Unpr
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import change_answers, edifact_side, inventory, reconcile, return_answers, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi import change_answers, edifact_side, guides, inventory, reconcile, return_answers, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
@@ -223,6 +223,8 @@ async def receive_interchange(conn: AsyncConnection, msg: Message) -> Summary:
             "The interchange cannot be read", [FieldError("ISA" if standard.name == "x12" else "UNB", first)]
         )
     partner = await partner_for(conn, company_id=msg.company_id, reading=reading)
+    if partner.guide:  # read again with the partner's implementation guide: its findings go in the 997 too
+        reading = standard.read(msg.raw, guides.load(partner.standard, partner.guide))
     test = reading.test or partner.test
     body: dict[str, Any] = {"Interchange": _head(reading, partner, test), "ExchangeId": msg.exchange_id}
     if reading.accepted and reading.control:

@@ -11,7 +11,7 @@ from pohub.core import clock
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.documents import kinds
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import reconcile
+from pohub.edi import guides, reconcile
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
@@ -50,7 +50,7 @@ async def interchange_for(
             f"The {kinds.label(kind).lower()} cannot be sent to EDI partner {partner.id}: {exc.message}",
             [FieldError(exc.field, exc.message)],
         ) from None
-    errors = standard.check(payload)
+    errors = standard.check(payload, guides.load(partner.standard, partner.guide))
     if errors:
         raise Unprocessable(
             f"The {set_id} for EDI partner {partner.id} does not validate",

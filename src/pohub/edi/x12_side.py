@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from pohub.documents.logicbroker import Acknowledgement as AckDoc
 from pohub.documents.logicbroker import Invoice, SalesOrder, Shipment
+from pohub.edi import guides
+from pohub.edi.guides import Guide
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.mapping.x12_ack import acknowledgement_to_855, x12_855_to_acknowledgement
 from pohub.edi.mapping.x12_change import change_to_860, reply_to_865, x12_860_to_change, x12_865_to_reply
@@ -141,8 +143,15 @@ class X12:
     content_type = "application/edi-x12"
     kinds: tuple[str, str | None, str] = ("isa", "gs", "st")
 
-    def read(self, raw: bytes) -> Reading:
-        result = read_interchange(raw)
+    def read(self, raw: bytes, guide: Guide | None = None) -> Reading:
+        """Read and validate an interchange (against the partner's guide too, when given)."""
+        extra = None
+        if guide:
+
+            def extra(set_id: str, body: list[Segment]) -> list[X12Error]:
+                return guides.check_x12(body, guide[set_id]) if set_id in guide else []
+
+        result = read_interchange(raw, extra)
         interchange = result.interchange
         errors = [error_wire(e) for e in result.errors]
         if interchange is None or result.delimiters is None:
@@ -222,9 +231,9 @@ class X12:
         )
         return spec.set_id, write_interchange(out)
 
-    def check(self, payload: bytes) -> list[dict[str, Any]]:
-        """Every error pohub's own reader finds in an interchange pohub wrote (none, normally)."""
-        return self.read(payload).errors
+    def check(self, payload: bytes, guide: Guide | None = None) -> list[dict[str, Any]]:
+        """Every error pohub's own reader (and the partner's guide) finds in an interchange pohub wrote."""
+        return self.read(payload, guide).errors
 
     def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]:
         """What a 997 says of the groups it answers: (GS06 answered, accepted, AK9 status)."""
