@@ -59,7 +59,9 @@ def test_a_json_supplier_acknowledges_an_edi_buyer_and_the_997_settles_it(server
 
     r = post_edi(server, trade.buyer, answer_997(raw, control=77))
     assert r.status_code == 200, r.text
-    assert r.json()["Reconciled"] == [{"Group": "1", "ExchangeId": sent["Id"], "Accepted": True, "Status": "A"}]
+    assert r.json()["Reconciled"] == [
+        {"Group": "1", "Sets": ["1"], "ExchangeId": sent["Id"], "Accepted": True, "Status": "AK5 A"}
+    ]
     assert exchange(trade.buyer, sent["Id"])["State"] == "acknowledged"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -309,6 +310,25 @@ def edi_partners_list() -> None:
         )
     if not found:
         console.print("no EDI partners yet")
+
+
+@edi_partners_app.command("guide")
+def edi_partners_guide(
+    partner_id: int = typer.Argument(..., help="The EDI partner profile's id"),
+    file: Path = typer.Argument(..., help='A JSON guide: {"850": {"Require": ["REF*DP"], "Codes": {"PO103": ["EA"]}}}'),
+) -> None:
+    """Set a partner's implementation guide (an empty {} clears it)."""
+    import json
+
+    from pohub.edi.partners import service as edi
+
+    guide = json.loads(file.read_text())
+
+    async def work(conn: AsyncConnection) -> Any:
+        return await edi.set_guide(conn, partner_id=partner_id, guide=guide, caller_id=None)
+
+    p = _in_transaction(work)
+    console.print(f"EDI partner {p.id}: guide for {', '.join(sorted(p.guide)) or 'no set'}")
 
 
 if __name__ == "__main__":

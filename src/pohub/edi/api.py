@@ -5,6 +5,7 @@ document's exchange, and the 997 / TA1 / CONTRL generated for it (also kept as a
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -13,7 +14,8 @@ from pohub.api.http import JSON, read_body
 from pohub.core import clock
 from pohub.core.errors import BadRequest, FieldError, PohubError
 from pohub.dialects import common
-from pohub.edi import receive, send, transports
+from pohub.edi import as2_mdn, receive, send, transports
+from pohub.edi.as2 import Headers, is_mdn
 from pohub.edi.as2 import receive as as2_receive
 from pohub.edi.as2.envelope import parse_as2_id
 from pohub.exchanges import inbound, outbound
@@ -69,6 +71,24 @@ async def pull_edi(request: Request) -> JSON:
     )
 
 
+async def _take_mdn(request: Request, partner: Any, headers: list[tuple[str, str]], body: bytes) -> Response:
+    """An asynchronous MDN for a message pohub sent: kept as an inbound exchange and matched to it."""
+    msg = Message(
+        channel="as2",
+        operation=as2_mdn.OPERATION,
+        company_id=partner.company_id,
+        raw=body,
+        kind="MDN",
+        params={"partner_id": partner.id, "headers": [list(h) for h in headers]},
+        content_type=request.headers.get("content-type"),
+    )
+    try:
+        await inbound.receive(request.app.state.db, msg)
+    except PohubError as exc:  # kept as a refused exchange; a 409 asks the partner to send it again
+        return Response(content=f"{exc}\n".encode(), status_code=exc.status_code, media_type="text/plain")
+    return Response(content=b"", status_code=200)  # taken: what it said is on the exchange it answers
+
+
 @router.post(
     "/as2",
     responses={
@@ -88,6 +108,8 @@ async def post_as2(request: Request) -> Response:
     as2_to = parse_as2_id(request.headers.get("as2-to", ""))
     async with db.read() as conn:
         partner = await transports.as2_partner(conn, as2_from=as2_from, as2_to=as2_to)
+    if partner is not None and is_mdn(Headers(headers), body):
+        return await _take_mdn(request, partner, headers, body)
     profile = transports.as2_profile(partner) if partner is not None else None
     answer = as2_receive(headers, body, lambda _f, _t: profile)
     exchange_id: int | None = None

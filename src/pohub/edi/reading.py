@@ -12,6 +12,12 @@ from pydantic import BaseModel
 
 from pohub.documents.logicbroker import SalesOrder
 
+# Not a document kind: the supplier's answer to a buyer's change (865, ORDRSP to an ORDCHG), applied
+# by pohub's change rules as the answer to the change it names.
+CHANGE_ANSWER = "change_answer"
+# Likewise the supplier's answer to a buyer's return (a 180 with BGN01 11): authorised or rejected.
+RETURN_ANSWER = "return_answer"
+
 
 @dataclass
 class Found:
@@ -88,7 +94,7 @@ class Standard(Protocol):
     # Control number kinds: interchange, group, set (EDIFACT has no groups here: None).
     kinds: tuple[str, str | None, str]
 
-    def read(self, raw: bytes) -> Reading: ...
+    def read(self, raw: bytes, guide: Any = None) -> Reading: ...
 
     def acknowledge(self, reading: Reading, numbers: Numbers, date: datetime) -> Acknowledgement | None: ...
 
@@ -98,11 +104,15 @@ class Standard(Protocol):
         self, kind: str, document: BaseModel, order: SalesOrder | None, envelope: Envelope, numbers: Numbers
     ) -> tuple[str, bytes]: ...
 
-    def check(self, payload: bytes) -> list[dict[str, Any]]: ...
+    def check(self, payload: bytes, guide: Any = None) -> list[dict[str, Any]]: ...
 
     def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]: ...
 
     def outbound_groups(self, payload: bytes) -> list[str]: ...
+
+    def acknowledged_sets(self, found: Found) -> dict[str, tuple[bool, str]]: ...
+
+    def outbound_sets(self, payload: bytes) -> list[str]: ...
 
     def map(self, found: Found, order: SalesOrder | None) -> list[BaseModel]: ...
 
@@ -115,6 +125,11 @@ STANDARDS: dict[str, Standard] = {}
 def register(standard: Standard) -> Standard:
     STANDARDS[standard.name] = standard
     return standard
+
+
+def control_key(value: str) -> str:
+    """A control number as compared across answers ("0001" and "1" are the same set)."""
+    return str(int(value)) if value.isdigit() else value
 
 
 def sniff(raw: bytes) -> str | None:

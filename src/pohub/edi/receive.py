@@ -19,13 +19,13 @@ from pohub.core import clock, jsonio
 from pohub.core.errors import BadRequest, FieldError, NotFound, PohubError, Unprocessable
 from pohub.db.engine import Database
 from pohub.documents import kinds
-from pohub.documents import repository as documents_repo
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
+from pohub.edi import change_answers, edifact_side, guides, inventory, reconcile, return_answers, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.mapping.common import MappingError
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
-from pohub.edi.reading import STANDARDS, Found, Numbers, Reading, Standard, sniff
+from pohub.edi.reading import CHANGE_ANSWER, RETURN_ANSWER, STANDARDS, Found, Numbers, Reading, Standard, sniff
+from pohub.edi.writing import CHANNELS
 from pohub.exchanges import inbound, outbound
 from pohub.exchanges import repository as exchanges_repo
 from pohub.exchanges.documents import applied, apply_canonical
@@ -35,8 +35,12 @@ INTERCHANGE = "edi.interchange"
 DOCUMENT = "edi.document"
 UNMAPPED = "edi.unmapped"
 ACK = "edi.ack"
-# The outbound channel of each transport; "api" partners get their acknowledgements in the answer.
-CHANNELS = {"api": "edi", "as2": "as2", "folder": "folder"}
+# The handler of each mapped set that is not a canonical document (the rest go to DOCUMENT).
+OPERATIONS = {
+    CHANGE_ANSWER: change_answers.OPERATION,
+    RETURN_ANSWER: return_answers.OPERATION,
+    kinds.INVENTORY.name: inventory.OPERATION,
+}
 
 
 @dataclass
@@ -114,19 +118,13 @@ async def _acknowledge(
 
 
 async def _order_of(conn: AsyncConnection, partner: Profile, partner_po: str | None) -> Any:
-    if not partner_po:
-        return None
-    ref = await documents_repo.order_by_po(
-        conn, sender_id=partner.buyer_id, receiver_id=partner.supplier_id, partner_po=partner_po
-    )
-    return (
-        None if ref is None else await documents_repo.get_document(conn, doc_id=ref.id, company_id=partner.company_id)
-    )
+    return await change_answers.order_of(conn, partner, partner_po)
 
 
 def _canonical(model: BaseModel, kind: str, partner: Profile) -> bytes:
     doc = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if kind == kinds.ORDER.name:
+    spec = kinds.KINDS.get(kind)
+    if spec is not None and not spec.from_supplier:  # the buyer's documents name their supplier
         doc["ReceiverCompanyId"] = partner.supplier_id
     return jsonio.dumps(doc)
 
@@ -185,7 +183,7 @@ async def _apply(
     for model in models:
         child = _child(
             msg,
-            operation=DOCUMENT,
+            operation=OPERATIONS.get(found.kind, DOCUMENT),
             kind=found.kind,
             raw=_canonical(model, found.kind, partner),
             params=params,
@@ -225,6 +223,8 @@ async def receive_interchange(conn: AsyncConnection, msg: Message) -> Summary:
             "The interchange cannot be read", [FieldError("ISA" if standard.name == "x12" else "UNB", first)]
         )
     partner = await partner_for(conn, company_id=msg.company_id, reading=reading)
+    if partner.guide:  # read again with the partner's implementation guide: its findings go in the 997 too
+        reading = standard.read(msg.raw, guides.load(partner.standard, partner.guide))
     test = reading.test or partner.test
     body: dict[str, Any] = {"Interchange": _head(reading, partner, test), "ExchangeId": msg.exchange_id}
     if reading.accepted and reading.control:
@@ -284,7 +284,7 @@ async def _document(conn: AsyncConnection, msg: Message) -> Applied:
     spec = kinds.kind(msg.kind or "")
     partner = await partners.profile(conn, partner_id=int(msg.params["partner_id"]))
     path_key = None
-    if spec.from_supplier:
+    if spec.belongs_to_order:
         po = str(jsonio.loads(msg.raw).get("PartnerPO") or "")
         order = await _order_of(conn, partner, po)
         if order is None:

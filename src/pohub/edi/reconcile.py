@@ -1,6 +1,9 @@
-"""Outbound groups against the 997s / CONTRLs received for them: an accepted group makes its
-outbound exchange ``acknowledged``; a rejected one, or one not acknowledged within the partner's
-``AckWithinMinutes``, is flagged on the exchange (its error) and on the order's timeline."""
+"""Outbound groups against the 997s / CONTRLs received for them, set by set: a 997 that answers the
+sets an outbound exchange carries (AK2 / AK5; CONTRL UCM) decides by them, so that a partial
+acceptance (AK9 P) acknowledges the accepted sets and flags the rejected ones; one that names the
+group only decides by AK9 / UCI. An accepted exchange becomes ``acknowledged``; a rejected one, or
+one not acknowledged within the partner's ``AckWithinMinutes``, is flagged on the exchange (its
+error) and on the order's timeline."""
 
 from __future__ import annotations
 
@@ -26,8 +29,21 @@ SEND = "edi.send"
 AWAITING = (outbound.QUEUED, outbound.SENDING, outbound.SENT)
 
 
-def params_of(groups: list[str], document_type: str) -> str:
-    return jsonio.dumps({"groups": groups, "set": document_type, "flagged": None}).decode()
+def params_of(groups: list[str], document_type: str, sets: list[str] | None = None) -> str:
+    """What an outbound exchange keeps for reconciling: its GS06 / UNB 0020, set id and ST02 / UNH 0062."""
+    return jsonio.dumps({"groups": groups, "set": document_type, "sets": sets or [], "flagged": None}).decode()
+
+
+def _verdict(
+    params: dict[str, Any], by_set: dict[str, tuple[bool, str]], group_accepted: bool, group_status: str
+) -> tuple[bool, str, list[str]]:
+    """Accepted, the status that says so, and the sets it rests on (none: the group's AK9 / UCI)."""
+    ours = [s for s in params.get("sets") or [] if s in by_set]
+    if not ours:
+        return group_accepted, group_status, []
+    rejected = [s for s in ours if not by_set[s][0]]
+    decisive = rejected[0] if rejected else ours[0]
+    return not rejected, by_set[decisive][1], ours
 
 
 async def _waiting(conn: AsyncConnection, partner: Profile) -> list[Any]:
@@ -62,22 +78,28 @@ async def received(
     answers = standard.acknowledged_groups(found)
     if not answers:
         return []
+    by_set = standard.acknowledged_sets(found)
     now = clock.now()
     notes = []
     waiting = await _waiting(conn, partner)
-    for group, accepted, status in answers:
+    for group, group_accepted, group_status in answers:
         matched = [r for r in waiting if group in (jsonio.loads(r.params or "{}").get("groups") or [])]
         for row in matched:
+            params = jsonio.loads(row.params or "{}")
+            accepted, status, sets = _verdict(params, by_set, group_accepted, group_status)
             if accepted:
                 await conn.execute(
                     update(exchanges).where(X.id == row.id).values(state=outbound.ACKNOWLEDGED, updated_at=now)
                 )
             else:
-                why = f"The partner rejected group {group} ({found.set_id} status {status})"
+                which = f"group {group}, set {', '.join(sets)}" if sets else f"group {group}"
+                why = f"The partner rejected {which} ({found.set_id} status {status})"
                 await _flag(conn, partner, row, why=why, code=422, at=now)
-            notes.append({"Group": group, "ExchangeId": row.id, "Accepted": accepted, "Status": status})
+            notes.append({"Group": group, "Sets": sets, "ExchangeId": row.id, "Accepted": accepted, "Status": status})
         if not matched:
-            notes.append({"Group": group, "ExchangeId": None, "Accepted": accepted, "Status": status})
+            notes.append(
+                {"Group": group, "Sets": [], "ExchangeId": None, "Accepted": group_accepted, "Status": group_status}
+            )
     return notes
 
 

@@ -13,6 +13,7 @@ naming the field): pohub never accepts what it could not pass on.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,16 +22,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
-from pohub.core.errors import FieldError, Unprocessable
+from pohub.core.errors import Unprocessable
 from pohub.documents import kinds
 from pohub.documents import repository as documents_repo
 from pohub.documents.logicbroker import SalesOrder
-from pohub.edi import edifact_side, reconcile, x12_side  # noqa: F401  (they register their standards)
-from pohub.edi.mapping.common import MappingError
+from pohub.edi import change_answers, edifact_side, reconcile, return_answers, x12_side  # noqa: F401  (they register their standards)
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.service import Profile
-from pohub.edi.reading import STANDARDS, Envelope, Numbers
-from pohub.edi.receive import CHANNELS
+from pohub.edi.reading import CHANGE_ANSWER, RETURN_ANSWER
+from pohub.edi.writing import interchange_for, queue_interchange
 from pohub.exchanges import outbound
 from pohub.exchanges.models import exchange_attempts, exchanges
 from pohub.orders import events
@@ -51,7 +51,15 @@ ROUTES: dict[int, Route] = {
     kinds.ACKNOWLEDGEMENT.event_type: Route(kinds.ACKNOWLEDGEMENT.name, "buyer"),
     kinds.SHIPMENT.event_type: Route(kinds.SHIPMENT.name, "buyer"),
     kinds.INVOICE.event_type: Route(kinds.INVOICE.name, "buyer"),
+    kinds.CHANGE.event_type: Route(kinds.CHANGE.name, "supplier"),
+    kinds.CHANGE.lifecycle[0][0]: Route(CHANGE_ANSWER, "buyer"),  # change answered: the 865 / ORDRSP
+    kinds.RETURN.event_type: Route(kinds.RETURN.name, "supplier"),
+    return_answers.AUTHORISED_EVENT: Route(RETURN_ANSWER, "buyer"),  # the supplier's 180 answer
+    return_answers.REJECTED_EVENT: Route(RETURN_ANSWER, "buyer"),
 }
+# What is not a canonical document is built from the rows the kind's rules left.
+Builder = Callable[..., Awaitable[BaseModel]]
+BUILDERS: dict[str, Builder] = {CHANGE_ANSWER: change_answers.reply_for, RETURN_ANSWER: return_answers.answer_for}
 
 
 async def _partner(conn: AsyncConnection, route: Route, event: dict[str, Any]) -> Profile | None:
@@ -63,7 +71,13 @@ async def _partner(conn: AsyncConnection, route: Route, event: dict[str, Any]) -
 
 # The date field each EDI document must carry (DTM 137, BIG01, BSN03): when the JSON document has
 # none, the moment pohub received it stands in.
-DOCUMENT_DATES = {"acknowledgement": "AcknowledgementDate", "shipment": "ShipmentDate", "invoice": "InvoiceDate"}
+DOCUMENT_DATES = {
+    "acknowledgement": "AcknowledgementDate",
+    "shipment": "ShipmentDate",
+    "invoice": "InvoiceDate",
+    "change": "DocumentDate",
+    "return": "ReturnDate",
+}
 
 
 def _model(row: Any, kind: str, order: SalesOrder) -> BaseModel:
@@ -75,43 +89,6 @@ def _model(row: Any, kind: str, order: SalesOrder) -> BaseModel:
     if order.order_date is not None:
         doc.setdefault("OrderDate", order.order_date.isoformat())
     return spec.model.model_validate(doc)
-
-
-async def interchange_for(
-    conn: AsyncConnection, *, partner: Profile, kind: str, document: BaseModel, order: SalesOrder
-) -> tuple[str, bytes, list[str]]:
-    """The interchange carrying one document to a partner, with fresh control numbers, checked by
-    pohub's validator; returns (set id, bytes, the groups it holds)."""
-    standard = STANDARDS[partner.standard]
-    isa_kind, group_kind, set_kind = standard.kinds
-    numbers = Numbers(
-        await partners.next_control(conn, partner=partner, kind=isa_kind),
-        await partners.next_control(conn, partner=partner, kind=group_kind) if group_kind else 0,
-        await partners.next_control(conn, partner=partner, kind=set_kind),
-    )
-    envelope = Envelope(
-        sender=(partner.our_qualifier, partner.our_id),
-        receiver=(partner.their_qualifier, partner.their_id),
-        sender_group=partner.our_group_id,
-        receiver_group=partner.their_group_id,
-        version=partner.version,
-        test=partner.test,
-        date=clock.now(),
-    )
-    try:
-        set_id, payload = standard.write(kind, document, order, envelope, numbers)
-    except MappingError as exc:
-        raise Unprocessable(
-            f"The {kinds.label(kind).lower()} cannot be sent to EDI partner {partner.id}: {exc.message}",
-            [FieldError(exc.field, exc.message)],
-        ) from None
-    errors = standard.check(payload)
-    if errors:
-        raise Unprocessable(
-            f"The {set_id} for EDI partner {partner.id} does not validate",
-            [FieldError(f"{e['Segment']}{e['Element'] or ''}", e["Message"]) for e in errors[:20]],
-        )
-    return set_id, payload, standard.outbound_groups(payload)
 
 
 async def _send(conn: AsyncConnection, event: dict[str, Any]) -> None:
@@ -126,7 +103,13 @@ async def _send(conn: AsyncConnection, event: dict[str, Any]) -> None:
     if order_row is None or doc_row is None:
         return
     order = SalesOrder.model_validate(jsonio.loads(order_row.raw))
-    document = order if route.kind == kinds.ORDER.name else _model(doc_row, route.kind, order)
+    document: BaseModel
+    if route.kind == kinds.ORDER.name:
+        document = order
+    elif route.kind in BUILDERS:
+        document = await BUILDERS[route.kind](conn, doc_row=doc_row, order=order, event=event)
+    else:
+        document = _model(doc_row, route.kind, order)
     try:
         set_id, payload, groups = await interchange_for(
             conn, partner=partner, kind=route.kind, document=document, order=order
@@ -134,21 +117,16 @@ async def _send(conn: AsyncConnection, event: dict[str, Any]) -> None:
     except Unprocessable as exc:
         exc.order_id = event["order_id"]
         raise
-    row = outbound.outbound_row(
-        channel=CHANNELS[partner.transport],
-        operation=reconcile.SEND,
-        company_id=partner.company_id,
+    await queue_interchange(
+        conn,
+        partner=partner,
         kind=route.kind,
+        set_id=set_id,
         payload=payload,
-        content_type=STANDARDS[partner.standard].content_type,
-        at=clock.now(),
-        endpoint_id=partner.id,
+        groups=groups,
         order_id=event["order_id"],
         document_id=event["document_id"],
-        partner_id=partner.counterparty_id,
     )
-    row["params"] = reconcile.params_of(groups, set_id)
-    await outbound.queue(conn, [row])
 
 
 @events.listen

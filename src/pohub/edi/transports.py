@@ -34,6 +34,8 @@ from pohub.edi.as2 import (
 )
 from pohub.edi.as2.mdn import Mdn
 from pohub.edi.as2.mime import Headers
+from pohub.edi.as2_ids import awaiting
+from pohub.edi.as2_ids import message_id as as2_message_id
 from pohub.edi.partners import service as partners
 from pohub.edi.partners.models import edi_partners
 from pohub.edi.partners.service import Profile
@@ -66,7 +68,9 @@ def as2_profile(p: Profile, *, content_type: str = "application/edi-x12") -> Par
         sign=bool(s.get("Sign")),
         encrypt=bool(s.get("Encrypt")),
         digest=str(s.get("Digest") or "sha256"),
-        mdn=MdnMode.SYNC,
+        mdn=MdnMode.ASYNC if s.get("Mdn") == "async" else MdnMode.SYNC,
+        async_mdn_url=str(s["AsyncMdnUrl"]) if s.get("AsyncMdnUrl") else None,
+        mdn_signed=bool(s.get("MdnSigned")),
         content_type=content_type,
         require_signed=bool(s.get("RequireSigned")),
         require_encrypted=bool(s.get("RequireEncrypted")),
@@ -100,7 +104,8 @@ async def deliver_as2(client: httpx.AsyncClient, row: Any, profiles: dict[int, P
         return Outcome(status_code=None, error="the EDI partner profile is gone", final=True)
     try:
         profile = as2_profile(partner, content_type=row.content_type or "application/edi-x12")
-        message = build_message(profile, bytes(row.raw), filename=f"pohub-{row.id}.edi")
+        message_id = as2_message_id(row.id, profile.our_as2_id) if profile.mdn is MdnMode.ASYNC else None
+        message = build_message(profile, bytes(row.raw), filename=f"pohub-{row.id}.edi", message_id=message_id)
     except (ValueError, OSError) as exc:  # a setting or a certificate file that is wrong: fix, then Retry
         return Outcome(status_code=None, error=f"AS2 settings: {exc}", final=True)
     try:
@@ -109,6 +114,8 @@ async def deliver_as2(client: httpx.AsyncClient, row: Any, profiles: dict[int, P
         return Outcome(status_code=None, error=str(exc))
     except MdnError as exc:
         return Outcome(status_code=200, error=f"MDN: {exc}", final=True)
+    if profile.mdn is MdnMode.ASYNC:  # confirmed later, when the MDN comes to POST /as2 (edi/as2_mdn.py)
+        return Outcome(status_code=200, error=None, body=awaiting(message.message_id, message.mics))
     if mdn is not None:
         try:
             check_mdn(mdn, message)

@@ -12,11 +12,28 @@ from pydantic import BaseModel
 
 from pohub.documents.logicbroker import Acknowledgement as AckDoc
 from pohub.documents.logicbroker import Invoice, SalesOrder, Shipment
+from pohub.edi import guides
+from pohub.edi.guides import Guide
+from pohub.edi.mapping.common import MappingError
 from pohub.edi.mapping.x12_ack import acknowledgement_to_855, x12_855_to_acknowledgement
+from pohub.edi.mapping.x12_change import change_to_860, reply_to_865, x12_860_to_change, x12_865_to_reply
+from pohub.edi.mapping.x12_inventory import inventory_to_846, x12_846_to_inventory
 from pohub.edi.mapping.x12_invoice import invoice_to_810, x12_810_to_invoice
 from pohub.edi.mapping.x12_order import order_to_850, x12_850_to_order
+from pohub.edi.mapping.x12_return import answer_to_180, is_answer, return_to_180, x12_180_to_answer, x12_180_to_return
 from pohub.edi.mapping.x12_shipment import shipment_to_856, x12_856_to_shipments
-from pohub.edi.reading import Acknowledgement, Envelope, Found, GroupNote, Numbers, Reading, register
+from pohub.edi.reading import (
+    CHANGE_ANSWER,
+    RETURN_ANSWER,
+    Acknowledgement,
+    Envelope,
+    Found,
+    GroupNote,
+    Numbers,
+    Reading,
+    control_key,
+    register,
+)
 from pohub.edi.x12 import ack
 from pohub.edi.x12.errors import X12Error
 from pohub.edi.x12.reader import read_interchange
@@ -36,6 +53,8 @@ class SetSpec:
     read: Reader | None
     write: Writer | None
     po: tuple[str, int] | None  # the segment and element naming the order's PartnerPO
+    # When one set id carries several kinds: whether a set is this one (None: always).
+    applies: Callable[[list[Segment]], bool] | None = None
 
 
 SETS: tuple[SetSpec, ...] = (
@@ -57,9 +76,40 @@ SETS: tuple[SetSpec, ...] = (
         ("PRF", 1),
     ),
     SetSpec("810", "IN", "invoice", lambda b, _o: [x12_810_to_invoice(b)], lambda d, _o: invoice_to_810(d), ("BIG", 4)),
+    SetSpec(
+        "860", "PC", "change", lambda b, o: [x12_860_to_change(b, o)], lambda d, o: change_to_860(d, o), ("BCH", 3)
+    ),
+    SetSpec(
+        "865", "CA", CHANGE_ANSWER, lambda b, o: [x12_865_to_reply(b, o)], lambda d, o: reply_to_865(d, o), ("BCA", 4)
+    ),
+    SetSpec(
+        "846",
+        "IB",
+        "inventory",
+        lambda b, _o: [x12_846_to_inventory(b)],
+        lambda d, _o: inventory_to_846(d),
+        None,
+    ),
+    # A 180 is the buyer's return (BGN01 00) or the supplier's answer to it (BGN01 11).
+    SetSpec(
+        "180",
+        "AN",
+        RETURN_ANSWER,
+        lambda b, _o: [x12_180_to_answer(b)],
+        lambda d, _o: answer_to_180(d),
+        None,
+        is_answer,
+    ),
+    SetSpec("180", "AN", "return", lambda b, o: [x12_180_to_return(b, o)], lambda d, o: return_to_180(d, o), None),
     SetSpec("997", "FA", "functional_acknowledgement", None, None, None),
 )
-BY_SET = {s.set_id: s for s in SETS}
+
+
+def spec_of(set_id: str, body: list[Segment]) -> SetSpec | None:
+    """The spec a set is read by: the first of its id that applies to it."""
+    return next((s for s in SETS if s.set_id == set_id and (s.applies is None or s.applies(body))), None)
+
+
 BY_KIND = {s.kind: s for s in SETS}
 MODELS: dict[str, type[BaseModel]] = {
     "order": SalesOrder,
@@ -93,8 +143,15 @@ class X12:
     content_type = "application/edi-x12"
     kinds: tuple[str, str | None, str] = ("isa", "gs", "st")
 
-    def read(self, raw: bytes) -> Reading:
-        result = read_interchange(raw)
+    def read(self, raw: bytes, guide: Guide | None = None) -> Reading:
+        """Read and validate an interchange (against the partner's guide too, when given)."""
+        extra = None
+        if guide:
+
+            def extra(set_id: str, body: list[Segment]) -> list[X12Error]:
+                return guides.check_x12(body, guide[set_id]) if set_id in guide else []
+
+        result = read_interchange(raw, extra)
         interchange = result.interchange
         errors = [error_wire(e) for e in result.errors]
         if interchange is None or result.delimiters is None:
@@ -109,7 +166,7 @@ class X12:
                 if group.errors or tset.errors:
                     continue
                 accepted += 1
-                spec = BY_SET.get(tset.id)
+                spec = spec_of(tset.id, tset.body)
                 if spec is not None:
                     text = render(tset.body, result.delimiters)
                     found.append(Found(tset.id, tset.control, spec.kind, tset.body, text, _po(tset.body, spec)))
@@ -142,7 +199,7 @@ class X12:
         return Acknowledgement(kind, write_interchange(out, result.delimiters))
 
     def map(self, found: Found, order: SalesOrder | None) -> list[BaseModel]:
-        spec = BY_SET[found.set_id]
+        spec = BY_KIND[found.kind]
         assert spec.read is not None
         return spec.read(found.body, order)
 
@@ -150,8 +207,9 @@ class X12:
         self, kind: str, document: BaseModel, order: SalesOrder | None, envelope: Envelope, numbers: Numbers
     ) -> tuple[str, bytes]:
         """One document as an interchange of one group of one set; returns (set id, bytes)."""
-        spec = BY_KIND[kind]
-        assert spec.write is not None
+        spec = BY_KIND.get(kind)
+        if spec is None or spec.write is None:
+            raise MappingError(kind, "pohub does not write this document in X12 yet (docs/edi.md)")
         body = spec.write(document, order)
         tset = wrap_set(spec.set_id, f"{numbers.set:04d}", body)
         out = InterchangeOut(
@@ -173,9 +231,9 @@ class X12:
         )
         return spec.set_id, write_interchange(out)
 
-    def check(self, payload: bytes) -> list[dict[str, Any]]:
-        """Every error pohub's own reader finds in an interchange pohub wrote (none, normally)."""
-        return self.read(payload).errors
+    def check(self, payload: bytes, guide: Guide | None = None) -> list[dict[str, Any]]:
+        """Every error pohub's own reader (and the partner's guide) finds in an interchange pohub wrote."""
+        return self.read(payload, guide).errors
 
     def acknowledged_groups(self, found: Found) -> list[tuple[str, bool, str]]:
         """What a 997 says of the groups it answers: (GS06 answered, accepted, AK9 status)."""
@@ -190,6 +248,24 @@ class X12:
         """The GS06 of every group of an interchange pohub wrote."""
         _delimiters, segments = tokenize(payload)
         return [str(int(s.get(6))) for s in segments if s.id == "GS" and s.get(6).isdigit()]
+
+    def acknowledged_sets(self, found: Found) -> dict[str, tuple[bool, str]]:
+        """What a 997 says of each set (AK2 ST02 -> AK5): accepted, and "AK5 R/5"-like status."""
+        out: dict[str, tuple[bool, str]] = {}
+        current: str | None = None
+        for s in found.body:
+            if s.id == "AK2":
+                current = control_key(s.get(2))
+            elif s.id == "AK5" and current is not None:
+                status = "/".join(e for e in s.elements if e)
+                out[current] = (s.get(1) in ("A", "E"), f"AK5 {status}")
+                current = None
+        return out
+
+    def outbound_sets(self, payload: bytes) -> list[str]:
+        """The ST02 of every set of an interchange pohub wrote."""
+        _delimiters, segments = tokenize(payload)
+        return [control_key(s.get(2)) for s in segments if s.id == "ST"]
 
     def lines(self, payload: bytes) -> list[str] | None:
         """One segment per line, for people to read."""

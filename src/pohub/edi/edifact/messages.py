@@ -107,6 +107,7 @@ MESSAGES: dict[str, MessageSpec] = {
         frozenset({"1", "4", "5"}),
         frozenset({"21"}),
         frozenset({"1", "2", "3"}),
+        line_required=False,  # a cancellation of the whole order (BGM 1225 1) has no lines
         hash_quantity="21",
     ),
     # Line figures: QTY 21 ordered, 113 accepted (to be delivered), 83 backordered; the rest is cancelled.

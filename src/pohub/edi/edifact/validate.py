@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -255,8 +256,11 @@ def _invoice_totals(body: list[Seg]) -> list[EdifactError]:
     return errors
 
 
-def read_edifact(data: bytes | str) -> EdifactResult:
-    """Parse (UNA service characters, release character), split the envelopes, validate each message."""
+def read_edifact(
+    data: bytes | str, extra: Callable[[str, list[Seg]], list[EdifactError]] | None = None
+) -> EdifactResult:
+    """Parse (UNA service characters, release character), split the envelopes, validate each message
+    (and by ``extra``, a partner's guide, when given)."""
     try:
         una, segments = parse(data)
     except EdifactSyntaxError as exc:
@@ -293,4 +297,6 @@ def read_edifact(data: bytes | str) -> EdifactResult:
             )
             continue
         message.errors += _check_sections(message, spec) + _check_counts(message, spec)
+        if extra is not None:
+            message.errors += extra(message.type, list(message.body))
     return EdifactResult(una, interchange, list(interchange.errors))

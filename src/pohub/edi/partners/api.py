@@ -56,3 +56,15 @@ async def add_partner(request: Request, company_id: CompanyDep) -> JSON:
             conn, edi_company_id=edi_company, counterparty_id=counterparty, values=values, caller_id=company_id
         )
     return message(201, "Created", service.wire(created))
+
+
+@router.put("/EdiPartners/{PartnerId}/Guide", responses=s.DOCUMENT_RESPONSES)
+async def set_guide(PartnerId: int, request: Request, company_id: CompanyDep) -> JSON:
+    """The partner's implementation guide, per set: {"850": {"Require": ["REF*DP"], "Codes":
+    {"PO103": ["EA"]}}}. Checked on what the partner sends and on what pohub sends it; {} clears it."""
+    body = jsonio.loads(await read_body(request))
+    if not isinstance(body, dict):
+        raise Unprocessable("The guide is not an object", [FieldError("Guide", "must be {set: {Require, Codes}}")])
+    async with request.app.state.db.write() as conn:
+        updated = await service.set_guide(conn, partner_id=PartnerId, guide=body, caller_id=company_id)
+    return message(200, "OK", service.wire(updated))

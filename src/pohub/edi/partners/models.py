@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -46,6 +47,7 @@ edi_partners = Table(
     Column("as2_our_id", String(128), nullable=True),
     Column("as2_settings", String(4000), nullable=True),  # JSON: signing, encryption, MDN mode
     Column("folder", String(500), nullable=True),
+    Column("guide", Text, nullable=True),  # JSON: the partner's implementation guide (edi/guides.py)
     Column("created_at", AwareDateTime(), nullable=False),
     UniqueConstraint("company_id", "counterparty_id", name="uq_edi_partners_pair"),
     UniqueConstraint(

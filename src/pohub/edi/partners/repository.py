@@ -89,3 +89,7 @@ async def insert_received(
 async def renew_received(conn: AsyncConnection, *, row_id: int, exchange_id: int | None, at: datetime) -> None:
     """The same control number again, after the window: a new interchange, remembered from now."""
     await conn.execute(update(edi_received).where(R.id == row_id).values(exchange_id=exchange_id, received_at=at))
+
+
+async def set_guide(conn: AsyncConnection, *, partner_id: int, guide: str | None) -> None:
+    await conn.execute(update(edi_partners).where(P.id == partner_id).values(guide=guide))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from pohub.edi import guides
 from pohub.edi.partners import repository as repo
 from pohub.partners import repository as partners_repo
 
@@ -65,6 +66,7 @@ class Profile:
     as2_our_id: str | None
     as2_settings: dict[str, Any]
     folder: str | None
+    guide: dict[str, Any] = field(default_factory=dict)  # the implementation guide, per set (edi/guides.py)
 
     @property
     def test(self) -> bool:
@@ -83,6 +85,7 @@ def profile_of(row: Any) -> Profile:
     values = dict(row._mapping)
     values.pop("created_at", None)
     values["as2_settings"] = json.loads(values["as2_settings"]) if values["as2_settings"] else {}
+    values["guide"] = json.loads(values["guide"]) if values.get("guide") else {}
     values["expects_997"] = bool(values["expects_997"])
     return Profile(**values)
 
@@ -249,6 +252,19 @@ async def profile(conn: AsyncConnection, *, partner_id: int) -> Profile:
     return profile_of(row)
 
 
+async def set_guide(
+    conn: AsyncConnection, *, partner_id: int, guide: dict[str, Any] | None, caller_id: int | None
+) -> Profile:
+    """Set (or, with an empty one, clear) a profile's implementation guide, checked rule by rule."""
+    p = await profile(conn, partner_id=partner_id)
+    if caller_id is not None and caller_id not in (p.company_id, p.counterparty_id):
+        raise NotFound(f"No EDI partner {partner_id}")
+    if guide:
+        guides.parse(p.standard, guide)  # a 422 naming every rule that is not one
+    await repo.set_guide(conn, partner_id=partner_id, guide=json.dumps(guide) if guide else None)
+    return await profile(conn, partner_id=partner_id)
+
+
 async def profile_between(conn: AsyncConnection, *, edi_company_id: int, counterparty_id: int) -> Profile | None:
     row = await repo.partner_of_pair(conn, company_id=edi_company_id, counterparty_id=counterparty_id)
     return None if row is None else profile_of(row)
@@ -289,6 +305,7 @@ def wire(p: Profile) -> dict[str, Any]:
         "As2TheirId": p.as2_their_id,
         "As2OurId": p.as2_our_id,
         "Folder": p.folder,
+        "Guide": p.guide,
     }
 
 

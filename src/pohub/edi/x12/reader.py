@@ -4,6 +4,7 @@ input except what cannot be tokenized at all; every finding is an X12Error on th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pohub.edi.x12.dictionary.segments import SEGMENTS
@@ -21,6 +22,8 @@ SUPPORTED_VERSIONS = ("004010", "005010")
 _SET_NOT_IN_GROUP = {"004010": "6", "005010": "18"}
 # GS element in error -> AK905 (7, 8, 9, 30 and 31 are 005010's codes; pohub uses them for 004010 too).
 _GS_CODES = {1: "1", 2: "7", 3: "8", 4: "30", 5: "31", 6: "6", 7: "9", 8: "2"}
+# Further checks of one set (a partner's implementation guide): set id, body -> findings.
+ExtraCheck = Callable[[str, list[Segment]], list[X12Error]]
 
 
 @dataclass
@@ -45,7 +48,14 @@ def version_of(group: Group) -> str | None:
     return next((v for v in SUPPORTED_VERSIONS if group.version.startswith(v)), None)
 
 
-def _check_set(tset: TransactionSet, group: Group, version: str, delimiters: Delimiters, seen: set[str]) -> None:
+def _check_set(
+    tset: TransactionSet,
+    group: Group,
+    version: str,
+    delimiters: Delimiters,
+    seen: set[str],
+    extra: ExtraCheck | None = None,
+) -> None:
     spec = SETS.get(tset.id)
     if spec is None:
         tset.errors.append(
@@ -79,12 +89,14 @@ def _check_set(tset: TransactionSet, group: Group, version: str, delimiters: Del
                 seg, definition, version=version, delimiters=delimiters, set_position=pos, restricted=spec.restricted
             )
     found += check_rules(tset.body, spec)
+    if extra is not None:
+        found += extra(tset.id, tset.body)
     if found:
         tset.errors += sorted(found, key=lambda e: (e.position, e.element))
         tset.errors.append(X12Error(Level.SET, "5", "one or more segments in error", "SE", tset.body[-1].position))
 
 
-def _check_group(group: Group, delimiters: Delimiters) -> None:
+def _check_group(group: Group, delimiters: Delimiters, extra: ExtraCheck | None = None) -> None:
     gs = group.gs
     if group.functional_id not in {spec.functional_id for spec in SETS.values()}:
         group.errors.append(
@@ -108,18 +120,19 @@ def _check_group(group: Group, delimiters: Delimiters) -> None:
         )
     seen: set[str] = set()
     for tset in group.sets:
-        _check_set(tset, group, version, delimiters, seen)
+        _check_set(tset, group, version, delimiters, seen, extra)
 
 
-def read_interchange(data: bytes | str) -> ReadResult:
-    """Tokenize with the delimiters ISA declares, split the envelopes, and validate everything in them."""
+def read_interchange(data: bytes | str, extra: ExtraCheck | None = None) -> ReadResult:
+    """Tokenize with the delimiters ISA declares, split the envelopes, and validate everything in them
+    (and by ``extra``, a partner's guide, when given)."""
     try:
         delimiters, segments = tokenize(data)
     except X12SyntaxError as exc:
         return ReadResult(None, None, exc, [X12Error(Level.INTERCHANGE, exc.code, exc.message, "ISA", 1)])
     interchange = split(segments)
     for group in interchange.groups:
-        _check_group(group, delimiters)
+        _check_group(group, delimiters, extra)
     return ReadResult(delimiters, interchange, None, list(interchange.errors))
 
 

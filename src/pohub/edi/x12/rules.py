@@ -124,6 +124,8 @@ RULES: dict[str, tuple[Callable[[list[Segment], SetSpec], list[X12Error]], ...]]
     "855": (_totals,),
     "860": (_totals,),
     "865": (_totals,),
+    "846": (_totals,),
+    "180": (_totals,),
     "856": (_hierarchy, _totals),
     "810": (_totals, _invoice),
 }

@@ -92,6 +92,12 @@ _TABLE = """
 389 N2 1 10 Deferred Amount Due
 396 AN 2 30 Shipment Identification
 1005 ID 4 4 Hierarchical Structure Code
+236 ID 3 3 Price Identifier Code
+344 ID 2 2 Unit of Time Period or Interval
+345 ID 2 2 Lead Time Code
+673 ID 2 2 Quantity Qualifier
+687 ID 2 2 Class of Trade Code
+755 ID 2 2 Report Type Code
 441 ID 1 1 Tax Exempt Code
 443 AN 1 20 Contact Inquiry Reference
 446 DT 8 8 Terms Net Due Date
@@ -220,12 +226,14 @@ CODE_LISTS: dict[str, tuple[str, ...]] = {
     "735": ("S", "O", "T", "P", "I"),
     "248": ("A", "C", "N"),
     "349": ("F", "S", "X"),
-    "479": ("PO", "PR", "SH", "IN", "PC", "CA", "FA"),
+    "479": ("PO", "PR", "SH", "IN", "PC", "CA", "IB", "AN", "FA"),
     "455": ("T", "X"),
     "715": ("A", "E", "M", "P", "R", "W", "X"),
     "717": ("A", "E", "M", "R", "W", "X"),
     "736": ("0", "1"),
-    "143": ("850", "855", "856", "810", "860", "865", "997"),
+    # POC02: what a changed line does (860) or which change an 865 line answers.
+    "670": ("AI", "CA", "CT", "DI", "PC", "PQ", "QD", "QI", "RZ"),
+    "143": ("850", "855", "856", "810", "860", "865", "846", "180", "997"),
 }
 
 

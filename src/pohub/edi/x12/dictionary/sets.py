@@ -382,6 +382,84 @@ CTT O 1
 SE M 1
 """
 
+# pohub's reading of the 846: one LIN loop per SKU, its stock in QTY (+ SCH for the next availability),
+# each warehouse an N1 loop with its own QTY / SCH.
+_846 = """
+ST M 1
+BIA M 1
+CUR O 1
+REF O 12
+PER O 3
+MEA O 10
+DTM O 10
+[N1 O 200
+ N2 O 2
+ N3 O 2
+ N4 O 1
+ REF O 12
+ PER O 3
+]
+[LIN M 10000
+ SI O >1
+ PID O 200
+ DTM O 10
+ REF O >1
+ PER O 3
+ MEA O 40
+ CTP O 25
+ LDT O 12
+ [QTY O >1
+  SCH O >1
+ ]
+ [N1 O >1
+  N2 O 2
+  N3 O 2
+  N4 O 1
+  REF O 12
+  PER O 3
+  [QTY O >1
+   SCH O >1
+  ]
+ ]
+]
+CTT O 1
+SE M 1
+"""
+
+# pohub's reading of the 180: the buyer's return (BGN01 00) with one LIN loop per line, or the
+# supplier's answer (BGN01 11) without lines.
+_180 = """
+ST M 1
+BGN M 1
+CUR O 1
+REF O >1
+PER O 3
+DTM O 10
+[N9 O >1
+ DTM O >1
+ MSG O 1000
+]
+[N1 O 200
+ N2 O 2
+ N3 O 2
+ N4 O 1
+ REF O 12
+ PER O 3
+]
+[LIN O 200000
+ PID O 200
+ REF O >1
+ DTM O 10
+ QTY O >1
+ CTP O 25
+ [N9 O >1
+  MSG O 1000
+ ]
+]
+CTT O 1
+SE M 1
+"""
+
 _997 = """
 ST M 1
 AK1 M 1
@@ -413,7 +491,14 @@ SETS: dict[str, SetSpec] = {
         (("PO1", 2), ("ACK", 2)),
         {("BAK", 1): frozenset({"00", "06", "07"})},
     ),
-    "860": SetSpec("860", "PC", _parse(_order_like("BCH", "POC", False), "860"), "POC", (("POC", 3),)),
+    "860": SetSpec(
+        "860",
+        "PC",
+        _parse(_order_like("BCH", "POC", False), "860"),
+        "POC",
+        (("POC", 3),),
+        {("BCH", 1): frozenset({"01", "04"})},
+    ),
     "865": SetSpec("865", "CA", _parse(_order_like("BCA", "POC", True), "865"), "POC", (("POC", 3),)),
     "856": SetSpec(
         "856",
@@ -424,6 +509,22 @@ SETS: dict[str, SetSpec] = {
         {("BSN", 1): frozenset({"00", "06", "07"})},
     ),
     "810": SetSpec("810", "IN", _parse(_810, "810"), "IT1", (("IT1", 2),)),
+    "846": SetSpec(
+        "846",
+        "IB",
+        _parse(_846, "846"),
+        "LIN",
+        (),
+        {("BIA", 1): frozenset({"00"}), ("QTY", 1): frozenset({"17", "33"}), ("SCH", 5): frozenset({"018"})},
+    ),
+    "180": SetSpec(
+        "180",
+        "AN",
+        _parse(_180, "180"),
+        "LIN",
+        (("QTY", 2),),
+        {("BGN", 1): frozenset({"00", "11"}), ("QTY", 1): frozenset({"01"})},
+    ),
     "997": SetSpec("997", "FA", _parse(_997, "997"), "", ()),
 }
 
