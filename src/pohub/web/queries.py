@@ -330,3 +330,15 @@ async def edi_exchanges(
             ExchangeLink(int(r.id), r.channel, r.direction, r.state, r.created_at)
         )
     return out
+
+
+async def documents_of_kind(
+    conn: AsyncConnection, *, company_id: int, kind: str, order_id: int | None, page: int
+) -> tuple[list[Any], int]:
+    """One page of the company's documents of a kind (sent or received), newest first, and how many."""
+    conds = [D.kind == kind, or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)]
+    if order_id is not None:
+        conds.append(D.order_id == order_id)
+    total = int((await conn.execute(select(func.count()).select_from(documents).where(and_(*conds)))).scalar_one())
+    stmt = select(documents).where(and_(*conds)).order_by(D.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return list((await conn.execute(stmt)).all()), total
