@@ -257,10 +257,24 @@ def carton_count(form: Mapping[str, Any]) -> int:
     return min(max(n, 1), MAX_CARTONS)
 
 
+def _one_carton_names(form: Mapping[str, Any], lines: Sequence[Any]) -> Mapping[str, Any]:
+    """The single-carton form's names (``qty-<line>``, ``tracking``), as scripts posting it still
+    send them, read as carton 1's."""
+    aliases = {f"qty-{line.position}": f"qty-{line.position}-0" for line in lines} | {"tracking": "tracking-0"}
+    if not any(old in form and new not in form for old, new in aliases.items()):
+        return form
+    out = dict(form)
+    for old, new in aliases.items():
+        if old in form and new not in form:
+            out[new] = form[old]
+    return out
+
+
 def shipment(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Built:
     """One ship notice of one or more cartons: each carton has its tracking number and units per
     line (``qty-<line>-<carton>``); a line's Quantity is the sum over its cartons, each carton one
     of its ShipmentInfos (ContainerCode CTN-<n>, TrackingNumber, CarrierCode, Qty)."""
+    form = _one_carton_names(form, lines)
     errors = FormErrors()
     body: dict[str, Any] = {"PartnerPO": order.partner_po, "ShipmentLines": []}
     body["ShipmentNumber"] = _number(form, "shipment_number", "shipment number", errors)
