@@ -260,24 +260,28 @@ def test_acknowledge_ship_invoice_through_the_forms(server: LiveServer, trade: T
 
     # the ship form offers what is accepted and not yet shipped (4), never the backordered unit
     ship_form = client.get(f"/orders/{key}/ship").text
-    assert re.search(r'id="qty-0" name="qty-0"[^>]*value="4"', ship_form)
-    assert re.search(r'id="qty-1" name="qty-1"[^>]*value="0"', ship_form)
+    assert re.search(r'id="qty-0-0" name="qty-0-0"[^>]*value="4"', ship_form)
+    assert re.search(r'id="qty-1-0" name="qty-1-0"[^>]*value="0"', ship_form)
     # an all-zero shipment marks every quantity box
-    r = client.post(f"/orders/{key}/ship", data={"csrf": token, "shipment_number": "S-0", "qty-0": "0", "qty-1": "0"})
+    r = client.post(
+        f"/orders/{key}/ship", data={"csrf": token, "shipment_number": "S-0", "qty-0-0": "0", "qty-1-0": "0"}
+    )
     assert r.status_code == 422 and "Nothing to ship: every quantity is 0" in r.text
-    assert re.search(r'id="qty-0"[^>]*aria-invalid="true" aria-describedby="qty-0-error"', r.text)
-    assert re.search(r'id="qty-1"[^>]*aria-invalid="true" aria-describedby="qty-0-error"', r.text)
+    assert re.search(r'id="qty-0-0"[^>]*aria-invalid="true" aria-describedby="qty-0-0-error"', r.text)
+    assert re.search(r'id="qty-1-0"[^>]*aria-invalid="true" aria-describedby="qty-0-0-error"', r.text)
     # over-shipping is caught before sending, next to the quantity
-    r = client.post(f"/orders/{key}/ship", data={"csrf": token, "shipment_number": "S-1", "qty-0": "9", "qty-1": "0"})
-    assert r.status_code == 422 and "at most 5 can still ship on line 01" in r.text
-    assert re.search(r'id="qty-0"[^>]*aria-invalid="true"', r.text)
+    r = client.post(
+        f"/orders/{key}/ship", data={"csrf": token, "shipment_number": "S-1", "qty-0-0": "9", "qty-1-0": "0"}
+    )
+    assert r.status_code == 422 and "Line 01: 9 in the cartons, at most 5 can still ship" in r.text
+    assert re.search(r'id="qty-0-0"[^>]*aria-invalid="true" aria-describedby="line-0-error"', r.text)
     ship = {
         "csrf": token,
         "shipment_number": "S-1",
         "carrier": "UPSN",
-        "tracking": "1ZTRACK1",
-        "qty-0": "2",
-        "qty-1": "0",
+        "tracking-0": "1ZTRACK1",
+        "qty-0-0": "2",
+        "qty-1-0": "0",
     }
     r = client.post(f"/orders/{key}/ship", data=ship)
     assert r.status_code == 303, r.text
@@ -295,7 +299,9 @@ def test_acknowledge_ship_invoice_through_the_forms(server: LiveServer, trade: T
     events = trade.buyer.get(f"/Orders/{key}/Events").json()["Body"]["ActivityEvents"]
     assert events and not any("refused" in e["Summary"] for e in events)
 
-    r = client.post(f"/orders/{key}/ship", data=ship | {"shipment_number": "S-2", "tracking": "1ZTRACK2", "qty-0": "3"})
+    r = client.post(
+        f"/orders/{key}/ship", data=ship | {"shipment_number": "S-2", "tracking-0": "1ZTRACK2", "qty-0-0": "3"}
+    )
     assert r.status_code == 303
 
     r = client.post(
@@ -311,26 +317,33 @@ def test_acknowledge_ship_invoice_through_the_forms(server: LiveServer, trade: T
 def test_set_status_where_the_lifecycle_allows(server: LiveServer, trade: Trade) -> None:
     key = create_order(trade, "PO-STATUS")
     client, token = sign_in(server, trade.supplier)
-    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "200"})
+    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "200", "reason": "Agreed by phone"})
     assert r.status_code == 303
     assert api_order(trade.buyer, key)["StatusCode"] == 200
-    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "150"})
+    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "150", "reason": "Back"})
     assert r.status_code == 409 and "cannot move from 200 Acknowledged to 150" in r.text
     assert client.post(f"/orders/{key}/status", data={"status": "1100"}).status_code == 403
     # nothing is chosen until a person chooses: an empty choice changes nothing
     page = client.get(f"/orders/{key}").text
     assert '<option value="" selected>Choose a status…</option>' in page
     assert len(re.findall(r"<option [^>]*selected", page)) == 1
-    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": ""})
+    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "", "reason": "x"})
     assert r.status_code == 422 and "Choose the status to set." in r.text
+    # a status set by hand says why: no reason, no move, and the choice is kept
+    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "500", "reason": " "})
+    assert r.status_code == 422 and "Say why you set the status by hand" in r.text
+    assert '<option value="500" selected>' in r.text and api_order(trade.buyer, key)["StatusCode"] == 200
     # a final move asks first, on a page of its own; only "yes" makes it
     for final in ("1100", "1000"):
-        r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": final})
+        r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": final, "reason": "Buyer asked"})
         assert r.status_code == 200 and "is <strong>final</strong>" in r.text
         assert 'name="confirm" value="yes"' in r.text
         assert api_order(trade.buyer, key)["StatusCode"] == 200
-    r = client.post(f"/orders/{key}/status", data={"csrf": token, "status": "1100", "confirm": "yes"})
+    r = client.post(
+        f"/orders/{key}/status", data={"csrf": token, "status": "1100", "confirm": "yes", "reason": "Buyer asked"}
+    )
     assert r.status_code == 303 and api_order(trade.buyer, key)["StatusCode"] == 1100
+    assert "Buyer asked" in client.get(f"/orders/{key}").text
 
 
 def test_static_files_are_served_by_pohub(server: LiveServer) -> None:
@@ -369,7 +382,7 @@ def test_roles_viewer_reads_clerk_acts_admin_manages(server: LiveServer, trade: 
 
     clerk, clerk_token, _ = sign_in_as(server, make_user(server, trade.supplier, "clerk", "Cleo Clerk"))
     assert clerk.get("/settings").status_code == 403
-    r = clerk.post(f"/orders/{key}/status", data={"csrf": clerk_token, "status": "200"})
+    r = clerk.post(f"/orders/{key}/status", data={"csrf": clerk_token, "status": "200", "reason": "Confirmed by email"})
     assert r.status_code == 303
     # the timeline names the person, to both sides
     assert "by Cleo Clerk" in clerk.get(f"/orders/{key}").text

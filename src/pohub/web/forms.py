@@ -21,6 +21,7 @@ from typing import Any
 
 from pohub.core.errors import FieldError, PohubError
 from pohub.core.ids import is_ascii_int
+from pohub.web import invoice_total
 
 ACK_ACTIONS = {
     "accept": "Accept all",
@@ -228,9 +229,8 @@ def accept_all(*, order: Any, lines: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def _all_zero(errors: FormErrors, lines: Sequence[Any], text: str) -> None:
+def _all_zero(errors: FormErrors, names: Sequence[str], text: str) -> None:
     """Every quantity box is marked; the first carries the message the others point at."""
-    names = [f"qty-{line.position}" for line in lines]
     if names:
         errors.add(names[0], text)
         for name in names[1:]:
@@ -247,38 +247,97 @@ def shippable(line: Any) -> int:
     return max(int(line.quantity) - int(line.qty_cancelled) - int(line.qty_shipped), 0)
 
 
+MAX_CARTONS = 50
+
+
+def carton_count(form: Mapping[str, Any]) -> int:
+    """How many cartons the ship form has (1 to MAX_CARTONS)."""
+    text = _text(form, "cartons")
+    n = int(text) if is_ascii_int(text) and len(text) < 4 else 1
+    return min(max(n, 1), MAX_CARTONS)
+
+
+def _one_carton_names(form: Mapping[str, Any], lines: Sequence[Any]) -> Mapping[str, Any]:
+    """The single-carton form's names (``qty-<line>``, ``tracking``), as scripts posting it still
+    send them, read as carton 1's."""
+    aliases = {f"qty-{line.position}": f"qty-{line.position}-0" for line in lines} | {"tracking": "tracking-0"}
+    if not any(old in form and new not in form for old, new in aliases.items()):
+        return form
+    out = dict(form)
+    for old, new in aliases.items():
+        if old in form and new not in form:
+            out[new] = form[old]
+    return out
+
+
 def shipment(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Built:
+    """One ship notice of one or more cartons: each carton has its tracking number and units per
+    line (``qty-<line>-<carton>``); a line's Quantity is the sum over its cartons, each carton one
+    of its ShipmentInfos (ContainerCode CTN-<n>, TrackingNumber, CarrierCode, Qty)."""
+    form = _one_carton_names(form, lines)
     errors = FormErrors()
     body: dict[str, Any] = {"PartnerPO": order.partner_po, "ShipmentLines": []}
     body["ShipmentNumber"] = _number(form, "shipment_number", "shipment number", errors)
     shipped_on = _day(form, "ship_date", errors)
     if shipped_on:
         body["ShipmentDate"] = shipped_on
+    carrier = _text(form, "carrier")
     info: dict[str, Any] = {}
-    if carrier := _text(form, "carrier"):
+    if carrier:
         info["CarrierCode"] = carrier
-    if tracking := _text(form, "tracking"):
-        info["TrackingNumber"] = tracking
     if shipped_on:
         info["DateShipped"] = shipped_on
     if info:
         body["ShipmentInfos"] = [info]
+    n = carton_count(form)
+    tracking = [_text(form, f"tracking-{c}") for c in range(n)]
+    used = [False] * n
     positions = []
     for line in lines:
-        name = f"qty-{line.position}"
-        qty = _whole(form, name, errors)
-        if qty < 0:
-            errors.add(name, f"must not be negative (got {qty})")
-        elif qty > shippable(line):
-            errors.add(name, f"at most {shippable(line)} can still ship on line {line.line_number}")
-        if qty <= 0:
+        per_carton: list[int] = []
+        for c in range(n):
+            name = f"qty-{line.position}-{c}"
+            qty = _whole(form, name, errors)
+            if qty < 0:
+                errors.add(name, f"must not be negative (got {qty})")
+                qty = 0
+            per_carton.append(qty)
+        units = sum(per_carton)
+        if units > shippable(line):
+            errors.add(
+                f"line-{line.position}",
+                f"Line {line.line_number}: {units} in the cartons, at most {shippable(line)} can still ship",
+            )
+            for c in range(n):
+                errors.mark(f"qty-{line.position}-{c}", f"line-{line.position}")
+        if units <= 0:
             continue
+        infos = []
+        for c, qty in enumerate(per_carton):
+            if qty <= 0:
+                continue
+            used[c] = True
+            box: dict[str, Any] = {"ContainerCode": f"CTN-{c + 1}", "Qty": qty}
+            if tracking[c]:
+                box["TrackingNumber"] = tracking[c]
+            if carrier:
+                box["CarrierCode"] = carrier
+            infos.append(box)
         body["ShipmentLines"].append(
-            {"LineNumber": line.line_number, "ItemIdentifier": _item(line), "Quantity": qty, "QuantityUOM": line.uom}
+            {
+                "LineNumber": line.line_number,
+                "ItemIdentifier": _item(line),
+                "Quantity": units,
+                "QuantityUOM": line.uom,
+                "ShipmentInfos": infos,
+            }
         )
         positions.append(line.position)
-    if not body["ShipmentLines"] and not errors.fields:
-        _all_zero(errors, lines, "type the units shipped on at least one line")
+    for c in range(n):
+        if tracking[c] and not used[c] and body["ShipmentLines"]:
+            errors.add(f"tracking-{c}", f"carton {c + 1} has a tracking number but no units: type them, or clear it")
+    if not body["ShipmentLines"] and not errors:
+        _all_zero(errors, [f"qty-{line.position}-{c}" for c in range(n) for line in lines], "type the units shipped")
         errors.message = "Nothing to ship: every quantity is 0"
     _check(errors)
     return Built(body, positions)
@@ -289,12 +348,49 @@ def billable(line: Any) -> int:
     return max(int(line.qty_shipped) - int(line.qty_invoiced), 0)
 
 
+def invoice_extras(form: Mapping[str, Any], errors: FormErrors) -> dict[str, Decimal | None]:
+    """The invoice's discount, charges and tax rate boxes (amounts, not negative; a rate up to 100%)."""
+    values = {name: _amount(form, name, errors) for name in ("discount", "charges", "tax_rate")}
+    for name, value in values.items():
+        if value is not None and value < 0:
+            errors.add(name, "must not be negative")
+    rate = values["tax_rate"]
+    if rate is not None and rate > 100:
+        errors.add("tax_rate", "is a percentage: at most 100")
+    return values
+
+
+def invoice_amounts(form: Mapping[str, Any], lines: Sequence[Any]) -> list[tuple[int, Decimal | None]]:
+    """(units, unit price) per line as typed, a blank price being the line's own (for the running total)."""
+    scratch = FormErrors()
+    out = []
+    for line in lines:
+        qty = _whole(form, f"qty-{line.position}", scratch)
+        price = _amount(form, f"price-{line.position}", scratch)
+        out.append((max(qty, 0), price if price is not None else invoice_total.line_price(line)))
+    return out
+
+
+def invoice_preview(form: Mapping[str, Any], lines: Sequence[Any]) -> invoice_total.Total:
+    """The running total of the form as typed (boxes that are not amounts count as empty)."""
+    extras = invoice_extras(form, FormErrors())
+    return invoice_total.compute(
+        invoice_amounts(form, lines),
+        discount=extras["discount"] if extras["discount"] and extras["discount"] > 0 else None,
+        charges=extras["charges"] if extras["charges"] and extras["charges"] > 0 else None,
+        tax_rate=extras["tax_rate"] if extras["tax_rate"] and 0 < extras["tax_rate"] <= 100 else None,
+    )
+
+
 def invoice(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Built:
+    """The invoice with its discount, charges and tax, and the InvoiceTotal the page showed (the hub
+    checks it adds up to the cent)."""
     errors = FormErrors()
     body: dict[str, Any] = {"PartnerPO": order.partner_po, "InvoiceLines": []}
     body["InvoiceNumber"] = _number(form, "invoice_number", "invoice number", errors)
     if invoiced_on := _day(form, "invoice_date", errors):
         body["InvoiceDate"] = invoiced_on
+    extras = invoice_extras(form, errors)
     positions = []
     for line in lines:
         i = line.position
@@ -316,9 +412,29 @@ def invoice(form: Mapping[str, Any], *, order: Any, lines: Sequence[Any]) -> Bui
         body["InvoiceLines"].append(inv_line)
         positions.append(i)
     if not body["InvoiceLines"] and not errors.fields:
-        _all_zero(errors, lines, "type the units billed on at least one line")
+        _all_zero(errors, [f"qty-{line.position}" for line in lines], "type the units billed on at least one line")
         errors.message = "Nothing to invoice: every quantity is 0"
     _check(errors)
+    billed = {line.position: line for line in lines}
+    parts = invoice_total.compute(
+        [
+            (int(ln["Quantity"]), ln.get("Price", invoice_total.line_price(billed[pos])))
+            for ln, pos in zip(body["InvoiceLines"], positions, strict=True)
+        ],
+        discount=extras["discount"],
+        charges=extras["charges"],
+        tax_rate=extras["tax_rate"],
+    )
+    if parts.discount > parts.lines + parts.charges:
+        errors.add("discount", f"is more than the lines and charges ({parts.lines + parts.charges:.2f})")
+        _check(errors)
+    if parts.discount:
+        body["Discounts"] = [{"DiscountName": "Discount", "DiscountAmount": parts.discount}]
+    if parts.charges:
+        body["ExtendedAttributes"] = [{"Name": invoice_total.CHARGE_ATTRIBUTE, "Value": format(parts.charges, "f")}]
+    if parts.tax_rate:
+        body["Taxes"] = [{"TaxTitle": "Tax", "TaxRate": parts.tax_rate, "TaxAmount": parts.tax}]
+    body["InvoiceTotal"] = parts.total
     return Built(body, positions)
 
 
@@ -341,11 +457,11 @@ ACK_FIELDS = {
 SHIP_FIELDS = {
     "list": "ShipmentLines",
     "header": {"ShipmentNumber": "shipment_number", "ShipmentDate": "ship_date"},
-    "line": {"Quantity": "qty"},
+    "line": {"Quantity": "line"},
 }
 INVOICE_FIELDS = {
     "list": "InvoiceLines",
-    "header": {"InvoiceNumber": "invoice_number", "InvoiceDate": "invoice_date", "InvoiceTotal": "invoice_number"},
+    "header": {"InvoiceNumber": "invoice_number", "InvoiceDate": "invoice_date", "InvoiceTotal": "total"},
     "line": {"Quantity": "qty", "Price": "price"},
 }
 

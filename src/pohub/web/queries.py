@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
 from pohub.core.errors import PohubError
+from pohub.documents import kinds
 from pohub.documents import repository as repo
 from pohub.documents.models import documents, order_lines
 from pohub.exchanges.models import exchanges
@@ -73,7 +74,7 @@ def _conditions(
     company_id: int, f: OrderFilter, *, with_status: bool, dialect: str = "sqlite", today: date | None = None
 ) -> list[Any]:
     conds: list[Any] = [
-        D.kind == "order",
+        D.kind == kinds.ORDER.name,
         or_(D.sender_company_id == company_id, D.receiver_company_id == company_id),
     ]
     if f.partner is not None:
@@ -139,7 +140,7 @@ async def _extras(conn: AsyncConnection, rows: list[OrderRow]) -> list[OrderRow]
     ids = [r.id for r in rows]
     bodies = {r.id: r.raw for r in (await conn.execute(select(D.id, D.raw).where(D.id.in_(ids)))).all()}
     acks: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    stmt = select(D.order_id, D.raw).where(D.order_id.in_(ids), D.kind == "acknowledgement").order_by(D.id)
+    stmt = select(D.order_id, D.raw).where(D.order_id.in_(ids), D.kind == kinds.ACKNOWLEDGEMENT.name).order_by(D.id)
     for r in (await conn.execute(stmt)).all():
         acks[r.order_id].append(views.body_of(r))
     lines = await repo.lines_of_orders(conn, order_ids=ids)
@@ -296,3 +297,48 @@ async def form_refusals(conn: AsyncConnection, *, order_id: int, company_id: int
             )
         )
     return out
+
+
+# The EDI channels whose exchanges carry a document (issue 9): linked from the order page.
+EDI_CHANNELS = ("x12", "edifact", "as2")
+
+
+@dataclass(frozen=True)
+class ExchangeLink:
+    id: int
+    channel: str
+    direction: str
+    state: str
+    created_at: datetime
+
+
+async def edi_exchanges(
+    conn: AsyncConnection, *, document_ids: list[int], company_id: int
+) -> dict[int, list[ExchangeLink]]:
+    """The company's EDI exchanges (X12, EDIFACT, AS2) behind each document, oldest first."""
+    if not document_ids:
+        return {}
+    X = exchanges.c
+    stmt = (
+        select(X.id, X.document_id, X.channel, X.direction, X.state, X.created_at)
+        .where(X.document_id.in_(document_ids), X.channel.in_(EDI_CHANNELS), X.company_id == company_id)
+        .order_by(X.id)
+    )
+    out: dict[int, list[ExchangeLink]] = {}
+    for r in (await conn.execute(stmt)).all():
+        out.setdefault(int(r.document_id), []).append(
+            ExchangeLink(int(r.id), r.channel, r.direction, r.state, r.created_at)
+        )
+    return out
+
+
+async def documents_of_kind(
+    conn: AsyncConnection, *, company_id: int, kind: str, order_id: int | None, page: int
+) -> tuple[list[Any], int]:
+    """One page of the company's documents of a kind (sent or received), newest first, and how many."""
+    conds = [D.kind == kind, or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)]
+    if order_id is not None:
+        conds.append(D.order_id == order_id)
+    total = int((await conn.execute(select(func.count()).select_from(documents).where(and_(*conds)))).scalar_one())
+    stmt = select(documents).where(and_(*conds)).order_by(D.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return list((await conn.execute(stmt)).all()), total

@@ -21,18 +21,29 @@ from starlette.responses import RedirectResponse, Response
 from pohub.core import clock, jsonio
 from pohub.core.actor import acting_as
 from pohub.core.errors import NotFound, PohubError
-from pohub.documents import repository as repo
-from pohub.documents.logicbroker import Acknowledgement, Invoice, Shipment
+from pohub.documents import kinds
 from pohub.exchanges import documents as exchange_documents
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Message
-from pohub.inventory import service as inventory
 from pohub.orders import service as orders
 from pohub.scorecard.definitions import DEFINITIONS
 from pohub.scorecard.service import WINDOWS, scorecard
 from pohub.users import service as users
 from pohub.users.roles import Permission
-from pohub.web import common, forms, job_pages, message_pages, queries, user_pages, views, webhook_pages
+from pohub.web import (
+    change_pages,
+    common,
+    document_pages,
+    forms,
+    job_pages,
+    message_pages,
+    order_view,
+    queries,
+    return_pages,
+    user_pages,
+    views,
+    webhook_pages,
+)
 from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import (
@@ -45,11 +56,14 @@ from pohub.web.session import (
     write_session,
 )
 
+REASON_MAX = orders.REASON_MAX_CHARS
 NOTICES = {
     "acknowledged": "Acknowledgement sent.",
     "shipped": "Ship notice sent.",
     "invoiced": "Invoice sent.",
     "status": "Status changed.",
+    "return-requested": "Return requested.",
+    "change-sent": "Change sent.",
     "signed-out": "You are signed out.",
 }
 
@@ -60,6 +74,8 @@ router.include_router(job_pages.router)
 router.include_router(webhook_pages.router)
 router.include_router(message_pages.router)
 router.include_router(user_pages.router)
+router.include_router(return_pages.router)
+router.include_router(change_pages.router)
 
 
 # ---------------------------------------------------------------- sign in / out
@@ -382,7 +398,7 @@ async def bulk_acknowledge(request: Request) -> Response:
                 operation=exchange_documents.OPERATION,
                 company_id=session.company_id,
                 raw=jsonio.dumps(body),
-                kind="acknowledgement",
+                kind=kinds.ACKNOWLEDGEMENT.name,
                 params={"path_key": key},
                 content_type="application/json",
                 order_id=row.id,
@@ -399,44 +415,7 @@ async def bulk_acknowledge(request: Request) -> Response:
     return RedirectResponse(f"{back}{joiner}{query}", status_code=303)
 
 
-async def _order_context(request: Request, session: Session, key: str) -> dict[str, Any]:
-    assert session.company_id is not None
-    async with request.app.state.db.read() as conn:
-        row, lines = await orders.get_order(conn, company_id=session.company_id, key=key)
-        # Inventory feed (docs/inventory.md): the supplier's published stock of these SKUs, for the buyer.
-        stock = await inventory.stock_for_order(conn, order=row, lines=lines, company_id=session.company_id)
-        docs = await repo.documents_of_order(conn, order_id=row.id)
-        timeline = await repo.events_of_order(conn, order_id=row.id)
-        names = await queries.company_names(conn, {row.sender_company_id, row.receiver_company_id})
-        own_refusals = await queries.form_refusals(conn, order_id=row.id, company_id=session.company_id)
-    is_supplier = row.receiver_company_id == session.company_id
-    acks = [views.body_of(d) for d in docs if d.kind == "acknowledgement"]
-    events_and_refusals: list[Any] = [*timeline, *own_refusals]
-    events_and_refusals.sort(key=lambda e: clock.aware(e.created_at))
-    return {
-        "stock": stock,  # inventory feed: one query, shown by the "Supplier's stock" block of order.html
-        "order": row,
-        "lines": lines,
-        "bars": {line.id: views.bar(line) for line in lines},
-        "backorder_dates": views.backorder_dates(acks, lines),
-        "head": views.header(views.body_of(row)),
-        "ship_by": views.ship_by(views.body_of(row)),
-        "docs": {
-            kind: [views.document(d) for d in docs if d.kind == kind]
-            for kind in ("acknowledgement", "shipment", "invoice")
-        },
-        "timeline": list(reversed(events_and_refusals)),
-        "names": names,
-        "is_supplier": is_supplier,
-        "is_open": views.is_open(row.status),
-        "next_statuses": views.next_statuses(
-            row.status,
-            party="supplier" if is_supplier else "buyer",
-            units_shipped=sum(int(line.qty_shipped) for line in lines),
-        ),
-        "final_moves": [int(s) for s in views.FINAL_MOVES],
-        "nav": "orders",
-    }
+_order_context = order_view.order_context
 
 
 @router.get("/orders/{key}")
@@ -455,161 +434,45 @@ async def order_status(request: Request, key: str) -> Response:
     check_csrf(session, form.get("csrf"))
     assert session.company_id is not None
     wanted = str(form.get("status") or "").strip()
+    reason = str(form.get("reason") or "").strip()
     company = await common.company(request, session)
     ctx = await _order_context(request, session, key)
-    ctx |= {"company": company}
+    ctx |= {"company": company, "status_values": {"status": wanted, "reason": reason}}
+    problems = forms.FormErrors()
     if not wanted:
-        ctx |= {"status_error": "Choose the status to set."}
+        problems.add("status", "Choose the status to set.")
+    if not reason:
+        # A status set by hand overrides what the documents say: the timeline keeps why, and who.
+        problems.add("reason", "Say why you set the status by hand (it goes on the timeline with your name).")
+    elif len(reason) > REASON_MAX:
+        problems.add("reason", f"is {len(reason)} characters; at most {REASON_MAX}")
+    if problems:
+        ctx |= {"status_errors": problems}
         return page(request, "order.html", ctx, status_code=422, session=session)
     code = small_int(wanted)
     if code is not None and views.is_final_move(code) and form.get("confirm") != "yes":
         # A final move (1000 Complete, 1100 Cancelled) cannot be undone: ask once more, on a page of
         # its own, so it works without a script and a stray click never closes an order.
-        return page(request, "confirm_status.html", ctx | {"target": code}, session=session)
+        return page(request, "confirm_status.html", ctx | {"target": code, "reason": reason}, session=session)
     try:
         with acting_as(session.actor):
             async with request.app.state.db.write() as conn:
-                await orders.set_status(conn, company_id=session.company_id, key=key, status=wanted)
+                await orders.set_status(conn, company_id=session.company_id, key=key, status=wanted, reason=reason)
     except PohubError as exc:
         if exc.status_code == 404:
             raise
         ctx = await _order_context(request, session, key)
-        ctx |= {"company": company, "status_error": exc.message}
+        problems.add("status", exc.message)
+        for err in exc.errors:
+            if err.field == "reason":
+                problems.add("reason", err.error)
+        ctx |= {"company": company, "status_errors": problems, "status_values": {"status": wanted, "reason": reason}}
         return page(request, "order.html", ctx, status_code=exc.status_code, session=session)
     return RedirectResponse(f"/orders/{key}?notice=status", status_code=303)
 
 
-# ---------------------------------------------------------------- supplier documents
-
-
-_KINDS: dict[str, dict[str, Any]] = {
-    "acknowledge": {
-        "kind": "acknowledgement",
-        "model": Acknowledgement,
-        "template": "acknowledge.html",
-        "fields": forms.ACK_FIELDS,
-        "notice": "acknowledged",
-    },
-    "ship": {
-        "kind": "shipment",
-        "model": Shipment,
-        "template": "ship.html",
-        "fields": forms.SHIP_FIELDS,
-        "notice": "shipped",
-    },
-    "invoice": {
-        "kind": "invoice",
-        "model": Invoice,
-        "template": "invoice.html",
-        "fields": forms.INVOICE_FIELDS,
-        "notice": "invoiced",
-    },
-}
-
-
-async def _document_form_context(request: Request, session: Session, key: str, action: str) -> dict[str, Any]:
-    ctx = await _order_context(request, session, key)
-    if not ctx["is_supplier"]:
-        raise NotFound(f"Only the order's supplier sends {_KINDS[action]['kind']}s for it")
-    order = ctx["order"]
-    earlier = ctx["docs"][_KINDS[action]["kind"]]
-    po = order.partner_po or str(order.id)
-    n = len(earlier) + 1
-    today = clock.now().date().isoformat()
-    values: dict[str, str] = {}
-    for line in ctx["lines"]:
-        i = line.position
-        if action == "acknowledge":
-            values |= {
-                f"action-{i}": "accept" if not earlier else "split",
-                f"accept-{i}": str(line.quantity if not earlier else line.qty_accepted),
-                f"backorder-{i}": str(0 if not earlier else line.qty_backordered),
-                f"cancel-{i}": str(0 if not earlier else line.qty_cancelled),
-                f"backorder_date-{i}": ctx["backorder_dates"].get(i, ""),
-            }
-        elif action == "ship":
-            values[f"qty-{i}"] = str(forms.ship_now(line))
-        else:
-            values[f"qty-{i}"] = str(max(line.qty_shipped - line.qty_invoiced, 0))
-            price = line.ack_price if line.ack_price is not None else line.price
-            values[f"price-{i}"] = "" if price is None else format(price.normalize(), "f")
-    if action == "acknowledge":
-        values |= {"ack_number": f"ACK-{po}-{n}", "scheduled_ship_date": today}
-    elif action == "ship":
-        values |= {"shipment_number": f"SHP-{po}-{n}", "ship_date": today}
-    else:
-        values |= {"invoice_number": f"INV-{po}-{n}", "invoice_date": today}
-    company = await common.company(request, session)
-    return ctx | {
-        "company": company,
-        "values": values,
-        "errors": forms.FormErrors(),
-        "update": action == "acknowledge" and bool(earlier),
-        "actions": forms.ACK_ACTIONS,
-        "today": today,
-    }
-
-
-@router.get("/orders/{key}/{action}")
-async def document_form(request: Request, key: str, action: str) -> Response:
-    if action not in _KINDS:
-        raise NotFound(f"No page {request.url.path!r}")
-    session = await signed_in(request, Permission.ACT)
-    ctx = await _document_form_context(request, session, key, action)
-    return page(request, _KINDS[action]["template"], ctx, session=session)
-
-
-@router.post("/orders/{key}/{action}")
-async def document_post(request: Request, key: str, action: str) -> Response:
-    if action not in _KINDS:
-        raise NotFound(f"No page {request.url.path!r}")
-    session = await signed_in(request, Permission.ACT)
-    form = await request.form()
-    check_csrf(session, form.get("csrf"))
-    assert session.company_id is not None
-    spec = _KINDS[action]
-    ctx = await _document_form_context(request, session, key, action)
-    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-    built: forms.Built | None = None
-    try:
-        order, lines = ctx["order"], ctx["lines"]
-        if action == "acknowledge":
-            built = forms.acknowledgement(
-                form, order=order, lines=lines, update=ctx["update"], today=clock.now().date()
-            )
-        elif action == "ship":
-            built = forms.shipment(form, order=order, lines=lines)
-        else:
-            built = forms.invoice(form, order=order, lines=lines)
-        # Received as the API receives a document: through the exchanges pipeline. A refusal is kept with
-        # its reason (the author sees it on their timeline and in Messages) but not on the order's shared
-        # timeline: a form the hub refused never reached the trading partner.
-        msg = Message(
-            channel="dashboard",
-            operation=exchange_documents.OPERATION,
-            company_id=session.company_id,
-            raw=jsonio.dumps(built.body),
-            kind=spec["kind"],
-            params={"path_key": str(order.id)},
-            content_type="application/json",
-            order_id=order.id,
-            note_refusal=False,
-        )
-        with acting_as(session.actor):
-            await inbound.receive(request.app.state.db, msg)
-    except forms.FormInvalid as invalid:
-        errors = invalid.errors
-        status_code = 422
-    except PohubError as exc:
-        if exc.status_code == 404:
-            raise
-        errors = forms.from_error(exc, built, spec["fields"])
-        status_code = exc.status_code
-        ctx = await _document_form_context(request, session, key, action)  # the refusal is on the timeline now
-    else:
-        return RedirectResponse(f"/orders/{key}?notice={spec['notice']}", status_code=303)
-    ctx |= {"values": values, "errors": errors}
-    return page(request, spec["template"], ctx, status_code=status_code, session=session)
+# Last of the order routes: its /orders/{key}/{action} would take the paths above.
+router.include_router(document_pages.router)
 
 
 # ---------------------------------------------------------------- scorecard

@@ -92,6 +92,11 @@ def body_of(row: Any) -> dict[str, Any]:
     return overlay(body, getattr(row, "details", None)) if isinstance(body, dict) else {}
 
 
+def when(value: Any) -> str | None:
+    """A date or time as received, shown as its day when it is an ISO timestamp."""
+    return _when(value)
+
+
 def _when(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
@@ -246,83 +251,6 @@ def bar(line: Any) -> Bar:
         cancelled=_pct(int(line.qty_cancelled), ordered),
         label=label,
     )
-
-
-def _tracking(body: dict[str, Any]) -> tuple[list[str], list[str]]:
-    infos: list[Any] = list(body.get("ShipmentInfos") or [])
-    for line in body.get("ShipmentLines") or []:
-        if isinstance(line, dict):
-            infos.extend(line.get("ShipmentInfos") or [])
-    tracking: dict[str, None] = {}
-    carriers: dict[str, None] = {}
-    for info in infos:
-        if isinstance(info, dict):
-            if info.get("TrackingNumber"):
-                tracking.setdefault(str(info["TrackingNumber"]), None)
-            if info.get("CarrierCode"):
-                carriers.setdefault(str(info["CarrierCode"]), None)
-    return list(tracking), list(carriers)
-
-
-def _units(body: dict[str, Any], list_name: str, qty_field: str) -> int:
-    total = 0
-    for line in body.get(list_name) or []:
-        if isinstance(line, dict):
-            value = line.get(qty_field)
-            if isinstance(value, int | Decimal) and not isinstance(value, bool):
-                total += int(value)
-            elif list_name == "ShipmentLines":
-                total += sum(int(i.get("Qty") or 0) for i in line.get("ShipmentInfos") or [] if isinstance(i, dict))
-    return total
-
-
-@dataclass(frozen=True)
-class DocView:
-    id: int
-    kind: str
-    number: str | None
-    received: datetime
-    summary: list[tuple[str, str]]
-    tracking: list[str]
-    total: Decimal | None
-
-
-def document(row: Any) -> DocView:
-    body = body_of(row)
-    summary: list[tuple[str, str]] = []
-    tracking: list[str] = []
-    if row.kind == "acknowledgement":
-        lines = [ln for ln in body.get("AckLines") or [] if isinstance(ln, dict)]
-
-        def qty(name: str) -> int:
-            return sum(int(ln.get(name) or 0) for ln in lines)
-
-        summary.append(
-            (
-                "Lines",
-                f"{qty('Quantity')} accepted, {qty('QuantityBackordered')} backordered, "
-                f"{qty('QuantityCancelled')} cancelled",
-            )
-        )
-        if when := _when(body.get("ScheduledShipDate")):
-            summary.append(("Scheduled ship", when))
-        reasons = {str(ln["ChangeReason"]) for ln in lines if ln.get("ChangeReason")}
-        if body.get("ChangeReason"):
-            reasons.add(str(body["ChangeReason"]))
-        if reasons:
-            summary.append(("Reasons", "; ".join(sorted(reasons))))
-    elif row.kind == "shipment":
-        tracking, carriers = _tracking(body)
-        summary.append(("Units", str(_units(body, "ShipmentLines", "Quantity"))))
-        if when := _when(body.get("ShipmentDate")):
-            summary.append(("Shipped", when))
-        if carriers:
-            summary.append(("Carrier", ", ".join(carriers)))
-    elif row.kind == "invoice":
-        summary.append(("Units", str(_units(body, "InvoiceLines", "Quantity"))))
-        if when := _when(body.get("InvoiceDate")):
-            summary.append(("Invoice date", when))
-    return DocView(row.id, row.kind, row.number, row.created_at, summary, tracking, row.total)
 
 
 @dataclass(frozen=True)

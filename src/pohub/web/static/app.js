@@ -67,6 +67,69 @@
     showBalance(fieldset);
   }
 
+  // Invoice: the running total as one types, in exact decimals (BigInt, 8 places), the same sum
+  // as pohub/web/invoice_total.py: total = lines + charges - discount + tax, tax = rate% of
+  // (lines - discount) rounded half up to the cent. Display rounds as the page's money filter does.
+  var SCALE = 100000000n;
+
+  function dec(text) {
+    var t = String(text || "").trim();
+    var m = /^(-?)(\d*)(?:\.(\d{0,8}))?$/.exec(t);
+    if (!m || (m[2] === "" && !m[3])) return null;
+    var frac = (m[3] || "").padEnd(8, "0");
+    var v = BigInt(m[2] || "0") * SCALE + BigInt(frac || "0");
+    return m[1] ? -v : v;
+  }
+
+  function divRound(n, d, even) {
+    var neg = (n < 0n) !== (d < 0n);
+    if (n < 0n) n = -n;
+    if (d < 0n) d = -d;
+    var q = n / d, r = n % d;
+    if (r * 2n > d || (r * 2n === d && (!even || q % 2n === 1n))) q += 1n;
+    return neg ? -q : q;
+  }
+
+  function showCents(c) {
+    var neg = c < 0n;
+    if (neg) c = -c;
+    var whole = (c / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var frac = (c % 100n).toString().padStart(2, "0");
+    return (neg ? "-" : "") + whole + "." + frac;
+  }
+
+  function money(scaled) { return showCents(divRound(scaled * 100n, SCALE, true)); }
+
+  function invoiceTotal(form) {
+    var lines = 0n;
+    form.querySelectorAll("tr.invoice-line").forEach(function (row) {
+      var i = row.getAttribute("data-line");
+      var qtyText = document.getElementById("qty-" + i).value.trim();
+      var qty = /^\d+$/.test(qtyText) ? BigInt(qtyText) : 0n;
+      var price = dec(document.getElementById("price-" + i).value);
+      if (price === null) price = dec(row.getAttribute("data-price"));
+      var out = document.getElementById("amount-" + i);
+      if (price === null) { out.textContent = ""; return; }
+      var amount = qty * price;
+      out.textContent = money(amount);
+      lines += amount;
+    });
+    function extra(name) {
+      var v = dec(form.querySelector("#" + name).value);
+      return v === null || v < 0n ? 0n : v;
+    }
+    var charges = extra("charges"), discount = extra("discount"), rate = extra("tax_rate");
+    if (rate > 100n * SCALE) rate = 0n;
+    var taxCents = divRound((lines - discount) * rate, SCALE * SCALE, false);
+    var sum = lines + charges - discount + taxCents * (SCALE / 100n);
+    var totalCents = divRound(sum * 100n, SCALE, false);
+    document.getElementById("total-lines").textContent = money(lines);
+    document.getElementById("total-charges").textContent = money(charges);
+    document.getElementById("total-discount").textContent = "-" + money(discount);
+    document.getElementById("total-tax").textContent = showCents(taxCents);
+    document.getElementById("total-total").textContent = showCents(totalCents);
+  }
+
   // Jobs: a running job's bar follows its progress, polling a small JSON answer; once the job is
   // done the page reloads to list its failed orders. Without the script a <noscript> refresh does it.
   var POLL_MS = 1000;
@@ -111,6 +174,14 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".job-progress[data-progress-url]").forEach(follow);
+    document.querySelectorAll("form.invoice-form").forEach(function (form) {
+      invoiceTotal(form);
+      form.addEventListener("input", function () { invoiceTotal(form); });
+    });
+    // Print views: the Print button opens the browser's print dialog.
+    document.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     document.querySelectorAll("fieldset.ack-line").forEach(function (fs) {
       syncLine(fs);
       showBalance(fs);
