@@ -57,6 +57,7 @@ class Ready:
     inbound: Inbound[SalesOrder]
     receiver: int | None  # None: the buyer's only supplier, which the order service looks up
     partner_po: str
+    float_safe: bool
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,13 @@ def admissible(item: Any, msg: Message, business_unit: str) -> Ready | None:
     if doc.sender_company_id is not None and doc.sender_company_id != msg.company_id:
         return None
     receiver = None if doc.receiver_company_id is None else int(doc.receiver_company_id)
-    return Ready(item, msg, parsed, receiver, str(doc.partner_po))
+    return Ready(item, msg, parsed, receiver, str(doc.partner_po), parsed.float_safe)
+
+
+def prepare(items: Sequence[Any], messages: dict[int, Message], business_unit: str) -> list[Ready]:
+    """The batch's admissible orders. Pure Python and CPU-bound: the caller runs it in a thread, so
+    that a server's embedded worker does not hold its event loop (requests wait otherwise)."""
+    return [r for item in items if (r := admissible(item, messages[item.id], business_unit)) is not None]
 
 
 async def _taken(conn: AsyncConnection, *, sender: int, receiver: int, pos: Sequence[str]) -> set[str]:
@@ -145,7 +152,7 @@ def _document(r: Ready, now: Any) -> dict[str, Any]:
         "total": doc.total_amount,
         "body_hash": r.inbound.body_hash,
         "raw": r.inbound.raw.decode(),
-        "float_safe": r.inbound.float_safe,
+        "float_safe": r.float_safe,
     }
 
 

@@ -3,6 +3,7 @@ one transaction; the worker creates the orders in batches through the hub's orde
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -105,7 +106,7 @@ class _Handler:
         messages = {item.id: _message(job, item, params, business_unit) for item in items}
         done: dict[int, int] = {}  # item id -> the order the fast road created
         if bulk.enabled():
-            ready = [r for item in items if (r := bulk.admissible(item, messages[item.id], business_unit))]
+            ready = await asyncio.to_thread(bulk.prepare, items, messages, business_unit)
             fast, _slow = await bulk.sort(conn, company_id=job.company_id, ready=ready)
             ids = await bulk.write(conn, fast)
             if ids is not None:
