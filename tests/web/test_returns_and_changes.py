@@ -104,6 +104,8 @@ def test_returns_changes_and_stock_in_the_browser(
         _shot(page, output_dir, "07-viewer-return")
         page.goto(change_url)
         expect(page.get_by_role("button", name="Send answer")).to_have_count(0)
+        expect(page.locator("main")).to_contain_text("Your role reads changes")
+        _shot(page, output_dir, "07b-viewer-change")
         context.close()
         assert errors == [], errors
 
@@ -135,6 +137,9 @@ def test_returns_changes_and_stock_in_the_browser(
 
         # the change: accept it, and the order's line 02 is 2 units now
         page.get_by_role("link", name="Changes", exact=True).click()
+        expect(page.locator("a.change-link")).to_have_text(["CHG-PO-RMA-1-1"])
+        expect(page.locator("table.changes-list")).to_contain_text("100 Awaiting answer")
+        _shot(page, output_dir, "12b-changes-list")
         page.locator("a.change-link").click()
         page.get_by_role("button", name="Send answer").click()
         expect(page.get_by_role("alert")).to_contain_text("answer every line")
