@@ -9,6 +9,8 @@ processes too); on PostgreSQL the services lock the rows they change with SELECT
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +37,64 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+class Checkpointer:
+    """Copies the WAL back into the database file on a thread of its own.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages: that commit
+    copies the pages and fsyncs twice, and since pohub runs SQLite on the event loop's thread
+    (db/sqlite_inline.py) every request in the process waits for those fsyncs. The writer connection
+    turns the automatic checkpoint off and nudges this thread after each commit instead; sqlite3
+    releases the GIL while it copies and syncs. The checkpoint is PASSIVE, as the automatic one is:
+    it never blocks readers or the writer, and nothing about durability changes (synchronous=NORMAL
+    in WAL mode was already durable up to the last checkpoint, and consistent after a crash)."""
+
+    PAGES = 1000  # the WAL size (in pages, as SQLite's default) past which a checkpoint is due
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._due = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.runs = 0
+
+    def nudge(self) -> None:
+        """A write committed; start the thread on the first one."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None and not self._stop:
+                    self._thread = threading.Thread(target=self._run, name="pohub-wal-checkpoint", daemon=True)
+                    self._thread.start()
+        self._due.set()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.database, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=1000")
+            page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+            wal = Path(self.database + "-wal")
+            while not self._stop:
+                self._due.wait()
+                self._due.clear()
+                if self._stop:
+                    break
+                try:
+                    if wal.stat().st_size >= self.PAGES * page:
+                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        self.runs += 1
+                except (OSError, sqlite3.Error):
+                    pass  # the next nudge tries again; a stuck checkpoint only lets the WAL grow
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._due.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)
+
+
 def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -52,6 +112,8 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if immediate:  # the writer: checkpoints run on the Checkpointer's thread
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -74,10 +136,15 @@ class Database:
             # ahead of requests already waiting, which starves a few of them (seconds at p99).
             self._write_turn: asyncio.Lock | None = asyncio.Lock()
             self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size)
+            database = make_url(self.url).database
+            self._checkpointer: Checkpointer | None = (
+                Checkpointer(database) if database and database != ":memory:" else None
+            )
         else:
             self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
             self.reader = self.writer
             self._write_turn = None
+            self._checkpointer = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -87,6 +154,8 @@ class Database:
             return
         async with self._write_turn, self.writer.begin() as conn:
             yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -94,6 +163,8 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
