@@ -9,6 +9,7 @@ processes too); on PostgreSQL the services lock the rows they change with SELECT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from pohub.db import sqlite_inline
@@ -67,23 +69,35 @@ class Checkpointer:
                     self._thread.start()
         self._due.set()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def checkpoint(self, conn: sqlite3.Connection) -> bool:
+        """Copy the WAL back if it has grown past PAGES; True when a checkpoint ran."""
+        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        try:
+            size = Path(self.database + "-wal").stat().st_size
+        except OSError:
+            return False
+        if size < self.PAGES * page:
+            return False
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self.runs += 1
+        return True
+
     def _run(self) -> None:
         conn = sqlite3.connect(self.database, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout=1000")
-            page = int(conn.execute("PRAGMA page_size").fetchone()[0])
-            wal = Path(self.database + "-wal")
             while not self._stop:
                 self._due.wait()
                 self._due.clear()
                 if self._stop:
                     break
-                try:
-                    if wal.stat().st_size >= self.PAGES * page:
-                        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                        self.runs += 1
-                except (OSError, sqlite3.Error):
-                    pass  # the next nudge tries again; a stuck checkpoint only lets the WAL grow
+                # On an error the next nudge tries again; a stuck checkpoint only lets the WAL grow.
+                with contextlib.suppress(sqlite3.Error):
+                    self.checkpoint(conn)
         finally:
             conn.close()
 
@@ -116,9 +130,20 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight on sqlite3 when it runs inline (db/sqlite_inline.py): the statement that opens
+        # every unit of work need not go through SQLAlchemy's execute machinery.
+        inner = getattr(conn.connection.driver_connection, "_conn", None)
+        if isinstance(inner, sqlite3.Connection):
+            try:
+                inner.execute(begin).close()
+            except sqlite3.Error as exc:  # as SQLAlchemy would have raised it (OperationalError ...)
+                raise DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
+        else:
+            conn.exec_driver_sql(begin)
 
     return engine
 
