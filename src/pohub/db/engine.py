@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
@@ -58,16 +59,24 @@ class Checkpointer:
         self._stop = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._wal = database + "-wal"
+        self._due_bytes = self.PAGES * 4096  # until the thread has read the page size
         self.runs = 0
 
     def nudge(self) -> None:
-        """A write committed; start the thread on the first one."""
+        """A write committed; start the thread on the first one, and wake it once the WAL is due
+        (a stat, not a wake-up per commit: that would hand the GIL back and forth for nothing)."""
         if self._thread is None:
             with self._lock:
                 if self._thread is None and not self._stop:
                     self._thread = threading.Thread(target=self._run, name="pohub-wal-checkpoint", daemon=True)
                     self._thread.start()
-        self._due.set()
+        try:
+            due = os.stat(self._wal).st_size >= self._due_bytes
+        except OSError:
+            return
+        if due:
+            self._due.set()
 
     @property
     def alive(self) -> bool:
@@ -75,12 +84,12 @@ class Checkpointer:
 
     def checkpoint(self, conn: sqlite3.Connection) -> bool:
         """Copy the WAL back if it has grown past PAGES; True when a checkpoint ran."""
-        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        self._due_bytes = self.PAGES * int(conn.execute("PRAGMA page_size").fetchone()[0])
         try:
-            size = Path(self.database + "-wal").stat().st_size
+            size = os.stat(self._wal).st_size
         except OSError:
             return False
-        if size < self.PAGES * page:
+        if size < self._due_bytes:
             return False
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         self.runs += 1
@@ -128,6 +137,9 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=30000")
         if immediate:  # the writer: checkpoints run on the Checkpointer's thread
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            # Once checkpointed, the WAL restarts from its beginning and is cut to 1 MB: so a WAL file
+            # past Checkpointer.PAGES pages holds that many new frames, as SQLite's own count would say.
+            cursor.execute("PRAGMA journal_size_limit=1048576")
         cursor.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"

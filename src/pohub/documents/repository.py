@@ -94,14 +94,21 @@ async def find_orders_by_po(
     return list((await conn.execute(stmt.limit(2))).all())
 
 
-async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str) -> Any:
-    stmt = select(D.id).where(
+_ORDER_BY_PO = Prepared(
+    select(D.id).where(
         D.kind == "order",
-        D.sender_company_id == sender_id,
-        D.receiver_company_id == receiver_id,
-        D.partner_po == partner_po,
+        D.sender_company_id == bindparam("sender_id"),
+        D.receiver_company_id == bindparam("receiver_id"),
+        D.partner_po == bindparam("partner_po"),
     )
-    return (await conn.execute(stmt)).first()
+)
+
+
+async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str) -> Any:
+    """Every PO created checks it (the unique PartnerPO per buyer and supplier)."""
+    return await _ORDER_BY_PO.first(
+        conn, {"sender_id": sender_id, "receiver_id": receiver_id, "partner_po": partner_po}
+    )
 
 
 async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
