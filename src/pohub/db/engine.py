@@ -9,6 +9,10 @@ processes too); on PostgreSQL the services lock the rows they change with SELECT
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from pohub.db import sqlite_inline
@@ -35,6 +40,84 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+class Checkpointer:
+    """Copies the WAL back into the database file on a thread of its own.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages: that commit
+    copies the pages and fsyncs twice, and since pohub runs SQLite on the event loop's thread
+    (db/sqlite_inline.py) every request in the process waits for those fsyncs. The writer connection
+    turns the automatic checkpoint off and nudges this thread after each commit instead; sqlite3
+    releases the GIL while it copies and syncs. The checkpoint is PASSIVE, as the automatic one is:
+    it never blocks readers or the writer, and nothing about durability changes (synchronous=NORMAL
+    in WAL mode was already durable up to the last checkpoint, and consistent after a crash)."""
+
+    PAGES = 1000  # the WAL size (in pages, as SQLite's default) past which a checkpoint is due
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._due = threading.Event()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._wal = database + "-wal"
+        self._due_bytes = self.PAGES * 4096  # until the thread has read the page size
+        self.runs = 0
+
+    def nudge(self) -> None:
+        """A write committed; start the thread on the first one, and wake it once the WAL is due
+        (a stat, not a wake-up per commit: that would hand the GIL back and forth for nothing)."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None and not self._stop:
+                    self._thread = threading.Thread(target=self._run, name="pohub-wal-checkpoint", daemon=True)
+                    self._thread.start()
+        try:
+            due = os.stat(self._wal).st_size >= self._due_bytes
+        except OSError:
+            return
+        if due:
+            self._due.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def checkpoint(self, conn: sqlite3.Connection) -> bool:
+        """Copy the WAL back if it has grown past PAGES; True when a checkpoint ran."""
+        self._due_bytes = self.PAGES * int(conn.execute("PRAGMA page_size").fetchone()[0])
+        try:
+            size = os.stat(self._wal).st_size
+        except OSError:
+            return False
+        if size < self._due_bytes:
+            return False
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self.runs += 1
+        return True
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self.database, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=1000")
+            while not self._stop:
+                self._due.wait()
+                self._due.clear()
+                if self._stop:
+                    break
+                # On an error the next nudge tries again; a stuck checkpoint only lets the WAL grow.
+                with contextlib.suppress(sqlite3.Error):
+                    self.checkpoint(conn)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._due.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)
+
+
 def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -52,11 +135,27 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if immediate:  # the writer: checkpoints run on the Checkpointer's thread
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            # Once checkpointed, the WAL restarts from its beginning and is cut to 1 MB: so a WAL file
+            # past Checkpointer.PAGES pages holds that many new frames, as SQLite's own count would say.
+            cursor.execute("PRAGMA journal_size_limit=1048576")
         cursor.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight on sqlite3 when it runs inline (db/sqlite_inline.py): the statement that opens
+        # every unit of work need not go through SQLAlchemy's execute machinery.
+        inner = getattr(conn.connection.driver_connection, "_conn", None)
+        if isinstance(inner, sqlite3.Connection):
+            try:
+                inner.execute(begin).close()
+            except sqlite3.Error as exc:  # as SQLAlchemy would have raised it (OperationalError ...)
+                raise DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
+        else:
+            conn.exec_driver_sql(begin)
 
     return engine
 
@@ -74,10 +173,15 @@ class Database:
             # ahead of requests already waiting, which starves a few of them (seconds at p99).
             self._write_turn: asyncio.Lock | None = asyncio.Lock()
             self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size)
+            database = make_url(self.url).database
+            self._checkpointer: Checkpointer | None = (
+                Checkpointer(database) if database and database != ":memory:" else None
+            )
         else:
             self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
             self.reader = self.writer
             self._write_turn = None
+            self._checkpointer = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -87,6 +191,8 @@ class Database:
             return
         async with self._write_turn, self.writer.begin() as conn:
             yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -94,6 +200,8 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
+        if self._checkpointer is not None:
+            await asyncio.to_thread(self._checkpointer.stop)
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

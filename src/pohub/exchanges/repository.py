@@ -6,20 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.db.fast import Prepared
 from pohub.exchanges.models import exchanges
 
 X = exchanges.c
-_INSERT = insert(exchanges).returning(X.id)
+_INSERT = Prepared(insert(exchanges).returning(X.id))
+# One prepared UPDATE per set of columns changed (a handful: the pipeline's outcomes, retries).
+_UPDATES: dict[frozenset[str], Prepared] = {}
 
 # Listing leaves the bodies out: a page of messages must not read megabytes of raw bytes.
 SUMMARY = [c for c in exchanges.c if c.name not in ("raw", "params")]
 
 
 async def insert_exchange(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    return int((await conn.execute(_INSERT, values)).scalar_one())
+    return int((await _INSERT.all(conn, values))[0][0])
 
 
 async def get_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: int | None) -> Any:
@@ -36,7 +39,14 @@ async def lock_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: 
 
 
 async def update_exchange(conn: AsyncConnection, *, exchange_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(exchanges).where(X.id == exchange_id).values(**values))
+    keys = frozenset(values)
+    stmt = _UPDATES.get(keys)
+    if stmt is None:
+        stmt = Prepared(
+            update(exchanges).where(X.id == bindparam("x_exchange_id")).values({k: bindparam(f"x_{k}") for k in keys})
+        )
+        _UPDATES[keys] = stmt
+    await stmt.run(conn, {"x_exchange_id": exchange_id, **{f"x_{k}": v for k, v in values.items()}})
 
 
 async def children(conn: AsyncConnection, *, parent_id: int) -> list[Any]:

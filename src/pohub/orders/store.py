@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -72,7 +72,17 @@ class LineChange:
     change_reason: str | None
 
     def row(self) -> dict[str, Any]:
-        return asdict(self)
+        # Spelled out: dataclasses.asdict deep-copies every value, ten lines a document.
+        return {
+            "line_id": self.line_id,
+            "qty_accepted": self.qty_accepted,
+            "qty_backordered": self.qty_backordered,
+            "qty_cancelled": self.qty_cancelled,
+            "qty_shipped": self.qty_shipped,
+            "qty_invoiced": self.qty_invoiced,
+            "ack_price": self.ack_price,
+            "change_reason": self.change_reason,
+        }
 
     def quantities(self, ordered: int) -> LineQuantities:
         return LineQuantities(

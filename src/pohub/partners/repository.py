@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.ids import is_ascii_int
+from pohub.db.fast import Prepared
 from pohub.partners.models import api_keys, companies, partnerships
 
 
@@ -68,12 +69,16 @@ async def revoke_key(conn: AsyncConnection, *, prefix: str, revoked_at: datetime
     return int(result.rowcount)
 
 
+_PARTNERSHIP = Prepared(
+    select(partnerships).where(
+        partnerships.c.buyer_id == bindparam("buyer_id"), partnerships.c.supplier_id == bindparam("supplier_id")
+    )
+)
+
+
 async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
-    return (
-        await conn.execute(
-            select(partnerships).where(partnerships.c.buyer_id == buyer_id, partnerships.c.supplier_id == supplier_id)
-        )
-    ).first()
+    """Every document checks it: compiled once (db/fast.py)."""
+    return await _PARTNERSHIP.first(conn, {"buyer_id": buyer_id, "supplier_id": supplier_id})
 
 
 async def upsert_partnership(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.db.fast import Prepared
 from pohub.edi.partners.models import edi_control_numbers, edi_partners, edi_received
 
 P = edi_partners.c
@@ -27,9 +28,14 @@ async def partner_by_id(conn: AsyncConnection, partner_id: int) -> Any:
     return (await conn.execute(select(edi_partners).where(P.id == partner_id))).first()
 
 
+# Looked up for every event a document writes (edi/send.py): compiled once (db/fast.py).
+_OF_PAIR = Prepared(
+    select(edi_partners).where(P.company_id == bindparam("company_id"), P.counterparty_id == bindparam("counterparty"))
+)
+
+
 async def partner_of_pair(conn: AsyncConnection, *, company_id: int, counterparty_id: int) -> Any:
-    stmt = select(edi_partners).where(P.company_id == company_id, P.counterparty_id == counterparty_id)
-    return (await conn.execute(stmt)).first()
+    return await _OF_PAIR.first(conn, {"company_id": company_id, "counterparty": counterparty_id})
 
 
 async def partner_by_identity(conn: AsyncConnection, ids: dict[str, Any]) -> Any:

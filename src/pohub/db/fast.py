@@ -1,0 +1,162 @@
+"""Hot-path statements compiled once and run on the raw driver connection.
+
+A document's unit of work runs a dozen small statements. Through SQLAlchemy's execute machinery
+each costs about ten times the SQLite call itself (execution context, cache key, greenlet switches,
+result wrapping): a quarter to a half of a document's time before any rule runs. A ``Prepared``
+statement is an ordinary Core statement, compiled once per dialect; on SQLite it is run straight on
+the transaction's sqlite3 connection (pohub runs SQLite on the event loop's thread already, see
+db/sqlite_inline.py), with the same bind and result processors SQLAlchemy would apply, so what is
+stored and read back is exactly what ``conn.execute`` would store and read. On PostgreSQL it goes
+through ``conn.execute`` (asyncpg's own statement cache does the rest), so both databases behave
+the same. Statements with Python-side column defaults or expanding IN lists are not prepared here:
+they would need the machinery this skips.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import Insert
+
+Processor = Callable[[Any], Any] | None
+
+
+class Row(tuple[Any, ...]):
+    """A result row read by attribute (``row.id``) or position, as SQLAlchemy's rows are."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self, strict=True))
+
+
+class _Compiled:
+    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+        self.sql = compiled.string
+        binds = compiled.binds
+        self.names: list[str] = list(compiled.positiontup or [])
+        processors: Mapping[str, Any] = compiled._bind_processors
+        self.binds: list[tuple[str, Processor, Any]] = [
+            (name, processors.get(name), binds[name].effective_value if name in binds else None) for name in self.names
+        ]
+        self.results: list[Processor] = [
+            entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns
+        ]
+        self.any_result = any(p is not None for p in self.results)
+        fields = tuple(entry.keyname for entry in compiled._result_columns)
+        attributes: dict[str, Any] = {name: property(itemgetter(i)) for i, name in enumerate(fields)}
+        self.row = type("Row", (Row,), {"_fields": fields, "__slots__": (), **attributes})
+
+    def params(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for name, proc, default in self.binds:
+            value = given.get(name, default)
+            out.append(proc(value) if proc is not None else value)
+        return tuple(out)
+
+    def rows(self, raw: list[tuple[Any, ...]]) -> list[Row]:
+        make = self.row
+        if not self.any_result:
+            return [make(r) for r in raw]
+        procs = self.results
+        return [make(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw]
+
+
+def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
+    """The transaction's sqlite3 connection (it is open while the unit of work runs)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection is not None else None
+    inner = getattr(driver, "_conn", None)  # db/sqlite_inline.Connection
+    return inner if isinstance(inner, sqlite3.Connection) else None
+
+
+class Prepared:
+    """One statement, compiled once per dialect (and per set of inserted columns)."""
+
+    def __init__(self, stmt: Executable) -> None:
+        self.stmt: Any = stmt
+        # An INSERT compiles to the columns it is given (the others take their defaults).
+        self._by_keys = isinstance(stmt, Insert)
+        self._compiled: dict[tuple[str, ...] | None, _Compiled | None] = {}
+
+    def _for(self, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled | None:
+        try:
+            return self._compiled[keys]
+        except KeyError:
+            pass
+        compiled: Any = self.stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        plain = not (compiled.insert_prefetch or compiled.update_prefetch) and not any(
+            b.expanding for b in compiled.binds.values()
+        )
+        prepared = _Compiled(compiled, dialect) if plain else None
+        self._compiled[keys] = prepared
+        return prepared
+
+    def _raw(self, conn: AsyncConnection, params: Mapping[str, Any]) -> tuple[sqlite3.Connection, _Compiled] | None:
+        driver = _sqlite3_of(conn)
+        if driver is None:
+            return None
+        compiled = self._for(conn.dialect, tuple(sorted(params)) if self._by_keys else None)
+        return None if compiled is None else (driver, compiled)
+
+    async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row the statement returns."""
+        raw = self._raw(conn, params)
+        if raw is None:
+            return list((await conn.execute(self.stmt, dict(params))).all())
+        driver, compiled = raw
+        values = compiled.params(params)
+        try:
+            cursor = driver.execute(compiled.sql, values)
+            rows = cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise _translated(compiled.sql, values, exc) from exc
+        return compiled.rows(rows)
+
+    async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Any:
+        rows = await self.all(conn, params)
+        return rows[0] if rows else None
+
+    async def run(self, conn: AsyncConnection, params: Mapping[str, Any]) -> None:
+        """Run a statement that returns nothing (an UPDATE)."""
+        raw = self._raw(conn, params)
+        if raw is None:
+            await conn.execute(self.stmt, dict(params))
+            return
+        driver, compiled = raw
+        values = compiled.params(params)
+        try:
+            driver.execute(compiled.sql, values).close()
+        except sqlite3.Error as exc:
+            raise _translated(compiled.sql, values, exc) from exc
+
+    async def many(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The statement once per row (no results): executemany on the driver."""
+        if not rows:
+            return
+        raw = self._raw(conn, rows[0])
+        if raw is None:
+            await conn.execute(self.stmt, [dict(r) for r in rows])
+            return
+        driver, compiled = raw
+        values = [compiled.params(r) for r in rows]
+        try:
+            driver.executemany(compiled.sql, values)
+        except sqlite3.Error as exc:
+            raise _translated(compiled.sql, values, exc) from exc
+
+
+def _translated(sql: str, params: Any, exc: sqlite3.Error) -> sa_exc.StatementError:
+    """The error SQLAlchemy would have raised (IntegrityError for a unique violation, ...)."""
+    return sa_exc.DBAPIError.instance(sql, params, exc, sqlite3.Error)

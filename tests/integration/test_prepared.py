@@ -1,0 +1,166 @@
+"""db/fast.Prepared runs the hot path's statements on SQLite's driver: what it stores and reads back
+must be exactly what SQLAlchemy's own execute stores and reads (exact decimals, aware times,
+booleans, NULLs), and a violated constraint must raise the same IntegrityError, on both databases."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from pohub.db.engine import Checkpointer, Database
+from pohub.documents import repository as repo
+from pohub.documents.models import documents, order_lines
+from pohub.orders.store import LineChange
+from pohub.partners import service as partners
+
+
+class _Undo(Exception):
+    """Raised to roll the unit of work back."""
+
+
+def _order(buyer: int, supplier: int, at: datetime) -> dict[str, Any]:
+    return {
+        "kind": "order",
+        "sender_company_id": buyer,
+        "receiver_company_id": supplier,
+        "partner_po": f"PO-{uuid.uuid4().hex[:8]}",
+        "number": None,
+        "source_key": "SRC",
+        "link_key": None,
+        "status": 150,
+        "document_date": at,
+        "created_at": at,
+        "updated_at": at,
+        "total": Decimal("12345678901234.123456"),
+        "body_hash": "h" * 64,
+        "raw": '{"PartnerPO": "x"}',
+        "float_safe": False,
+    }
+
+
+async def test_prepared_statements_store_and_read_what_sqlalchemy_does(db_url: str) -> None:
+    db = Database(db_url, pool_size=1)
+    at = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=timezone(timedelta(hours=2)))
+    try:
+        with pytest.raises(_Undo):
+            async with db.write() as conn:
+                tag = uuid.uuid4().hex[:8]
+                buyer = await partners.add_company(conn, name=f"prep-buyer-{tag}")
+                supplier = await partners.add_company(conn, name=f"prep-supplier-{tag}")
+                values = _order(buyer.id, supplier.id, at)
+                order_id = await repo.insert_document(conn, values)
+
+                stored = (await conn.execute(select(documents).where(documents.c.id == order_id))).one()
+                assert stored.total == Decimal("12345678901234.123456")
+                assert stored.document_date == at and stored.document_date.tzinfo is not None
+                assert stored.float_safe is False
+                assert stored.number is None and stored.raw == values["raw"]
+
+                locked = await repo.lock_order(conn, doc_id=order_id)
+                assert (locked.id, locked.status, locked.partner_po) == (order_id, 150, values["partner_po"])
+                assert locked._mapping["sender_company_id"] == buyer.id
+
+                await repo.insert_lines(
+                    conn,
+                    [
+                        {
+                            "order_id": order_id,
+                            "position": i,
+                            "line_number": f"0{i + 1}",
+                            "line_key": str(i + 1),
+                            "supplier_sku": f"SKU-{i}",
+                            "partner_sku": None,
+                            "description": None,
+                            "uom": "EA",
+                            "price": Decimal("31.020000") if i == 0 else None,
+                            "quantity": 5,
+                            "qty_accepted": 0,
+                            "qty_backordered": 0,
+                            "qty_cancelled": 0,
+                            "qty_shipped": 0,
+                            "qty_invoiced": 0,
+                        }
+                        for i in range(2)
+                    ],
+                )
+                fast = await repo.order_lines_of(conn, order_id=order_id)
+                slow = list(
+                    (
+                        await conn.execute(
+                            select(order_lines)
+                            .where(order_lines.c.order_id == order_id)
+                            .order_by(order_lines.c.position)
+                        )
+                    ).all()
+                )
+                assert [tuple(r) for r in fast] == [tuple(r) for r in slow]
+                assert fast[0].price == Decimal("31.02") and fast[1].price is None
+
+                change = LineChange(fast[0].id, 3, 1, 1, 0, 0, Decimal("30.5"), "price agreed")
+                await repo.update_lines(conn, [change.row()])
+                later = at + timedelta(minutes=1)
+                await repo.set_order_status(conn, order_id=order_id, status=500, at=later)
+                line = (await conn.execute(select(order_lines).where(order_lines.c.id == fast[0].id))).one()
+                assert (line.qty_accepted, line.qty_backordered, line.qty_cancelled) == (3, 1, 1)
+                assert line.ack_price == Decimal("30.5") and line.change_reason == "price agreed"
+                row = (await conn.execute(select(documents).where(documents.c.id == order_id))).one()
+                assert row.status == 500 and row.updated_at == later.astimezone(UTC)
+
+                with pytest.raises(IntegrityError):  # the same PartnerPO to the same supplier again
+                    async with conn.begin_nested():
+                        await repo.insert_document(conn, values)
+                raise _Undo
+    finally:
+        await db.dispose()
+
+
+def test_line_change_row_names_every_field() -> None:
+    change = LineChange(7, 1, 2, 3, 4, 5, Decimal("1.5"), None)
+    assert change.row() == {name: getattr(change, name) for name in LineChange.__dataclass_fields__}
+
+
+def _fill_wal(path: Path, pages: int) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, body TEXT)")
+    page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    conn.executemany("INSERT INTO filler (body) VALUES (?)", [("x" * page,) for _ in range(pages)])
+    conn.close()
+
+
+def test_checkpointer_copies_a_full_wal_back(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    _fill_wal(path, 20)
+    checkpointer = Checkpointer(str(path))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("SELECT count(*) FROM filler").fetchone()  # open: the filler's close must not checkpoint
+    try:
+        assert checkpointer.checkpoint(conn) is False  # a short WAL waits for more
+        _fill_wal(path, Checkpointer.PAGES + 50)
+        assert checkpointer.checkpoint(conn) is True
+        _busy, log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert log == copied  # every frame is in the database file
+    finally:
+        conn.close()
+
+
+async def test_database_stops_its_checkpointer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ck.db'}"
+    db = Database(url, pool_size=1)
+    from sqlalchemy import text
+
+    async with db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+    checkpointer = db._checkpointer
+    assert checkpointer is not None and checkpointer.alive
+    await db.dispose()
+    assert not checkpointer.alive
