@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import NotFound
 from pohub.core.ids import is_ascii_int
+from pohub.documents import wire
 from pohub.documents.models import documents, events, order_lines
 
 D = documents.c
@@ -101,7 +102,7 @@ async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int
 
 
 async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    result = await conn.execute(_INSERT_DOCUMENT, values)
+    result = await conn.execute(_INSERT_DOCUMENT, {**values, "wire": wire.template(values)})
     return int(result.scalar_one())
 
 
