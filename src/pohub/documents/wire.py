@@ -24,7 +24,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
@@ -191,6 +191,7 @@ STALE = (
         D.sender_company_id,
         D.receiver_company_id,
         D.partner_po,
+        select(func.count()).where(L.order_id == D.id).scalar_subquery().label("line_count"),
     )
     .where(D.kind == "order", D.id > bindparam("after"), D.wire.is_(None) | D.wire.not_like(f"{VERSION}:%"))
     .order_by(D.id)
@@ -200,8 +201,14 @@ SET_WIRE = update(documents).where(D.id == bindparam("b_id")).values(wire=bindpa
 
 
 def templates_for(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """SET_WIRE's parameters for the rows of STALE that can have a template."""
-    return [{"b_id": r.id, "b_wire": wire} for r in rows if (wire := template(r._mapping)) is not None]
+    """SET_WIRE's parameters for the rows of STALE that can have a template: one line stored for
+    each of the body's (as orders.service stores them; a row loaded otherwise may differ)."""
+    out = []
+    for r in rows:
+        wire = template(r._mapping)
+        if wire is not None and wire.split(":", 2)[1] == str(r.line_count):
+            out.append({"b_id": r.id, "b_wire": wire})
+    return out
 
 
 async def refresh(conn: AsyncConnection, *, batch: int = 2000) -> int:
