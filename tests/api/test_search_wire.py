@@ -15,13 +15,13 @@ from sqlalchemy import select, update
 from pohub.api import answers
 from pohub.core import clock, jsonio
 from pohub.db.engine import Database
+from pohub.documents import pages, wire
 from pohub.documents import repository as repo
-from pohub.documents import wire
 from pohub.documents.examples import sales_order
 from pohub.documents.models import documents
 from pohub.documents.render import render
 from tests.api.helpers import SKU1, SKU2, ack, line
-from tests.support import Trade
+from tests.support import LiveServer, Trade, connect, make_party
 
 D = documents.c
 
@@ -192,3 +192,36 @@ def test_a_template_from_other_code_is_not_used(trade: Trade, db_url: str) -> No
     before = trade.supplier.get(f"/Orders/{key}").content
     asyncio.run(_stale(db_url, key))
     assert trade.supplier.get(f"/Orders/{key}").content == before
+
+
+async def _both_ways(url: str, company_id: int) -> list[tuple[Any, Any]]:
+    db = Database(url, pool_size=1)
+    try:
+        async with db.read() as conn:
+            out = []
+            for statuses in [(), (150,), (150, 100), (999,)]:
+                for page, size in [(1, 100), (1, 2), (2, 2), (3, 2), (9, 2)]:
+                    q = repo.Search(kind="order", company_id=company_id, statuses=statuses, page=page, page_size=size)
+                    assert pages.is_plain(q)
+                    fast, fast_total = await pages.orders(conn, q)
+                    slow, slow_total = await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
+                    got = (statuses, page, size, [r.id for r in fast], fast_total)
+                    out.append((got, (statuses, page, size, [r.id for r in slow], slow_total)))
+            return out
+    finally:
+        await db.dispose()
+
+
+def test_plain_search_pages_are_repository_search_pages(trade: Trade, server: LiveServer, db_url: str) -> None:
+    """pages.orders takes, from statements built once, the page and total repository.search takes."""
+    _order(trade, "P-1", OrderLines=TWO)
+    _order(trade, "P-2", StatusCode=100, OrderLines=TWO)
+    # The supplier is a buyer too: orders on both sides of it, interleaved.
+    other = make_party(server)
+    connect(server, trade.supplier, other)
+    as_buyer = Trade(trade.supplier, other)
+    _order(as_buyer, "P-3", OrderLines=TWO)
+    _order(trade, "P-4", OrderLines=TWO)
+    _order(as_buyer, "P-5", StatusCode=100, OrderLines=TWO)
+    for fast, slow in asyncio.run(_both_ways(db_url, trade.supplier.id)):
+        assert fast == slow

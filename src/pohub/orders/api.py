@@ -14,7 +14,7 @@ from pohub.api.http import JSON, message, page, read_body
 from pohub.api.search import SEARCH_PARAMETERS, json_text, page_of_texts, parse_search
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, Unprocessable
-from pohub.documents import kinds, wire
+from pohub.documents import kinds, pages, wire
 from pohub.documents import repository as repo
 from pohub.documents.inbound import validation_errors
 from pohub.documents.render import render
@@ -46,7 +46,7 @@ async def _search(
     if receiver_only:
         q.receiver_id = company_id
     async with request.app.state.db.read() as conn:
-        rows, total = await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
+        rows, total = await pages.orders(conn, q)
         # Filled in from each order's template (documents/wire.py), not re-rendered.
         records = await wire.orders_json(conn, rows)
     return page_of_texts(records, total=total, page_number=q.page, page_size=q.page_size)
