@@ -20,7 +20,7 @@ import hashlib
 import inspect
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -42,6 +42,19 @@ _QUANTITIES = (
     ("h", "qty_shipped"),
     ("i", "qty_invoiced"),
 )
+# The five as render.line_quantities lays them out after a line's own fields.
+_QUANTITY_RUN = (
+    '{m}a{p}{m},"QuantityBackordered":{m}b{p}{m},"QuantityCancelled":{m}c{p}{m},'
+    '"QuantityShipped":{m}h{p}{m},"QuantityInvoiced":{m}i{p}{m}'
+)
+
+
+def _run(figures: Sequence[str]) -> str:
+    a, b, c, h, i = figures
+    return f'{a},"QuantityBackordered":{b},"QuantityCancelled":{c},"QuantityShipped":{h},"QuantityInvoiced":{i}'
+
+
+_UNTOUCHED = _run("00000")
 VERSION = hashlib.sha256(
     "".join(inspect.getsource(m) for m in (render, conform, logicbroker, types, jsonio, sys.modules[__name__])).encode()
 ).hexdigest()[:12]
@@ -63,8 +76,8 @@ def template(values: Mapping[str, Any]) -> str | None:
     when it cannot have one (then it is rendered the slow way when read)."""
     if values.get("kind") != "order" or values.get("details") is not None:
         return None
-    raw = values["raw"]
-    if not isinstance(raw, str) or "u0001" in raw:
+    raw, document_date = values["raw"], values.get("document_date")
+    if not isinstance(raw, str) or "u0001" in raw or not isinstance(document_date, datetime):
         return None  # a body holding the marker's escape (or text that looks like it)
     row = SimpleNamespace(
         raw=raw,
@@ -72,7 +85,8 @@ def template(values: Mapping[str, Any]) -> str | None:
         details=None,
         id=_marker("k"),
         status=_marker("s"),
-        document_date=_marker("d"),
+        # As the database gives it back (in UTC, db.base.AwareDateTime), on both databases.
+        document_date=document_date.astimezone(UTC),
         source_key=values.get("source_key"),
         link_key=values.get("link_key"),
         sender_company_id=values["sender_company_id"],
@@ -93,12 +107,13 @@ def template(values: Mapping[str, Any]) -> str | None:
     # orjson writes the marker character as an escape, so the raw character marks the slots alone.
     text = jsonio.dumps(conform.document("order", body)).decode()
     text = text.replace('"\\u0001', _MARK).replace('\\u0001"', _MARK)
+    for p in range(len(wire_lines)):
+        # A line's five figures, when they are side by side (as render writes them): one slot.
+        text = text.replace(_QUANTITY_RUN.format(p=p, m=_MARK), f"{_MARK}q{p}{_MARK}", 1)
     return f"{VERSION}:{len(wire_lines)}:{text}"
 
 
-def fill(
-    wire: str | None, *, key: int, status: int, document_date: datetime, touched: Sequence[Any] = ()
-) -> str | None:
+def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()) -> str | None:
     """The order's JSON text from its template, with ``touched``: those of its lines whose figures
     are not all zero (order_lines rows); None when the order must be rendered the slow way."""
     if wire is None:
@@ -108,16 +123,17 @@ def fill(
         return None
     count, _, text = rest.partition(":")
     n = int(count)
-    values = {"k": f'"{key}"', "s": str(int(status)), "d": f'"{document_date.isoformat()}"'}
+    values = {"k": f'"{key}"', "s": str(int(status))}
     for line in touched:
         if line.changed_at is not None or not 0 <= line.position < n:
             return None  # rewritten or added by a buyer's change: render.render knows how
         p = line.position
-        for slot, field in _QUANTITIES:
-            values[f"{slot}{p}"] = str(int(getattr(line, field)))
-    # Text and slot names alternate; a line figure not given is 0 (the lines not touched).
+        figures = [str(int(getattr(line, field))) for _, field in _QUANTITIES]
+        values.update({f"{slot}{p}": figure for (slot, _), figure in zip(_QUANTITIES, figures, strict=True)})
+        values[f"q{p}"] = _run(figures)
+    # Text and slot names alternate; the lines not touched have every figure 0.
     parts = text.split(_MARK)
-    parts[1::2] = [values.get(name, "0") for name in parts[1::2]]
+    parts[1::2] = [values.get(name, _UNTOUCHED if name[0] == "q" else "0") for name in parts[1::2]]
     return "".join(parts)
 
 
@@ -125,7 +141,7 @@ def from_template(row: Any, touched: Sequence[Any] = ()) -> str | None:
     """The order's JSON text from its template (``row``: with PAGE_COLUMNS at least), or None."""
     if row.details is not None:
         return None  # laid over the body: render.overlay knows how
-    return fill(row.wire, key=row.id, status=row.status, document_date=row.document_date, touched=touched)
+    return fill(row.wire, key=row.id, status=row.status, touched=touched)
 
 
 _TOUCHED = select(L.order_id, L.position, *(L[f] for _, f in _QUANTITIES), L.changed_at).where(
@@ -154,7 +170,7 @@ def slow(row: Any, lines: list[Any] | None) -> str:
 
 
 # What a page needs of each order when its template is current.
-PAGE_COLUMNS = (D.id, D.status, D.document_date, D.details, D.wire)
+PAGE_COLUMNS = (D.id, D.status, D.details, D.wire)
 
 
 async def orders_json(conn: AsyncConnection, rows: Sequence[Any]) -> list[str]:
@@ -191,6 +207,7 @@ STALE = (
         D.sender_company_id,
         D.receiver_company_id,
         D.partner_po,
+        D.document_date,
         select(func.count()).where(L.order_id == D.id).scalar_subquery().label("line_count"),
     )
     .where(D.kind == "order", D.id > bindparam("after"), D.wire.is_(None) | D.wire.not_like(f"{VERSION}:%"))
