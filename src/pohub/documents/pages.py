@@ -1,5 +1,6 @@
-"""A page of orders for the plain search (by status or none, either side of the order: the Step 1
-search), in statements built once, with what documents/wire.py fills an order in from.
+"""Orders read for the API: each order's JSON text from its template (documents/wire.py), rendered
+the slow way only where the template does not serve; and a page of orders for the plain search (by
+status or none, either side of the order: the Step 1 search) from statements built once.
 
 repository.search builds its statements for each request from the filters given, which costs about
 as much as running them; the plain search takes the same page, in the same order, with the same
@@ -15,8 +16,9 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.core import jsonio
+from pohub.documents import conform, render, wire
 from pohub.documents import repository as repo
-from pohub.documents import wire
 from pohub.documents.models import documents
 
 D = documents.c
@@ -77,3 +79,34 @@ async def orders(conn: AsyncConnection, q: repo.Search) -> tuple[Sequence[Any], 
     if q.page == 1 and len(rows) < q.page_size:
         return rows, len(rows)
     return rows, int((await conn.execute(count, params)).scalar_one())
+
+
+def slow(row: Any, lines: list[Any] | None) -> str:
+    """The order rendered from its stored body (what the template saves)."""
+    return jsonio.dumps(conform.document("order", render.render(row, lines))).decode()
+
+
+async def orders_json(conn: AsyncConnection, rows: Sequence[Any]) -> list[str]:
+    """Each order's JSON text, as ``slow`` renders it; ``rows`` have at least wire.PAGE_COLUMNS."""
+    touched = await wire.touched_lines(conn, [r.id for r in rows if r.wire is not None and r.details is None])
+    out = [wire.from_template(r, touched.get(r.id, ())) for r in rows]
+    missing = [r.id for r, text in zip(rows, out, strict=True) if text is None]
+    if missing:
+        full = {r.id: r for r in (await conn.execute(select(documents).where(D.id.in_(missing)))).all()}
+        lines = await repo.lines_of_orders(conn, order_ids=missing)
+        out = [slow(full[r.id], lines[r.id]) if text is None else text for r, text in zip(rows, out, strict=True)]
+    return [text for text in out if text is not None]
+
+
+async def order_json(conn: AsyncConnection, *, key: str, company_id: int) -> str:
+    """The JSON text of the order a LogicbrokerKey names, sent or received by the company, in one
+    statement when its template serves; NotFound as repository.document_by_key says it."""
+    doc_id = repo.parse_key(key)
+    rows = [] if doc_id is None else (await conn.execute(wire.ONE, {"doc_id": doc_id, "me": company_id})).all()
+    text = None
+    if rows:
+        text = wire.from_template(rows[0], [r for r in rows if r.position is not None])
+    if text is None:
+        row = await repo.document_by_key(conn, key=key, company_id=company_id, kind="order")
+        text = slow(row, await repo.order_lines_of(conn, order_id=row.id))
+    return text

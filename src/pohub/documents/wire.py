@@ -144,14 +144,25 @@ def from_template(row: Any, touched: Sequence[Any] = ()) -> str | None:
     return fill(row.wire, key=row.id, status=row.status, touched=touched)
 
 
-_TOUCHED = select(L.order_id, L.position, *(L[f] for _, f in _QUANTITIES), L.changed_at).where(
-    L.order_id.in_(bindparam("ids", expanding=True)),
+_IS_TOUCHED = (
     (L.qty_accepted != 0)
     | (L.qty_backordered != 0)
     | (L.qty_cancelled != 0)
     | (L.qty_shipped != 0)
     | (L.qty_invoiced != 0)
-    | L.changed_at.is_not(None),
+    | L.changed_at.is_not(None)
+)
+_LINE_COLUMNS = (L.position, *(L[f] for _, f in _QUANTITIES), L.changed_at)
+_TOUCHED = select(L.order_id, *_LINE_COLUMNS).where(L.order_id.in_(bindparam("ids", expanding=True)), _IS_TOUCHED)
+# One order the company sent or received, with its touched lines (a row for each, or one row).
+ONE = (
+    select(D.id, D.status, D.details, D.wire, *_LINE_COLUMNS)
+    .select_from(documents.outerjoin(order_lines, (L.order_id == D.id) & _IS_TOUCHED))
+    .where(
+        D.id == bindparam("doc_id"),
+        D.kind == "order",
+        (D.sender_company_id == bindparam("me")) | (D.receiver_company_id == bindparam("me")),
+    )
 )
 
 
@@ -164,33 +175,8 @@ async def touched_lines(conn: AsyncConnection, order_ids: Sequence[int]) -> dict
     return out
 
 
-def slow(row: Any, lines: list[Any] | None) -> str:
-    """The order rendered from its stored body (what the template saves)."""
-    return jsonio.dumps(conform.document("order", render.render(row, lines))).decode()
-
-
 # What a page needs of each order when its template is current.
 PAGE_COLUMNS = (D.id, D.status, D.details, D.wire)
-
-
-async def orders_json(conn: AsyncConnection, rows: Sequence[Any]) -> list[str]:
-    """Each order's JSON text, as ``slow`` renders it; ``rows`` have at least PAGE_COLUMNS."""
-    touched = await touched_lines(conn, [r.id for r in rows if r.wire is not None and r.details is None])
-    out = [from_template(r, touched.get(r.id, ())) for r in rows]
-    missing = [r.id for r, text in zip(rows, out, strict=True) if text is None]
-    if missing:
-        full = {r.id: r for r in (await conn.execute(select(documents).where(D.id.in_(missing)))).all()}
-        lines = await _lines_of(conn, missing)
-        out = [slow(full[r.id], lines[r.id]) if text is None else text for r, text in zip(rows, out, strict=True)]
-    return [text for text in out if text is not None]
-
-
-async def _lines_of(conn: AsyncConnection, order_ids: list[int]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = {i: [] for i in order_ids}
-    stmt = select(order_lines).where(L.order_id.in_(order_ids)).order_by(L.order_id, L.position)
-    for row in (await conn.execute(stmt)).all():
-        out[row.order_id].append(row)
-    return out
 
 
 # Only the columns a template needs: the migration that backfills templates runs this too, and must

@@ -14,7 +14,7 @@ from pohub.api.http import JSON, message, page, read_body
 from pohub.api.search import SEARCH_PARAMETERS, json_text, page_of_texts, parse_search
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, Unprocessable
-from pohub.documents import kinds, pages, wire
+from pohub.documents import kinds, pages
 from pohub.documents import repository as repo
 from pohub.documents.inbound import validation_errors
 from pohub.documents.render import render
@@ -48,7 +48,7 @@ async def _search(
     async with request.app.state.db.read() as conn:
         rows, total = await pages.orders(conn, q)
         # Filled in from each order's template (documents/wire.py), not re-rendered.
-        records = await wire.orders_json(conn, rows)
+        records = await pages.orders_json(conn, rows)
     return page_of_texts(records, total=total, page_number=q.page, page_size=q.page_size)
 
 
@@ -110,8 +110,7 @@ async def bulk_status(request: Request, company_id: CompanyDep, reason: str | No
 async def get_order(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> Response:
     """One order in full: the body as received plus the hub's fields and per-line quantities."""
     async with request.app.state.db.read() as conn:
-        row = await repo.document_by_key(conn, key=LogicbrokerKey, company_id=company_id, kind="order")
-        (order,) = await wire.orders_json(conn, [row])
+        order = await pages.order_json(conn, key=LogicbrokerKey, company_id=company_id)
     # message(200, "OK", {"SalesOrder": ...}) around the order's text (answers.SINGLE_HOLDER).
     return json_text(f'{{"Code":"200","Message":"OK","Body":{{"SalesOrder":{order}}}}}')
 
