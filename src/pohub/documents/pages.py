@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, union_all
+from sqlalchemy import Integer, Select, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
@@ -40,9 +40,17 @@ def _statements(statuses: int) -> tuple[Select[Any], Select[Any]]:
     sides = [D.receiver_company_id, D.sender_company_id]
     arms = [[D.kind == "order", *_status_filter(statuses), side == bindparam("me")] for side in sides]
     merged = union_all(
-        *(select(D.id).where(*arm).order_by(D.id).limit(bindparam("enough")).subquery().select() for arm in arms)
+        *(
+            select(D.id).where(*arm).order_by(D.id).limit(bindparam("enough", type_=Integer)).subquery().select()
+            for arm in arms
+        )
     ).subquery()
-    ids = select(merged.c.id).order_by(merged.c.id).limit(bindparam("size")).offset(bindparam("offset"))
+    ids = (
+        select(merged.c.id)
+        .order_by(merged.c.id)
+        .limit(bindparam("size", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
     page = select(*wire.PAGE_COLUMNS).where(D.id.in_(ids.scalar_subquery())).order_by(D.id)
     counts = [select(func.count()).select_from(documents).where(*arm).scalar_subquery() for arm in arms]
     return page, select(counts[0] + counts[1])
