@@ -3,12 +3,13 @@
 Rendering a stored order (parse the body, lay the hub's fields over it, conform every field to the
 definitions, write JSON) took two thirds of a search page's time. What it produces depends on the
 body and the parties, which never change once the order is stored, and on a few values the hub
-changes later or that only the stored row knows: its key, StatusCode, DocumentDate as the database
-gives it back, and each line's five quantities. So the order is rendered once, by the same render()
-and conform() the read path uses, with a marker in place of each of those values, and kept as a
-template (documents.wire): the answer's JSON text with a slot for each marker. A read fills the
-slots by one split and one join; an order whose lines a buyer's change rewrote or added to, one
-with details laid over its body, or one without a current template is rendered the slow way.
+changes later or that only the stored row knows: its key, StatusCode and each line's five
+quantities (DocumentDate is written in as the database gives it back). So the order is rendered
+once, by the same render() and conform() the read path uses, with a marker in place of each of
+those values, and kept as a template (documents.wire): the answer's JSON text with a slot for
+each marker. A read fills the slots by one split and one join; an order whose lines a buyer's
+change rewrote or added to, one with details laid over its body, or one without a current template
+is rendered the slow way.
 
 A template is tagged with a hash of the code that renders (VERSION): when that code changes, older
 templates are ignored (rendered the slow way) until refresh() renders them again.
@@ -27,6 +28,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import pohub
 from pohub.core import jsonio
 from pohub.documents import conform, logicbroker, render, types
 from pohub.documents.models import documents, order_lines
@@ -55,20 +57,25 @@ def _run(figures: Sequence[str]) -> str:
 
 
 _UNTOUCHED = _run("00000")
-VERSION = hashlib.sha256(
-    "".join(inspect.getsource(m) for m in (render, conform, logicbroker, types, jsonio, sys.modules[__name__])).encode()
-).hexdigest()[:12]
 
 
-class _Marker(str):
-    """Stands for a value only known when the order is read: str() and isoformat() give the marker."""
+def _version() -> str:
+    """A hash of the code a template depends on; the release's version where the source is not installed."""
+    try:
+        source = "".join(
+            inspect.getsource(m) for m in (render, conform, logicbroker, types, jsonio, sys.modules[__name__])
+        )
+    except (OSError, TypeError):
+        source = f"pohub {pohub.__version__}"
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
 
-    def isoformat(self) -> str:
-        return str(self)
+
+VERSION = _version()
 
 
-def _marker(slot: str) -> _Marker:
-    return _Marker(f"{_MARK}{slot}{_MARK}")
+def _marker(slot: str) -> str:
+    """Stands for a value only known when the order is read (orjson writes it as an escape)."""
+    return f"{_MARK}{slot}{_MARK}"
 
 
 def template(values: Mapping[str, Any]) -> str | None:
