@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+from starlette.responses import Response
 
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.core.ids import is_ascii_int
@@ -131,3 +132,16 @@ def parse_search(request: Request, *, kind: str, company_id: int, statuses: tupl
     if "pagesize" in params:
         q.page_size = _int(*params["pagesize"], low=1, high=MAX_PAGE_SIZE)
     return q
+
+
+def json_text(text: str, status_code: int = 200) -> Response:
+    """An answer already written as JSON text (api.http.JSON writes it from values)."""
+    return Response(text.encode(), status_code=status_code, media_type="application/json")
+
+
+def page_of_texts(records: list[str], *, total: int, page_number: int, page_size: int) -> Response:
+    """api.http.page's envelope, byte for byte, around records already written as JSON text."""
+    pages = (total + page_size - 1) // page_size if page_size else 0
+    return json_text(
+        f'{{"Records":[{",".join(records)}],"TotalPages":{pages},"CurrentPage":{page_number},"TotalRecords":{total}}}'
+    )

@@ -49,6 +49,8 @@ documents = Table(
     Column("details", Text, nullable=True),
     # Every number in raw reads back exactly as a float: the fast JSON path may render it.
     Column("float_safe", Boolean, nullable=False, server_default=true()),
+    # An order's answer rendered when it was written, with slots for what changes (documents/wire.py).
+    Column("wire", Text, nullable=True),
     Index("ix_documents_receiver", "kind", "receiver_company_id", "status", "id"),
     Index("ix_documents_sender", "kind", "sender_company_id", "status", "id"),
     Index("ix_documents_order", "order_id", "kind"),

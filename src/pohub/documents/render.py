@@ -44,11 +44,11 @@ def body_of(row: Any) -> dict[str, Any]:
     return overlay(body, getattr(row, "details", None))
 
 
-def render(row: Any, lines: list[Any] | None = None) -> dict[str, Any]:
+def render(row: Any, lines: list[Any] | None = None, *, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The stored body (with its later details laid over it) with Identifier, company ids, StatusCode
     and DocumentDate filled in by the hub, and for orders each line's acknowledged / backordered /
-    cancelled / shipped / invoiced quantities."""
-    body = body_of(row)
+    cancelled / shipped / invoiced quantities. ``body``: body_of(row) when the caller has it already."""
+    body = body_of(row) if body is None else body
     identifier = body.get("Identifier")
     if not isinstance(identifier, dict):
         identifier = {}

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core.errors import NotFound
 from pohub.core.ids import is_ascii_int
 from pohub.db.fast import Prepared
+from pohub.documents import wire
 from pohub.documents.models import documents, events, order_lines
 
 D = documents.c
@@ -112,7 +113,7 @@ async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int
 
 
 async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    return int((await _INSERT_DOCUMENT.all(conn, values))[0][0])
+    return int((await _INSERT_DOCUMENT.all(conn, {**values, "wire": wire.template(values)}))[0][0])
 
 
 async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
+from starlette.responses import Response
 
 from pohub.api import answers
 from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
-from pohub.api.documents import receive, render_rows
+from pohub.api.documents import receive
 from pohub.api.http import JSON, message, page, read_body
-from pohub.api.search import SEARCH_PARAMETERS, parse_search
+from pohub.api.search import SEARCH_PARAMETERS, json_text, page_of_texts, parse_search
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, Unprocessable
-from pohub.documents import kinds
+from pohub.documents import kinds, pages
 from pohub.documents import repository as repo
 from pohub.documents.inbound import validation_errors
 from pohub.documents.render import render
@@ -42,27 +41,27 @@ async def create_order(request: Request, company_id: CompanyDep) -> JSON:
 
 async def _search(
     request: Request, company_id: int, statuses: tuple[int, ...] = (), receiver_only: bool = False
-) -> tuple[list[dict[str, Any]], int, int, int]:
+) -> Response:
     q = parse_search(request, kind="order", company_id=company_id, statuses=statuses)
     if receiver_only:
         q.receiver_id = company_id
     async with request.app.state.db.read() as conn:
-        rows, total = await repo.search(conn, q)
-        return await render_rows(conn, rows), total, q.page, q.page_size
+        rows, total = await pages.orders(conn, q)
+        # Filled in from each order's template (documents/wire.py), not re-rendered.
+        records = await pages.orders_json(conn, rows)
+    return page_of_texts(records, total=total, page_number=q.page, page_size=q.page_size)
 
 
 @router.get("/Orders", responses=s.SEARCH_RESPONSES, openapi_extra=SEARCH)
-async def search_orders(request: Request, company_id: CompanyDep) -> JSON:
+async def search_orders(request: Request, company_id: CompanyDep) -> Response:
     """Orders the caller sent or received, oldest first, filtered as the platform's search is."""
-    records, total, p, size = await _search(request, company_id)
-    return page(records, total=total, page_number=p, page_size=size)
+    return await _search(request, company_id)
 
 
 @router.get("/Orders/Ready", responses=s.SEARCH_RESPONSES, openapi_extra=SEARCH)
-async def ready_orders(request: Request, company_id: CompanyDep) -> JSON:
+async def ready_orders(request: Request, company_id: CompanyDep) -> Response:
     """Orders the caller received and has still to pick up (100 Submitted, 150 Ready to Acknowledge)."""
-    records, total, p, size = await _search(request, company_id, tuple(int(x) for x in READY), receiver_only=True)
-    return page(records, total=total, page_number=p, page_size=size)
+    return await _search(request, company_id, tuple(int(x) for x in READY), receiver_only=True)
 
 
 @router.get("/Orders/LogicbrokerKeys/Ready", responses=s.SEARCH_RESPONSES, openapi_extra=SEARCH)
@@ -108,11 +107,12 @@ async def bulk_status(request: Request, company_id: CompanyDep, reason: str | No
 
 
 @router.get("/Orders/{LogicbrokerKey}", responses=s.DOCUMENT_RESPONSES)
-async def get_order(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> JSON:
+async def get_order(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> Response:
     """One order in full: the body as received plus the hub's fields and per-line quantities."""
     async with request.app.state.db.read() as conn:
-        row, lines = await service.get_order(conn, company_id=company_id, key=LogicbrokerKey)
-    return message(200, "OK", answers.single("order", render(row, lines)))
+        order = await pages.order_json(conn, key=LogicbrokerKey, company_id=company_id)
+    # message(200, "OK", {"SalesOrder": ...}) around the order's text (answers.SINGLE_HOLDER).
+    return json_text(f'{{"Code":"200","Message":"OK","Body":{{"SalesOrder":{order}}}}}')
 
 
 @router.get("/Orders/{LogicbrokerKey}/Status", responses=s.STATUS_RESPONSES)

@@ -1,0 +1,120 @@
+"""Orders read for the API: each order's JSON text from its template (documents/wire.py), rendered
+the slow way only where the template does not serve; and a page of orders for the plain search (by
+status or none, either side of the order: the Step 1 search) from statements built once.
+
+repository.search builds its statements for each request from the filters given, which costs about
+as much as running them; the plain search takes the same page, in the same order, with the same
+total, from statements kept here. Any other filter goes to repository.search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, bindparam, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pohub.core import jsonio
+from pohub.documents import conform, render, wire
+from pohub.documents import repository as repo
+from pohub.documents.models import documents
+
+D = documents.c
+
+
+def _status_filter(statuses: int) -> list[Any]:
+    """No filter, one status, or several (0, 1 or 2)."""
+    if statuses == 0:
+        return []
+    if statuses == 1:
+        return [D.status == bindparam("status")]
+    return [D.status.in_(bindparam("statuses", expanding=True))]
+
+
+@cache
+def _statements(statuses: int) -> tuple[Select[Any], Select[Any]]:
+    """(the page, the total) for the orders the company received or sent: as repository.search,
+    one index range per side, each cut at the rows the page could need, merged by id."""
+    sides = [D.receiver_company_id, D.sender_company_id]
+    arms = [[D.kind == "order", *_status_filter(statuses), side == bindparam("me")] for side in sides]
+    merged = union_all(
+        *(
+            select(D.id).where(*arm).order_by(D.id).limit(bindparam("enough", type_=Integer)).subquery().select()
+            for arm in arms
+        )
+    ).subquery()
+    ids = (
+        select(merged.c.id)
+        .order_by(merged.c.id)
+        .limit(bindparam("size", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    page = select(*wire.PAGE_COLUMNS).where(D.id.in_(ids.scalar_subquery())).order_by(D.id)
+    counts = [select(func.count()).select_from(documents).where(*arm).scalar_subquery() for arm in arms]
+    return page, select(counts[0] + counts[1])
+
+
+def is_plain(q: repo.Search) -> bool:
+    """Orders by status (or none) on either side: what the statements here answer."""
+    return (
+        q.kind == "order"
+        and q.sender_id is None
+        and q.receiver_id is None
+        and q.partner_po is None
+        and q.source_key is None
+        and q.link_key is None
+        and q.date_from is None
+        and q.date_to is None
+    )
+
+
+async def orders(conn: AsyncConnection, q: repo.Search) -> tuple[Sequence[Any], int]:
+    """The page's orders (with wire.PAGE_COLUMNS), oldest first, and the total: repository.search's."""
+    if not is_plain(q):
+        return await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
+    page, count = _statements(min(len(q.statuses), 2))
+    offset = (q.page - 1) * q.page_size
+    params: dict[str, Any] = {"me": q.company_id}
+    if len(q.statuses) == 1:
+        params["status"] = q.statuses[0]
+    elif q.statuses:
+        params["statuses"] = list(q.statuses)
+    rows = (
+        await conn.execute(page, {**params, "enough": offset + q.page_size, "size": q.page_size, "offset": offset})
+    ).all()
+    if q.page == 1 and len(rows) < q.page_size:
+        return rows, len(rows)
+    return rows, int((await conn.execute(count, params)).scalar_one())
+
+
+def slow(row: Any, lines: list[Any] | None) -> str:
+    """The order rendered from its stored body (what the template saves)."""
+    return jsonio.dumps(conform.document("order", render.render(row, lines))).decode()
+
+
+async def orders_json(conn: AsyncConnection, rows: Sequence[Any]) -> list[str]:
+    """Each order's JSON text, as ``slow`` renders it; ``rows`` have at least wire.PAGE_COLUMNS."""
+    touched = await wire.touched_lines(conn, [r.id for r in rows if r.wire is not None and r.details is None])
+    out = [wire.from_template(r, touched.get(r.id, ())) for r in rows]
+    missing = [r.id for r, text in zip(rows, out, strict=True) if text is None]
+    if missing:
+        full = {r.id: r for r in (await conn.execute(select(documents).where(D.id.in_(missing)))).all()}
+        lines = await repo.lines_of_orders(conn, order_ids=missing)
+        out = [slow(full[r.id], lines[r.id]) if text is None else text for r, text in zip(rows, out, strict=True)]
+    return [text for text in out if text is not None]
+
+
+async def order_json(conn: AsyncConnection, *, key: str, company_id: int) -> str:
+    """The JSON text of the order a LogicbrokerKey names, sent or received by the company, in one
+    statement when its template serves; NotFound as repository.document_by_key says it."""
+    doc_id = repo.parse_key(key)
+    rows = [] if doc_id is None else (await conn.execute(wire.ONE, {"doc_id": doc_id, "me": company_id})).all()
+    text = None
+    if rows:
+        text = wire.from_template(rows[0], [r for r in rows if r.position is not None])
+    if text is None:
+        row = await repo.document_by_key(conn, key=key, company_id=company_id, kind="order")
+        text = slow(row, await repo.order_lines_of(conn, order_id=row.id))
+    return text

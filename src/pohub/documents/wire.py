@@ -1,0 +1,235 @@
+"""An order's answer rendered once, when it is written, and filled in when it is read.
+
+Rendering a stored order (parse the body, lay the hub's fields over it, conform every field to the
+definitions, write JSON) took two thirds of a search page's time. What it produces depends on the
+body and the parties, which never change once the order is stored, and on a few values the hub
+changes later or that only the stored row knows: its key, StatusCode and each line's five
+quantities (DocumentDate is written in as the database gives it back). So the order is rendered
+once, by the same render() and conform() the read path uses, with a marker in place of each of
+those values, and kept as a template (documents.wire): the answer's JSON text with a slot for
+each marker. A read fills the slots by one split and one join; an order whose lines a buyer's
+change rewrote or added to, one with details laid over its body, or one without a current template
+is rendered the slow way.
+
+A template is tagged with a hash of the code that renders (VERSION): when that code changes, older
+templates are ignored (rendered the slow way) until refresh() renders them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import pohub
+from pohub.core import jsonio
+from pohub.documents import conform, logicbroker, render, types
+from pohub.documents.models import documents, order_lines
+
+D = documents.c
+L = order_lines.c
+_MARK = "\x01"
+# The line figures the hub changes, as render.line_quantities writes them, and their slot letters.
+_QUANTITIES = (
+    ("a", "qty_accepted"),
+    ("b", "qty_backordered"),
+    ("c", "qty_cancelled"),
+    ("h", "qty_shipped"),
+    ("i", "qty_invoiced"),
+)
+# The five as render.line_quantities lays them out after a line's own fields.
+_QUANTITY_RUN = (
+    '{m}a{p}{m},"QuantityBackordered":{m}b{p}{m},"QuantityCancelled":{m}c{p}{m},'
+    '"QuantityShipped":{m}h{p}{m},"QuantityInvoiced":{m}i{p}{m}'
+)
+
+
+def _run(figures: Sequence[str]) -> str:
+    a, b, c, h, i = figures
+    return f'{a},"QuantityBackordered":{b},"QuantityCancelled":{c},"QuantityShipped":{h},"QuantityInvoiced":{i}'
+
+
+_UNTOUCHED = _run("00000")
+
+
+def _version() -> str:
+    """A hash of the code a template depends on; the release's version where the source is not installed."""
+    try:
+        source = "".join(
+            inspect.getsource(m) for m in (render, conform, logicbroker, types, jsonio, sys.modules[__name__])
+        )
+    except (OSError, TypeError):
+        source = f"pohub {pohub.__version__}"
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
+VERSION = _version()
+
+
+def _marker(slot: str) -> str:
+    """Stands for a value only known when the order is read (orjson writes it as an escape)."""
+    return f"{_MARK}{slot}{_MARK}"
+
+
+def template(values: Mapping[str, Any]) -> str | None:
+    """The wire template of an order about to be stored (``values``: its documents row), or None
+    when it cannot have one (then it is rendered the slow way when read)."""
+    if values.get("kind") != "order" or values.get("details") is not None:
+        return None
+    raw, document_date = values["raw"], values.get("document_date")
+    if not isinstance(raw, str) or "u0001" in raw or not isinstance(document_date, datetime):
+        return None  # a body holding the marker's escape (or text that looks like it)
+    row = SimpleNamespace(
+        raw=raw,
+        float_safe=values.get("float_safe", True),
+        details=None,
+        id=_marker("k"),
+        status=_marker("s"),
+        # As the database gives it back (in UTC, db.base.AwareDateTime), on both databases.
+        document_date=document_date.astimezone(UTC),
+        source_key=values.get("source_key"),
+        link_key=values.get("link_key"),
+        sender_company_id=values["sender_company_id"],
+        receiver_company_id=values["receiver_company_id"],
+        partner_po=values.get("partner_po"),
+    )
+    body = render.body_of(row)
+    wire_lines = body.get("OrderLines")
+    # The order's lines are made one per entry of OrderLines (orders.service); any other shape
+    # (a line that is not an object, lines sent under the Python name) is left to the slow way.
+    if "order_lines" in body or not isinstance(wire_lines, list) or not all(isinstance(x, dict) for x in wire_lines):
+        return None
+    lines = [
+        SimpleNamespace(position=p, changed_at=None, **{field: _marker(f"{slot}{p}") for slot, field in _QUANTITIES})
+        for p in range(len(wire_lines))
+    ]
+    body = render.render(row, lines, body=body)
+    # orjson writes the marker character as an escape, so the raw character marks the slots alone.
+    text = jsonio.dumps(conform.document("order", body)).decode()
+    text = text.replace('"\\u0001', _MARK).replace('\\u0001"', _MARK)
+    for p in range(len(wire_lines)):
+        # A line's five figures, when they are side by side (as render writes them): one slot.
+        text = text.replace(_QUANTITY_RUN.format(p=p, m=_MARK), f"{_MARK}q{p}{_MARK}", 1)
+    return f"{VERSION}:{len(wire_lines)}:{text}"
+
+
+def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()) -> str | None:
+    """The order's JSON text from its template, with ``touched``: those of its lines whose figures
+    are not all zero (order_lines rows); None when the order must be rendered the slow way."""
+    if wire is None:
+        return None
+    version, _, rest = wire.partition(":")
+    if version != VERSION:
+        return None
+    count, _, text = rest.partition(":")
+    n = int(count)
+    values = {"k": f'"{key}"', "s": str(int(status))}
+    for line in touched:
+        if line.changed_at is not None or not 0 <= line.position < n:
+            return None  # rewritten or added by a buyer's change: render.render knows how
+        p = line.position
+        figures = [str(int(getattr(line, field))) for _, field in _QUANTITIES]
+        values.update({f"{slot}{p}": figure for (slot, _), figure in zip(_QUANTITIES, figures, strict=True)})
+        values[f"q{p}"] = _run(figures)
+    # Text and slot names alternate; the lines not touched have every figure 0.
+    parts = text.split(_MARK)
+    parts[1::2] = [values.get(name, _UNTOUCHED if name[0] == "q" else "0") for name in parts[1::2]]
+    return "".join(parts)
+
+
+def from_template(row: Any, touched: Sequence[Any] = ()) -> str | None:
+    """The order's JSON text from its template (``row``: with PAGE_COLUMNS at least), or None."""
+    if row.details is not None:
+        return None  # laid over the body: render.overlay knows how
+    return fill(row.wire, key=row.id, status=row.status, touched=touched)
+
+
+_IS_TOUCHED = (
+    (L.qty_accepted != 0)
+    | (L.qty_backordered != 0)
+    | (L.qty_cancelled != 0)
+    | (L.qty_shipped != 0)
+    | (L.qty_invoiced != 0)
+    | L.changed_at.is_not(None)
+)
+_LINE_COLUMNS = (L.position, *(L[f] for _, f in _QUANTITIES), L.changed_at)
+_TOUCHED = select(L.order_id, *_LINE_COLUMNS).where(L.order_id.in_(bindparam("ids", expanding=True)), _IS_TOUCHED)
+# One order the company sent or received, with its touched lines (a row for each, or one row).
+ONE = (
+    select(D.id, D.status, D.details, D.wire, *_LINE_COLUMNS)
+    .select_from(documents.outerjoin(order_lines, (L.order_id == D.id) & _IS_TOUCHED))
+    .where(
+        D.id == bindparam("doc_id"),
+        D.kind == "order",
+        (D.sender_company_id == bindparam("me")) | (D.receiver_company_id == bindparam("me")),
+    )
+)
+
+
+async def touched_lines(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The lines of these orders whose figures the hub has changed since the order came in."""
+    out: dict[int, list[Any]] = {}
+    if order_ids:
+        for line in (await conn.execute(_TOUCHED, {"ids": list(order_ids)})).all():
+            out.setdefault(line.order_id, []).append(line)
+    return out
+
+
+# What a page needs of each order when its template is current.
+PAGE_COLUMNS = (D.id, D.status, D.details, D.wire)
+
+
+# Only the columns a template needs: the migration that backfills templates runs this too, and must
+# not name columns later migrations add.
+STALE = (
+    select(
+        D.id,
+        D.kind,
+        D.raw,
+        D.float_safe,
+        D.details,
+        D.source_key,
+        D.link_key,
+        D.sender_company_id,
+        D.receiver_company_id,
+        D.partner_po,
+        D.document_date,
+        select(func.count()).where(L.order_id == D.id).scalar_subquery().label("line_count"),
+    )
+    .where(D.kind == "order", D.id > bindparam("after"), D.wire.is_(None) | D.wire.not_like(f"{VERSION}:%"))
+    .order_by(D.id)
+    .limit(bindparam("batch"))
+)
+SET_WIRE = update(documents).where(D.id == bindparam("b_id")).values(wire=bindparam("b_wire"))
+
+
+def templates_for(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """SET_WIRE's parameters for the rows of STALE that can have a template: one line stored for
+    each of the body's (as orders.service stores them; a row loaded otherwise may differ)."""
+    out = []
+    for r in rows:
+        wire = template(r._mapping)
+        if wire is not None and wire.split(":", 2)[1] == str(r.line_count):
+            out.append({"b_id": r.id, "b_wire": wire})
+    return out
+
+
+async def refresh(conn: AsyncConnection, *, batch: int = 2000) -> int:
+    """Render the template of every order that has none or one from other code (orders stored
+    before templates, or by a bulk load); returns how many were written. An order with details or
+    a shape the template cannot hold keeps None (and is rendered the slow way)."""
+    written = 0
+    after = 0
+    while rows := (await conn.execute(STALE, {"after": after, "batch": batch})).all():
+        after = rows[-1].id
+        if updates := templates_for(rows):
+            await conn.execute(SET_WIRE, updates)
+            written += len(updates)
+    return written
