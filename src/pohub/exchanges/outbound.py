@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, literal_column, or_, select, union_all, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, insert, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
@@ -104,7 +104,7 @@ def pending(table: Any = exchanges) -> Any:
     )
 
 
-def _due(channel: str, now: datetime) -> Any:
+def _due(channel: Any, now: Any) -> Any:
     return and_(
         pending(),
         X.channel == channel,
@@ -116,7 +116,7 @@ def _due(channel: str, now: datetime) -> Any:
 CLAIMED = (X.id, X.endpoint_id, X.kind, X.raw, X.attempts, X.created_at, X.content_type, X.next_attempt_at)
 
 
-def _waits_behind(now: datetime) -> Any:
+def _waits_behind(now: Any) -> Any:
     """The endpoint's oldest pending exchange is an earlier one that cannot go now (in flight, or
     backing off): this one waits, so that an endpoint receives its exchanges in order. Only the
     oldest is looked at (one index probe, where every earlier one would make a claim quadratic in
@@ -137,6 +137,28 @@ def _waits_behind(now: datetime) -> Any:
     )
 
 
+def _claim(by_endpoint: bool) -> Any:
+    """The claim, built once (its parameters bound at each call): due, in order, SKIP LOCKED."""
+    now: Any = bindparam("c_now")
+    due = _due(bindparam("c_channel"), now)
+    if by_endpoint:
+        chosen = select(X.id).where(due, X.endpoint_id == bindparam("c_endpoint"), ~_waits_behind(now))
+        chosen = chosen.order_by(X.id)
+    else:
+        chosen = select(X.id).where(due, ~_waits_behind(now)).order_by(X.next_attempt_at, X.id)
+    ids = chosen.limit(bindparam("c_limit", type_=Integer)).with_for_update(skip_locked=True).scalar_subquery()
+    return (
+        update(exchanges)
+        .where(X.id.in_(ids))
+        .values(state=SENDING, locked_until=bindparam("c_lease_end"), updated_at=now)
+        .returning(*CLAIMED)
+    )
+
+
+_CLAIM_BY_TIME = _claim(by_endpoint=False)
+_CLAIM_BY_ENDPOINT = _claim(by_endpoint=True)
+
+
 async def claim_due(
     conn: AsyncConnection,
     *,
@@ -150,34 +172,16 @@ async def claim_due(
     PostgreSQL, so any number of workers share the queue); a "sending" one whose lease lapsed is due
     again. Of each endpoint only an unbroken run from its oldest pending exchange is kept, ordered
     by id: the caller sends them one after the other. With ``endpoints``, the next ``limit`` of each
-    of those (whose earlier ones were just recorded), read by endpoint rather than by time."""
+    of those (whose earlier ones were just recorded), read by endpoint rather than by time: one
+    statement each (usually one or two endpoints a call)."""
+    params = {"c_now": now, "c_channel": channel, "c_limit": limit, "c_lease_end": now + lease}
+    found: list[Any] = []
     if endpoints:
-        arms = [
-            select(X.id)
-            .where(_due(channel, now), X.endpoint_id == ep, ~_waits_behind(now))
-            .order_by(X.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .subquery()
-            for ep in sorted(set(endpoints))
-        ]
-        ids: Any = select(arms[0].c.id) if len(arms) == 1 else union_all(*(select(a.c.id) for a in arms))
+        for ep in sorted(set(endpoints)):
+            found += (await conn.execute(_CLAIM_BY_ENDPOINT, {**params, "c_endpoint": ep})).all()
     else:
-        ids = (
-            select(X.id)
-            .where(_due(channel, now), ~_waits_behind(now))
-            .order_by(X.next_attempt_at, X.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-    stmt = (
-        update(exchanges)
-        .where(X.id.in_(ids))
-        .values(state=SENDING, locked_until=now + lease, updated_at=now)
-        .returning(*CLAIMED)
-    )
-    rows = sorted((await conn.execute(stmt)).all(), key=lambda r: r.id)
+        found = list((await conn.execute(_CLAIM_BY_TIME, params)).all())
+    rows = sorted(found, key=lambda r: r.id)
     keep, back = await _in_order(conn, channel=channel, rows=rows)
     if back:
         await conn.execute(
