@@ -142,8 +142,10 @@ def _claim(by_endpoint: bool) -> Any:
     now: Any = bindparam("c_now")
     due = _due(bindparam("c_channel"), now)
     if by_endpoint:
-        chosen = select(X.id).where(due, X.endpoint_id == bindparam("c_endpoint"), ~_waits_behind(now))
-        chosen = chosen.order_by(X.id)
+        # Read in id order, so the run starts at the endpoint's oldest due one; one still pending
+        # before it (in flight elsewhere, backing off) is a gap that _in_order cuts at. No probe per
+        # row: on a table full of dead row versions each probe would step over them again.
+        chosen = select(X.id).where(due, X.endpoint_id == bindparam("c_endpoint")).order_by(X.id)
     else:
         chosen = select(X.id).where(due, ~_waits_behind(now)).order_by(X.next_attempt_at, X.id)
     ids = chosen.limit(bindparam("c_limit", type_=Integer)).with_for_update(skip_locked=True).scalar_subquery()
