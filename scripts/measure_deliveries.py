@@ -92,7 +92,7 @@ def _receiver(hang: bool = False) -> Any:
     try:
         import socket
 
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
                 break
