@@ -83,10 +83,13 @@ def receiver() -> Iterator[Receiver]:
                 state.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 codes = state.script.get(self.path) or [200]
                 code = codes.pop(0) if len(codes) > 1 else codes[0]
+            # A valid answer: 204 and 304 have no body (pohub's sender reads HTTP strictly: a body
+            # after a 204 is a broken answer, retried like no answer).
+            body = b"" if code in (204, 304) else b"ok"
             self.send_response(code)
-            self.send_header("content-length", "2")
+            self.send_header("content-length", str(len(body)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             return None

@@ -47,10 +47,21 @@ exchanges = Table(
     Index("ix_exchanges_parent", "parent_id"),
     Index("ix_exchanges_endpoint", "endpoint_id", "id"),
     # Only what a sender may claim is in this index, so claiming stays cheap however long the
-    # history grows.
+    # history grows; a channel's in the order they are due, so a claim reads no more than it takes.
     Index(
         "ix_exchanges_due",
+        "channel",
         "next_attempt_at",
+        "id",
+        sqlite_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
+        postgresql_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
+    ),
+    # A subscription's (an endpoint's) deliveries go in order: the claim asks whether an earlier one
+    # of the same endpoint is still on its way. Pending rows only, so the answer is a short range.
+    Index(
+        "ix_exchanges_pending_endpoint",
+        "channel",
+        "endpoint_id",
         "id",
         sqlite_where=text("direction = 'out' AND state IN ('queued', 'sending')"),
         postgresql_where=text("direction = 'out' AND state IN ('queued', 'sending')"),

@@ -25,6 +25,7 @@ from pohub.db.engine import Database
 from pohub.edi import reconcile as edi_reconcile
 from pohub.edi import transports as edi_transports
 from pohub.exchanges import outbound, retention
+from pohub.exchanges.pump import Pump
 from pohub.jobs import repository as jobs_repo
 from pohub.jobs import runner
 from pohub.ops import heartbeat
@@ -38,6 +39,14 @@ class Worker:
         self.db = db
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.channels = [webhook_sender.channel(settings), *edi_transports.channels(settings)]
+        # Outbound exchanges go continuously, beside the jobs' turns: a slow receiver never holds up a job.
+        self.pump = Pump(
+            db,
+            self.channels,
+            slots=int(getattr(settings, "webhook_slots", 64)),
+            per_receiver=int(getattr(settings, "webhook_per_receiver", 8)),
+            poll=float(getattr(settings, "worker_poll_seconds", 1.0)),
+        )
         self.lease = timedelta(seconds=float(getattr(settings, "job_lease_seconds", 30.0)))
         self.batch_size = int(getattr(settings, "job_batch_size", 200))
         self.poll = float(getattr(settings, "worker_poll_seconds", 1.0))
@@ -54,11 +63,14 @@ class Worker:
 
     def wake(self) -> None:
         self.wakeup.set()
+        self.pump.wake()
 
     def stop(self) -> None:
-        """Finish the turn in progress (its batch commits whole), give back the job, and return from run()."""
+        """Finish the turn in progress (its batch commits whole) and the attempts in flight (recorded;
+        what was claimed but not sent goes back), give back the job, and return from run()."""
         self.stopping.set()
         self.wakeup.set()
+        self.pump.stop()
 
     async def release_job(self) -> None:
         """Give back the job this worker holds, so another worker (or this one restarted) takes it at once
@@ -78,18 +90,12 @@ class Worker:
             await jobs_repo.release_all(conn)
             await outbound.release_leases(conn)
 
-    async def tick(self, client: httpx.AsyncClient) -> bool:
-        """One turn: a batch of each channel's outbound exchanges and a batch of job items. True if
+    async def tick(self) -> bool:
+        """One turn: pruning and EDI checks when due, folders picked up, a batch of job items. True if
         anything was done."""
         await self.prune_if_due()
         await self.flag_overdue_edi()
         picked = await edi_transports.pick_up(self.db)
-        sent = 0
-        for channel in self.channels:
-            for values in await outbound.send_due(self.db, client, channel):
-                sent += 1
-                if values["state"] in (outbound.FAILED, outbound.DEAD):
-                    log.warning("%s exchange %s %s: %s", channel.name, values["id"], values["state"], values["error"])
         worked = False
         if self.job_id is None:
             self.job_id = await runner.claim(self.db, worker_id=self.id, lease=self.lease)
@@ -100,7 +106,7 @@ class Worker:
             )
             if not more:
                 self.job_id = None
-        return bool(sent) or bool(picked) or worked
+        return bool(picked) or worked
 
     async def prune_if_due(self) -> None:
         """Retention runs here, now and then: each worker on its own clock (pruning twice is harmless)."""
@@ -130,23 +136,31 @@ class Worker:
             await self.release_job()
 
     async def _loop(self) -> None:
-        failures = 0
         async with httpx.AsyncClient(follow_redirects=False) as client:
-            while not self.stopping.is_set():
-                try:
-                    busy = await self.tick(client)
-                    failures = 0
-                except Exception:
-                    failures += 1
-                    self.job_id = None
-                    log.exception("worker turn failed (%d in a row)", failures)
-                    busy = False
-                if busy:
-                    await asyncio.sleep(0)
-                    continue
-                self.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self.poll * min(2**failures, 30))
+            pump = asyncio.create_task(self.pump.run(client), name="pohub-outbound")
+            try:
+                await self._turns()
+            finally:
+                self.pump.stop()
+                await pump
+
+    async def _turns(self) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                busy = await self.tick()
+                failures = 0
+            except Exception:
+                failures += 1
+                self.job_id = None
+                log.exception("worker turn failed (%d in a row)", failures)
+                busy = False
+            if busy:
+                await asyncio.sleep(0)
+                continue
+            self.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), self.poll * min(2**failures, 30))
 
 
 def wake(app: FastAPI) -> None:

@@ -6,10 +6,13 @@ any other answer; dead-lettered when the attempts run out) is the exchanges pipe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
@@ -18,6 +21,8 @@ from pohub.exchanges.outbound import Channel, Outcome
 from pohub.webhooks import repository as repo
 from pohub.webhooks import secrets
 from pohub.webhooks.outbox import CHANNEL
+
+BODY_KEPT = 2000  # of the receiver's answer, on record with the attempt
 
 
 def headers(*, msg_id: str, secret: str, body: bytes, now: datetime) -> dict[str, str]:
@@ -35,6 +40,25 @@ async def _subscriptions(conn: AsyncConnection, rows: list[Any]) -> dict[int, An
     return await repo.subscriptions_by_id(conn, [r.endpoint_id for r in rows if r.endpoint_id is not None])
 
 
+def _receiver(row: Any, subs: dict[int, Any]) -> str:
+    sub = subs.get(row.endpoint_id)
+    return urlsplit(sub.address).netloc if sub is not None else "-"
+
+
+def open_client(slots: int) -> Callable[[], AbstractAsyncContextManager[aiohttp.ClientSession]]:
+    """HTTP/1.1 keep-alive connections, as many as there are sending slots: aiohttp costs a fraction
+    of httpx's CPU per request (about 0.4 ms against 2 ms here), which is what bounds deliveries/s."""
+
+    def session() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=slots, limit_per_host=0, enable_cleanup_closed=True),
+            auto_decompress=False,
+            trust_env=False,
+        )
+
+    return session
+
+
 def channel(settings: Any) -> Channel:
     """The webhook channel as the settings tune it."""
     server_key = str(settings.secret_key)
@@ -45,8 +69,9 @@ def channel(settings: Any) -> Channel:
         cap=float(getattr(settings, "webhook_backoff_max_seconds", 3600.0)),
         max_retry_after=float(getattr(settings, "webhook_backoff_max_seconds", 3600.0)),
     )
+    limit = aiohttp.ClientTimeout(total=timeout)
 
-    async def deliver(client: httpx.AsyncClient, row: Any, subs: dict[int, Any]) -> Outcome:
+    async def deliver(client: aiohttp.ClientSession, row: Any, subs: dict[int, Any]) -> Outcome:
         sub = subs.get(row.endpoint_id)
         if sub is None or not sub.enabled:
             return Outcome(None, "webhook disabled" if sub is not None else "webhook deleted", final=True)
@@ -56,24 +81,30 @@ def channel(settings: Any) -> Channel:
             return Outcome(None, f"cannot sign: {exc}", final=True)
         body = bytes(row.raw)
         try:
-            resp = await client.post(
+            async with client.post(
                 sub.address,
-                content=body,
+                data=body,
                 headers=headers(msg_id=f"msg_{row.id}", secret=secret, body=body, now=clock.now()),
-                timeout=timeout,
-            )
-        except httpx.HTTPError as exc:
-            return Outcome(None, f"{type(exc).__name__}: {exc}"[:1000])
-        error = None if resp.is_success else f"HTTP {resp.status_code}"
-        return Outcome(
-            resp.status_code, error, resp.text[:2000], retry_after=parse_retry_after(resp.headers.get("retry-after"))
-        )
+                timeout=limit,
+                allow_redirects=False,
+            ) as resp:
+                text = (await resp.content.read(BODY_KEPT)).decode("utf-8", "replace")
+                status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("retry-after"))
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            name = "Timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
+            return Outcome(None, f"{name}: {exc}"[:1000])
+        error = None if 200 <= status < 300 else f"HTTP {status}"
+        return Outcome(status, error, text, retry_after=retry_after)
 
     return Channel(
         name=CHANNEL,
         deliver=deliver,
         retry=retry,
         load=_subscriptions,
-        batch=20,
+        batch=500,
         lease=timedelta(seconds=timeout * 3 + 30),
+        open_client=open_client(int(getattr(settings, "webhook_slots", 64))),
+        timeout=timeout,
+        receiver=_receiver,
     )
