@@ -20,14 +20,17 @@ from typing import Any, TypeVar
 from rich.progress import Progress
 
 from pohub.agent import documents as build
+from pohub.agent import kinds
 from pohub.agent.config import AgentSettings
 from pohub.agent.csvfiles import CsvError, ShipmentRequest, read_shipments
 from pohub.agent.documents import BuildError
+from pohub.agent.kinds import ACK, BILL, SHIP
 from pohub.agent.policies import Decision, Policy, PurchaseOrder
 from pohub.agent.report import Problem, Report
-from pohub.agent.state import Doc, OrderRecord, State, shipped_units
+from pohub.agent.state import Doc, OrderRecord, State
 from pohub.client import ApiError, AsyncClient, ClientError, Created, UnavailableError
 from pohub.core import clock, jsonio
+from pohub.documents.kinds import ORDER
 from pohub.documents.logicbroker import SalesOrder
 from pohub.orders.status import READY, OrderStatus  # status codes are wire values: one table of them
 
@@ -35,12 +38,6 @@ T = TypeVar("T")
 READY_TO_ACKNOWLEDGE = int(OrderStatus.READY_TO_ACKNOWLEDGE)
 PICKED_UP = tuple(int(s) for s in (*READY, OrderStatus.ACKNOWLEDGED))
 OPEN_FOR_INVOICE = (int(OrderStatus.READY_TO_SHIP), int(OrderStatus.READY_TO_INVOICE))
-NUMBER_FIELDS = {
-    "acknowledgement": "AcknowledgementNumber",
-    "shipment": "ShipmentNumber",
-    "invoice": "InvoiceNumber",
-}
-LINE_FIELDS = {"acknowledgement": "AckLines", "shipment": "ShipmentLines", "invoice": "InvoiceLines"}
 
 
 @dataclass
@@ -128,12 +125,8 @@ class Agent:
     async def _post(self, doc: Doc) -> Created | None:
         """Send a stored document, byte for byte; record the answer; None when it did not go through."""
         try:
-            if doc.kind == "acknowledgement":
-                created = await self.client.post_acknowledgement(doc.body)
-            elif doc.kind == "shipment":
-                created = await self.client.post_shipment(doc.body, order_key=doc.order_key)
-            else:
-                created = await self.client.post_invoice(doc.body, order_key=doc.order_key)
+            order_key = doc.order_key if kinds.sent(doc.kind).for_order else None
+            created = await self.client.post_document(doc.kind, doc.body, order_key=order_key)
         except ApiError as exc:
             if exc.retryable:
                 self.state.mark_attempt(doc, str(exc))
@@ -158,7 +151,7 @@ class Agent:
     async def _already_there(self, doc: Doc) -> Created | None:
         """After a 409, whether the server has this very document (a send whose answer was lost, and the
         document closed the order, so the hub says "no more invoices" rather than "duplicate")."""
-        field = NUMBER_FIELDS[doc.kind]
+        field = kinds.sent(doc.kind).number_field
         try:
             async for record in self.client.records(doc.kind, {"Filters.linkkey": doc.order_key}):
                 if str(record.get(field) or "") == doc.number and _same_lines(doc, record):
@@ -169,27 +162,7 @@ class Agent:
         return None
 
     def _count(self, doc: Doc) -> None:
-        body = doc.data()
-        r = self.report
-        if doc.kind == "acknowledgement":
-            if body.get("ExtendedAttributes"):
-                r.updated += 1
-            else:
-                r.acknowledged += 1
-            lines = body.get("AckLines") or []
-            r.accepted_units += sum(int(ln.get("Quantity") or 0) for ln in lines)
-            backordered = sum(int(ln.get("QuantityBackordered") or 0) for ln in lines)
-            r.backordered_units += backordered
-            r.backordered_pos += 1 if backordered else 0
-            cancelled = [int(ln.get("QuantityCancelled") or 0) for ln in lines]
-            r.cancelled_units += sum(cancelled)
-            r.cancelled_lines += sum(1 for c in cancelled if c)
-        elif doc.kind == "shipment":
-            r.shipped += 1
-            r.shipped_units += sum(shipped_units(ln) for ln in body.get("ShipmentLines") or [])
-        else:
-            r.invoiced += 1
-            r.invoiced_amount += body.get("InvoiceTotal") or 0
+        kinds.sent(doc.kind).count(self.report, doc.data())
 
     async def _resume(self, kind: str) -> None:
         """Send what a killed or failed run left pending, exactly as it was first written."""
@@ -223,14 +196,14 @@ class Agent:
         try:
             order = await self.client.get_order(key)
         except ClientError as exc:
-            return Problem("order", "", key, "", f"cannot read the PO: {exc.reasons()}")
+            return Problem(ORDER.name, "", key, "", f"cannot read the PO: {exc.reasons()}")
         return self._usable(order, key)
 
     def _usable(self, order: SalesOrder, key: str) -> SalesOrder | Problem:
         try:
             build.purchase_order(order)
         except BuildError as exc:
-            return Problem("order", order.partner_po or "", key, "", f"cannot work on the PO: {exc}")
+            return Problem(ORDER.name, order.partner_po or "", key, "", f"cannot work on the PO: {exc}")
         return order
 
     # -- 1-4: acknowledge -----------------------------------------------------------------------
@@ -238,7 +211,7 @@ class Agent:
     async def acknowledge(self) -> None:
         """Acknowledge every PO ready to acknowledge, then send updated acknowledgements where the policy
         can now do better."""
-        await self._resume("acknowledgement")
+        await self._resume(ACK)
         if self.stop.is_set():
             return
         try:
@@ -267,14 +240,14 @@ class Agent:
         full next): a record the agent cannot use is reported, and the others go on."""
         keys: list[str] = []
         params = {"Filters.status": str(READY_TO_ACKNOWLEDGE)}
-        async for record in self.client.records("order", params):
+        async for record in self.client.records(ORDER.name, params):
             identifier = record.get("Identifier") if isinstance(record, dict) else None
             key = identifier.get("LogicbrokerKey") if isinstance(identifier, dict) else None
             if isinstance(key, str | int) and not isinstance(key, bool) and str(key):
                 keys.append(str(key))
             else:
                 po = str(record.get("PartnerPO") or "") if isinstance(record, dict) else ""
-                self._fail(Problem("order", po, "", "", "listed without Identifier.LogicbrokerKey; skipped"))
+                self._fail(Problem(ORDER.name, po, "", "", "listed without Identifier.LogicbrokerKey; skipped"))
         return list(dict.fromkeys(keys))
 
     def _plan_ack(self, order: SalesOrder | Problem) -> _AckPlan | None:
@@ -285,14 +258,14 @@ class Agent:
         try:
             return self._plan_ack_of(order)
         except Exception as exc:  # a policy's own code, or a PO it cannot handle: this PO only
-            self._fail(Problem("acknowledgement", order.partner_po or "", str(key or ""), "", _why(exc)))
+            self._fail(Problem(ACK, order.partner_po or "", str(key or ""), "", _why(exc)))
             return None
 
     def _plan_ack_of(self, order: SalesOrder) -> _AckPlan | None:
         if order.status_code is not None and order.status_code not in PICKED_UP:
             return None  # moved on since it was listed
         record = self._remember(order)
-        earlier = self.state.documents_of(kind="acknowledgement", order_key=record.key)
+        earlier = self.state.documents_of(kind=ACK, order_key=record.key)
         if any(d.state == "pending" for d in earlier):
             return None  # resumed above; if that failed it is already reported
         if any(d.state == "sent" for d in earlier):
@@ -323,7 +296,7 @@ class Agent:
         number = f"ACK-{record.partner_po}-{len(earlier) + 1}"
         body = build.acknowledgement(record=record, decision=decision, number=number, update=update, today=self.today)
         doc = self.state.save_pending(
-            kind="acknowledgement",
+            kind=ACK,
             order_key=record.key,
             number=number,
             body=jsonio.dumps(body),
@@ -345,7 +318,7 @@ class Agent:
             except UnavailableError:
                 pass
         if await self._post(plan.doc) is None:
-            doc = self.state.document(kind="acknowledgement", order_key=plan.doc.order_key, number=plan.doc.number)
+            doc = self.state.document(kind=ACK, order_key=plan.doc.order_key, number=plan.doc.number)
             if doc is not None and doc.state == "refused":
                 self.policy.release(plan.po)
 
@@ -353,7 +326,7 @@ class Agent:
         """Later acknowledgements for backordered POs the policy can now serve better."""
         plans: list[_AckPlan] = []
         for record in self.state.backordered_orders():
-            earlier = self.state.documents_of(kind="acknowledgement", order_key=record.key)
+            earlier = self.state.documents_of(kind=ACK, order_key=record.key)
             if not any(d.state == "sent" for d in earlier) or any(d.state == "pending" for d in earlier):
                 continue
             po = record.as_po()
@@ -390,7 +363,7 @@ class Agent:
             return order if isinstance(order, Problem) else self._remember(order)
         keys = self.state.order_keys_for_po(partner_po)
         if len(keys) > 1:
-            return Problem("shipment", partner_po, "", "", "PartnerPO names several orders: give the LogicbrokerKey")
+            return Problem(SHIP, partner_po, "", "", "PartnerPO names several orders: give the LogicbrokerKey")
         if keys:
             record = self.state.order(keys[0])
             assert record is not None
@@ -398,11 +371,11 @@ class Agent:
         try:
             found = [o async for o in self.client.search_orders(partner_po=partner_po)]
         except ClientError as exc:
-            return Problem("shipment", partner_po, "", "", f"cannot look the PO up: {exc.reasons()}")
+            return Problem(SHIP, partner_po, "", "", f"cannot look the PO up: {exc.reasons()}")
         mine = [o for o in found if o.order_lines]
         if len(mine) != 1:
             why = "no order" if not mine else "several orders"
-            return Problem("shipment", partner_po, "", "", f"the server has {why} with this PartnerPO")
+            return Problem(SHIP, partner_po, "", "", f"the server has {why} with this PartnerPO")
         found_key = mine[0].identifier.logicbroker_key if mine[0].identifier else None
         usable = self._usable(mine[0], str(found_key or ""))
         return usable if isinstance(usable, Problem) else self._remember(usable)
@@ -412,14 +385,14 @@ class Agent:
         try:
             requests = read_shipments(path)
         except CsvError as exc:
-            self._fail(Problem("shipment", "", "", "", str(exc)))
+            self._fail(Problem(SHIP, "", "", "", str(exc)))
             return False
         return await self.ship_requests(requests)
 
     async def ship_requests(self, requests: Sequence[ShipmentRequest]) -> bool:
         """Send shipments given as grouped rows (after any a killed run left pending); True when every one is
         on the server."""
-        await self._resume("shipment")
+        await self._resume(SHIP)
         failures_before = len(self.report.failures) + len(self.report.held)
         advance = self._task("shipping", len(requests))
         for chunk in _chunks(requests, self.settings.concurrency * 4):
@@ -440,17 +413,17 @@ class Agent:
     def _plan_shipment(self, request: ShipmentRequest, record: OrderRecord | Problem) -> Doc | None:
         po = request.order_ref[1]
         if request.problems:
-            self._fail(Problem("shipment", po, request.order_ref[0], request.number, "; ".join(request.problems)))
+            self._fail(Problem(SHIP, po, request.order_ref[0], request.number, "; ".join(request.problems)))
             return None
         if isinstance(record, Problem):
-            self._fail(Problem("shipment", po or record.partner_po, record.order_key, request.number, record.reason))
+            self._fail(Problem(SHIP, po or record.partner_po, record.order_key, request.number, record.reason))
             return None
         try:
             body = build.shipment(record=record, request=request)
         except BuildError as exc:
-            self._fail(Problem("shipment", record.partner_po, record.key, request.number, str(exc)))
+            self._fail(Problem(SHIP, record.partner_po, record.key, request.number, str(exc)))
             return None
-        return self._save(kind="shipment", record=record, number=request.number, body=body, digest=request.input_hash())
+        return self._save(kind=SHIP, record=record, number=request.number, body=body, digest=request.input_hash())
 
     def _save(
         self, *, kind: str, record: OrderRecord, number: str, body: dict[str, Any], digest: str, ref: str | None = None
@@ -484,7 +457,7 @@ class Agent:
     async def invoice(self) -> None:
         """Invoice every shipment not invoiced yet: this agent's, and (unless turned off) any other the
         server lists for the last ``invoice_lookback_days`` days."""
-        await self._resume("invoice")
+        await self._resume(BILL)
         if self.stop.is_set():
             return
         candidates: list[_Candidate] = []
@@ -509,12 +482,12 @@ class Agent:
         found: list[tuple[str, str, dict[str, Any]]] = []
         try:
             params = {"Filters.from": since.isoformat()}  # date-time with its offset, as the document says
-            async for record in self.client.records("shipment", params):
+            async for record in self.client.records(SHIP, params):
                 key = str((record.get("Identifier") or {}).get("LinkKey") or "")
-                number = str(record.get("ShipmentNumber") or "")
-                if not key or not number or self.state.document(kind="shipment", order_key=key, number=number):
+                number = str(record.get(kinds.sent(SHIP).number_field) or "")
+                if not key or not number or self.state.document(kind=SHIP, order_key=key, number=number):
                     continue
-                if self.state.by_ref(kind="invoice", order_key=key, ref=number) is not None:
+                if self.state.by_ref(kind=BILL, order_key=key, ref=number) is not None:
                     continue
                 found.append((key, number, record))
         except ClientError as exc:
@@ -541,10 +514,10 @@ class Agent:
         try:
             draft = build.invoice(record=record, shipment_body=candidate.shipment_body, number=number, today=self.today)
         except BuildError as exc:
-            self._fail(Problem("invoice", record.partner_po, record.key, number, str(exc)))
+            self._fail(Problem(BILL, record.partner_po, record.key, number, str(exc)))
             return None
         return self._save(
-            kind="invoice",
+            kind=BILL,
             record=record,
             number=number,
             body=draft.body,
@@ -588,13 +561,9 @@ def _file_away(path: Path) -> None:
 
 def _same_lines(doc: Doc, record: dict[str, Any]) -> bool:
     """The server's copy bills, ships or acknowledges the same lines and quantities as ours."""
-    field = LINE_FIELDS[doc.kind]
+    kind = kinds.sent(doc.kind)
 
     def lines(body: dict[str, Any]) -> list[tuple[str, int]]:
-        return sorted(
-            (str(ln.get("LineNumber")), int(ln.get("Quantity") or 0))
-            for ln in body.get(field) or []
-            if isinstance(ln, dict)
-        )
+        return sorted((str(ln.get("LineNumber")), int(ln.get("Quantity") or 0)) for ln in kind.lines(body))
 
     return lines(doc.data()) == lines(record)
