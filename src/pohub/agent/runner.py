@@ -9,6 +9,7 @@ the server listed them, so stock goes to the oldest PO first whatever the networ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ class _AckPlan:
     doc: Doc
     po: PurchaseOrder
     set_status: bool
+    refusal: ApiError | None = None  # step 3 refused (by the bulk call): the PO goes no further
 
 
 @dataclass
@@ -226,14 +228,64 @@ class Agent:
             return
         self.policy.start(promised=self.state.promised(), today=self.today)
         advance = self._task("acknowledging", len(keys))
-        for chunk in _chunks(keys, self.settings.concurrency * 4):
+        chunks = list(_chunks(keys, self.settings.concurrency * 4))
+        reading = self._read_ahead(chunks, 0)
+        for number, chunk in enumerate(chunks):
             if self.stop.is_set():
+                await _drop(reading)
                 return
-            orders = await self._all(self._read(key) for key in chunk)
-            plans = [self._plan_ack(order) for order in orders]
-            await self._all(self._send_ack(plan) for plan in plans if plan is not None)
+            assert reading is not None
+            orders = await reading
+            # The next chunk's POs are read while this one is decided and sent; each chunk is still decided
+            # in listing order and after the previous chunk's answers (a refusal's stock is released first).
+            reading = self._read_ahead(chunks, number + 1)
+            with self.state.batch():
+                plans = [plan for plan in map(self._plan_ack, orders) if plan is not None]
+            await self._set_statuses(plans)
+            await self._all(self._send_ack(plan) for plan in plans)
             advance(len(chunk))
         await self._updates()
+
+    def _read_ahead(
+        self, chunks: Sequence[Sequence[str]], number: int
+    ) -> asyncio.Future[list[SalesOrder | Problem]] | None:
+        if number >= len(chunks):
+            return None
+        return asyncio.ensure_future(self._all(self._read(key) for key in chunks[number]))
+
+    async def _set_statuses(self, plans: Sequence[_AckPlan]) -> None:
+        """Step 3 for several POs at once: one ``PUT /Orders/Status`` instead of one call per PO. Each key
+        is answered on its own; a refused one is that PO's refusal, as the single route would have said.
+        A single PO, or a hub that refuses the bulk call as a whole, keeps the per-order route (in
+        _send_ack)."""
+        wanted = [plan for plan in plans if plan.set_status]
+        if len(wanted) < 2:
+            return
+        try:
+            answer = await self.client.set_status_bulk(
+                [plan.doc.order_key for plan in wanted], int(OrderStatus.ACKNOWLEDGED), only_increase=False
+            )
+        except ApiError as exc:
+            if exc.retryable:
+                for plan in wanted:
+                    plan.set_status = False  # the acknowledgement itself moves the order on
+            return
+        except UnavailableError:
+            for plan in wanted:
+                plan.set_status = False
+            return
+        refused = {str(r.get("LogicbrokerKey")): r for r in answer.get("Refused") or [] if isinstance(r, dict)}
+        for plan in wanted:
+            plan.set_status = False
+            why = refused.get(plan.doc.order_key)
+            if why is not None:
+                code = why.get("Code")
+                plan.refusal = ApiError(
+                    str(why.get("Error") or "refused"),
+                    "PUT",
+                    "/Orders/Status",
+                    status_code=code if isinstance(code, int) and not isinstance(code, bool) else 409,
+                )
 
     async def _ready_keys(self) -> list[str]:
         """The keys of the POs listed in 150. Only the key is read from the listing (each PO is read in
@@ -305,14 +357,15 @@ class Agent:
         return _AckPlan(doc, po, set_status)
 
     async def _send_ack(self, plan: _AckPlan) -> None:
+        if plan.refusal is not None:
+            self._refuse_ack(plan, plan.refusal)
+            return
         if plan.set_status:
             try:
                 await self.client.set_order_status(plan.doc.order_key, int(OrderStatus.ACKNOWLEDGED))
             except ApiError as exc:
                 if not exc.retryable:
-                    self.state.mark_refused(plan.doc, exc)
-                    self.policy.release(plan.po)
-                    self._fail(self._problem(plan.doc, f"cannot set status 200: {exc.reasons()}", exc))
+                    self._refuse_ack(plan, exc)
                     return
                 # The acknowledgement itself moves the order on; the pending document is sent below.
             except UnavailableError:
@@ -322,9 +375,24 @@ class Agent:
             if doc is not None and doc.state == "refused":
                 self.policy.release(plan.po)
 
+    def _refuse_ack(self, plan: _AckPlan, exc: ApiError) -> None:
+        self.state.mark_refused(plan.doc, exc)
+        self.policy.release(plan.po)
+        self._fail(self._problem(plan.doc, f"cannot set status 200: {exc.reasons()}", exc))
+
     async def _updates(self) -> None:
         """Later acknowledgements for backordered POs the policy can now serve better."""
         plans: list[_AckPlan] = []
+        with self.state.batch():
+            self._plan_updates(plans)
+        advance = self._task("updating acknowledgements", len(plans))
+        for chunk in _chunks(plans, self.settings.concurrency * 4):
+            if self.stop.is_set():
+                return
+            await self._all(self._send_ack(plan) for plan in chunk)
+            advance(len(chunk))
+
+    def _plan_updates(self, plans: list[_AckPlan]) -> None:
         for record in self.state.backordered_orders():
             earlier = self.state.documents_of(kind=ACK, order_key=record.key)
             if not any(d.state == "sent" for d in earlier) or any(d.state == "pending" for d in earlier):
@@ -336,12 +404,6 @@ class Agent:
             plan = self._save_ack(record, po, decision, earlier, update=True, set_status=False)
             if plan is not None:
                 plans.append(plan)
-        advance = self._task("updating acknowledgements", len(plans))
-        for chunk in _chunks(plans, self.settings.concurrency * 4):
-            if self.stop.is_set():
-                return
-            await self._all(self._send_ack(plan) for plan in chunk)
-            advance(len(chunk))
 
     # -- 5: ship --------------------------------------------------------------------------------
 
@@ -395,20 +457,30 @@ class Agent:
         await self._resume(SHIP)
         failures_before = len(self.report.failures) + len(self.report.held)
         advance = self._task("shipping", len(requests))
+        sending: asyncio.Future[list[Created | None]] | None = None
         for chunk in _chunks(requests, self.settings.concurrency * 4):
             if self.stop.is_set():
-                return False
+                break
             resolved = await self._all(
                 self._order(key=r.order_ref[0], partner_po=r.order_ref[1]) for r in chunk if r.rows
             )
             docs: list[Doc] = []
-            for request, record in zip([r for r in chunk if r.rows], resolved, strict=True):
-                doc = self._plan_shipment(request, record)
-                if doc is not None:
-                    docs.append(doc)
-            await self._all(self._post(doc) for doc in docs)
+            with self.state.batch():
+                for request, record in zip([r for r in chunk if r.rows], resolved, strict=True):
+                    doc = self._plan_shipment(request, record)
+                    if doc is not None:
+                        docs.append(doc)
+            # This chunk is written down (pending) while the previous one is still being sent.
+            await _settle(sending)
+            sending = self._send_all(docs)
             advance(len(chunk))
+        await _settle(sending)
+        if self.stop.is_set():
+            return False
         return len(self.report.failures) + len(self.report.held) == failures_before
+
+    def _send_all(self, docs: Sequence[Doc]) -> asyncio.Future[list[Created | None]]:
+        return asyncio.ensure_future(self._all(self._post(doc) for doc in docs))
 
     def _plan_shipment(self, request: ShipmentRequest, record: OrderRecord | Problem) -> Doc | None:
         po = request.order_ref[1]
@@ -468,12 +540,16 @@ class Agent:
         if self.settings.invoice_hub_shipments:
             candidates.extend(await self._hub_shipments())
         advance = self._task("invoicing", len(candidates))
+        sending: asyncio.Future[list[Created | None]] | None = None
         for chunk in _chunks(candidates, self.settings.concurrency * 4):
             if self.stop.is_set():
-                return
-            docs = [doc for doc in map(self._plan_invoice, chunk) if doc is not None]
-            await self._all(self._post(doc) for doc in docs)
+                break
+            with self.state.batch():
+                docs = [doc for doc in map(self._plan_invoice, chunk) if doc is not None]
+            await _settle(sending)
+            sending = self._send_all(docs)
             advance(len(chunk))
+        await _settle(sending)
 
     async def _hub_shipments(self) -> list[_Candidate]:
         since = datetime.combine(
@@ -538,6 +614,20 @@ class Agent:
                     await asyncio.to_thread(_file_away, path)
         if not self.stop.is_set():
             await self.invoice()
+
+
+async def _settle(sending: asyncio.Future[Any] | None) -> None:
+    if sending is not None:
+        await sending
+
+
+async def _drop(reading: asyncio.Future[Any] | None) -> None:
+    """A read ahead that is no longer wanted (the run is stopping): reads only, so cancelling loses nothing."""
+    if reading is None:
+        return
+    reading.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reading
 
 
 def _why(exc: Exception) -> str:

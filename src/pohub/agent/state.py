@@ -138,12 +138,24 @@ class State:
         # hub's duplicate rule catch the resend.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._batched = False
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self._batched:
+            # Inside batch(): a savepoint, so a write that fails is undone alone, as its own transaction was.
+            self._db.execute("SAVEPOINT write")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO write")
+                self._db.execute("RELEASE write")
+                raise
+            self._db.execute("RELEASE write")
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -151,6 +163,21 @@ class State:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes of one stretch of synchronous work (planning a chunk of documents) in one commit.
+        Everything written inside is committed before the block returns, so a document is still on disk
+        as pending before it is sent."""
+        if self._batched:
+            yield
+            return
+        with self._tx():
+            self._batched = True
+            try:
+                yield
+            finally:
+                self._batched = False
 
     # -- orders ---------------------------------------------------------------------------------
 
