@@ -26,6 +26,7 @@ from pohub.client.base import (
 from pohub.client.calls import Call
 from pohub.client.envelope import Created, Page
 from pohub.client.errors import UnavailableError
+from pohub.client.keepalive import KeepAliveTransport
 from pohub.client.models import SalesOrderIn
 from pohub.client.routes import routes_for
 from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
@@ -52,6 +53,10 @@ class AsyncClient:
         self.throttle = Throttle(options.limits, clock.now)
         # v1 routes as the seeds call them, or v3 as the published document defines them.
         self.routes = routes_for(api_root(options.base_url))
+        if transport is None and httpx.URL(options.base_url).scheme == "http":
+            # A plain-HTTP hub (local, a benchmark): the lean keep-alive pool; proxies from the
+            # environment still apply, as httpx mounts them over the default transport.
+            transport = KeepAliveTransport(timeout=options.timeout)
         self._http = httpx.AsyncClient(**client_kwargs(options), transport=transport)
 
     async def __aenter__(self) -> AsyncClient:
