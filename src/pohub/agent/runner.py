@@ -256,24 +256,23 @@ class Agent:
     async def _set_statuses(self, plans: Sequence[_AckPlan]) -> None:
         """Step 3 for several POs at once: one ``PUT /Orders/Status`` instead of one call per PO. Each key
         is answered on its own; a refused one is that PO's refusal, as the single route would have said.
-        A single PO, or a hub that refuses the bulk call as a whole, keeps the per-order route (in
-        _send_ack)."""
+        A single PO, a hub that refuses the bulk call as a whole, or a bulk limit with no call free now
+        keeps the per-order route (in _send_ack)."""
         wanted = [plan for plan in plans if plan.set_status]
-        if len(wanted) < 2:
+        # Under the platform's bulk limit (1 call/s) the per-order route is the faster once the burst is spent.
+        if len(wanted) < 2 or not self.client.throttle.free("bulk"):
             return
         try:
             answer = await self.client.set_status_bulk(
                 [plan.doc.order_key for plan in wanted], int(OrderStatus.ACKNOWLEDGED), only_increase=False
             )
-        except ApiError as exc:
-            if exc.retryable:
+        except (ApiError, UnavailableError) as exc:
+            if isinstance(exc, UnavailableError) or exc.retryable:
                 for plan in wanted:
                     plan.set_status = False  # the acknowledgement itself moves the order on
-            return
-        except UnavailableError:
-            for plan in wanted:
-                plan.set_status = False
-            return
+            return  # else: refused as a whole (no such route?): each PO takes the per-order route
+        except ClientError:
+            return  # an answer that cannot be read: the per-order route says for each PO
         refused = {str(r.get("LogicbrokerKey")): r for r in answer.get("Refused") or [] if isinstance(r, dict)}
         for plan in wanted:
             plan.set_status = False
