@@ -41,3 +41,14 @@ def test_each_kind_of_call_has_its_own_bucket_and_off_means_none() -> None:
     assert throttle.reserve("bulk") == 0.0
     assert [throttle.reserve("other") for _ in range(100)] == [0.0] * 100
     assert all(Throttle(Limits.off(), now).reserve("search") == 0.0 for _ in range(100))
+
+
+def test_free_says_whether_a_call_could_go_now_without_taking_a_token() -> None:
+    now = Now()
+    throttle = Throttle(Limits(search=None, bulk=RateLimit(1.0, 2), other=None), now)
+    assert throttle.free("bulk") and throttle.free("bulk")  # asking takes nothing
+    assert (throttle.reserve("bulk"), throttle.reserve("bulk")) == (0.0, 0.0)
+    assert not throttle.free("bulk")
+    now.t = 1.0
+    assert throttle.free("bulk")
+    assert throttle.free("search") and throttle.free("other")  # unlimited

@@ -11,8 +11,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pohub.agent.csvfiles import ShipmentRequest
+from pohub.agent.kinds import ACK, BILL, SHIP, sent, shipped_units
 from pohub.agent.policies import Decision, POLine, PurchaseOrder
-from pohub.agent.state import OrderRecord, shipped_units
+from pohub.agent.state import OrderRecord
 from pohub.core import jsonio
 from pohub.core.money import ZERO, cents
 from pohub.documents.logicbroker import SalesOrder
@@ -124,13 +125,13 @@ def acknowledgement(
             line["QuantityUOM"] = ordered.uom
         lines.append(line)
     body: dict[str, Any] = {
-        "AcknowledgementNumber": number,
+        sent(ACK).number_field: number,
         "PartnerPO": record.partner_po,
         "Identifier": {"LinkKey": record.key},
         **_parties(record),
         "AcknowledgementDate": date_time(today),
         "ScheduledShipDate": date_time(decision.ship_date or today),
-        "AckLines": lines,
+        sent(ACK).spec.lines_field: lines,
     }
     if update:
         body["ExtendedAttributes"] = [dict(UPDATE_ATTRIBUTE)]
@@ -160,7 +161,7 @@ def shipment(*, record: OrderRecord, request: ShipmentRequest) -> dict[str, Any]
         if line.uom:
             out["QuantityUOM"] = line.uom
     body: dict[str, Any] = {
-        "ShipmentNumber": request.number,
+        sent(SHIP).number_field: request.number,
         "PartnerPO": record.partner_po,
         "Identifier": {"LinkKey": record.key},
         **_parties(record),
@@ -168,7 +169,7 @@ def shipment(*, record: OrderRecord, request: ShipmentRequest) -> dict[str, Any]
     ship_date = next((r.ship_date for r in request.rows if r.ship_date), None)
     if ship_date:
         body["ShipmentDate"] = date_time(ship_date)
-    body["ShipmentLines"] = list(by_line.values())
+    body[sent(SHIP).spec.lines_field] = list(by_line.values())
     return body
 
 
@@ -199,7 +200,7 @@ def invoice(*, record: OrderRecord, shipment_body: dict[str, Any], number: str, 
     """Bill a shipment's units at the acknowledged price, else the order's price; the total to the cent."""
     lines: list[dict[str, Any]] = []
     amount = ZERO
-    for ship_line in shipment_body.get("ShipmentLines") or []:
+    for ship_line in sent(SHIP).lines(shipment_body):
         line_number = str(ship_line.get("LineNumber") or "")
         sku = (ship_line.get("ItemIdentifier") or {}).get("SupplierSKU") or ""
         line = _find_line(record, line_number=line_number, sku=sku, where="shipment line")
@@ -229,13 +230,13 @@ def invoice(*, record: OrderRecord, shipment_body: dict[str, Any], number: str, 
             "(a JSON number the buyer reads as a double cannot keep them); check the lines' Price"
         )
     body: dict[str, Any] = {
-        "InvoiceNumber": number,
+        sent(BILL).number_field: number,
         "PartnerPO": record.partner_po,
         "Identifier": {"LinkKey": record.key},
         **_parties(record),
         "InvoiceDate": date_time(today),
         "InvoiceTotal": total,
-        "InvoiceLines": lines,
+        sent(BILL).spec.lines_field: lines,
     }
     if record.currency:
         body["Currency"] = record.currency
@@ -249,4 +250,4 @@ def invoice_number(template: str, *, shipment_number: str, record: OrderRecord) 
 
 
 def shipment_totals(bodies: Sequence[dict[str, Any]]) -> int:
-    return sum(shipped_units(ln) for body in bodies for ln in body.get("ShipmentLines") or [])
+    return sum(shipped_units(ln) for body in bodies for ln in sent(SHIP).lines(body))

@@ -9,6 +9,7 @@ the server listed them, so stock goes to the oldest PO first whatever the networ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,14 +21,17 @@ from typing import Any, TypeVar
 from rich.progress import Progress
 
 from pohub.agent import documents as build
+from pohub.agent import kinds
 from pohub.agent.config import AgentSettings
 from pohub.agent.csvfiles import CsvError, ShipmentRequest, read_shipments
 from pohub.agent.documents import BuildError
+from pohub.agent.kinds import ACK, BILL, SHIP
 from pohub.agent.policies import Decision, Policy, PurchaseOrder
 from pohub.agent.report import Problem, Report
-from pohub.agent.state import Doc, OrderRecord, State, shipped_units
+from pohub.agent.state import Doc, OrderRecord, State
 from pohub.client import ApiError, AsyncClient, ClientError, Created, UnavailableError
 from pohub.core import clock, jsonio
+from pohub.documents.kinds import ORDER
 from pohub.documents.logicbroker import SalesOrder
 from pohub.orders.status import READY, OrderStatus  # status codes are wire values: one table of them
 
@@ -35,12 +39,6 @@ T = TypeVar("T")
 READY_TO_ACKNOWLEDGE = int(OrderStatus.READY_TO_ACKNOWLEDGE)
 PICKED_UP = tuple(int(s) for s in (*READY, OrderStatus.ACKNOWLEDGED))
 OPEN_FOR_INVOICE = (int(OrderStatus.READY_TO_SHIP), int(OrderStatus.READY_TO_INVOICE))
-NUMBER_FIELDS = {
-    "acknowledgement": "AcknowledgementNumber",
-    "shipment": "ShipmentNumber",
-    "invoice": "InvoiceNumber",
-}
-LINE_FIELDS = {"acknowledgement": "AckLines", "shipment": "ShipmentLines", "invoice": "InvoiceLines"}
 
 
 @dataclass
@@ -48,6 +46,7 @@ class _AckPlan:
     doc: Doc
     po: PurchaseOrder
     set_status: bool
+    refusal: ApiError | None = None  # step 3 refused (by the bulk call): the PO goes no further
 
 
 @dataclass
@@ -128,12 +127,8 @@ class Agent:
     async def _post(self, doc: Doc) -> Created | None:
         """Send a stored document, byte for byte; record the answer; None when it did not go through."""
         try:
-            if doc.kind == "acknowledgement":
-                created = await self.client.post_acknowledgement(doc.body)
-            elif doc.kind == "shipment":
-                created = await self.client.post_shipment(doc.body, order_key=doc.order_key)
-            else:
-                created = await self.client.post_invoice(doc.body, order_key=doc.order_key)
+            order_key = doc.order_key if kinds.sent(doc.kind).for_order else None
+            created = await self.client.post_document(doc.kind, doc.body, order_key=order_key)
         except ApiError as exc:
             if exc.retryable:
                 self.state.mark_attempt(doc, str(exc))
@@ -158,7 +153,7 @@ class Agent:
     async def _already_there(self, doc: Doc) -> Created | None:
         """After a 409, whether the server has this very document (a send whose answer was lost, and the
         document closed the order, so the hub says "no more invoices" rather than "duplicate")."""
-        field = NUMBER_FIELDS[doc.kind]
+        field = kinds.sent(doc.kind).number_field
         try:
             async for record in self.client.records(doc.kind, {"Filters.linkkey": doc.order_key}):
                 if str(record.get(field) or "") == doc.number and _same_lines(doc, record):
@@ -169,27 +164,7 @@ class Agent:
         return None
 
     def _count(self, doc: Doc) -> None:
-        body = doc.data()
-        r = self.report
-        if doc.kind == "acknowledgement":
-            if body.get("ExtendedAttributes"):
-                r.updated += 1
-            else:
-                r.acknowledged += 1
-            lines = body.get("AckLines") or []
-            r.accepted_units += sum(int(ln.get("Quantity") or 0) for ln in lines)
-            backordered = sum(int(ln.get("QuantityBackordered") or 0) for ln in lines)
-            r.backordered_units += backordered
-            r.backordered_pos += 1 if backordered else 0
-            cancelled = [int(ln.get("QuantityCancelled") or 0) for ln in lines]
-            r.cancelled_units += sum(cancelled)
-            r.cancelled_lines += sum(1 for c in cancelled if c)
-        elif doc.kind == "shipment":
-            r.shipped += 1
-            r.shipped_units += sum(shipped_units(ln) for ln in body.get("ShipmentLines") or [])
-        else:
-            r.invoiced += 1
-            r.invoiced_amount += body.get("InvoiceTotal") or 0
+        kinds.sent(doc.kind).count(self.report, doc.data())
 
     async def _resume(self, kind: str) -> None:
         """Send what a killed or failed run left pending, exactly as it was first written."""
@@ -223,14 +198,14 @@ class Agent:
         try:
             order = await self.client.get_order(key)
         except ClientError as exc:
-            return Problem("order", "", key, "", f"cannot read the PO: {exc.reasons()}")
+            return Problem(ORDER.name, "", key, "", f"cannot read the PO: {exc.reasons()}")
         return self._usable(order, key)
 
     def _usable(self, order: SalesOrder, key: str) -> SalesOrder | Problem:
         try:
             build.purchase_order(order)
         except BuildError as exc:
-            return Problem("order", order.partner_po or "", key, "", f"cannot work on the PO: {exc}")
+            return Problem(ORDER.name, order.partner_po or "", key, "", f"cannot work on the PO: {exc}")
         return order
 
     # -- 1-4: acknowledge -----------------------------------------------------------------------
@@ -238,7 +213,7 @@ class Agent:
     async def acknowledge(self) -> None:
         """Acknowledge every PO ready to acknowledge, then send updated acknowledgements where the policy
         can now do better."""
-        await self._resume("acknowledgement")
+        await self._resume(ACK)
         if self.stop.is_set():
             return
         try:
@@ -253,28 +228,77 @@ class Agent:
             return
         self.policy.start(promised=self.state.promised(), today=self.today)
         advance = self._task("acknowledging", len(keys))
-        for chunk in _chunks(keys, self.settings.concurrency * 4):
+        chunks = list(_chunks(keys, self.settings.concurrency * 4))
+        reading = self._read_ahead(chunks, 0)
+        for number, chunk in enumerate(chunks):
             if self.stop.is_set():
+                await _drop(reading)
                 return
-            orders = await self._all(self._read(key) for key in chunk)
-            plans = [self._plan_ack(order) for order in orders]
-            await self._all(self._send_ack(plan) for plan in plans if plan is not None)
+            assert reading is not None
+            orders = await reading
+            # The next chunk's POs are read while this one is decided and sent; each chunk is still decided
+            # in listing order and after the previous chunk's answers (a refusal's stock is released first).
+            reading = self._read_ahead(chunks, number + 1)
+            with self.state.batch():
+                plans = [plan for plan in map(self._plan_ack, orders) if plan is not None]
+            await self._set_statuses(plans)
+            await self._all(self._send_ack(plan) for plan in plans)
             advance(len(chunk))
         await self._updates()
+
+    def _read_ahead(
+        self, chunks: Sequence[Sequence[str]], number: int
+    ) -> asyncio.Future[list[SalesOrder | Problem]] | None:
+        if number >= len(chunks):
+            return None
+        return asyncio.ensure_future(self._all(self._read(key) for key in chunks[number]))
+
+    async def _set_statuses(self, plans: Sequence[_AckPlan]) -> None:
+        """Step 3 for several POs at once: one ``PUT /Orders/Status`` instead of one call per PO. Each key
+        is answered on its own; a refused one is that PO's refusal, as the single route would have said.
+        A single PO, a hub that refuses the bulk call as a whole, or a bulk limit with no call free now
+        keeps the per-order route (in _send_ack)."""
+        wanted = [plan for plan in plans if plan.set_status]
+        # Under the platform's bulk limit (1 call/s) the per-order route is the faster once the burst is spent.
+        if len(wanted) < 2 or not self.client.throttle.free("bulk"):
+            return
+        try:
+            answer = await self.client.set_status_bulk(
+                [plan.doc.order_key for plan in wanted], int(OrderStatus.ACKNOWLEDGED), only_increase=False
+            )
+        except (ApiError, UnavailableError) as exc:
+            if isinstance(exc, UnavailableError) or exc.retryable:
+                for plan in wanted:
+                    plan.set_status = False  # the acknowledgement itself moves the order on
+            return  # else: refused as a whole (no such route?): each PO takes the per-order route
+        except ClientError:
+            return  # an answer that cannot be read: the per-order route says for each PO
+        refused = {str(r.get("LogicbrokerKey")): r for r in answer.get("Refused") or [] if isinstance(r, dict)}
+        for plan in wanted:
+            plan.set_status = False
+            why = refused.get(plan.doc.order_key)
+            if why is not None:
+                code = why.get("Code")
+                plan.refusal = ApiError(
+                    str(why.get("Error") or "refused"),
+                    "PUT",
+                    "/Orders/Status",
+                    status_code=code if isinstance(code, int) and not isinstance(code, bool) else 409,
+                )
 
     async def _ready_keys(self) -> list[str]:
         """The keys of the POs listed in 150. Only the key is read from the listing (each PO is read in
         full next): a record the agent cannot use is reported, and the others go on."""
         keys: list[str] = []
         params = {"Filters.status": str(READY_TO_ACKNOWLEDGE)}
-        async for record in self.client.records("order", params):
+        async for record in self.client.records(ORDER.name, params):
             identifier = record.get("Identifier") if isinstance(record, dict) else None
             key = identifier.get("LogicbrokerKey") if isinstance(identifier, dict) else None
             if isinstance(key, str | int) and not isinstance(key, bool) and str(key):
                 keys.append(str(key))
             else:
                 po = str(record.get("PartnerPO") or "") if isinstance(record, dict) else ""
-                self._fail(Problem("order", po, "", "", "listed without Identifier.LogicbrokerKey; skipped"))
+                self._fail(Problem(ORDER.name, po, "", "", "listed without Identifier.LogicbrokerKey; skipped"))
         return list(dict.fromkeys(keys))
 
     def _plan_ack(self, order: SalesOrder | Problem) -> _AckPlan | None:
@@ -285,14 +309,14 @@ class Agent:
         try:
             return self._plan_ack_of(order)
         except Exception as exc:  # a policy's own code, or a PO it cannot handle: this PO only
-            self._fail(Problem("acknowledgement", order.partner_po or "", str(key or ""), "", _why(exc)))
+            self._fail(Problem(ACK, order.partner_po or "", str(key or ""), "", _why(exc)))
             return None
 
     def _plan_ack_of(self, order: SalesOrder) -> _AckPlan | None:
         if order.status_code is not None and order.status_code not in PICKED_UP:
             return None  # moved on since it was listed
         record = self._remember(order)
-        earlier = self.state.documents_of(kind="acknowledgement", order_key=record.key)
+        earlier = self.state.documents_of(kind=ACK, order_key=record.key)
         if any(d.state == "pending" for d in earlier):
             return None  # resumed above; if that failed it is already reported
         if any(d.state == "sent" for d in earlier):
@@ -323,7 +347,7 @@ class Agent:
         number = f"ACK-{record.partner_po}-{len(earlier) + 1}"
         body = build.acknowledgement(record=record, decision=decision, number=number, update=update, today=self.today)
         doc = self.state.save_pending(
-            kind="acknowledgement",
+            kind=ACK,
             order_key=record.key,
             number=number,
             body=jsonio.dumps(body),
@@ -332,28 +356,44 @@ class Agent:
         return _AckPlan(doc, po, set_status)
 
     async def _send_ack(self, plan: _AckPlan) -> None:
+        if plan.refusal is not None:
+            self._refuse_ack(plan, plan.refusal)
+            return
         if plan.set_status:
             try:
                 await self.client.set_order_status(plan.doc.order_key, int(OrderStatus.ACKNOWLEDGED))
             except ApiError as exc:
                 if not exc.retryable:
-                    self.state.mark_refused(plan.doc, exc)
-                    self.policy.release(plan.po)
-                    self._fail(self._problem(plan.doc, f"cannot set status 200: {exc.reasons()}", exc))
+                    self._refuse_ack(plan, exc)
                     return
                 # The acknowledgement itself moves the order on; the pending document is sent below.
             except UnavailableError:
                 pass
         if await self._post(plan.doc) is None:
-            doc = self.state.document(kind="acknowledgement", order_key=plan.doc.order_key, number=plan.doc.number)
+            doc = self.state.document(kind=ACK, order_key=plan.doc.order_key, number=plan.doc.number)
             if doc is not None and doc.state == "refused":
                 self.policy.release(plan.po)
+
+    def _refuse_ack(self, plan: _AckPlan, exc: ApiError) -> None:
+        self.state.mark_refused(plan.doc, exc)
+        self.policy.release(plan.po)
+        self._fail(self._problem(plan.doc, f"cannot set status 200: {exc.reasons()}", exc))
 
     async def _updates(self) -> None:
         """Later acknowledgements for backordered POs the policy can now serve better."""
         plans: list[_AckPlan] = []
+        with self.state.batch():
+            self._plan_updates(plans)
+        advance = self._task("updating acknowledgements", len(plans))
+        for chunk in _chunks(plans, self.settings.concurrency * 4):
+            if self.stop.is_set():
+                return
+            await self._all(self._send_ack(plan) for plan in chunk)
+            advance(len(chunk))
+
+    def _plan_updates(self, plans: list[_AckPlan]) -> None:
         for record in self.state.backordered_orders():
-            earlier = self.state.documents_of(kind="acknowledgement", order_key=record.key)
+            earlier = self.state.documents_of(kind=ACK, order_key=record.key)
             if not any(d.state == "sent" for d in earlier) or any(d.state == "pending" for d in earlier):
                 continue
             po = record.as_po()
@@ -363,12 +403,6 @@ class Agent:
             plan = self._save_ack(record, po, decision, earlier, update=True, set_status=False)
             if plan is not None:
                 plans.append(plan)
-        advance = self._task("updating acknowledgements", len(plans))
-        for chunk in _chunks(plans, self.settings.concurrency * 4):
-            if self.stop.is_set():
-                return
-            await self._all(self._send_ack(plan) for plan in chunk)
-            advance(len(chunk))
 
     # -- 5: ship --------------------------------------------------------------------------------
 
@@ -390,7 +424,7 @@ class Agent:
             return order if isinstance(order, Problem) else self._remember(order)
         keys = self.state.order_keys_for_po(partner_po)
         if len(keys) > 1:
-            return Problem("shipment", partner_po, "", "", "PartnerPO names several orders: give the LogicbrokerKey")
+            return Problem(SHIP, partner_po, "", "", "PartnerPO names several orders: give the LogicbrokerKey")
         if keys:
             record = self.state.order(keys[0])
             assert record is not None
@@ -398,11 +432,11 @@ class Agent:
         try:
             found = [o async for o in self.client.search_orders(partner_po=partner_po)]
         except ClientError as exc:
-            return Problem("shipment", partner_po, "", "", f"cannot look the PO up: {exc.reasons()}")
+            return Problem(SHIP, partner_po, "", "", f"cannot look the PO up: {exc.reasons()}")
         mine = [o for o in found if o.order_lines]
         if len(mine) != 1:
             why = "no order" if not mine else "several orders"
-            return Problem("shipment", partner_po, "", "", f"the server has {why} with this PartnerPO")
+            return Problem(SHIP, partner_po, "", "", f"the server has {why} with this PartnerPO")
         found_key = mine[0].identifier.logicbroker_key if mine[0].identifier else None
         usable = self._usable(mine[0], str(found_key or ""))
         return usable if isinstance(usable, Problem) else self._remember(usable)
@@ -412,45 +446,55 @@ class Agent:
         try:
             requests = read_shipments(path)
         except CsvError as exc:
-            self._fail(Problem("shipment", "", "", "", str(exc)))
+            self._fail(Problem(SHIP, "", "", "", str(exc)))
             return False
         return await self.ship_requests(requests)
 
     async def ship_requests(self, requests: Sequence[ShipmentRequest]) -> bool:
         """Send shipments given as grouped rows (after any a killed run left pending); True when every one is
         on the server."""
-        await self._resume("shipment")
+        await self._resume(SHIP)
         failures_before = len(self.report.failures) + len(self.report.held)
         advance = self._task("shipping", len(requests))
+        sending: asyncio.Future[list[Created | None]] | None = None
         for chunk in _chunks(requests, self.settings.concurrency * 4):
             if self.stop.is_set():
-                return False
+                break
             resolved = await self._all(
                 self._order(key=r.order_ref[0], partner_po=r.order_ref[1]) for r in chunk if r.rows
             )
             docs: list[Doc] = []
-            for request, record in zip([r for r in chunk if r.rows], resolved, strict=True):
-                doc = self._plan_shipment(request, record)
-                if doc is not None:
-                    docs.append(doc)
-            await self._all(self._post(doc) for doc in docs)
+            with self.state.batch():
+                for request, record in zip([r for r in chunk if r.rows], resolved, strict=True):
+                    doc = self._plan_shipment(request, record)
+                    if doc is not None:
+                        docs.append(doc)
+            # This chunk is written down (pending) while the previous one is still being sent.
+            await _settle(sending)
+            sending = self._send_all(docs)
             advance(len(chunk))
+        await _settle(sending)
+        if self.stop.is_set():
+            return False
         return len(self.report.failures) + len(self.report.held) == failures_before
+
+    def _send_all(self, docs: Sequence[Doc]) -> asyncio.Future[list[Created | None]]:
+        return asyncio.ensure_future(self._all(self._post(doc) for doc in docs))
 
     def _plan_shipment(self, request: ShipmentRequest, record: OrderRecord | Problem) -> Doc | None:
         po = request.order_ref[1]
         if request.problems:
-            self._fail(Problem("shipment", po, request.order_ref[0], request.number, "; ".join(request.problems)))
+            self._fail(Problem(SHIP, po, request.order_ref[0], request.number, "; ".join(request.problems)))
             return None
         if isinstance(record, Problem):
-            self._fail(Problem("shipment", po or record.partner_po, record.order_key, request.number, record.reason))
+            self._fail(Problem(SHIP, po or record.partner_po, record.order_key, request.number, record.reason))
             return None
         try:
             body = build.shipment(record=record, request=request)
         except BuildError as exc:
-            self._fail(Problem("shipment", record.partner_po, record.key, request.number, str(exc)))
+            self._fail(Problem(SHIP, record.partner_po, record.key, request.number, str(exc)))
             return None
-        return self._save(kind="shipment", record=record, number=request.number, body=body, digest=request.input_hash())
+        return self._save(kind=SHIP, record=record, number=request.number, body=body, digest=request.input_hash())
 
     def _save(
         self, *, kind: str, record: OrderRecord, number: str, body: dict[str, Any], digest: str, ref: str | None = None
@@ -484,7 +528,7 @@ class Agent:
     async def invoice(self) -> None:
         """Invoice every shipment not invoiced yet: this agent's, and (unless turned off) any other the
         server lists for the last ``invoice_lookback_days`` days."""
-        await self._resume("invoice")
+        await self._resume(BILL)
         if self.stop.is_set():
             return
         candidates: list[_Candidate] = []
@@ -495,12 +539,16 @@ class Agent:
         if self.settings.invoice_hub_shipments:
             candidates.extend(await self._hub_shipments())
         advance = self._task("invoicing", len(candidates))
+        sending: asyncio.Future[list[Created | None]] | None = None
         for chunk in _chunks(candidates, self.settings.concurrency * 4):
             if self.stop.is_set():
-                return
-            docs = [doc for doc in map(self._plan_invoice, chunk) if doc is not None]
-            await self._all(self._post(doc) for doc in docs)
+                break
+            with self.state.batch():
+                docs = [doc for doc in map(self._plan_invoice, chunk) if doc is not None]
+            await _settle(sending)
+            sending = self._send_all(docs)
             advance(len(chunk))
+        await _settle(sending)
 
     async def _hub_shipments(self) -> list[_Candidate]:
         since = datetime.combine(
@@ -509,12 +557,12 @@ class Agent:
         found: list[tuple[str, str, dict[str, Any]]] = []
         try:
             params = {"Filters.from": since.isoformat()}  # date-time with its offset, as the document says
-            async for record in self.client.records("shipment", params):
+            async for record in self.client.records(SHIP, params):
                 key = str((record.get("Identifier") or {}).get("LinkKey") or "")
-                number = str(record.get("ShipmentNumber") or "")
-                if not key or not number or self.state.document(kind="shipment", order_key=key, number=number):
+                number = str(record.get(kinds.sent(SHIP).number_field) or "")
+                if not key or not number or self.state.document(kind=SHIP, order_key=key, number=number):
                     continue
-                if self.state.by_ref(kind="invoice", order_key=key, ref=number) is not None:
+                if self.state.by_ref(kind=BILL, order_key=key, ref=number) is not None:
                     continue
                 found.append((key, number, record))
         except ClientError as exc:
@@ -541,10 +589,10 @@ class Agent:
         try:
             draft = build.invoice(record=record, shipment_body=candidate.shipment_body, number=number, today=self.today)
         except BuildError as exc:
-            self._fail(Problem("invoice", record.partner_po, record.key, number, str(exc)))
+            self._fail(Problem(BILL, record.partner_po, record.key, number, str(exc)))
             return None
         return self._save(
-            kind="invoice",
+            kind=BILL,
             record=record,
             number=number,
             body=draft.body,
@@ -565,6 +613,20 @@ class Agent:
                     await asyncio.to_thread(_file_away, path)
         if not self.stop.is_set():
             await self.invoice()
+
+
+async def _settle(sending: asyncio.Future[Any] | None) -> None:
+    if sending is not None:
+        await sending
+
+
+async def _drop(reading: asyncio.Future[Any] | None) -> None:
+    """A read ahead that is no longer wanted (the run is stopping): reads only, so cancelling loses nothing."""
+    if reading is None:
+        return
+    reading.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reading
 
 
 def _why(exc: Exception) -> str:
@@ -588,13 +650,9 @@ def _file_away(path: Path) -> None:
 
 def _same_lines(doc: Doc, record: dict[str, Any]) -> bool:
     """The server's copy bills, ships or acknowledges the same lines and quantities as ours."""
-    field = LINE_FIELDS[doc.kind]
+    kind = kinds.sent(doc.kind)
 
     def lines(body: dict[str, Any]) -> list[tuple[str, int]]:
-        return sorted(
-            (str(ln.get("LineNumber")), int(ln.get("Quantity") or 0))
-            for ln in body.get(field) or []
-            if isinstance(ln, dict)
-        )
+        return sorted((str(ln.get("LineNumber")), int(ln.get("Quantity") or 0)) for ln in kind.lines(body))
 
     return lines(doc.data()) == lines(record)

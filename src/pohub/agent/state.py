@@ -10,16 +10,19 @@ number, same body: the first key back) covers a send whose answer was lost.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pohub.agent import kinds
+from pohub.agent.kinds import LineEffect, shipped_units
 from pohub.agent.policies import POLine, PurchaseOrder
 from pohub.client import ApiError, Created
 from pohub.core import clock, jsonio
+from pohub.documents.kinds import INVOICE, SHIPMENT
 from pohub.documents.types import line_key
 from pohub.orders.status import OPEN, OrderStatus
 
@@ -135,12 +138,24 @@ class State:
         # hub's duplicate rule catch the resend.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._batched = False
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self._batched:
+            # Inside batch(): a savepoint, so a write that fails is undone alone, as its own transaction was.
+            self._db.execute("SAVEPOINT write")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO write")
+                self._db.execute("RELEASE write")
+                raise
+            self._db.execute("RELEASE write")
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -148,6 +163,21 @@ class State:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes of one stretch of synchronous work (planning a chunk of documents) in one commit.
+        Everything written inside is committed before the block returns, so a document is still on disk
+        as pending before it is sent."""
+        if self._batched:
+            yield
+            return
+        with self._tx():
+            self._batched = True
+            try:
+                yield
+            finally:
+                self._batched = False
 
     # -- orders ---------------------------------------------------------------------------------
 
@@ -297,9 +327,10 @@ class State:
     def sent_shipments_without_invoice(self) -> list[Doc]:
         """Shipments this agent sent that no invoice of its own bills yet (a refused one does not count)."""
         rows = self._db.execute(
-            "SELECT s.* FROM documents s WHERE s.kind = 'shipment' AND s.state = 'sent' AND NOT EXISTS ("
-            " SELECT 1 FROM documents i WHERE i.kind = 'invoice' AND i.order_key = s.order_key"
-            " AND i.ref = s.number AND i.state IN ('sent', 'pending')) ORDER BY s.id"
+            "SELECT s.* FROM documents s WHERE s.kind = ? AND s.state = 'sent' AND NOT EXISTS ("
+            " SELECT 1 FROM documents i WHERE i.kind = ? AND i.order_key = s.order_key"
+            " AND i.ref = s.number AND i.state IN ('sent', 'pending')) ORDER BY s.id",
+            (SHIPMENT.name, INVOICE.name),
         ).fetchall()
         return [d for d in map(self._doc, rows) if d is not None]
 
@@ -339,31 +370,12 @@ class State:
                 )
 
     def _apply(self, db: sqlite3.Connection, doc: Doc) -> None:
-        body = doc.data()
-        if doc.kind == "acknowledgement":
-            db.executemany(
-                "UPDATE lines SET accepted = ?, backordered = ?, cancelled = ?, ack_price = coalesce(?, ack_price)"
-                " WHERE order_key = ? AND line_key = ?",
-                [
-                    (
-                        int(ln.get("Quantity") or 0),
-                        int(ln.get("QuantityBackordered") or 0),
-                        int(ln.get("QuantityCancelled") or 0),
-                        None if ln.get("Price") is None else str(ln["Price"]),
-                        doc.order_key,
-                        line_key(str(ln["LineNumber"])),
-                    )
-                    for ln in body.get("AckLines") or []
-                ],
-            )
-        elif doc.kind == "shipment":
-            db.executemany(
-                "UPDATE lines SET shipped = shipped + ? WHERE order_key = ? AND line_key = ?",
-                [
-                    (shipped_units(ln), doc.order_key, line_key(str(ln["LineNumber"])))
-                    for ln in body.get("ShipmentLines") or []
-                ],
-            )
+        kind = kinds.sent(doc.kind)
+        if kind.effect is LineEffect.NONE:
+            return
+        sql, row = _LINE_UPDATES[kind.effect]
+        lines = kind.lines(doc.data())
+        db.executemany(sql, [(*row(ln), doc.order_key, line_key(str(ln["LineNumber"]))) for ln in lines])
 
     def mark_refused(self, doc: Doc, error: ApiError) -> None:
         """The server said no: keep its reasons; the document waits until its input changes."""
@@ -397,9 +409,26 @@ class State:
         return out
 
 
-def shipped_units(line: dict[str, Any]) -> int:
-    """A shipment line's units: the sum of its ShipmentInfos' Qty when given, else its Quantity."""
-    infos = [i for i in line.get("ShipmentInfos") or [] if isinstance(i, dict) and i.get("Qty") is not None]
-    if infos:
-        return sum(int(i["Qty"]) for i in infos)
-    return int(line.get("Quantity") or 0)
+def _accepted(line: dict[str, Any]) -> tuple[Any, ...]:
+    price = line.get("Price")
+    return (
+        int(line.get("Quantity") or 0),
+        int(line.get("QuantityBackordered") or 0),
+        int(line.get("QuantityCancelled") or 0),
+        None if price is None else str(price),
+    )
+
+
+# What each LineEffect writes to a line of the order a sent document names: the statement (its last
+# two parameters are the order's key and the line's key) and the figures it takes from a document line.
+_LINE_UPDATES: dict[LineEffect, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
+    LineEffect.ACCEPTS: (
+        "UPDATE lines SET accepted = ?, backordered = ?, cancelled = ?, ack_price = coalesce(?, ack_price)"
+        " WHERE order_key = ? AND line_key = ?",
+        _accepted,
+    ),
+    LineEffect.SHIPS: (
+        "UPDATE lines SET shipped = shipped + ? WHERE order_key = ? AND line_key = ?",
+        lambda line: (shipped_units(line),),
+    ),
+}

@@ -26,9 +26,11 @@ from pohub.client.base import (
 from pohub.client.calls import Call
 from pohub.client.envelope import Created, Page
 from pohub.client.errors import UnavailableError
+from pohub.client.keepalive import KeepAliveTransport
 from pohub.client.models import SalesOrderIn
 from pohub.client.routes import routes_for
 from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
+from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, ORDER, SHIPMENT
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 
 T = TypeVar("T")
@@ -51,6 +53,10 @@ class AsyncClient:
         self.throttle = Throttle(options.limits, clock.now)
         # v1 routes as the seeds call them, or v3 as the published document defines them.
         self.routes = routes_for(api_root(options.base_url))
+        if transport is None and httpx.URL(options.base_url).scheme == "http":
+            # A plain-HTTP hub (local, a benchmark): the lean keep-alive pool; proxies from the
+            # environment still apply, as httpx mounts them over the default transport.
+            transport = KeepAliveTransport(timeout=options.timeout)
         self._http = httpx.AsyncClient(**client_kwargs(options), transport=transport)
 
     async def __aenter__(self) -> AsyncClient:
@@ -135,12 +141,12 @@ class AsyncClient:
     ) -> AsyncIterator[SalesOrder]:
         """``GET /Orders`` through every page."""
         params = calls.search_params(status=status, partner_po=partner_po, since=since, extra=extra)
-        async for record in self.records("order", params):
+        async for record in self.records(ORDER.name, params):
             yield calls.validate(SalesOrderIn, record)
 
     async def ready_orders(self) -> AsyncIterator[SalesOrder]:
         """``GET /Orders/Ready``: orders still to pick up."""
-        async for record in self.records("order", {}, path="/Orders/Ready"):
+        async for record in self.records(ORDER.name, {}, path="/Orders/Ready"):
             yield calls.validate(SalesOrderIn, record)
 
     async def ready_order_keys(self) -> list[str]:
@@ -170,26 +176,26 @@ class AsyncClient:
         since: datetime | date | None = None,
     ) -> AsyncIterator[Any]:
         """``GET /Acknowledgements`` / ``/Shipments`` / ``/Invoices`` through every page, as models."""
-        model = calls.KINDS[kind][0]
+        model = calls.model_of(kind)
         params = calls.search_params(status=status, partner_po=partner_po, link_key=link_key, since=since)
         async for record in self.records(kind, params):
             yield calls.validate(model, record)
 
     async def get_order(self, key: str | int) -> SalesOrder:
         """``GET /Orders/{key}`` (``Body.SalesOrder``)."""
-        result: SalesOrder = await self.send(calls.get_document("order", key))
+        result: SalesOrder = await self.send(calls.get_document(ORDER.name, key))
         return result
 
     async def get_acknowledgement(self, key: str | int) -> Acknowledgement:
-        result: Acknowledgement = await self.send(calls.get_document("acknowledgement", key))
+        result: Acknowledgement = await self.send(calls.get_document(ACKNOWLEDGEMENT.name, key))
         return result
 
     async def get_shipment(self, key: str | int) -> Shipment:
-        result: Shipment = await self.send(calls.get_document("shipment", key))
+        result: Shipment = await self.send(calls.get_document(SHIPMENT.name, key))
         return result
 
     async def get_invoice(self, key: str | int) -> Invoice:
-        result: Invoice = await self.send(calls.get_document("invoice", key))
+        result: Invoice = await self.send(calls.get_document(INVOICE.name, key))
         return result
 
     async def order_status(self, key: str | int) -> int:
@@ -216,15 +222,15 @@ class AsyncClient:
         call = calls.order_documents(key, kind, self.routes)
         if call is not None:
             return await self.send(call)
-        model = calls.KINDS[kind][0]
+        model = calls.model_of(kind)
         return [calls.validate(model, r) async for r in self.records(kind, {"Filters.linkkey": str(key)})]
 
-    async def _post(self, kind: str, document: Document, order_key: str | None) -> Created:
-        """Post a document; when the answer carries no key (v3 ``POST /Invoices`` is documented as an empty
-        object), find it on the server by its number among the order's documents."""
+    async def post_document(self, kind: str, document: Document, *, order_key: str | None = None) -> Created:
+        """Post a document of any kind the registry has; when the answer carries no key (v3 ``POST /Invoices``
+        is documented as an empty object), find it on the server by its number among the order's documents."""
         created: Created = await self.send(calls.post_document(kind, document, order_key, self.routes))
         link = order_key or calls.link_key_of(document)
-        if created.key or not link or kind == "order":
+        if created.key or not link or calls.names_itself(kind):
             return created
         records = [r async for r in self.records(kind, {"Filters.linkkey": link})]
         found = calls.find_posted(kind, document, records)
@@ -232,19 +238,19 @@ class AsyncClient:
 
     async def create_order(self, order: Document) -> Created:
         """``POST /Orders`` (the buyer's side)."""
-        return await self._post("order", order, None)
+        return await self.post_document(ORDER.name, order, order_key=None)
 
     async def post_acknowledgement(self, ack: Document, *, order_key: str | None = None) -> Created:
         """``POST /Acknowledgements`` (v1: ``/Acknowledgement/{order_key}`` with an order key)."""
-        return await self._post("acknowledgement", ack, order_key)
+        return await self.post_document(ACKNOWLEDGEMENT.name, ack, order_key=order_key)
 
     async def post_shipment(self, shipment: Document, *, order_key: str | None = None) -> Created:
         """``POST /Shipments``, or for an order v1 ``/Shipment/{order_key}``, v3 ``/Orders/{order_key}/Shipments``."""
-        return await self._post("shipment", shipment, order_key)
+        return await self.post_document(SHIPMENT.name, shipment, order_key=order_key)
 
     async def post_invoice(self, invoice: Document, *, order_key: str | None = None) -> Created:
         """``POST /Invoices``, or for an order v1 ``/Invoice/{order_key}``, v3 ``/Orders/{order_key}/Invoices``."""
-        return await self._post("invoice", invoice, order_key)
+        return await self.post_document(INVOICE.name, invoice, order_key=order_key)
 
     async def partners(self) -> dict[str, Any]:
         """``GET /Partners``: ``CompanyId``, ``CompanyName`` and ``Partners``."""

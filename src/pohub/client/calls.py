@@ -13,21 +13,31 @@ from pydantic import BaseModel, ValidationError
 
 from pohub.client.envelope import Created, Page, read_created, read_page, unwrap
 from pohub.client.errors import AnswerError, FieldIssue, wire_path
-from pohub.client.models import AcknowledgementIn, InvoiceIn, SalesOrderIn, ShipmentIn
+from pohub.client.models import lenient
 from pohub.client.routes import V1, Routes
 from pohub.core import jsonio
+from pohub.documents import kinds as registry
+from pohub.documents.kinds import KindSpec
 from pohub.orders.status import parse_status
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-# Document kinds: the model (as a client reads it), the plural path, the name inside Body, the number field.
-KINDS: dict[str, tuple[type[BaseModel], str, str, str]] = {
-    "order": (SalesOrderIn, "Orders", "SalesOrder", "PartnerPO"),
-    "acknowledgement": (AcknowledgementIn, "Acknowledgements", "Acknowledgement", "AcknowledgementNumber"),
-    "shipment": (ShipmentIn, "Shipments", "Shipment", "ShipmentNumber"),
-    "invoice": (InvoiceIn, "Invoices", "Invoice", "InvoiceNumber"),
-}
+
+def spec_of(kind: str) -> KindSpec:
+    """A kind as the registry (pohub.documents.kinds) defines it; LookupError for one it lacks."""
+    return registry.kind(kind)
+
+
+def model_of(kind: str) -> type[BaseModel]:
+    """The kind's wire model as a client reads it (the published definitions' limits)."""
+    return lenient(spec_of(kind).model)
+
+
+def holder_of(kind: str) -> str:
+    """Where a single document sits in its GET answer, and (plural) an older search answer's list of
+    them: the definition's name, ``Body.SalesOrder`` / ``Body.SalesOrders``."""
+    return spec_of(kind).model.__name__
 
 
 @dataclass(frozen=True)
@@ -106,10 +116,10 @@ def search_page(
     kind: str, params: Mapping[str, str], *, page: int, page_size: int, path: str | None = None
 ) -> Call[Page]:
     """One page of ``GET /Orders`` (or Acknowledgements, Shipments, Invoices)."""
-    plural = KINDS[kind][1]
+    plural = spec_of(kind).plural
     prefix = "filters." if path is not None and path.endswith("/Ready") else "Filters."
     query = {**params, f"{prefix}page": str(page), f"{prefix}pageSize": str(page_size)}
-    old_plural = "SalesOrders" if kind == "order" else plural
+    old_plural = f"{holder_of(kind)}s"
     return Call("GET", path or f"/{plural}", lambda _s, data: read_page(data, old_plural), "search", query)
 
 
@@ -123,8 +133,7 @@ def parse_document(model: type[M], name: str) -> Callable[[int, Any], M]:
 def get_document(kind: str, key: str | int) -> Call[Any]:
     """``GET /Orders/{key}`` and the other kinds' single reads (``Body.SalesOrder``,
     ``Body.Shipment``, ``Body.Invoice``; an acknowledgement is ``Body`` itself)."""
-    model, plural, name, _ = KINDS[kind]
-    return Call("GET", f"/{plural}/{_key(key)}", parse_document(model, name))
+    return Call("GET", f"/{spec_of(kind).plural}/{_key(key)}", parse_document(model_of(kind), holder_of(kind)))
 
 
 def _naming_order(
@@ -141,6 +150,12 @@ def _naming_order(
     return data
 
 
+def names_itself(kind: str) -> bool:
+    """A posted document of this kind is found by the key its answer gives, never searched for among
+    an order's documents: it is an order itself (``POST /Orders``)."""
+    return not spec_of(kind).belongs_to_order
+
+
 def post_document(
     kind: str,
     document: BaseModel | Mapping[str, Any] | bytes,
@@ -149,7 +164,7 @@ def post_document(
 ) -> Call[Created]:
     """``POST /Acknowledgements`` or, with the order's key, the version's per-order route
     (v1 ``POST /Shipment/{key}``, v3 ``POST /Orders/{key}/Shipments``)."""
-    plural = KINDS[kind][1]
+    plural = spec_of(kind).plural
     template = routes.post_for_order.get(kind) if order_key is not None else None
     if order_key is not None and template is None:
         document = _naming_order(document, order_key)
@@ -214,7 +229,7 @@ def order_events(key: str | int, routes: Routes = V1) -> Call[list[dict[str, Any
 def order_documents(key: str | int, kind: str, routes: Routes = V1) -> Call[list[Any]] | None:
     """``GET /Orders/{key}/Shipments`` (and Invoices; Acknowledgements on v1): the order's documents.
     None where the version has no such route (search by link key instead)."""
-    model, plural, _, _ = KINDS[kind]
+    model, plural = model_of(kind), spec_of(kind).plural
     template = routes.order_documents.get(kind)
     if template is None:
         return None
@@ -260,7 +275,9 @@ def find_posted(kind: str, document: BaseModel | Mapping[str, Any] | bytes, reco
     data = jsonio.loads(encode(document))
     if not isinstance(data, dict):
         return ""
-    number_field = KINDS[kind][3]
+    number_field = spec_of(kind).number_field
+    if number_field is None:
+        return ""
     number = str(data.get(number_field) or "")
     for record in records:
         if number and str(record.get(number_field) or "") == number:

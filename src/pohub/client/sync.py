@@ -28,6 +28,7 @@ from pohub.client.errors import UnavailableError
 from pohub.client.models import SalesOrderIn
 from pohub.client.routes import routes_for
 from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
+from pohub.documents.kinds import ACKNOWLEDGEMENT, INVOICE, ORDER, SHIPMENT
 from pohub.documents.logicbroker import Acknowledgement, Invoice, SalesOrder, Shipment
 
 T = TypeVar("T")
@@ -127,12 +128,12 @@ class Client:
     ) -> Iterator[SalesOrder]:
         """``GET /Orders`` through every page."""
         params = calls.search_params(status=status, partner_po=partner_po, since=since, extra=extra)
-        for record in self.records("order", params):
+        for record in self.records(ORDER.name, params):
             yield calls.validate(SalesOrderIn, record)
 
     def ready_orders(self) -> Iterator[SalesOrder]:
         """``GET /Orders/Ready``: orders still to pick up."""
-        for record in self.records("order", {}, path="/Orders/Ready"):
+        for record in self.records(ORDER.name, {}, path="/Orders/Ready"):
             yield calls.validate(SalesOrderIn, record)
 
     def ready_order_keys(self) -> list[str]:
@@ -162,26 +163,26 @@ class Client:
         since: datetime | date | None = None,
     ) -> Iterator[Any]:
         """``GET /Acknowledgements`` / ``/Shipments`` / ``/Invoices`` through every page, as models."""
-        model = calls.KINDS[kind][0]
+        model = calls.model_of(kind)
         params = calls.search_params(status=status, partner_po=partner_po, link_key=link_key, since=since)
         for record in self.records(kind, params):
             yield calls.validate(model, record)
 
     def get_order(self, key: str | int) -> SalesOrder:
         """``GET /Orders/{key}`` (``Body.SalesOrder``)."""
-        result: SalesOrder = self.send(calls.get_document("order", key))
+        result: SalesOrder = self.send(calls.get_document(ORDER.name, key))
         return result
 
     def get_acknowledgement(self, key: str | int) -> Acknowledgement:
-        result: Acknowledgement = self.send(calls.get_document("acknowledgement", key))
+        result: Acknowledgement = self.send(calls.get_document(ACKNOWLEDGEMENT.name, key))
         return result
 
     def get_shipment(self, key: str | int) -> Shipment:
-        result: Shipment = self.send(calls.get_document("shipment", key))
+        result: Shipment = self.send(calls.get_document(SHIPMENT.name, key))
         return result
 
     def get_invoice(self, key: str | int) -> Invoice:
-        result: Invoice = self.send(calls.get_document("invoice", key))
+        result: Invoice = self.send(calls.get_document(INVOICE.name, key))
         return result
 
     def order_status(self, key: str | int) -> int:
@@ -206,15 +207,15 @@ class Client:
         call = calls.order_documents(key, kind, self.routes)
         if call is not None:
             return self.send(call)
-        model = calls.KINDS[kind][0]
+        model = calls.model_of(kind)
         return [calls.validate(model, r) for r in self.records(kind, {"Filters.linkkey": str(key)})]
 
-    def _post(self, kind: str, document: Document, order_key: str | None) -> Created:
-        """Post a document; when the answer carries no key (v3 ``POST /Invoices`` is documented as an empty
-        object), find it on the server by its number among the order's documents."""
+    def post_document(self, kind: str, document: Document, *, order_key: str | None = None) -> Created:
+        """Post a document of any kind the registry has; when the answer carries no key (v3 ``POST /Invoices``
+        is documented as an empty object), find it on the server by its number among the order's documents."""
         created: Created = self.send(calls.post_document(kind, document, order_key, self.routes))
         link = order_key or calls.link_key_of(document)
-        if created.key or not link or kind == "order":
+        if created.key or not link or calls.names_itself(kind):
             return created
         records = [r for r in self.records(kind, {"Filters.linkkey": link})]
         found = calls.find_posted(kind, document, records)
@@ -222,19 +223,19 @@ class Client:
 
     def create_order(self, order: Document) -> Created:
         """``POST /Orders`` (the buyer's side)."""
-        return self._post("order", order, None)
+        return self.post_document(ORDER.name, order, order_key=None)
 
     def post_acknowledgement(self, ack: Document, *, order_key: str | None = None) -> Created:
         """``POST /Acknowledgements`` (v1: ``/Acknowledgement/{order_key}`` with an order key)."""
-        return self._post("acknowledgement", ack, order_key)
+        return self.post_document(ACKNOWLEDGEMENT.name, ack, order_key=order_key)
 
     def post_shipment(self, shipment: Document, *, order_key: str | None = None) -> Created:
         """``POST /Shipments``, or for an order v1 ``/Shipment/{order_key}``, v3 ``/Orders/{order_key}/Shipments``."""
-        return self._post("shipment", shipment, order_key)
+        return self.post_document(SHIPMENT.name, shipment, order_key=order_key)
 
     def post_invoice(self, invoice: Document, *, order_key: str | None = None) -> Created:
         """``POST /Invoices``, or for an order v1 ``/Invoice/{order_key}``, v3 ``/Orders/{order_key}/Invoices``."""
-        return self._post("invoice", invoice, order_key)
+        return self.post_document(INVOICE.name, invoice, order_key=order_key)
 
     def partners(self) -> dict[str, Any]:
         """``GET /Partners``: ``CompanyId``, ``CompanyName`` and ``Partners``."""

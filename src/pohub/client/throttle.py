@@ -92,6 +92,12 @@ class TokenBucket:
         self._stamp = clock()
         self._lock = threading.Lock()
 
+    def available(self) -> bool:
+        """Whether a token is free now (nothing taken)."""
+        with self._lock:
+            refill = (self._clock() - self._stamp) * self.limit.per_second
+            return min(float(self.limit.burst), self._tokens + refill) >= 1.0
+
     def reserve(self) -> float:
         """Take a token; return the seconds to wait before using it (0 when one is free now)."""
         with self._lock:
@@ -132,3 +138,8 @@ class Throttle:
         """Seconds to wait before a call of this kind."""
         bucket = self._buckets.get(kind)
         return bucket.reserve() if bucket is not None else 0.0
+
+    def free(self, kind: str) -> bool:
+        """Whether a call of this kind could go now without waiting (always, when it is unlimited)."""
+        bucket = self._buckets.get(kind)
+        return bucket is None or bucket.available()
