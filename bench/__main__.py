@@ -24,8 +24,8 @@ def sizes() -> dict[str, list[str]]:
     `python -m bench.wms_bench` (100,000 orders) and `python -m bench.agent_bench` (10,000 POs) run full."""
     return {
         "hub_bench": [],
-        "agent_bench": ["--orders", os.environ.get("BENCH_AGENT_ORDERS", "2000")],
-        "wms_bench": ["--orders", os.environ.get("BENCH_WMS_ORDERS", "20000")],
+        "agent_bench": ["--orders", os.environ.get("BENCH_AGENT_ORDERS", "1000")],
+        "wms_bench": ["--orders", os.environ.get("BENCH_WMS_ORDERS", "10000")],
         "inventory_bench": ["--rows", os.environ.get("BENCH_INVENTORY_ROWS", "100000")],
     }
 

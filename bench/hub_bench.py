@@ -200,6 +200,7 @@ class Bench:
         if "warm" not in server.memory.samples:
             server.memory.sample("warm")
         row = Row(name, result, floor)
+        row = Row(name, result, floor, goal_of(row))
         self.rows.append(row)
         print(table([row]).splitlines()[-1], flush=True)
         return result
@@ -210,6 +211,38 @@ class Bench:
     def writes(self) -> int:
         """How many distinct documents to offer a write run: more than it can send in the time."""
         return max(2000, int(self.seconds * 1500))
+
+
+# Issue 15's goals: (name prefix, lowest ratio to the floor, highest p99 ms, lowest rate/s).
+GOALS = [
+    ("acknowledgement", 0.5, 25.0, None),
+    ("shipment", 0.5, 25.0, None),
+    ("invoice", 0.5, 25.0, None),
+    ("PO create", 0.4, None, None),
+    ("GET one PO", 0.3, None, None),
+    ("Step 1 search", None, 10.0, None),  # one connection (matched first below)
+    ("Step 1 search", None, 100.0, 500.0),
+]
+
+
+def goal_of(row: Row) -> str:
+    """The goal for this row and whether it was met: "ratio>=0.5 p99<=25: no"."""
+    one = row.result.connections == 1
+    for prefix, least_ratio, most_p99, least_rate in GOALS:
+        if not row.name.startswith(prefix) or (prefix == "Step 1 search" and one != (least_rate is None)):
+            continue
+        parts, met = [], True
+        if least_ratio is not None:
+            parts.append(f"ratio>={least_ratio:g}")
+            met = met and (row.ratio or 0) >= least_ratio
+        if least_rate is not None:
+            parts.append(f">={least_rate:g}/s")
+            met = met and row.result.rate >= least_rate
+        if most_p99 is not None:
+            parts.append(f"p99<={most_p99:g}")
+            met = met and row.result.p99_ms <= most_p99
+        return " ".join(parts) + (": met" if met else ": not met")
+    return ""
 
 
 def hub_env(url: str, *, workers_elsewhere: bool) -> dict[str, str]:

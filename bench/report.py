@@ -21,13 +21,14 @@ class Row:
     name: str
     result: WrkResult
     floor: WrkResult | None
+    goal: str = ""  # issue 15's target for this path, and whether this run met it ("" when none)
 
     @property
     def ratio(self) -> float | None:
         return ratio(self.result.rate, self.floor.rate) if self.floor is not None else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, **self.result.as_dict(), "ratio_to_floor": _round(self.ratio)}
+        return {"name": self.name, **self.result.as_dict(), "ratio_to_floor": _round(self.ratio), "goal": self.goal}
 
 
 def _round(value: float | None) -> float | None:
@@ -45,12 +46,13 @@ def _answers(result: WrkResult) -> str:
 
 def table(rows: list[Row]) -> str:
     """A fixed-width table: rate counts 2xx answers only; every other answer is listed beside it."""
-    head = f"{'path':<44} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  answers"
+    head = f"{'path':<44} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  {'goal':<26} answers"
     lines = [head, "-" * len(head)]
     for row in rows:
         r = row.result
         shown = "-" if row.ratio is None else f"{row.ratio:.3f}"
-        lines.append(f"{row.name:<44} {r.rate:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {shown:>7}  {_answers(r)}")
+        figures = f"{r.rate:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {shown:>7}"
+        lines.append(f"{row.name:<44} {figures}  {row.goal:<26} {_answers(r)}")
     return "\n".join(lines)
 
 
@@ -112,6 +114,15 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def role(command: str, main: bool) -> str:
+    """What a process of a tree is, in a word: uvicorn's --workers start children through multiprocessing."""
+    if "resource_tracker" in command:
+        return "resource tracker"
+    if "multiprocessing" in command:
+        return "server process"
+    return "main" if main else "child"
+
+
 def command_of(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()[:120]
@@ -126,9 +137,12 @@ class Memory:
         self.label = label
         self.pid = pid
         self.samples: dict[str, dict[int, int]] = {}
+        self.commands: dict[int, str] = {}
 
     def sample(self, when: str) -> None:
         self.samples[when] = {p: kb for p in descendants(self.pid) if (kb := rss_kb(p)) is not None}
+        for p in self.samples[when]:
+            self.commands.setdefault(p, command_of(p))  # kept now: the report is written after they stop
 
     def as_dict(self) -> dict[str, Any]:
         pids = sorted({p for s in self.samples.values() for p in s})
@@ -139,7 +153,8 @@ class Memory:
             processes.append(
                 {
                     "pid": p,
-                    "command": command_of(p),
+                    "role": role(self.commands.get(p, ""), p == self.pid),
+                    "command": self.commands.get(p, ""),
                     "rss_kb": kb,
                     "warm_to_end_percent": round((end - warm) / warm * 100, 1) if warm and end else None,
                 }
@@ -157,7 +172,7 @@ class Memory:
                 return "?" if v is None else f"{v / 1024:.0f}"
 
             parts.append(
-                f"pid {proc['pid']}: ready {mb(ready)} MB, warm {mb(warm)} MB, end {mb(end)} MB"
+                f"{proc['role']} {proc['pid']}: ready {mb(ready)} MB, warm {mb(warm)} MB, end {mb(end)} MB"
                 + ("" if change is None else f" ({change:+.1f} % warm->end)")
             )
         return f"RSS {self.label}: " + "; ".join(parts)
