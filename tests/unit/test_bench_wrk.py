@@ -4,10 +4,12 @@ an error, not a zero. No timing here: only the reading and the arithmetic."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from bench import wrk
+from bench.hub_bench import goal_of
 from bench.report import Row, table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bench"
@@ -52,6 +54,20 @@ def test_ratio_to_the_floor_and_the_table() -> None:
     assert "floor: one INSERT" in text and "acknowledgement" in text
     assert f"{hub.rate / floor.rate:.3f}" in text
     assert "404x8137" in text  # non-2xx answers are shown, not hidden
+
+
+def test_goals_are_judged_on_the_ratio_and_the_p99() -> None:
+    floor = wrk.parse((FIXTURES / "wrk-wrapped.txt").read_text())  # 4,062/s
+    hub = wrk.parse((FIXTURES / "wrk-exhausted.txt").read_text())  # 7,394/s, p99 15.2 ms
+    assert goal_of(Row("acknowledgement", hub, floor)) == "ratio>=0.5 p99<=25: met"
+    slow = replace(hub, p99_ms=25.5)
+    assert goal_of(Row("acknowledgement", slow, floor)) == "ratio>=0.5 p99<=25: not met"
+    assert goal_of(Row("PO create", hub, replace(floor, statuses={201: 10**6}))) == "ratio>=0.4: not met"
+    one = replace(hub, connections=1)
+    assert goal_of(Row("Step 1 search (100 POs), 1 connection", one, None)) == "p99<=10: not met"
+    many = replace(hub, connections=32)
+    assert goal_of(Row("Step 1 search (100 POs)", many, None)) == ">=500/s p99<=100: met"
+    assert goal_of(Row("floor: empty GET", hub, None)) == ""
 
 
 def test_request_lists_are_one_line_each() -> None:
