@@ -46,13 +46,13 @@ def _answers(result: WrkResult) -> str:
 
 def table(rows: list[Row]) -> str:
     """A fixed-width table: rate counts 2xx answers only; every other answer is listed beside it."""
-    head = f"{'path':<44} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  {'goal':<26} answers"
+    head = f"{'path':<44} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  {'goal':<28} answers"
     lines = [head, "-" * len(head)]
     for row in rows:
         r = row.result
         shown = "-" if row.ratio is None else f"{row.ratio:.3f}"
         figures = f"{r.rate:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {shown:>7}"
-        lines.append(f"{row.name:<44} {figures}  {row.goal:<26} {_answers(r)}")
+        lines.append(f"{row.name:<44} {figures}  {row.goal:<28} {_answers(r)}")
     return "\n".join(lines)
 
 

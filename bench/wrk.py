@@ -229,7 +229,7 @@ def run(
     connections: int = 32,
     headers: Mapping[str, str] | None = None,
     wrap: bool = True,
-    timeout_s: float = 10.0,
+    timeout_s: float = 30.0,  # a slow answer under load is a latency, not a lost request
 ) -> WrkResult:
     """`wrk -t1 -cN -dS` against url with the given requests; wrap=False stops at the list's end."""
     with tempfile.TemporaryDirectory(prefix="pohub-wrk-") as tmp:
