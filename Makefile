@@ -52,7 +52,10 @@ pytest: $(STAMP) $(BROWSER_STAMP) $(PRISM_STAMP)
 
 test: lint typecheck pytest
 
+# The load comes from Debian's wrk (scripts/install-wrk.sh installs it when root; exit 3: it says why
+# it cannot). BENCH_SECONDS (10) a run, BENCH_SEARCH_ORDERS (100000) POs for the search; README Performance.
 bench: $(STAMP)
+	@sh scripts/install-wrk.sh
 	$(BIN)/python -m bench
 
 # Two servers and a worker on a throwaway PostgreSQL, one server SIGKILLed every few minutes
