@@ -33,7 +33,7 @@ AT = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 def before_search(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
-        command.upgrade(alembic_config(url), "dialect_gaps")
+        command.upgrade(alembic_config(url), "deliveries")
         yield url
         return
     base = make_url(os.environ[PG_ENV])
@@ -42,7 +42,7 @@ def before_search(backend: str, tmp_path: Path) -> Iterator[str]:
     asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
     url = base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
     try:
-        command.upgrade(alembic_config(url), "dialect_gaps")
+        command.upgrade(alembic_config(url), "deliveries")
         yield url
     finally:
         asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -121,4 +121,4 @@ def test_orders_stored_before_get_their_template(before_search: str) -> None:
         got = wire.from_template(row, touched)
         assert got == jsonio.dumps(conform.document("order", render(row, lines))).decode()
     assert '"QuantityAcknowledged":5' in str(wire.from_template(stored[0][0], [stored[0][1][1]]))
-    command.downgrade(alembic_config(before_search), "dialect_gaps")
+    command.downgrade(alembic_config(before_search), "deliveries")

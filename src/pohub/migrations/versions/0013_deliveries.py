@@ -4,7 +4,7 @@ exchanges of each endpoint by id (ix_exchanges_pending_endpoint), so that keepin
 deliveries in order reads no history. Both partial: settled exchanges are in neither.
 
 Revision ID: deliveries
-Revises: dialect_gaps
+Revises: edi
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "deliveries"
-down_revision = "dialect_gaps"
+down_revision = "edi"
 branch_labels = None
 depends_on = None
 

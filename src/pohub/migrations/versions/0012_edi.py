@@ -2,7 +2,7 @@
 checked on what it sends and on what pohub sends it
 
 Revision ID: edi
-Revises: dialect_gaps
+Revises: lifecycle
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "edi"
-down_revision = "dialect_gaps"
+down_revision = "lifecycle"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ hub changes later (documents/wire.py), so that a search page is filled in rather
 rendered here for the orders already stored
 
 Revision ID: search
-Revises: dialect_gaps
+Revises: deliveries
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "search"
-down_revision = "dialect_gaps"
+down_revision = "deliveries"
 branch_labels = None
 depends_on = None
 
