@@ -9,11 +9,13 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.exchanges.models import exchanges
+from pohub.exchanges.outbound import pending
 from pohub.jobs.models import jobs
 
 X = exchanges.c
-# The predicate of ix_exchanges_due, so that the partial index serves these reads.
-PENDING_OUT = (X.direction == "out", X.state.in_(("queued", "sending")))
+# The predicate of the partial due index, spelled with constants (outbound.pending) so that the
+# index serves these reads whatever plan a prepared statement gets.
+PENDING_OUT = (pending(),)
 
 
 async def work_waiting(conn: AsyncConnection, *, now: datetime) -> bool:
