@@ -22,6 +22,7 @@ from pohub.core import jsonio
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
 from pohub.dialects.wms import bulk, importer
+from pohub.documents import wire
 from pohub.documents.models import documents, events, order_lines
 from pohub.exchanges.models import exchanges
 from pohub.jobs import repository as jobs_repo
@@ -133,9 +134,12 @@ async def _run(url: str, tag: str) -> dict[str, Any]:
         "document_date",
         "raw",
         "body_hash",
+        "wire",
     }
     for d in docs:  # the stored bytes are what was hashed (they name this run's supplier, so compared apart)
         assert d.body_hash == jsonio.content_hash(jsonio.loads(d.raw))
+        # Each road stores the answer's template the write path renders from the row (documents/wire.py).
+        assert d.wire is not None and d.wire == wire.template(d._mapping)
 
     def canonical(raw: str) -> Any:
         body = jsonio.loads(raw)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import clock, jsonio, outcomes
 from pohub.core.errors import PohubError
 from pohub.dialects.wms import translate
-from pohub.documents import kinds
+from pohub.documents import kinds, wire
 from pohub.documents.inbound import Inbound, parse
 from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.models import documents, order_lines
@@ -137,7 +137,7 @@ def _document(r: Ready, now: Any) -> dict[str, Any]:
     doc = r.inbound.doc
     status = OrderStatus.SUBMITTED if doc.status_code == OrderStatus.SUBMITTED else OrderStatus.READY_TO_ACKNOWLEDGE
     identifier = doc.identifier
-    return {
+    values = {
         "kind": "order",
         "sender_company_id": r.msg.company_id,
         "receiver_company_id": r.receiver,
@@ -154,6 +154,8 @@ def _document(r: Ready, now: Any) -> dict[str, Any]:
         "raw": r.inbound.raw.decode(),
         "float_safe": r.float_safe,
     }
+    # Its answer's template, as documents.repository.insert_document writes one (documents/wire.py).
+    return values | {"wire": wire.template(values)}
 
 
 def _lines(order_id: int, doc: SalesOrder) -> list[dict[str, Any]]:
