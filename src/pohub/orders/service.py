@@ -128,29 +128,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     except IntegrityError:
         # Another request created the same PO between our check and our insert.
         raise _duplicate_po(order.partner_po, None) from None
-    await repo.insert_lines(
-        conn,
-        [
-            {
-                "order_id": order_id,
-                "position": i,
-                "line_number": str(line.line_number),
-                "line_key": line_key(str(line.line_number)),
-                "supplier_sku": line.item_identifier.supplier_sku,
-                "partner_sku": line.item_identifier.partner_sku,
-                "description": (line.description or "")[:500] or None,
-                "uom": line.quantity_uom,
-                "price": line.price,
-                "quantity": line.quantity,
-                "qty_accepted": 0,
-                "qty_backordered": 0,
-                "qty_cancelled": 0,
-                "qty_shipped": 0,
-                "qty_invoiced": 0,
-            }
-            for i, line in enumerate(order.order_lines)
-        ],
-    )
+    await repo.insert_lines(conn, line_rows(order_id, order))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
     return Created(order_id, int(status), order_id=order_id, partner_id=receiver)
@@ -357,3 +335,28 @@ async def set_status_bulk(
 
 def _below(target: OrderStatus) -> tuple[OrderStatus, ...]:
     return tuple(s for s in TRANSITIONS if target in TRANSITIONS[s])
+
+
+def line_rows(order_id: int, order: SalesOrder) -> list[dict[str, Any]]:
+    """The order_lines rows of a new order: one per entry of its OrderLines, nothing answered yet
+    (the bulk import's fast road writes the same rows)."""
+    return [
+        {
+            "order_id": order_id,
+            "position": i,
+            "line_number": str(line.line_number),
+            "line_key": line_key(str(line.line_number)),
+            "supplier_sku": line.item_identifier.supplier_sku,
+            "partner_sku": line.item_identifier.partner_sku,
+            "description": (line.description or "")[:500] or None,
+            "uom": line.quantity_uom,
+            "price": line.price,
+            "quantity": line.quantity,
+            "qty_accepted": 0,
+            "qty_backordered": 0,
+            "qty_cancelled": 0,
+            "qty_shipped": 0,
+            "qty_invoiced": 0,
+        }
+        for i, line in enumerate(order.order_lines)
+    ]

@@ -31,12 +31,11 @@ from pohub.documents import kinds, wire
 from pohub.documents.inbound import Inbound, parse
 from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.models import documents, order_lines
-from pohub.documents.types import line_key
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Applied, Message
 from pohub.exchanges.models import exchanges
 from pohub.orders import events
-from pohub.orders.service import _validate_order
+from pohub.orders.service import _validate_order, line_rows
 from pohub.orders.status import OrderStatus
 from pohub.partners import repository as partners_repo
 
@@ -158,29 +157,6 @@ def _document(r: Ready, now: Any) -> dict[str, Any]:
     return values | {"wire": wire.template(values)}
 
 
-def _lines(order_id: int, doc: SalesOrder) -> list[dict[str, Any]]:
-    return [
-        {
-            "order_id": order_id,
-            "position": i,
-            "line_number": str(line.line_number),
-            "line_key": line_key(str(line.line_number)),
-            "supplier_sku": line.item_identifier.supplier_sku,
-            "partner_sku": line.item_identifier.partner_sku,
-            "description": (line.description or "")[:500] or None,
-            "uom": line.quantity_uom,
-            "price": line.price,
-            "quantity": line.quantity,
-            "qty_accepted": 0,
-            "qty_backordered": 0,
-            "qty_cancelled": 0,
-            "qty_shipped": 0,
-            "qty_invoiced": 0,
-        }
-        for i, line in enumerate(doc.order_lines)
-    ]
-
-
 async def write(conn: AsyncConnection, fast: list[Ready]) -> list[int] | None:
     """Create the orders together, as create_order would one by one; their ids, or None when another
     writer took one of their PartnerPOs meanwhile (nothing written: the slow road decides each)."""
@@ -194,7 +170,8 @@ async def write(conn: AsyncConnection, fast: list[Ready]) -> list[int] | None:
     except IntegrityError:
         return None
     await conn.execute(
-        _INSERT_LINES, [row for order_id, r in zip(ids, fast, strict=True) for row in _lines(order_id, r.inbound.doc)]
+        _INSERT_LINES,
+        [row for order_id, r in zip(ids, fast, strict=True) for row in line_rows(order_id, r.inbound.doc)],
     )
     rows = [
         events.order_created(
