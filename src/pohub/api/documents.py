@@ -1,10 +1,7 @@
 """The hub's document routes: a post is read and handed to the exchanges pipeline (which keeps it as
 received, applies it, and records what became of it); searches and reads render stored documents."""
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.api import answers
 from pohub.api import schemas as s
@@ -57,13 +54,6 @@ async def receive(request: Request, *, company_id: int, kind: str, path_key: str
             status_code=200,
         )
     return JSON({"Code": "201", "Message": f"{label} created", "Body": body}, status_code=201)
-
-
-async def render_rows(conn: AsyncConnection, rows: list[Any]) -> list[dict[str, Any]]:
-    """Documents for the wire; orders get their lines' quantities (one query for the page)."""
-    order_ids = [r.id for r in rows if r.kind == "order"]
-    lines = await repo.lines_of_orders(conn, order_ids=order_ids) if order_ids else {}
-    return [answers.document(r.kind, render(r, lines.get(r.id))) for r in rows]
 
 
 def document_router(spec: kinds.KindSpec) -> APIRouter:
