@@ -312,6 +312,28 @@ def edi_partners_list() -> None:
         console.print("no EDI partners yet")
 
 
+@edi_partners_app.command("edit")
+def edi_partners_edit(
+    partner_id: int = typer.Argument(..., help="The EDI partner profile's id"),
+    file: Path = typer.Argument(..., help='JSON of the fields to change, as the API names them: {"TheirId": "NEWID"}'),
+) -> None:
+    """Change fields of a partner profile (the others stay; control numbers go on)."""
+    import json
+
+    from pohub.edi.partners import service as edi
+
+    values = edi.profile_values(json.loads(file.read_text()))
+
+    async def work(conn: AsyncConnection) -> Any:
+        return await edi.edit_partner(conn, partner_id=partner_id, values=values, caller_id=None)
+
+    p = _in_transaction(work)
+    console.print(
+        f"EDI partner {p.id}: {p.their_qualifier}/{p.their_id} -> {p.our_qualifier}/{p.our_id}, "
+        f"{'test' if p.test else 'production'}, over {p.transport}"
+    )
+
+
 @edi_partners_app.command("guide")
 def edi_partners_guide(
     partner_id: int = typer.Argument(..., help="The EDI partner profile's id"),

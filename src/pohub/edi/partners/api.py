@@ -1,8 +1,6 @@
-"""GET/POST /api/v1/EdiPartners: the EDI profiles of the caller's trading relationships."""
+"""GET/POST/PUT /api/v1/EdiPartners: the EDI profiles of the caller's trading relationships."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -10,25 +8,11 @@ from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.http import JSON, message, read_body
 from pohub.core import jsonio
-from pohub.core.errors import BadRequest, FieldError, Unprocessable
+from pohub.core.errors import FieldError, Unprocessable
 from pohub.dialects.common import ident
 from pohub.edi.partners import service
 
 router = APIRouter(tags=["EDI partners"])
-
-
-def _values(body: Any) -> dict[str, Any]:
-    """The profile fields of a request body, by their Python names; an unknown field is a 422."""
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object")
-    known = set(service.WIRE_FIELDS) | {"EdiCompanyId", "CounterpartyId"}
-    unknown = [k for k in body if k not in known]
-    if unknown:
-        raise Unprocessable(
-            "Unknown fields in the EDI partner profile",
-            [FieldError(k, f"is not a profile field ({', '.join(sorted(known))})") for k in unknown],
-        )
-    return {service.WIRE_FIELDS[k]: v for k, v in body.items() if k in service.WIRE_FIELDS}
 
 
 @router.get("/EdiPartners", responses=s.DOCUMENT_RESPONSES)
@@ -44,7 +28,7 @@ async def add_partner(request: Request, company_id: CompanyDep) -> JSON:
     """Set up the EDI side of a relationship: EdiCompanyId (the company that speaks EDI, by default
     the caller) trades with CounterpartyId in Standard/Version under the identities given."""
     body = jsonio.loads(await read_body(request))
-    values = _values(body)
+    values = service.profile_values(body)
     edi_company = ident(body.get("EdiCompanyId", company_id))
     counterparty = ident(body.get("CounterpartyId"))
     if edi_company is None:
@@ -56,6 +40,23 @@ async def add_partner(request: Request, company_id: CompanyDep) -> JSON:
             conn, edi_company_id=edi_company, counterparty_id=counterparty, values=values, caller_id=company_id
         )
     return message(201, "Created", service.wire(created))
+
+
+@router.put("/EdiPartners/{PartnerId}", responses=s.DOCUMENT_RESPONSES)
+async def edit_partner(PartnerId: int, request: Request, company_id: CompanyDep) -> JSON:
+    """Change a profile: the fields given replace its own (null: back to the default), the rest stay,
+    control numbers go on. Standard, EdiCompanyId and CounterpartyId are fixed (add a new profile)."""
+    body = jsonio.loads(await read_body(request))
+    values = service.profile_values(body)
+    fixed = [k for k in ("EdiCompanyId", "CounterpartyId") if k in body]
+    if fixed:
+        raise Unprocessable(
+            "A profile's companies cannot change",
+            [FieldError(k, "is fixed for the profile's life: add a new profile instead") for k in fixed],
+        )
+    async with request.app.state.db.write() as conn:
+        updated = await service.edit_partner(conn, partner_id=PartnerId, values=values, caller_id=company_id)
+    return message(200, "OK", service.wire(updated))
 
 
 @router.put("/EdiPartners/{PartnerId}/Guide", responses=s.DOCUMENT_RESPONSES)

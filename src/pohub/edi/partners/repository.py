@@ -97,5 +97,9 @@ async def renew_received(conn: AsyncConnection, *, row_id: int, exchange_id: int
     await conn.execute(update(edi_received).where(R.id == row_id).values(exchange_id=exchange_id, received_at=at))
 
 
+async def update_partner(conn: AsyncConnection, *, partner_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(edi_partners).where(P.id == partner_id).values(values))
+
+
 async def set_guide(conn: AsyncConnection, *, partner_id: int, guide: str | None) -> None:
     await conn.execute(update(edi_partners).where(P.id == partner_id).values(guide=guide))

@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock
-from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from pohub.core.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from pohub.edi import guides
+from pohub.edi.as2 import algorithms
 from pohub.edi.partners import repository as repo
 from pohub.partners import repository as partners_repo
 
@@ -152,6 +153,49 @@ def _folder(value: Any, p: dict[str, Any]) -> str | None:
     return None if ok else "is required for the folder transport: an absolute path"
 
 
+# As2Settings: what each key may hold (edi/transports.as2_profile reads them). Files are named by
+# path, never stored. Stored as JSON in a column of 4,000 characters, checked here on both databases.
+_AS2_FLAGS = ("Sign", "Encrypt", "MdnSigned", "RequireSigned", "RequireEncrypted")
+_AS2_FILES = ("OurCertificateFile", "OurKeyFile", "PartnerCertificateFile")
+_AS2_SETTINGS_MAX = 4000
+
+
+def _as2_setting(key: str, value: Any) -> str | None:
+    """What is wrong with one As2Settings entry, or None."""
+    if key in _AS2_FLAGS:
+        return None if isinstance(value, bool) else "must be true or false"
+    if key in _AS2_FILES:
+        ok = isinstance(value, str) and 0 < len(value) <= 1000 and "\x00" not in value
+        return None if ok else "must be a file path of 1 to 1000 characters"
+    if key == "Digest":
+        return (
+            None
+            if isinstance(value, str) and algorithms.digest_named(value)
+            else f"must be one of {', '.join(algorithms.DIGESTS)}"
+        )
+    if key == "Mdn":
+        return None if value in ("sync", "async") else "must be sync or async"
+    if key == "AsyncMdnUrl":
+        ok = isinstance(value, str) and re.fullmatch(r"https?://[^\s]+", value) is not None and len(value) <= 500
+        return None if ok else "must be an http:// or https:// URL"
+    known = (*_AS2_FLAGS, *_AS2_FILES, "Digest", "Mdn", "AsyncMdnUrl")
+    return f"is not an AS2 setting ({', '.join(known)})"
+
+
+def as2_settings_errors(value: Any) -> list[FieldError]:
+    """Every entry of As2Settings that breaks its rule, each named As2Settings.<key>."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [FieldError("As2Settings", "must be an object of AS2 settings")]
+    errors = [FieldError(f"As2Settings.{k}", why) for k, v in value.items() if (why := _as2_setting(k, v))]
+    if not errors and len(json.dumps(value)) > _AS2_SETTINGS_MAX:
+        errors.append(FieldError("As2Settings", f"is at most {_AS2_SETTINGS_MAX} characters as JSON"))
+    if not errors and value.get("Mdn") == "async" and not value.get("AsyncMdnUrl"):
+        errors.append(FieldError("As2Settings.AsyncMdnUrl", "is required when Mdn is async"))
+    return errors
+
+
 def _group_id(value: Any, p: dict[str, Any]) -> str | None:
     if value is None:
         return None
@@ -194,6 +238,7 @@ def check_profile(values: dict[str, Any]) -> dict[str, Any]:
     errors = [FieldError(wire, why) for name, (wire, rule) in RULES.items() if (why := rule(p.get(name), p))]
     if not isinstance(p.get("expects_997"), bool):
         errors.append(FieldError("Expects997", "must be true or false"))
+    errors += as2_settings_errors(p.get("as2_settings"))
     if errors:
         raise Unprocessable("The EDI partner profile breaks a rule", errors)
     p["their_group_id"] = p.get("their_group_id") or p["their_id"][:15]
@@ -219,12 +264,10 @@ async def add_partner(
         )
     if await repo.partner_of_pair(conn, company_id=edi_company_id, counterparty_id=counterparty_id) is not None:
         raise Conflict(f"Company {edi_company_id} already has an EDI profile with company {counterparty_id}")
-    row = {name: p.get(name) for name in RULES} | {
+    row = _stored(p) | {
         "company_id": edi_company_id,
         "counterparty_id": counterparty_id,
         "role": role,
-        "expects_997": p["expects_997"],
-        "as2_settings": json.dumps(p["as2_settings"]) if p.get("as2_settings") else None,
         "created_at": clock.now(),
     }
     if await repo.partner_by_identity(conn, row) is not None:
@@ -235,6 +278,45 @@ async def add_partner(
     partner_id = await repo.insert_partner(conn, row, CONTROL_KINDS[p["standard"]])
     found = await repo.partner_by_id(conn, partner_id)
     return profile_of(found)
+
+
+def _stored(p: dict[str, Any]) -> dict[str, Any]:
+    """A checked profile's columns (as2_settings as JSON text)."""
+    return {name: p.get(name) for name in RULES} | {
+        "expects_997": p["expects_997"],
+        "as2_settings": json.dumps(p["as2_settings"]) if p.get("as2_settings") else None,
+    }
+
+
+async def edit_partner(
+    conn: AsyncConnection, *, partner_id: int, values: dict[str, Any], caller_id: int | None
+) -> Profile:
+    """Change the fields given of a profile (a null sets a field back to its default); the others
+    stay, as do its pair, its role, its guide and its control numbers, which go on from where they
+    were. The standard is fixed: its control numbers are that standard's (a new one is a new profile)."""
+    current = await profile(conn, partner_id=partner_id)
+    if caller_id is not None and caller_id not in (current.company_id, current.counterparty_id):
+        raise NotFound(f"No EDI partner {partner_id}")
+    if values.get("standard", current.standard) != current.standard:
+        raise Unprocessable(
+            "A profile's Standard cannot change",
+            [FieldError("Standard", f"is {current.standard} for this profile's life: add a new profile instead")],
+        )
+    merged = {name: getattr(current, name) for name in RULES} | {
+        "expects_997": current.expects_997,
+        "as2_settings": current.as2_settings,
+    }
+    merged |= {k: (DEFAULTS.get(k) if v is None else v) for k, v in values.items()}
+    p = check_profile(merged)
+    row = _stored(p) | {"company_id": current.company_id}
+    other = await repo.partner_by_identity(conn, row)
+    if other is not None and other.id != partner_id:
+        raise Conflict(
+            "Another EDI profile already uses these identities",
+            [FieldError("TheirId", "the (Standard, TheirQualifier, TheirId, OurQualifier, OurId) set must be unique")],
+        )
+    await repo.update_partner(conn, partner_id=partner_id, values=_stored(p))
+    return await profile(conn, partner_id=partner_id)
 
 
 async def profiles_of(conn: AsyncConnection, *, company_id: int) -> list[Profile]:
@@ -313,6 +395,20 @@ WIRE_FIELDS = {wire_name: name for name, (wire_name, _rule) in RULES.items()} | 
     "Expects997": "expects_997",
     "As2Settings": "as2_settings",
 }
+
+
+def profile_values(body: Any) -> dict[str, Any]:
+    """The profile fields of a request body, by their Python names; an unknown field is a 422."""
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object")
+    known = set(WIRE_FIELDS) | {"EdiCompanyId", "CounterpartyId"}
+    unknown = [k for k in body if k not in known]
+    if unknown:
+        raise Unprocessable(
+            "Unknown fields in the EDI partner profile",
+            [FieldError(k, f"is not a profile field ({', '.join(sorted(known))})") for k in unknown],
+        )
+    return {WIRE_FIELDS[k]: v for k, v in body.items() if k in WIRE_FIELDS}
 
 
 DUPLICATE_WINDOW = timedelta(days=90)
