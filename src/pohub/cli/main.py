@@ -77,15 +77,21 @@ users_cli.register(app, lambda work: _in_transaction(work))
 def migrate() -> None:
     """Upgrade the database schema to the newest version."""
     from pohub.db.migrate import head
+    from pohub.documents import wire
 
     settings = get_settings()
     applied = upgrade(settings.database_url)
     if not applied:
         console.print(f"database is up to date (revision {head()}); nothing to apply")
-        return
-    console.print(f"applied {len(applied)} migration(s); the database is now at revision {applied[-1].revision}:")
-    for step in applied:
-        console.print(f"  {step.revision}  {escape(step.doc.splitlines()[0] if step.doc else '')}")
+    else:
+        console.print(f"applied {len(applied)} migration(s); the database is now at revision {applied[-1].revision}:")
+        for step in applied:
+            console.print(f"  {step.revision}  {escape(step.doc.splitlines()[0] if step.doc else '')}")
+    # Orders whose answer template is missing or from an older renderer (rows loaded around pohub, a
+    # release that renders differently) are served the slow way until they get a current one.
+    rendered = _in_transaction(wire.refresh)
+    if rendered:
+        console.print(f"rendered {rendered} order template(s) anew (documents/wire.py)")
 
 
 @app.command()
