@@ -17,12 +17,13 @@ from typing import Any
 
 import httpx
 import uvicorn
+from alembic import command
 from sqlalchemy.engine import make_url
 
 from pohub.api.app import create_app
 from pohub.config import Settings
 from pohub.db.engine import Database
-from pohub.db.migrate import upgrade
+from pohub.db.migrate import alembic_config, upgrade
 from pohub.partners import service as partners
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -37,24 +38,31 @@ def backends() -> list[str]:
 
 
 @contextmanager
-def database_url(backend: str, tmp_dir: Path) -> Iterator[str]:
-    """A fresh, migrated database: a SQLite file, or a throwaway PostgreSQL database."""
+def database_url(backend: str, tmp_dir: Path, *, revision: str | None = "head") -> Iterator[str]:
+    """A fresh database: a SQLite file, or a throwaway PostgreSQL database, migrated to ``revision``
+    (the newest by default; an older one for a migration's own test; None: no tables at all)."""
+
+    def migrate(url: str) -> None:
+        if revision == "head":
+            upgrade(url)
+        elif revision is not None:
+            command.upgrade(alembic_config(url), revision)
+
     if backend == "sqlite":
         url = f"sqlite:///{tmp_dir / f'pohub-{uuid.uuid4().hex[:8]}.db'}"
-        upgrade(url)
+        migrate(url)
         yield url
         return
     base = make_url(os.environ[PG_ENV])
+    admin = base.render_as_string(hide_password=False)
     name = f"pohub_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(base.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
     url = base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        migrate(url)
         yield url
     finally:
-        asyncio.run(
-            _pg_admin(base.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _pg_admin(url: str, sql: str) -> None:

@@ -5,40 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from pohub.db.engine import Database
 from pohub.db.migrate import alembic_config
-from tests.support import PG_ENV, _pg_admin
+from tests.support import database_url
 
 NOW = "2026-11-30 10:00:00+00:00"
 
 
 @pytest.fixture
 def at_0002(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        command.upgrade(alembic_config(url), "0002")
+    with database_url(backend, tmp_path, revision="0002") as url:
         yield url
-        return
-    base = make_url(os.environ[PG_ENV])
-    name = f"pohub_mig_{uuid.uuid4().hex[:10]}"
-    admin = base.render_as_string(hide_password=False)
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        command.upgrade(alembic_config(url), "0002")
-        yield url
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def run(url: str, *statements: str) -> list[dict[str, object]]:

@@ -4,39 +4,22 @@ and it goes down again, keeping the figures for every buyer."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from pohub.db.migrate import alembic_config
 from tests.integration.test_exchanges_migration import NOW, run
-from tests.support import PG_ENV, _pg_admin
+from tests.support import database_url
 
 
 @pytest.fixture
 def at_dialect_gaps(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        command.upgrade(alembic_config(url), "dialect_gaps")
+    with database_url(backend, tmp_path, revision="dialect_gaps") as url:
         yield url
-        return
-    base = make_url(os.environ[PG_ENV])
-    name = f"pohub_mig_{uuid.uuid4().hex[:10]}"
-    admin = base.render_as_string(hide_password=False)
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        command.upgrade(alembic_config(url), "dialect_gaps")
-        yield url
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _item(sku: str, quantity: int, buyer: int | None = None) -> str:

@@ -8,8 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +20,12 @@ from sqlalchemy.engine import make_url
 from pohub.db.engine import Database
 from pohub.db.migrate import alembic_config
 from pohub.documents import wire
-from tests.support import PG_ENV, _pg_admin
+from tests.support import PG_ENV, database_url
 
 
-@contextmanager
-def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
+def empty_database(backend: str, tmp_path: Path) -> AbstractContextManager[str]:
     """A database with no tables at all (the support fixtures hand out migrated ones)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new.db'}"
-        return
-    base = make_url(os.environ[PG_ENV])
-    name = f"pohub_test_{uuid.uuid4().hex[:10]}"
-    admin = base.render_as_string(hide_password=False)
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return database_url(backend, tmp_path, revision=None)
 
 
 def migrate(url: str) -> str:

@@ -4,8 +4,6 @@ an order answered from its template reads as the renderer reads it; on both data
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +11,6 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 
 from pohub.core import jsonio
 from pohub.db.engine import Database
@@ -24,28 +21,15 @@ from pohub.documents.examples import sales_order
 from pohub.documents.models import documents, order_lines
 from pohub.documents.render import render
 from pohub.partners.models import companies
-from tests.support import PG_ENV, _pg_admin
+from tests.support import database_url
 
 AT = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def before_search(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        command.upgrade(alembic_config(url), "deliveries")
+    with database_url(backend, tmp_path, revision="deliveries") as url:
         yield url
-        return
-    base = make_url(os.environ[PG_ENV])
-    name = f"pohub_mig_{uuid.uuid4().hex[:10]}"
-    admin = base.render_as_string(hide_password=False)
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        command.upgrade(alembic_config(url), "deliveries")
-        yield url
-    finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _order(doc_id: int, po: str, **fields: object) -> dict[str, object]:
