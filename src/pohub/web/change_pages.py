@@ -68,9 +68,7 @@ async def changes_page(request: Request) -> Response:
             "what": ", ".join(
                 f"{ACTION_LABELS.get(ln.action, ln.action)} {ln.line_number}" for ln in lines.get(r.id, [])
             ),
-            "partner": names.get(
-                r.receiver_company_id if r.sender_company_id == session.company_id else r.sender_company_id, ""
-            ),
+            "partner": names.get(queries.other_party(r, session.company_id), ""),
         }
         for r in rows
     ]
@@ -82,7 +80,7 @@ async def changes_page(request: Request) -> Response:
             "items": items,
             "total": total,
             "page_no": page_no,
-            "pages": max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+            "pages": queries.page_count(total),
             "order_id": order_id,
             "styles": STATUS_STYLE,
             "nav": "changes",

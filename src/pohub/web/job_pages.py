@@ -70,7 +70,7 @@ async def jobs_page(request: Request) -> Response:
             "names": dict(me["partners"]),
             "total": total,
             "page_number": number,
-            "pages": max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+            "pages": queries.page_count(total),
             "nav": "jobs",
         },
         session=session,

@@ -20,7 +20,7 @@ from pohub.edi.reading import STANDARDS, sniff
 from pohub.exchanges import inbound, outbound
 from pohub.exchanges import repository as repo
 from pohub.exchanges.render import error_of, raw_text
-from pohub.web import common
+from pohub.web import common, queries
 from pohub.web.common import WebRoute, small_int
 from pohub.web.render import page
 from pohub.web.session import check_csrf, signed_in
@@ -153,7 +153,7 @@ async def messages_page(request: Request) -> Response:
             "query": lambda **changes: urlencode({k: v for k, v in (chosen | changes).items() if v}),
             "total": total,
             "page_number": number,
-            "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            "pages": queries.page_count(total, PAGE_SIZE),
             "names": dict(me["partners"]),
             "nav": "messages",
         },

@@ -25,6 +25,18 @@ from pohub.web import views
 D = documents.c
 L = order_lines.c
 PAGE_SIZE = 25
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    """Pages of ``size`` a list of ``total`` rows fills (one, when it is empty)."""
+    return max((total + size - 1) // size, 1)
+
+
+def other_party(row: Any, company_id: int | None) -> int:
+    """The company on the other side of a document from ``company_id``."""
+    return int(row.receiver_company_id if row.sender_company_id == company_id else row.sender_company_id)
+
+
 PAGE_SIZES = (25, 50, 100)
 FLAGS = {"backordered": "Backordered", "late": "Late (past ship-by, not shipped)"}
 SORTS = {"date": "Received", "po": "PartnerPO", "status": "Status", "total": "Total"}

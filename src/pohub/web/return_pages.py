@@ -122,9 +122,7 @@ async def returns_page(request: Request) -> Response:
             "units": sum(ln.quantity for ln in lines.get(r.id, [])),
             "received": sum(ln.qty_received for ln in lines.get(r.id, [])),
             "credited": sum(ln.qty_credited for ln in lines.get(r.id, [])),
-            "partner": names.get(
-                r.receiver_company_id if r.sender_company_id == session.company_id else r.sender_company_id, ""
-            ),
+            "partner": names.get(queries.other_party(r, session.company_id), ""),
             "to_answer": bool(offered(r.status, is_supplier=r.receiver_company_id == session.company_id)),
         }
         for r in rows
@@ -137,7 +135,7 @@ async def returns_page(request: Request) -> Response:
             "items": items,
             "total": total,
             "page_no": page_no,
-            "pages": max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1),
+            "pages": queries.page_count(total),
             "order_id": order_id,
             "styles": STATUS_STYLE,
             "nav": "returns",
