@@ -45,6 +45,20 @@ API = "/api/v1"
 SEARCH = f"{API}/Orders?Filters.status=150&pageSize=100"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -176,6 +190,7 @@ class Bench:
     connections: int
     parties: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
+    cpu_ms: dict[str, float | None] = field(default_factory=dict)  # server CPU per answer, by path
 
     def load(
         self,
@@ -190,6 +205,7 @@ class Bench:
     ) -> wrk.WrkResult:
         if not requests:
             raise RuntimeError(f"{name}: nothing to send (no orders in the right status)")
+        cpu = cpu_seconds(server.proc.pid)
         result = wrk.run(
             server.url,
             requests,
@@ -200,10 +216,13 @@ class Bench:
         )
         if "warm" not in server.memory.samples:
             server.memory.sample("warm")
+        cpu = cpu_seconds(server.proc.pid) - cpu
         row = Row(name, result, floor)
         row = Row(name, result, floor, goal_of(row))
         self.rows.append(row)
-        print(table([row]).splitlines()[-1], flush=True)
+        answered = sum(result.statuses.values())
+        self.cpu_ms[name] = round(1000 * cpu / answered, 3) if answered else None
+        print(table([row]).splitlines()[-1], f" server CPU {self.cpu_ms[name]} ms/request", flush=True)
         return result
 
     def header(self, who: str) -> dict[str, str]:
@@ -278,68 +297,70 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         bench = Bench(args.seconds, args.connections, parties)
         pg = backend == "postgresql"
         memories: list[Memory] = []
+        fill_seconds = None
         with tempfile.TemporaryDirectory() as tmp:
-            floor_db = plain_pg(url) if pg else str(Path(tmp) / "floor.db")
-            floor_cmd = [sys.executable, "-m", "uvicorn", "bench.floor:create_app", "--factory", "--log-level"]
-            with contextlib.ExitStack() as stack:
-                floor = stack.enter_context(
-                    process("floor", [*floor_cmd, "warning"], {"FLOOR_DATABASE": floor_db}, "/floor/empty")
-                )
-                worker = None
-                if pg:
-                    worker = stack.enter_context(
-                        process(
-                            "pohub worker",
-                            [sys.executable, "-m", "pohub.cli.main", "worker"],
-                            hub_env(url, workers_elsewhere=True),
-                            None,
-                        )
+            if not args.search_only:
+                floor_db = plain_pg(url) if pg else str(Path(tmp) / "floor.db")
+                floor_cmd = [sys.executable, "-m", "uvicorn", "bench.floor:create_app", "--factory", "--log-level"]
+                with contextlib.ExitStack() as stack:
+                    floor = stack.enter_context(
+                        process("floor", [*floor_cmd, "warning"], {"FLOOR_DATABASE": floor_db}, "/floor/empty")
                     )
-                hub = stack.enter_context(
-                    process("pohub serve --workers 1", hub_cmd(1), hub_env(url, workers_elsewhere=pg), "/")
-                )
-                # The floor gets the same acknowledgement bodies; its INSERT does not care that they repeat.
-                floor_body = [("POST", "/floor", docs.acknowledgement(i, str(i + 1))) for i in range(1000)]
-                insert = bench.load("floor: one INSERT of the ack JSON", floor, floor_body)
-                empty = bench.load("floor: empty GET", floor, [("GET", "/floor/empty", b"")])
-                prefix = f"B{backend[0].upper()}"
-                the_writes(bench, hub, url, prefix, insert)
-                # GET one PO on the acknowledged ones, so the answer has its acknowledged quantities.
-                shipped = order_keys(url, prefix=prefix, status=500)
-                gets = [
-                    ("GET", f"{API}/Orders/{k}", b"") for k in shipped or order_keys(url, prefix=prefix, status=150)
-                ]
-                bench.load("GET one PO", hub, gets, headers=bench.header("supplier"), floor=empty)
-                ships = [("POST", f"{API}/Shipment/{k}", docs.shipment(i)) for i, k in enumerate(shipped)]
-                bench.load("shipment", hub, ships, headers=bench.header("supplier"), wrap=False, floor=insert)
-                invoiceable = order_keys(url, prefix=prefix, status=600)
-                invoices = [("POST", f"{API}/Invoice/{k}", docs.invoice(i)) for i, k in enumerate(invoiceable)]
-                bench.load("invoice", hub, invoices, headers=bench.header("supplier"), wrap=False, floor=insert)
-                hub.memory.sample("end")
-                memories.append(hub.memory)
-                if worker is not None:
-                    worker.memory.sample("warm")
-                # Several server processes (PostgreSQL only: SQLite has one writer and one embedded worker).
-                if pg and args.workers2:
-                    hub.proc.terminate()  # one server at a time on the two cores
-                    hub.proc.wait(timeout=20)
-                    with process(
-                        "pohub serve --workers 2", hub_cmd(2), hub_env(url, workers_elsewhere=True), "/"
-                    ) as hub2:
-                        time.sleep(2)  # both worker processes listening before the load starts
-                        hub2.memory.sample("ready")
-                        the_writes(bench, hub2, url, "W2", insert, suffix=" (--workers 2)")
-                        hub2.memory.sample("end")
-                        memories.append(hub2.memory)
-                floor.memory.sample("end")
-                memories.append(floor.memory)
-                if worker is not None:
-                    worker.memory.sample("end")
-                    memories.append(worker.memory)
+                    worker = None
+                    if pg:
+                        worker = stack.enter_context(
+                            process(
+                                "pohub worker",
+                                [sys.executable, "-m", "pohub.cli.main", "worker"],
+                                hub_env(url, workers_elsewhere=True),
+                                None,
+                            )
+                        )
+                    hub = stack.enter_context(
+                        process("pohub serve --workers 1", hub_cmd(1), hub_env(url, workers_elsewhere=pg), "/")
+                    )
+                    # The floor gets the same acknowledgement bodies; its INSERT does not care that they repeat.
+                    floor_body = [("POST", "/floor", docs.acknowledgement(i, str(i + 1))) for i in range(1000)]
+                    insert = bench.load("floor: one INSERT of the ack JSON", floor, floor_body)
+                    empty = bench.load("floor: empty GET", floor, [("GET", "/floor/empty", b"")])
+                    prefix = f"B{backend[0].upper()}"
+                    the_writes(bench, hub, url, prefix, insert)
+                    # GET one PO on the acknowledged ones, so the answer has its acknowledged quantities.
+                    shipped = order_keys(url, prefix=prefix, status=500)
+                    gets = [
+                        ("GET", f"{API}/Orders/{k}", b"") for k in shipped or order_keys(url, prefix=prefix, status=150)
+                    ]
+                    bench.load("GET one PO", hub, gets, headers=bench.header("supplier"), floor=empty)
+                    ships = [("POST", f"{API}/Shipment/{k}", docs.shipment(i)) for i, k in enumerate(shipped)]
+                    bench.load("shipment", hub, ships, headers=bench.header("supplier"), wrap=False, floor=insert)
+                    invoiceable = order_keys(url, prefix=prefix, status=600)
+                    invoices = [("POST", f"{API}/Invoice/{k}", docs.invoice(i)) for i, k in enumerate(invoiceable)]
+                    bench.load("invoice", hub, invoices, headers=bench.header("supplier"), wrap=False, floor=insert)
+                    hub.memory.sample("end")
+                    memories.append(hub.memory)
+                    if worker is not None:
+                        worker.memory.sample("warm")
+                    # Several server processes (PostgreSQL only: SQLite has one writer and one embedded worker).
+                    if pg and args.workers2:
+                        hub.proc.terminate()  # one server at a time on the two cores
+                        hub.proc.wait(timeout=20)
+                        with process(
+                            "pohub serve --workers 2", hub_cmd(2), hub_env(url, workers_elsewhere=True), "/"
+                        ) as hub2:
+                            time.sleep(2)  # both worker processes listening before the load starts
+                            hub2.memory.sample("ready")
+                            the_writes(bench, hub2, url, "W2", insert, suffix=" (--workers 2)")
+                            hub2.memory.sample("end")
+                            memories.append(hub2.memory)
+                    floor.memory.sample("end")
+                    memories.append(floor.memory)
+                    if worker is not None:
+                        worker.memory.sample("end")
+                        memories.append(worker.memory)
             if args.search_orders:
                 print(f"filling {args.search_orders:,} ten-line POs for the search ...", flush=True)
-                secs = asyncio.run(fill(url, parties, args.search_orders))
-                print(f"filled in {secs:.0f} s", flush=True)
+                fill_seconds = round(asyncio.run(fill(url, parties, args.search_orders)), 1)
+                print(f"filled in {fill_seconds:.0f} s", flush=True)
                 with process("pohub serve (search)", hub_cmd(1), hub_env(url, workers_elsewhere=pg), "/") as hub:
                     pages = [("GET", f"{SEARCH}&page={n}", b"") for n in range(1, 21)]
                     name = f"Step 1 search ({args.search_orders:,} POs)"
@@ -351,6 +372,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         out["rows_table"] = table(bench.rows)
         out["memory"] = [m.as_dict() for m in memories]
         out["search_orders"] = args.search_orders
+        out["fill_seconds"] = fill_seconds
+        out["server_cpu_ms_per_request"] = bench.cpu_ms
         print(
             f"\n== {backend}: rate counts 2xx only; ratio = rate / the floor's "
             "(writes: one INSERT, GET one PO: empty GET)"
@@ -370,35 +393,112 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 # --- many POs for the Step 1 search ---------------------------------------------------------------
 
+_DOC_COLS = (
+    "id",
+    "kind",
+    "sender_company_id",
+    "receiver_company_id",
+    "partner_po",
+    "number",
+    "status",
+    "document_date",
+    "created_at",
+    "updated_at",
+    "body_hash",
+    "raw",
+    "wire",
+)
+# The ten lines of every filler PO: order_lines rows less order_id, copied beside each batch of
+# orders by one INSERT ... SELECT (ten million rows bound one by one from Python took minutes).
+_LINE_COLS = (
+    "position",
+    "line_number",
+    "line_key",
+    "supplier_sku",
+    "partner_sku",
+    "description",
+    "uom",
+    "price",
+    "quantity",
+    "qty_accepted",
+    "qty_backordered",
+    "qty_cancelled",
+    "qty_shipped",
+    "qty_invoiced",
+)
+_PO_SLOT = "M-PARTNERPO-SLOT"
 
-def _rows(start_id: int, count: int, parties: dict[str, Any], others: list[int], raw: str) -> Iterator[tuple[Any, ...]]:
+
+def _line_rows() -> list[tuple[Any, ...]]:
+    return [
+        (n - 1, f"{n:02d}", str(n), sku, psku, desc, "EA", f"{p:.2f}", q, 0, 0, 0, 0, 0)
+        for n, (sku, psku, p, q, desc) in enumerate(docs.LINES, start=1)
+    ]
+
+
+def _templates(raw: str, now: datetime, buyer: int, receivers: list[int]) -> dict[int, tuple[str, str]]:
+    """Each receiver's template with its PartnerPO as a slot: (text before it, text after it). The
+    filler POs differ only in id, status, receiver and PartnerPO, so 51 renderings serve a million
+    (wire.template takes about 2 ms an order); ``_check`` compares some with a rendering of their own."""
+    out = {}
+    for receiver in receivers:
+        values = {
+            "kind": "order",
+            "raw": raw,
+            "document_date": now,
+            "sender_company_id": buyer,
+            "receiver_company_id": receiver,
+            "partner_po": _PO_SLOT,
+            "details": None,
+        }
+        text = wire.template(values)
+        if text is None or text.count(f'"{_PO_SLOT}"') != 1:
+            raise RuntimeError("the filler PO's template has no single PartnerPO to fill")
+        before, _, after = text.partition(f'"{_PO_SLOT}"')
+        out[receiver] = (before, after)
+    return out
+
+
+def _check(row: tuple[Any, ...]) -> None:
+    """A filler row's template is what wire.template renders for it."""
+    values = dict(zip(_DOC_COLS, row, strict=True))
+    if wire.template({**values, "details": None}) != values["wire"]:
+        raise RuntimeError(f"filler PO {values['id']}: its template differs from a fresh rendering")
+
+
+def _rows(
+    start_id: int, count: int, parties: dict[str, Any], others: list[int], raw: str, now: datetime, templates: Any
+) -> Iterator[tuple[Any, ...]]:
     """POs spread over many buyer->supplier pairs; a tenth go to the bench supplier, a fifth of those
     are in 150 (so 100,000 POs give 2,000 in the supplier's Step 1 search)."""
-    now = datetime.now(UTC)
     for j in range(count):
         doc_id = start_id + j
         mine = j % 10 == 0
         receiver = parties["supplier"] if mine else others[j % len(others)]
         status = 150 if (mine and j % 50 == 0) or (not mine and j % 7 == 0) else (500 if j % 3 else 1000)
+        po = f"M-{doc_id}"
+        before, after = templates[receiver]
         yield (
             doc_id,
             "order",
             parties["buyer"],
             receiver,
-            f"M-{doc_id}",
-            f"M-{doc_id}",
+            po,
+            po,
             status,
             now,
             now,
             now,
             "h",
             raw,
+            f'{before}"{po}"{after}',
         )
 
 
 async def fill(database_url: str, parties: dict[str, Any], total: int) -> float:
-    """Insert ``total`` ten-line POs straight into the tables (an API fill would take the whole
-    bench's time); returns seconds taken. The columns left out take their defaults."""
+    """Insert ``total`` ten-line POs straight into the tables, each with the answer template pohub
+    would have rendered when storing it (an API fill would take the whole bench's time); returns
+    seconds taken. The columns left out take their defaults."""
     db = Database(database_url, pool_size=1)
     others: list[int] = []
     async with db.write() as conn:
@@ -409,65 +509,41 @@ async def fill(database_url: str, parties: dict[str, Any], total: int) -> float:
     await db.dispose()
     raw = docs.order(0, prefix="M", buyer=parties["buyer"], supplier=parties["supplier"]).decode()
     started = time.perf_counter()
-    cols = (
-        "id",
-        "kind",
-        "sender_company_id",
-        "receiver_company_id",
-        "partner_po",
-        "number",
-        "status",
-        "document_date",
-        "created_at",
-        "updated_at",
-        "body_hash",
-        "raw",
-    )
-    line_cols = (
-        "order_id",
-        "position",
-        "line_number",
-        "line_key",
-        "supplier_sku",
-        "partner_sku",
-        "description",
-        "uom",
-        "price",
-        "quantity",
-        "qty_accepted",
-        "qty_backordered",
-        "qty_cancelled",
-        "qty_shipped",
-        "qty_invoiced",
-    )
-
-    def lines(rows: list[tuple[Any, ...]], price: Any) -> list[tuple[Any, ...]]:
-        return [
-            (r[0], n - 1, f"{n:02d}", str(n), sku, psku, desc, "EA", price(p), q, 0, 0, 0, 0, 0)
-            for r in rows
-            for n, (sku, psku, p, q, desc) in enumerate(docs.LINES, start=1)
-        ]
-
+    # As the database gives it back: whole microseconds, in UTC.
+    now = datetime.now(UTC)
+    templates = _templates(raw, now, parties["buyer"], [parties["supplier"], *others])
     start_id = 10_000_000
     batch = 20_000
+    line_cols = ",".join(_LINE_COLS)
+    copy_lines = (
+        f"INSERT INTO order_lines (order_id,{line_cols}) SELECT d.id,{','.join('t.' + c for c in _LINE_COLS)} "
+        "FROM documents d CROSS JOIN bench_lines t WHERE d.id BETWEEN {lo} AND {hi} ORDER BY d.id, t.position"
+    )
     if database_url.startswith("sqlite"):
-        conn = sqlite3.connect(make_url(database_url).database or "")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=OFF")
+        lite = sqlite3.connect(make_url(database_url).database or "")
+        # No journal while loading (each page written once, not to the WAL and then again); pohub
+        # sets WAL on every connection it opens, and the file is left in WAL mode below.
+        lite.execute("PRAGMA journal_mode=OFF")
+        lite.execute("PRAGMA synchronous=OFF")
+        lite.execute("PRAGMA cache_size=-200000")
+        lite.execute(f"CREATE TEMP TABLE bench_lines ({line_cols})")
+        lite.executemany(f"INSERT INTO bench_lines VALUES ({','.join('?' * len(_LINE_COLS))})", _line_rows())
         for offset in range(0, total, batch):
-            rows = list(_rows(start_id + offset, min(batch, total - offset), parties, others, raw))
-            conn.executemany(
-                f"INSERT INTO documents ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+            rows = list(_rows(start_id + offset, min(batch, total - offset), parties, others, raw, now, templates))
+            if offset == 0:
+                for r in rows[:60]:
+                    _check(r)
+            lite.executemany(
+                f"INSERT INTO documents ({','.join(_DOC_COLS)}) VALUES ({','.join('?' * len(_DOC_COLS))})",
                 [(*r[:7], r[7].isoformat(), r[8].isoformat(), r[9].isoformat(), *r[10:]) for r in rows],
             )
-            conn.executemany(
-                f"INSERT INTO order_lines ({','.join(line_cols)}) VALUES ({','.join('?' * len(line_cols))})",
-                lines(rows, lambda p: f"{p:.2f}"),
-            )
-            conn.commit()
-        conn.execute("ANALYZE")
-        conn.commit()
-        conn.close()
+            lite.execute(copy_lines.format(lo=rows[0][0], hi=rows[-1][0]))
+            lite.commit()
+        lite.execute("PRAGMA analysis_limit=2000")
+        lite.execute("ANALYZE")
+        lite.commit()
+        lite.execute("PRAGMA journal_mode=WAL")
+        lite.close()
     else:
         from decimal import Decimal
 
@@ -475,35 +551,27 @@ async def fill(database_url: str, parties: dict[str, Any], total: int) -> float:
 
         pg = await asyncpg.connect(plain_pg(database_url))
         try:
+            await pg.execute(
+                "CREATE TEMP TABLE bench_lines (position int, line_number text, line_key text, supplier_sku text, "
+                "partner_sku text, description text, uom text, price numeric, quantity int, qty_accepted int, "
+                "qty_backordered int, qty_cancelled int, qty_shipped int, qty_invoiced int)"
+            )
+            await pg.copy_records_to_table(
+                "bench_lines", records=[(*r[:7], Decimal(r[7]), *r[8:]) for r in _line_rows()]
+            )
             for offset in range(0, total, batch):
-                rows = list(_rows(start_id + offset, min(batch, total - offset), parties, others, raw))
-                await pg.copy_records_to_table("documents", records=rows, columns=list(cols))
-                await pg.copy_records_to_table(
-                    "order_lines", columns=list(line_cols), records=lines(rows, lambda p: Decimal(f"{p:.2f}"))
-                )
+                rows = list(_rows(start_id + offset, min(batch, total - offset), parties, others, raw, now, templates))
+                if offset == 0:
+                    for r in rows[:60]:
+                        _check(r)
+                await pg.copy_records_to_table("documents", records=rows, columns=list(_DOC_COLS))
+                await pg.execute(copy_lines.format(lo=rows[0][0], hi=rows[-1][0]))
             await pg.execute(
                 "SELECT setval(pg_get_serial_sequence('documents', 'id'), (SELECT max(id) FROM documents))"
             )
             # What autovacuum does to a table after a bulk load: without it index-only scans visit the heap.
             await pg.execute("VACUUM ANALYZE documents")
             await pg.execute("VACUUM ANALYZE order_lines")
-        finally:
-            await pg.close()
-    # pohub renders each order's answer template when it writes the order (documents/wire.py); rows
-    # loaded straight into the tables get theirs as `pohub migrate` gives orders stored before it.
-    db = Database(database_url, pool_size=1)
-    try:
-        async with db.write() as conn:
-            await wire.refresh(conn)
-            await conn.exec_driver_sql("ANALYZE" if db.sqlite else "ANALYZE documents")
-    finally:
-        await db.dispose()
-    if not database_url.startswith("sqlite"):
-        import asyncpg
-
-        pg = await asyncpg.connect(plain_pg(database_url))
-        try:
-            await pg.execute("VACUUM ANALYZE documents")
         finally:
             await pg.close()
     return time.perf_counter() - started
@@ -522,6 +590,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--backends", default=os.environ.get("BENCH_BACKENDS", "sqlite,postgresql"))
     parser.add_argument("--pg-url", default=os.environ.get("POHUB_BENCH_DATABASE_URL", PG_DEFAULT))
     parser.add_argument("--no-workers2", dest="workers2", action="store_false", help="skip serve --workers 2")
+    parser.add_argument("--search-only", action="store_true", help="only the Step 1 search (no floor, no writes)")
     args = parser.parse_args(argv)
     wrk.executable()  # fail now, not after the set-up, when wrk is missing
     report: dict[str, Any] = {
