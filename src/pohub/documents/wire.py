@@ -22,6 +22,8 @@ import inspect
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,6 +46,8 @@ _QUANTITIES = (
     ("h", "qty_shipped"),
     ("i", "qty_invoiced"),
 )
+# The order_lines columns of those figures (a read fetches them for the lines not all zero).
+LINE_FIGURES = tuple(field for _, field in _QUANTITIES)
 # The five as render.line_quantities lays them out after a line's own fields.
 _QUANTITY_RUN = (
     '{m}a{p}{m},"QuantityBackordered":{m}b{p}{m},"QuantityCancelled":{m}c{p}{m},'
@@ -120,6 +124,16 @@ def template(values: Mapping[str, Any]) -> str | None:
     return f"{VERSION}:{len(wire_lines)}:{text}"
 
 
+@cache
+def _untouched(n: int) -> dict[str, str]:
+    """Every slot of an order of n lines but its key and status, as for lines whose figures are all 0."""
+    out = {}
+    for p in range(n):
+        out.update({f"{slot}{p}": "0" for slot, _ in _QUANTITIES})
+        out[f"q{p}"] = _UNTOUCHED
+    return out
+
+
 def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()) -> str | None:
     """The order's JSON text from its template, with ``touched``: those of its lines whose figures
     are not all zero (order_lines rows); None when the order must be rendered the slow way."""
@@ -130,7 +144,7 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
         return None
     count, _, text = rest.partition(":")
     n = int(count)
-    values = {"k": f'"{key}"', "s": str(int(status))}
+    values = {**_untouched(n), "k": f'"{key}"', "s": str(int(status))}
     for line in touched:
         if line.changed_at is not None or not 0 <= line.position < n:
             return None  # rewritten or added by a buyer's change: render.render knows how
@@ -138,9 +152,12 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
         figures = [str(int(getattr(line, field))) for _, field in _QUANTITIES]
         values.update({f"{slot}{p}": figure for (slot, _), figure in zip(_QUANTITIES, figures, strict=True)})
         values[f"q{p}"] = _run(figures)
-    # Text and slot names alternate; the lines not touched have every figure 0.
+    # Text and slot names alternate (an order's template has at least its key's slot).
     parts = text.split(_MARK)
-    parts[1::2] = [values.get(name, _UNTOUCHED if name[0] == "q" else "0") for name in parts[1::2]]
+    try:
+        parts[1::2] = itemgetter(*parts[1::2])(values)
+    except (KeyError, TypeError):
+        return None  # a slot this code does not write: not a template of this VERSION
     return "".join(parts)
 
 
@@ -149,37 +166,6 @@ def from_template(row: Any, touched: Sequence[Any] = ()) -> str | None:
     if row.details is not None:
         return None  # laid over the body: render.overlay knows how
     return fill(row.wire, key=row.id, status=row.status, touched=touched)
-
-
-_IS_TOUCHED = (
-    (L.qty_accepted != 0)
-    | (L.qty_backordered != 0)
-    | (L.qty_cancelled != 0)
-    | (L.qty_shipped != 0)
-    | (L.qty_invoiced != 0)
-    | L.changed_at.is_not(None)
-)
-_LINE_COLUMNS = (L.position, *(L[f] for _, f in _QUANTITIES), L.changed_at)
-_TOUCHED = select(L.order_id, *_LINE_COLUMNS).where(L.order_id.in_(bindparam("ids", expanding=True)), _IS_TOUCHED)
-# One order the company sent or received, with its touched lines (a row for each, or one row).
-ONE = (
-    select(D.id, D.status, D.details, D.wire, *_LINE_COLUMNS)
-    .select_from(documents.outerjoin(order_lines, (L.order_id == D.id) & _IS_TOUCHED))
-    .where(
-        D.id == bindparam("doc_id"),
-        D.kind == "order",
-        (D.sender_company_id == bindparam("me")) | (D.receiver_company_id == bindparam("me")),
-    )
-)
-
-
-async def touched_lines(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, list[Any]]:
-    """The lines of these orders whose figures the hub has changed since the order came in."""
-    out: dict[int, list[Any]] = {}
-    if order_ids:
-        for line in (await conn.execute(_TOUCHED, {"ids": list(order_ids)})).all():
-            out.setdefault(line.order_id, []).append(line)
-    return out
 
 
 # What a page needs of each order when its template is current.
