@@ -8,11 +8,13 @@ columns queries need. Order lines carry the per-line quantities the lifecycle is
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -117,6 +119,24 @@ order_lines = Table(
         sqlite_where=text(TOUCHED_LINE),
         postgresql_where=text(TOUCHED_LINE),
     ),
+)
+
+# How many orders each company has received ("r") and sent ("s") in each status: the search's total
+# (TotalRecords) without counting the matching rows on every page. Kept by triggers on documents
+# (migration 0015 read_path), so every write of any code moves it in the same transaction; the count
+# is the sum over ``shard``: on PostgreSQL each server connection (backend) writes rows of its own,
+# so concurrent writers never wait on one counter row (nor deadlock on two); on SQLite, one writer,
+# shard 0. A migration that rebuilds documents on SQLite (batch mode) drops its triggers and must
+# create them again (tests/integration/test_order_counts.py fails otherwise).
+order_counts = Table(
+    "order_counts",
+    metadata,
+    Column("company_id", Integer, nullable=False),
+    Column("side", String(1), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("shard", Integer, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("company_id", "side", "status", "shard"),
 )
 
 events = Table(
