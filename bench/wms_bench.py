@@ -2,7 +2,6 @@
 executemany insert of the same rows into the same database in the same run.
 
     python -m bench.wms_bench [--orders 100000] [--lines 5] [--database-url URL]
-    python -m bench.wms_bench --upload-mb 100    # the server's memory during one large upload
 
 The import runs the real path: the upload is split and written as a job with its items in one
 transaction (as POST /wms/.../sales_orders/bulk does), then worker batches create each order through
@@ -24,10 +23,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import insert, select, text
 
-from bench import inventory_bench
 from pohub.core import jsonio
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
@@ -195,58 +192,16 @@ async def _main(args: argparse.Namespace, url: str) -> dict[str, Any]:
     }
 
 
-def upload_rss(url: str, megabytes: int, lines: int, tmp: Path) -> dict[str, Any]:
-    """A ``megabytes`` upload to a real ``pohub serve`` (its worker off: the upload alone is measured):
-    the server's peak resident memory (VmHWM, mapped pages included) before and after the request."""
-    _, buyer_key, supplier_id, _ = asyncio.run(inventory_bench._parties(url))
-    orders = megabytes * 1_000_000 // len(upload(1, lines))
-    body = upload(orders, lines)
-    port = inventory_bench._free_port()
-    os.environ["POHUB_EMBEDDED_WORKER"] = "false"
-    proc = inventory_bench._serve(url, port, tmp)
-    path = f"http://127.0.0.1:{port}/wms/business_units/{supplier_id}/sales_orders/bulk"
-    headers = {"Authorization": f"Bearer {buyer_key}", "Content-Type": "application/json"}
-    try:
-        with httpx.Client(timeout=900) as http:
-            http.post(path, content=upload(10, lines), headers=headers).raise_for_status()  # warm
-            rss_before, peak_before = inventory_bench.peak_rss_mb(proc.pid)
-            started = time.perf_counter()
-            http.post(path, content=body, headers=headers).raise_for_status()
-            seconds = time.perf_counter() - started
-            rss_after, peak_after = inventory_bench.peak_rss_mb(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    backend = "postgresql" if url.startswith("postgres") else "sqlite"
-    print(f"wms bulk upload ({backend}): {len(body) / 1e6:.1f} MB, {orders} sales orders, {seconds:.1f} s")
-    print(f"  server RSS before        {rss_before:8.0f} MB   (peak so far {peak_before:.0f} MB)")
-    print(f"  server peak RSS after    {peak_after:8.0f} MB   (+{peak_after - peak_before:.0f} MB during the upload)")
-    print(f"  server RSS after         {rss_after:8.0f} MB")
-    return {
-        "backend": backend,
-        "upload_mb": round(len(body) / 1e6, 1),
-        "upload_seconds": round(seconds, 1),
-        "server_rss_mb_before": round(rss_before),
-        "server_peak_rss_mb_growth": round(peak_after - peak_before),
-        "server_rss_mb_after": round(rss_after),
-    }
-
-
 def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="wms_bench", description=__doc__)
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=5)
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument(
-        "--upload-mb", type=int, default=0, help="instead: the server's memory during one upload of this many MB"
-    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
-        if args.upload_mb:
-            return upload_rss(url, args.upload_mb, args.lines, Path(tmp))
         return asyncio.run(_main(args, url))
 
 
