@@ -81,3 +81,14 @@ exchange_attempts = Table(
     Column("response_body", String(2000), nullable=True),
     Index("ix_exchange_attempts_exchange", "exchange_id", "id"),
 )
+
+# A large inbound body (a bulk upload) kept in pieces, in order: a driver copies each value it binds
+# whole, so one 100 MB value would cost the server that much memory again. The exchange's raw is then
+# b"" (repository.py reassembles it when the exchange is read).
+exchange_chunks = Table(
+    "exchange_chunks",
+    metadata,
+    Column("exchange_id", BigId, ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)

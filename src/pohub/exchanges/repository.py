@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.db.fast import Prepared
-from pohub.exchanges.models import exchanges
+from pohub.exchanges.models import exchange_chunks, exchanges
 
 X = exchanges.c
 _INSERT = Prepared(insert(exchanges).returning(X.id))
@@ -21,8 +23,45 @@ _UPDATES: dict[frozenset[str], Prepared] = {}
 SUMMARY = [c for c in exchanges.c if c.name not in ("raw", "params")]
 
 
+# A body larger than this is stored in pieces of this size (exchange_chunks), its raw left b"".
+CHUNK_BYTES = 1 << 20
+C = exchange_chunks.c
+_INSERT_CHUNK = Prepared(insert(exchange_chunks))
+
+
 async def insert_exchange(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    return int((await _INSERT.all(conn, values))[0][0])
+    """Write an exchange; a body over CHUNK_BYTES (a bulk upload, bytes or a mapped file) goes to
+    exchange_chunks a piece at a time, so that memory does not grow with its size."""
+    raw = values.get("raw")
+    if raw is None or len(raw) <= CHUNK_BYTES:
+        return int((await _INSERT.all(conn, values))[0][0])
+    exchange_id = int((await _INSERT.all(conn, values | {"raw": b""}))[0][0])
+    await insert_chunks(conn, exchange_id=exchange_id, raw=raw)
+    return exchange_id
+
+
+async def insert_chunks(conn: AsyncConnection, *, exchange_id: int, raw: Any) -> None:
+    for seq, start in enumerate(range(0, len(raw), CHUNK_BYTES)):
+        piece = bytes(raw[start : start + CHUNK_BYTES])
+        await _INSERT_CHUNK.run(conn, {"exchange_id": exchange_id, "seq": seq, "data": piece})
+        if isinstance(raw, mmap.mmap) and len(piece) == CHUNK_BYTES:
+            # A mapped upload's pages once written leave the process (they stay in the page cache).
+            raw.madvise(mmap.MADV_DONTNEED, start, CHUNK_BYTES)
+
+
+async def chunks_of(conn: AsyncConnection, *, exchange_id: int) -> bytes | None:
+    """The body stored in pieces, reassembled as received; None when it was not stored so."""
+    stmt = select(C.data).where(C.exchange_id == exchange_id).order_by(C.seq)
+    pieces = [bytes(r.data) for r in (await conn.execute(stmt)).all()]
+    return b"".join(pieces) if pieces else None
+
+
+async def _whole(conn: AsyncConnection, row: Any) -> Any:
+    """The row with its raw body, put together again when it was stored in pieces (raw is b"" then)."""
+    if row is None or row.raw is None or len(row.raw) > 0:
+        return row
+    body = await chunks_of(conn, exchange_id=int(row.id))
+    return row if body is None else SimpleNamespace(**(row._asdict() | {"raw": body}))
 
 
 async def get_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: int | None) -> Any:
@@ -30,12 +69,12 @@ async def get_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: i
     stmt = select(exchanges).where(X.id == exchange_id)
     if company_id is not None:
         stmt = stmt.where(X.company_id == company_id)
-    return (await conn.execute(stmt)).first()
+    return await _whole(conn, (await conn.execute(stmt)).first())
 
 
 async def lock_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: int) -> Any:
     stmt = select(exchanges).where(X.id == exchange_id, X.company_id == company_id).with_for_update()
-    return (await conn.execute(stmt)).first()
+    return await _whole(conn, (await conn.execute(stmt)).first())
 
 
 async def update_exchange(conn: AsyncConnection, *, exchange_id: int, values: dict[str, Any]) -> None:

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, TypeDecorator, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio, outcomes
 from pohub.core.errors import PohubError
+from pohub.db.fast import Prepared
 from pohub.dialects.wms import translate
 from pohub.documents import kinds, wire
 from pohub.documents.inbound import Inbound, parse
@@ -43,8 +44,7 @@ D = documents.c
 # The fast road stands in for exactly this kind's rules; if the spec names others, every order goes slow.
 RULES = "pohub.orders.service:create_order"
 _INSERT_DOCUMENTS = insert(documents).returning(D.id, sort_by_parameter_order=True)
-_INSERT_LINES = insert(order_lines)
-_INSERT_EXCHANGES = insert(exchanges)
+_INSERTS = {t.name: Prepared(insert(t)) for t in (order_lines, exchanges)}
 
 
 @dataclass
@@ -169,8 +169,9 @@ async def write(conn: AsyncConnection, fast: list[Ready]) -> list[int] | None:
             ids = [int(row.id) for row in result.all()]
     except IntegrityError:
         return None
-    await conn.execute(
-        _INSERT_LINES,
+    await store(
+        conn,
+        order_lines,
         [row for order_id, r in zip(ids, fast, strict=True) for row in line_rows(order_id, r.inbound.doc)],
     )
     rows = [
@@ -189,10 +190,32 @@ async def write(conn: AsyncConnection, fast: list[Ready]) -> list[int] | None:
             document_id=order_id, order_id=order_id, partner_id=r.receiver, kind=kinds.ORDER.name, status_code=201
         )
         exchange_rows.append(inbound._row(r.msg, state=inbound.APPLIED, now=now) | inbound._outcome(done))
-    await conn.execute(_INSERT_EXCHANGES, exchange_rows)
+    await store(conn, exchanges, exchange_rows)
     for r in fast:
         outcomes.document(kind=kinds.ORDER.name, channel=r.msg.channel, outcome=inbound.APPLIED)
     return ids
+
+
+async def store(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows that all have the same keys and need no ids back: COPY on PostgreSQL (each value
+    through its column type's own conversion, as an INSERT binds it), the driver's executemany on
+    SQLite (db/fast.py)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        await _INSERTS[table.name].many(conn, rows)
+        return
+    keys = list(rows[0])
+    columns = [table.c[k] for k in keys]
+    convert = [c.type.process_bind_param if isinstance(c.type, TypeDecorator) else None for c in columns]
+    dialect = conn.dialect
+    records = [
+        tuple(v if f is None else f(v, dialect) for f, v in zip(convert, (row[k] for k in keys), strict=True))
+        for row in rows
+    ]
+    driver = (await conn.get_raw_connection()).driver_connection  # asyncpg's, in this transaction
+    assert driver is not None
+    await driver.copy_records_to_table(table.name, columns=keys, records=records)
 
 
 def enabled() -> bool:
