@@ -51,17 +51,28 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(_dumps(value, orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+_LEAVES = frozenset({str, bool, type(None), float})
+
+
 def float_safe(value: Any) -> bool:
     """True when every number survives a trip through float unchanged, so the fast float path can
     read and write the document without changing a digit."""
-    if isinstance(value, dict):
-        return all(float_safe(v) for v in value.values())
-    if isinstance(value, list):
-        return all(float_safe(v) for v in value)
-    if isinstance(value, Decimal):
-        return value.is_finite() and Decimal(repr(float(value))) == value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -(2**63) <= value < 2**63
+    # A walk with a stack, not recursion: every received document takes it (a hundred values).
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t in _LEAVES:
+            continue
+        if t is dict or (t is not list and isinstance(v, dict)):
+            stack.extend(v.values())
+        elif t is list or isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, Decimal):
+            if not (v.is_finite() and Decimal(repr(float(v))) == v):
+                return False
+        elif isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+            return False
     return True
 
 

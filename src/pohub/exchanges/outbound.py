@@ -25,6 +25,7 @@ from pohub.core import clock, jsonio
 from pohub.core import outcomes as reported
 from pohub.core.retry import RetryPolicy, is_retryable_status
 from pohub.db.engine import Database
+from pohub.db.fast import Prepared
 from pohub.exchanges.models import exchange_attempts, exchanges
 
 X = exchanges.c
@@ -82,9 +83,18 @@ def outbound_row(
     }
 
 
+# Every document with a subscriber queues its deliveries: compiled once (db/fast.py).
+_INSERT = Prepared(insert(exchanges))
+
+
 async def queue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Write outbound exchanges in the caller's transaction."""
-    if rows:
+    """Write outbound exchanges in the caller's transaction (one executemany)."""
+    if not rows:
+        return
+    keys = rows[0].keys()
+    if all(r.keys() == keys for r in rows):
+        await _INSERT.many(conn, rows)
+    else:  # rows of different shapes: SQLAlchemy sorts them out
         await conn.execute(insert(exchanges), rows)
 
 
