@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from pohub.db import sqlite_inline
+from pohub.db import sqlite_inline, sqlite_units
+from pohub.db.sqlite_units import Units
 
 
 def async_url(url: str) -> str:
@@ -150,10 +150,11 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         # every unit of work need not go through SQLAlchemy's execute machinery.
         inner = getattr(conn.connection.driver_connection, "_conn", None)
         if isinstance(inner, sqlite3.Connection):
-            try:
-                inner.execute(begin).close()
-            except sqlite3.Error as exc:  # as SQLAlchemy would have raised it (OperationalError ...)
-                raise DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
+            if inner.in_transaction:
+                # Database.write()/read() began it on sqlite3 already; SQLAlchemy joins it when a
+                # statement falls back to conn.execute (or a savepoint opens), and ends it on COMMIT.
+                return
+            sqlite_units.execute(inner, begin)
         else:
             conn.exec_driver_sql(begin)
 
@@ -167,12 +168,13 @@ class Database:
         self.url = async_url(url)
         self.sqlite = is_sqlite(self.url)
         if self.sqlite:
-            # One writer connection: writes queue in the pool instead of spinning on the file lock.
+            # One writer connection: writes queue on its unit's lock instead of spinning on the file
+            # lock, first come first served (a pool's queue lets a newcomer take a freed connection
+            # ahead of requests already waiting, which starves a few of them: seconds at p99).
             self.writer = _sqlite_engine(self.url, immediate=True, pool_size=1)
-            # First come, first served: the pool's queue lets a newcomer take a freed connection
-            # ahead of requests already waiting, which starves a few of them (seconds at p99).
-            self._write_turn: asyncio.Lock | None = asyncio.Lock()
             self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size)
+            self._writes: Units | None = Units(self.writer, begin="BEGIN IMMEDIATE", size=1)
+            self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size)
             database = make_url(self.url).database
             self._checkpointer: Checkpointer | None = (
                 Checkpointer(database) if database and database != ":memory:" else None
@@ -180,26 +182,33 @@ class Database:
         else:
             self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
             self.reader = self.writer
-            self._write_turn = None
+            self._writes = self._reads = None
             self._checkpointer = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        if self._write_turn is None:
+        if self._writes is None:
             async with self.writer.begin() as conn:
                 yield conn
             return
-        async with self._write_turn, self.writer.begin() as conn:
+        async with self._writes.unit() as conn:
             yield conn
         if self._checkpointer is not None:
             self._checkpointer.nudge()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.reader.connect() as conn, conn.begin():
+        if self._reads is None:
+            async with self.reader.connect() as conn, conn.begin():
+                yield conn
+            return
+        async with self._reads.unit() as conn:
             yield conn
 
     async def dispose(self) -> None:
+        for units in (self._writes, self._reads):
+            if units is not None:
+                await units.close()
         if self._checkpointer is not None:
             await asyncio.to_thread(self._checkpointer.stop)
         await self.writer.dispose()

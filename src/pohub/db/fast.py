@@ -10,6 +10,12 @@ stored and read back is exactly what ``conn.execute`` would store and read. On P
 through ``conn.execute`` (asyncpg's own statement cache does the rest), so both databases behave
 the same. Statements with Python-side column defaults or expanding IN lists are not prepared here:
 they would need the machinery this skips.
+
+On PostgreSQL the same compiled statement runs as an asyncpg prepared statement on the transaction's
+own asyncpg connection, taken from (and kept in) SQLAlchemy's per-connection statement cache with its
+invalidation rules (so a migration's DDL invalidates it exactly as it does SQLAlchemy's), with the
+same bind and result processors (the result processors chosen by the column's PostgreSQL type, as
+SQLAlchemy does), and errors translated as SQLAlchemy translates them (IntegrityError ...).
 """
 
 from __future__ import annotations
@@ -49,10 +55,14 @@ class _Compiled:
         self.binds: list[tuple[str, Processor, Any]] = [
             (name, processors.get(name), binds[name].effective_value if name in binds else None) for name in self.names
         ]
-        self.results: list[Processor] = [
-            entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns
-        ]
+        self._types = [entry.type for entry in compiled._result_columns]
+        self._dialect = dialect
+        # SQLite's processors do not depend on the driver's column type; PostgreSQL's do (pg_rows).
+        self.results: list[Processor] = (
+            [t._cached_result_processor(dialect, None) for t in self._types] if dialect.name == "sqlite" else []
+        )
         self.any_result = any(p is not None for p in self.results)
+        self._by_oids: dict[tuple[int, ...], tuple[list[Processor], bool]] = {}
         fields = tuple(entry.keyname for entry in compiled._result_columns)
         attributes: dict[str, Any] = {name: property(itemgetter(i)) for i, name in enumerate(fields)}
         self.row = type("Row", (Row,), {"_fields": fields, "__slots__": (), **attributes})
@@ -69,6 +79,22 @@ class _Compiled:
         if not self.any_result:
             return [make(r) for r in raw]
         procs = self.results
+        return [make(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw]
+
+    def pg_rows(self, raw: list[Any], attributes: Sequence[Any]) -> list[Row]:
+        """asyncpg records, through the result processors of the columns' PostgreSQL types."""
+        oids = tuple(a.type.oid for a in attributes)
+        found = self._by_oids.get(oids)
+        if found is None:
+            procs: list[Processor] = [
+                t._cached_result_processor(self._dialect, oid) for t, oid in zip(self._types, oids, strict=True)
+            ]
+            found = (procs, any(p is not None for p in procs))
+            self._by_oids[oids] = found
+        procs, any_result = found
+        make = self.row
+        if not any_result:
+            return [make(r) for r in raw]
         return [make(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw]
 
 
@@ -88,11 +114,12 @@ class Prepared:
         self.stmt: Any = stmt
         # An INSERT compiles to the columns it is given (the others take their defaults).
         self._by_keys = isinstance(stmt, Insert)
-        self._compiled: dict[tuple[str, ...] | None, _Compiled | None] = {}
+        # Per dialect (one process may use both databases: the tests do), then per inserted columns.
+        self._compiled: dict[tuple[str, tuple[str, ...] | None], _Compiled | None] = {}
 
     def _for(self, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled | None:
         try:
-            return self._compiled[keys]
+            return self._compiled[dialect.name, keys]
         except KeyError:
             pass
         compiled: Any = self.stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
@@ -100,7 +127,7 @@ class Prepared:
             b.expanding for b in compiled.binds.values()
         )
         prepared = _Compiled(compiled, dialect) if plain else None
-        self._compiled[keys] = prepared
+        self._compiled[dialect.name, keys] = prepared
         return prepared
 
     def _raw(self, conn: AsyncConnection, params: Mapping[str, Any]) -> tuple[sqlite3.Connection, _Compiled] | None:
@@ -110,10 +137,18 @@ class Prepared:
         compiled = self._for(conn.dialect, tuple(sorted(params)) if self._by_keys else None)
         return None if compiled is None else (driver, compiled)
 
+    def _pg(self, conn: AsyncConnection, params: Mapping[str, Any]) -> _Compiled | None:
+        if conn.dialect.driver != "asyncpg":
+            return None
+        return self._for(conn.dialect, tuple(sorted(params)) if self._by_keys else None)
+
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns."""
         raw = self._raw(conn, params)
         if raw is None:
+            pg = self._pg(conn, params)
+            if pg is not None:
+                return await _asyncpg(conn, pg, [pg.params(params)], rows=True)
             return list((await conn.execute(self.stmt, dict(params))).all())
         driver, compiled = raw
         values = compiled.params(params)
@@ -132,6 +167,10 @@ class Prepared:
         """Run a statement that returns nothing (an UPDATE)."""
         raw = self._raw(conn, params)
         if raw is None:
+            pg = self._pg(conn, params)
+            if pg is not None:
+                await _asyncpg(conn, pg, [pg.params(params)], rows=False)
+                return
             await conn.execute(self.stmt, dict(params))
             return
         driver, compiled = raw
@@ -147,6 +186,10 @@ class Prepared:
             return
         raw = self._raw(conn, rows[0])
         if raw is None:
+            pg = self._pg(conn, rows[0])
+            if pg is not None:
+                await _asyncpg(conn, pg, [pg.params(r) for r in rows], rows=False, many=True)
+                return
             await conn.execute(self.stmt, [dict(r) for r in rows])
             return
         driver, compiled = raw
@@ -155,6 +198,43 @@ class Prepared:
             driver.executemany(compiled.sql, values)
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
+
+
+async def _asyncpg(
+    conn: AsyncConnection, compiled: _Compiled, values: list[tuple[Any, ...]], *, rows: bool, many: bool = False
+) -> list[Row]:
+    """Run on the transaction's asyncpg connection as SQLAlchemy's asyncpg cursor does: the same
+    transaction start, the same statement cache and invalidation, the same error translation."""
+    sync = conn.sync_connection
+    assert sync is not None
+    if not sync.in_transaction():  # as conn.execute would autobegin (asyncpg's own BEGIN is below)
+        sync.begin()
+    dialect: Any = conn.dialect
+    adapter: Any = sync.connection.dbapi_connection
+    async with adapter._execute_mutex:
+        if adapter._transaction is None:
+            await adapter._start_transaction()
+        try:
+            stmt, attributes = await adapter._prepare(compiled.sql, dialect._invalidate_schema_cache_asof)
+            if many:
+                await stmt.executemany(values)
+                return []
+            found = await stmt.fetch(*values[0])
+        except Exception as exc:
+            adapted: Exception = exc
+            try:
+                adapter._handle_exception(exc)
+            except Exception as translated:
+                adapted = translated
+            dbapi = dialect.loaded_dbapi
+            if isinstance(adapted, (dbapi.InvalidCachedStatementError, dbapi.InternalServerError)):
+                dialect._invalidate_schema_cache()  # as PGExecutionContext_asyncpg does
+            if isinstance(adapted, dbapi.Error):
+                raise sa_exc.DBAPIError.instance(
+                    compiled.sql, values if many else values[0], adapted, dbapi.Error, dialect=dialect
+                ) from exc
+            raise
+    return compiled.pg_rows(found, attributes) if rows else []
 
 
 def _translated(sql: str, params: Any, exc: sqlite3.Error) -> sa_exc.StatementError:
