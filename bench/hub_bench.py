@@ -8,6 +8,9 @@ Step 1 search with BENCH_SEARCH_ORDERS POs in the database. On PostgreSQL also `
 Each process's RSS is kept when it is ready, after its first run (warm) and at the end.
 
     python -m bench.hub_bench [--backends sqlite,postgresql] [--seconds 10] [--search-orders 100000]
+                              [--search-only] [--no-workers2]
+
+Beside each path: the server's CPU per answer (utime + stime of its processes, from /proc).
 """
 
 from __future__ import annotations
