@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 import pohub
-from pohub.api import meta, v3
+from pohub.api import lane, meta, v3
 from pohub.api.documents import document_router
 from pohub.api.exchanges import router as exchanges_router
 from pohub.api.http import install_error_handlers
@@ -56,12 +56,14 @@ Authenticate with your API key as the `subscription-key` query parameter or an
 """
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, db: Database | None = None, *, fast_lane: bool = True) -> FastAPI:
+    """The app; ``fast_lane=False`` leaves every request to FastAPI's router (the lane's parity tests)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await webhooks_service.reseal_all(app.state.db, server_key=settings.secret_key)
+        lane.warm(app)
         await worker.start(app)
         try:
             async with ops_setup.running(app):
@@ -118,6 +120,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(wms_router, prefix="/wms")
     app.include_router(edi_router)
     app.include_router(web_router)
+    app.state.fast_lane = None
+    if fast_lane:
+        lane.install(app, API_PREFIXES)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -24,11 +24,9 @@ def _key_from(request: Request, bearer: HTTPAuthorizationCredentials | None) -> 
     return None
 
 
-async def current_company(
-    request: Request,
-    _q: Annotated[str | None, Depends(_query_scheme)] = None,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
-) -> int:
+async def company_of(request: Request, bearer: HTTPAuthorizationCredentials | None) -> int:
+    """The caller's company (401 without a valid key): the one rule, for FastAPI's dependency
+    and for the fast lane (api/lane.py) alike."""
     key = _key_from(request, bearer)
     cache: KeyCache = request.app.state.key_cache
     if key:
@@ -42,6 +40,20 @@ async def current_company(
         cache.put(hash_key(key), company_id)
     request.state.company_id = company_id  # for the access log line
     return company_id
+
+
+async def current_company(
+    request: Request,
+    _q: Annotated[str | None, Depends(_query_scheme)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
+) -> int:
+    return await company_of(request, bearer)
+
+
+async def caller_company(request: Request) -> int:
+    """``current_company`` without FastAPI's dependency solving: the Bearer header read by the
+    same scheme object the dependency runs (the query parameter is read by ``_key_from``)."""
+    return await company_of(request, await _bearer_scheme(request))
 
 
 CompanyDep = Annotated[int, Depends(current_company)]

@@ -1,0 +1,297 @@
+"""The fast lane: the hot API routes (document posts, PO create, read one, the searches) served
+ahead of FastAPI's router, answering exactly as the router would.
+
+FastAPI finds a route by asking every included router in turn (two per router: /api/v1 and
+/api/v3), each trying its routes in order, and then solves the route's dependencies; for an
+acknowledgement that was most of the framework's share of a request. The lane looks the request up
+in a table keyed by method and path template, built from the document kinds' specs
+(``hot_routes``), and calls the same endpoint function with the caller's company resolved by the
+same rule (``auth.caller_company``).
+
+How it stays exact:
+
+- It sits where the router is called (``app.router.middleware_stack``): every middleware (request id,
+  access log and metrics, NUL refusal, rate limits, the 500 handler and exception handlers) runs as
+  before, and an error raised by the endpoint or the key check is answered by the same handlers.
+- Each entry is FastAPI's own route, found in the router's flattened order; the request path is
+  matched with that route's compiled pattern and convertors, and the routes FastAPI would try first
+  that could match the same path (``Entry.blockers``) are tried too: if one would take the request,
+  the lane hands it over. The scope gets the same ``route``, ``endpoint`` and ``path_params``.
+- An entry is served only if its endpoint takes nothing FastAPI would parse or validate: the
+  Request, path parameters (plain strings), and ``current_company`` (``_servable``). Otherwise, and
+  whenever the lane cannot be sure (dependency overrides set, FastAPI's telemetry on, a method or
+  path it does not hold), the request goes to FastAPI.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette._utils import get_route_path
+from starlette.convertors import Convertor, StringConvertor
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pohub.api.auth import caller_company, current_company
+from pohub.documents import kinds
+
+log = logging.getLogger("pohub")
+
+KEY = "{LogicbrokerKey}"
+
+
+def hot_routes(prefixes: Iterable[str]) -> list[tuple[str, str]]:
+    """(method, path template) of the routes the lane serves, under each API prefix."""
+    table: list[tuple[str, str]] = []
+    for prefix in prefixes:
+        orders = f"{prefix}/{kinds.ORDER.plural}"
+        table += [("POST", orders), ("GET", orders), ("GET", f"{orders}/{KEY}")]
+        for spec in kinds.SUPPLIER_KINDS:
+            table += [
+                ("POST", f"{prefix}/{spec.plural}"),
+                ("POST", f"{prefix}/{spec.singular}/{KEY}"),
+                ("POST", f"{orders}/{KEY}/{spec.plural}"),
+                ("GET", f"{prefix}/{spec.plural}"),
+                ("GET", f"{prefix}/{spec.plural}/{KEY}"),
+            ]
+    return table
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A route FastAPI tries before an entry that could take some of the entry's requests."""
+
+    regex: re.Pattern[str] | None  # None: cannot tell (a Host route), so always hand over
+    methods: frozenset[str] | None  # None: any method (a mount)
+
+    def takes(self, method: str, path: str) -> bool:
+        if self.regex is None:
+            return True
+        return (self.methods is None or method in self.methods) and self.regex.match(path) is not None
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    template: str
+    route: APIRoute  # what FastAPI puts in scope["route"] (the access log's route template reads it)
+    endpoint: Callable[..., Awaitable[Response]]  # the route's own function
+    regex: re.Pattern[str]
+    convertors: dict[str, Convertor[Any]]
+    request_name: str
+    company_name: str
+    blockers: tuple[Blocker, ...]
+
+    def match(self, method: str, path: str) -> dict[str, Any] | None:
+        """The path parameters if FastAPI would send this request to this entry's route, else None."""
+        found = self.regex.match(path)
+        if found is None or any(b.takes(method, path) for b in self.blockers):
+            return None
+        return {name: self.convertors[name].convert(value) for name, value in found.groupdict().items()}
+
+
+def _segments(template: str) -> list[str | None]:
+    """The template's segments, None for a parameter (or a segment with one in it)."""
+    return [None if "{" in s else s for s in template.split("/")]
+
+
+def _may_overlap(entry: str, other: str) -> bool:
+    """Whether some path could match both templates (False only when certain)."""
+    a, b = entry.split("/"), other.split("/")
+    for x, y in zip(a, b, strict=False):
+        if ":path}" in y:
+            return True
+        if "{" in x or "{" in y:
+            continue
+        if x != y:
+            return False
+    return len(a) == len(b)
+
+
+def _servable(context: Any, template: str) -> tuple[str, str] | None:
+    """(request parameter, company parameter) if the route's endpoint takes only what the lane
+    passes it exactly as FastAPI would: the Request, plain string path parameters and the company."""
+    dep = getattr(context, "dependant", None)
+    if not inspect.iscoroutinefunction(context.endpoint):  # FastAPI would run it on a thread
+        return None
+    if dep is None or getattr(context, "body_field", None) is not None:
+        return None
+    if getattr(context, "response_field", None) is not None or getattr(context, "is_json_stream", False):
+        return None
+    if dep.query_params or dep.header_params or dep.cookie_params or dep.body_params:
+        return None
+    names = (dep.websocket_param_name, dep.http_connection_param_name, dep.response_param_name)
+    if any(names) or dep.background_tasks_param_name or dep.security_scopes_param_name:
+        return None
+    params = set(re.findall(r"{([^}:]+)", template))
+    if {p.name for p in dep.path_params} != params or not dep.request_param_name:
+        return None
+    if not all(isinstance(c, StringConvertor) for c in context.param_convertors.values()):
+        return None
+    if len(dep.dependencies) != 1 or dep.dependencies[0].call is not current_company or not dep.dependencies[0].name:
+        return None
+    return dep.request_param_name, dep.dependencies[0].name
+
+
+def _blocker(context: Any) -> Blocker | None:
+    original = context.original_route
+    if isinstance(original, WebSocketRoute):  # APIWebSocketRoute too: never takes an HTTP request
+        return None
+    regex = getattr(context, "path_regex", None)
+    methods = getattr(context, "methods", None) if isinstance(original, Route) else None
+    return Blocker(regex, frozenset(methods) if methods else None)
+
+
+def _position(contexts: list[Any], method: str, template: str) -> int | None:
+    """Where FastAPI's route for this method and template is in the order its router tries them."""
+    for index, context in enumerate(contexts):
+        if (
+            isinstance(context.original_route, APIRoute)
+            and context.path == template
+            and method in (context.methods or ())
+        ):
+            return index
+    return None
+
+
+def build(app: FastAPI, hot: list[tuple[str, str]]) -> list[Entry]:
+    """The entries for the hot routes, from FastAPI's routes in the order its router tries them.
+    Building walks every included router's routes, which also builds FastAPI's per-inclusion route
+    contexts (otherwise made by the first request to each router)."""
+    contexts = list(iter_route_contexts(app.router.routes))
+    entries: list[Entry] = []
+    for method, template in hot:
+        index = _position(contexts, method, template)
+        if index is None:
+            log.warning("fast lane: no route %s %s; FastAPI serves it", method, template)
+            continue
+        context = contexts[index]
+        route = context.original_route
+        assert isinstance(route, APIRoute)  # as _position found it
+        names = _servable(context, template)
+        if names is None:
+            log.warning("fast lane: %s %s takes more than the lane passes; FastAPI serves it", method, template)
+            continue
+        blockers: list[Blocker] = []
+        for earlier in contexts[:index]:
+            path = getattr(earlier, "path", None)
+            if isinstance(earlier.original_route, Route) and isinstance(path, str) and not _may_overlap(template, path):
+                continue
+            blocker = _blocker(earlier)
+            if blocker is not None and (blocker.methods is None or method in blocker.methods):
+                blockers.append(blocker)
+        entries.append(
+            Entry(
+                method=method,
+                template=template,
+                route=route,
+                endpoint=route.endpoint,
+                regex=context.path_regex,
+                convertors=dict(context.param_convertors),
+                request_name=names[0],
+                company_name=names[1],
+                blockers=tuple(blockers),
+            )
+        )
+    return entries
+
+
+class Table:
+    """Entries by method and path shape: the path with its parameter segments blanked out."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self._by_key: dict[tuple[str, tuple[str | None, ...]], Entry] = {}
+        # Where the parameters are, for each method and segment count (few shapes: one lookup or two).
+        self._masks: dict[tuple[str, int], list[tuple[int, ...]]] = {}
+        for entry in entries:
+            shape = _segments(entry.template)
+            key = (entry.method, tuple(shape))
+            self._by_key.setdefault(key, entry)
+            mask = tuple(i for i, s in enumerate(shape) if s is None)
+            masks = self._masks.setdefault((entry.method, len(shape)), [])
+            if mask not in masks:
+                masks.append(mask)
+
+    def find(self, method: str, path: str) -> tuple[Entry, dict[str, Any]] | None:
+        segments: list[str | None] = list(path.split("/"))
+        for mask in self._masks.get((method, len(segments)), ()):
+            shape = list(segments)
+            for i in mask:
+                shape[i] = None
+            entry = self._by_key.get((method, tuple(shape)))
+            if entry is not None:
+                params = entry.match(method, path)
+                return None if params is None else (entry, params)
+        return None
+
+
+class FastLane:
+    """ASGI: the hot routes' requests to their endpoints, everything else to FastAPI's router."""
+
+    def __init__(self, app: FastAPI, router: ASGIApp, hot: list[tuple[str, str]]) -> None:
+        self.app = app
+        self.router = router
+        self.hot = hot
+        self.table: Table | None = None
+        self.served = 0  # requests the lane answered (tests check that the hot ones did not go round it)
+
+    def warm(self) -> Table:
+        """Build the table (and with it FastAPI's route contexts); done at start-up, or by the first request."""
+        if self.table is None:
+            self.table = Table(build(self.app, self.hot))
+        return self.table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.app.dependency_overrides and scope.get("fastapi.telemetry") is None:
+            table = self.table or self.warm()
+            hit = table.find(scope["method"], get_route_path(scope))
+            if hit is not None:
+                self.served += 1
+                await self._serve(hit[0], hit[1], scope, receive, send)
+                return
+        await self.router(scope, receive, send)
+
+    async def _serve(self, entry: Entry, params: dict[str, Any], scope: Scope, receive: Receive, send: Send) -> None:
+        # What the router's match puts in the scope (FastAPI's own scope keys serve only its handler).
+        if "router" not in scope:
+            scope["router"] = self.app.router
+        path_params = dict(scope.get("path_params", {}))
+        path_params.update(params)
+        scope["endpoint"] = entry.endpoint
+        scope["path_params"] = path_params
+        scope["route"] = entry.route
+        request = Request(scope, receive, send)
+        # Errors propagate to the same handlers FastAPI's route would reach (ExceptionMiddleware, the 500 handler).
+        kwargs: dict[str, Any] = {name: path_params[name] for name in params}
+        kwargs[entry.request_name] = request
+        kwargs[entry.company_name] = await caller_company(request)
+        response: Response = await entry.endpoint(**kwargs)
+        await response(scope, receive, send)
+
+
+def warm(app: FastAPI) -> None:
+    """At start-up: FastAPI's route contexts for every included router, and the lane's table."""
+    lane: FastLane | None = getattr(app.state, "fast_lane", None)
+    if lane is not None:
+        lane.warm()
+    else:
+        for _ in iter_route_contexts(app.router.routes):
+            pass
+
+
+def install(app: FastAPI, prefixes: Iterable[str]) -> FastLane:
+    """Put the lane in front of the app's router (inside all the middleware)."""
+    lane = FastLane(app, app.router.middleware_stack, hot_routes(prefixes))
+    app.router.middleware_stack = lane
+    app.state.fast_lane = lane
+    return lane
