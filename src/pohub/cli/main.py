@@ -21,6 +21,7 @@ from pohub.db.migrate import Applied, DatabaseMissing
 from pohub.db.migrate import upgrade as _upgrade
 from pohub.jobs import cli as jobs_cli
 from pohub.ops import cli as ops_cli
+from pohub.ops import serving
 from pohub.users import cli as users_cli
 
 app = typer.Typer(help="pohub: an open purchase-order exchange.", no_args_is_help=True)
@@ -148,16 +149,18 @@ def serve(
     if settings.secret_key == LEGACY_DEFAULT:
         console.print("[yellow]warning:[/yellow] POHUB_SECRET_KEY is the old published default; unset it")
     upgrade(settings.database_url)
-    uvicorn.run(
-        "pohub.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port or settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,  # pohub.access logs each request, without its query string (keys travel there)
+    app_path = "pohub.api.app:create_app"
+    options = {
+        "factory": True,
+        "host": host,
+        "port": port or settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,  # pohub.access logs each request, without its query string (keys travel there)
         **ops_cli.serve_options(settings, workers),
-    )
+    }
+    if workers > 1 and serving.spreads_connections():
+        raise typer.Exit(serving.Supervisor(app_path, options, workers).run())
+    uvicorn.run(app_path, workers=workers, **options)
 
 
 @app.command()

@@ -135,6 +135,8 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if not immediate:  # each reader's page cache would fill to 2 MB and stay (RSS: docs/operations.md)
+            cursor.execute("PRAGMA cache_size=-512")
         if immediate:  # the writer: checkpoints run on the Checkpointer's thread
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             # Once checkpointed, the WAL restarts from its beginning and is cut to 1 MB: so a WAL file
