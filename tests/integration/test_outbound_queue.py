@@ -49,7 +49,7 @@ async def test_queue_stores_each_row_as_given(db_url: str) -> None:
                 shorter = _row(5, at)
                 del shorter["order_id"]
                 async with conn.begin_nested():
-                    with pytest.raises(StatementError, match="A value is required for bind parameter .order_id."):
+                    with pytest.raises(StatementError, match=r"A value is required for bind parameter .order_id."):
                         await outbound.queue(conn, [_row(4, at), shorter])
                 raise _Undo
     finally:
