@@ -23,7 +23,6 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -152,11 +151,11 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
         figures = [str(int(getattr(line, field))) for _, field in _QUANTITIES]
         values.update({f"{slot}{p}": figure for (slot, _), figure in zip(_QUANTITIES, figures, strict=True)})
         values[f"q{p}"] = _run(figures)
-    # Text and slot names alternate (an order's template has at least its key's slot).
+    # Text and slot names alternate.
     parts = text.split(_MARK)
     try:
-        parts[1::2] = itemgetter(*parts[1::2])(values)
-    except (KeyError, TypeError):
+        parts[1::2] = [values[name] for name in parts[1::2]]
+    except KeyError:
         return None  # a slot this code does not write: not a template of this VERSION
     return "".join(parts)
 
