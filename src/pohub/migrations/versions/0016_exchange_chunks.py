@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "exchange_chunks"
-down_revision = "search"
+down_revision = "read_path"
 branch_labels = None
 depends_on = None
 
