@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from pohub.db.engine import Checkpointer, Database
+from pohub.db.fast import ASYNCPG_INTERNALS
 from pohub.documents import repository as repo
 from pohub.documents.models import documents, order_lines
 from pohub.orders.store import LineChange
@@ -164,3 +165,9 @@ async def test_database_stops_its_checkpointer(tmp_path: Path) -> None:
     assert checkpointer is not None and checkpointer.alive
     await db.dispose()
     assert not checkpointer.alive
+
+
+def test_asyncpg_internals_present() -> None:
+    # Prepared's PostgreSQL road relies on SQLAlchemy's asyncpg adapter internals; an upgrade that
+    # drops one silently falls back to conn.execute, which this names instead.
+    assert ASYNCPG_INTERNALS

@@ -26,6 +26,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import asyncpg as _sa_asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
@@ -138,7 +139,7 @@ class Prepared:
         return None if compiled is None else (driver, compiled)
 
     def _pg(self, conn: AsyncConnection, params: Mapping[str, Any]) -> _Compiled | None:
-        if conn.dialect.driver != "asyncpg":
+        if conn.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
             return None
         return self._for(conn.dialect, tuple(sorted(params)) if self._by_keys else None)
 
@@ -198,6 +199,15 @@ class Prepared:
             driver.executemany(compiled.sql, values)
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
+
+
+# _asyncpg below uses SQLAlchemy's own asyncpg adapter internals (as of 2.1). A release without any
+# of them makes Prepared go through conn.execute on PostgreSQL: slower, never wrong.
+_ADAPTER_PARTS = ("_execute_mutex", "_transaction", "_start_transaction", "_prepare", "_handle_exception")
+_DIALECT_PARTS = ("_invalidate_schema_cache_asof", "_invalidate_schema_cache")
+ASYNCPG_INTERNALS = all(hasattr(_sa_asyncpg.AsyncAdapt_asyncpg_connection, a) for a in _ADAPTER_PARTS) and all(
+    hasattr(_sa_asyncpg.PGDialect_asyncpg, a) for a in _DIALECT_PARTS
+)
 
 
 async def _asyncpg(
