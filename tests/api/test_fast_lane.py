@@ -21,10 +21,12 @@ import httpx
 import orjson
 import pytest
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import text
 
+from pohub.api import lane as fast_lane
 from pohub.api.app import create_app
+from pohub.api.auth import CompanyDep, current_company
 from pohub.api.lane import FastLane
 from pohub.config import Settings
 from pohub.db.engine import Database
@@ -340,8 +342,6 @@ def test_the_lane_holds_every_hot_route_and_defers_to_overrides(pair: tuple[Serv
     # A dependency override (as a test might set) is FastAPI's to apply: the lane stands aside.
     buyer, supplier = parties(url)
     x = trade_at(lane.url + "/api/v1", buyer, supplier)
-    from pohub.api.auth import current_company
-
     lane.app.dependency_overrides[current_company] = lambda: supplier[0]
     try:
         served = lane.lane.served
@@ -349,3 +349,24 @@ def test_the_lane_holds_every_hot_route_and_defers_to_overrides(pair: tuple[Serv
         assert lane.lane.served == served
     finally:
         lane.app.dependency_overrides.clear()
+
+
+def test_a_route_taking_more_than_the_lane_passes_is_left_to_fastapi() -> None:
+    app = FastAPI()
+
+    @app.get("/x/Orders/{LogicbrokerKey}")
+    async def plain(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> None: ...
+
+    @app.get("/x/Orders")
+    async def with_query(request: Request, company_id: CompanyDep, reason: str | None = None) -> None: ...
+
+    @app.get("/x/Orders/Ready/{LogicbrokerKey}")
+    def sync(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> None: ...
+
+    hot = [("GET", "/x/Orders/{LogicbrokerKey}"), ("GET", "/x/Orders"), ("GET", "/x/Orders/Ready/{LogicbrokerKey}")]
+    entries = fast_lane.build(app, hot)
+    assert [(e.method, e.template) for e in entries] == [hot[0]]
+    table = fast_lane.Table(entries)
+    hit = table.find("GET", "/x/Orders/42")
+    assert hit is not None and hit[1] == {"LogicbrokerKey": "42"}
+    assert table.find("GET", "/x/Orders/") is None and table.find("POST", "/x/Orders/42") is None
