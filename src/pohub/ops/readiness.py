@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -24,8 +24,6 @@ from pohub.core import clock
 from pohub.db.engine import Database
 from pohub.ops import heartbeat, schema
 from pohub.ops.waiting import work_waiting
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
@@ -46,21 +44,15 @@ async def _database(db: Database) -> str:
     if db.sqlite:
         path = make_url(db.url).database
         if path and path != ":memory:":
+            # A stat, never an open: closing any descriptor of the file drops every POSIX lock this
+            # process holds on it, SQLite's included, and another process's writer then corrupts it.
             try:
-                header = _read_header(Path(path))
+                os.stat(path)
             except OSError as exc:
                 raise NotReady(f"SQLite file {path} cannot be read: {exc.strerror or exc}") from None
-            if header and header != SQLITE_HEADER:
-                raise NotReady(f"{path} is not a SQLite database")
     async with db.read() as conn:
         await conn.execute(text("SELECT 1"))
     return "answers"
-
-
-def _read_header(path: Path) -> bytes:
-    """16 bytes from a local file: no need for a thread."""
-    with path.open("rb") as f:
-        return f.read(16)
 
 
 async def _schema(db: Database) -> str:
