@@ -96,24 +96,31 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(database_url: str, backend: str, **settings: Any) -> Iterator[LiveServer]:
-    """pohub served by uvicorn on a loopback port, in a thread of this process."""
+def serve(app: Any, *, log_level: str = "warning") -> Iterator[str]:
+    """An ASGI app served by uvicorn on a loopback port, in a thread of this process: its base URL."""
     port = free_port()
-    app = create_app(Settings(database_url=database_url, key_cache_seconds=0.0, **settings))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level, access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + PATIENCE
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("pohub test server did not start")
+            raise RuntimeError("test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", database_url, backend)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def live_server(database_url: str, backend: str, **settings: Any) -> Iterator[LiveServer]:
+    """pohub served by uvicorn on a loopback port, in a thread of this process."""
+    app = create_app(Settings(database_url=database_url, key_cache_seconds=0.0, **settings))
+    with serve(app) as url:
+        yield LiveServer(url, database_url, backend)
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from sqlalchemy import text
 
@@ -32,7 +30,7 @@ from pohub.config import Settings
 from pohub.db.engine import Database
 from pohub.ops import context
 from tests.api.helpers import SKU2, ack, line, order_body
-from tests.support import PATIENCE, Party, Trade, _connect, _make_companies, database_url, free_port
+from tests.support import PATIENCE, Party, Trade, _connect, _make_companies, database_url, serve
 
 VOLATILE = {"x-request-id", "date"}
 LIMIT = 16384  # POHUB_MAX_BODY_BYTES of the write servers: a PO is well under it
@@ -52,20 +50,8 @@ class Served:
 @contextmanager
 def serving(url: str, *, fast_lane: bool, **settings: Any) -> Iterator[Served]:
     app = create_app(Settings(database_url=url, key_cache_seconds=0.0, **settings), fast_lane=fast_lane)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + PATIENCE
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.02)
-    try:
-        yield Served(app, f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(app, log_level="critical") as base:
+        yield Served(app, base)
 
 
 def parties(url: str) -> tuple[tuple[int, str], tuple[int, str]]:

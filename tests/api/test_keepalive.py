@@ -3,35 +3,21 @@ same connection (Starlette re-raises a handled error and uvicorn then closed the
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 
 from pohub.api.app import create_app
 from pohub.config import Settings
-from tests.support import PATIENCE, LiveServer, free_port
+from tests.support import LiveServer, serve
 
 
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + PATIENCE
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(app, log_level="critical") as base:
+        yield base
 
 
 def test_a_500_keeps_the_connection(server: LiveServer) -> None:

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from pohub.api.app import create_app
 from pohub.config import Settings
-from tests.support import PATIENCE, LiveServer, database_url, free_port
+from tests.support import PATIENCE, LiveServer, database_url, serve
 
 
 class FastRetrySettings(Settings):
@@ -30,20 +29,9 @@ class FastRetrySettings(Settings):
 def fast_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     tmp: Path = tmp_path_factory.mktemp("webhooks")
     with database_url(backend, tmp) as url:
-        port = free_port()
         app = create_app(FastRetrySettings(database_url=url, key_cache_seconds=0.0))
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + PATIENCE
-        while not server.started:
-            assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-            time.sleep(0.02)
-        try:
-            yield LiveServer(f"http://127.0.0.1:{port}", url, backend)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serve(app) as base:
+            yield LiveServer(base, url, backend)
 
 
 @dataclass

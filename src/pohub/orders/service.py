@@ -101,28 +101,10 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
         raise _duplicate_po(order.partner_po, existing.id)
 
     now = clock.now()
-    status = OrderStatus.SUBMITTED if order.status_code == OrderStatus.SUBMITTED else OrderStatus.READY_TO_ACKNOWLEDGE
-    identifier = order.identifier
     try:
         order_id = await _insert_order(
             conn,
-            {
-                "kind": "order",
-                "sender_company_id": company_id,
-                "receiver_company_id": receiver,
-                "partner_po": order.partner_po,
-                "number": order.order_number,
-                "source_key": (identifier.source_key if identifier else None) or order.partner_po,
-                "link_key": identifier.link_key if identifier else None,
-                "status": int(status),
-                "document_date": order.document_date or now,
-                "created_at": now,
-                "updated_at": now,
-                "total": order.total_amount,
-                "body_hash": inbound.body_hash,
-                "raw": inbound.raw.decode(),
-                "float_safe": inbound.float_safe,
-            },
+            order_row(inbound, sender_id=company_id, receiver_id=receiver, float_safe=inbound.float_safe, now=now),
         )
     except IntegrityError:
         # Another request created the same PO between our check and our insert.
@@ -130,7 +112,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     await repo.insert_lines(conn, line_rows(order_id, order))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
-    return Created(order_id, int(status), order_id=order_id, partner_id=receiver)
+    return Created(order_id, int(initial_status(order)), order_id=order_id, partner_id=receiver)
 
 
 async def _insert_order(conn: AsyncConnection, values: dict[str, Any]) -> int:
@@ -150,6 +132,36 @@ class _OrderRef:
     sender_company_id: int
     receiver_company_id: int
     partner_po: str | None
+
+
+def initial_status(order: SalesOrder) -> OrderStatus:
+    """A received PO starts in 150, or 100 when its body says so."""
+    return OrderStatus.SUBMITTED if order.status_code == OrderStatus.SUBMITTED else OrderStatus.READY_TO_ACKNOWLEDGE
+
+
+def order_row(
+    inbound: Inbound[SalesOrder], *, sender_id: int, receiver_id: int, float_safe: bool, now: datetime
+) -> dict[str, Any]:
+    """The documents row of a received PO (create_order's, and the warehouse bulk import's)."""
+    order = inbound.doc
+    identifier = order.identifier
+    return {
+        "kind": "order",
+        "sender_company_id": sender_id,
+        "receiver_company_id": receiver_id,
+        "partner_po": order.partner_po,
+        "number": order.order_number,
+        "source_key": (identifier.source_key if identifier else None) or order.partner_po,
+        "link_key": identifier.link_key if identifier else None,
+        "status": int(initial_status(order)),
+        "document_date": order.document_date or now,
+        "created_at": now,
+        "updated_at": now,
+        "total": order.total_amount,
+        "body_hash": inbound.body_hash,
+        "raw": inbound.raw.decode(),
+        "float_safe": float_safe,
+    }
 
 
 def _duplicate_po(partner_po: str | None, key: int | None) -> AlreadyReceived:

@@ -36,8 +36,7 @@ from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Applied, Message
 from pohub.exchanges.models import exchanges
 from pohub.orders import events
-from pohub.orders.service import _validate_order, line_rows
-from pohub.orders.status import OrderStatus
+from pohub.orders.service import _validate_order, line_rows, order_row
 from pohub.partners import repository as partners_repo
 
 D = documents.c
@@ -132,27 +131,8 @@ async def sort(conn: AsyncConnection, *, company_id: int, ready: list[Ready]) ->
 
 
 def _document(r: Ready, now: Any) -> dict[str, Any]:
-    assert r.receiver is not None
-    doc = r.inbound.doc
-    status = OrderStatus.SUBMITTED if doc.status_code == OrderStatus.SUBMITTED else OrderStatus.READY_TO_ACKNOWLEDGE
-    identifier = doc.identifier
-    values = {
-        "kind": "order",
-        "sender_company_id": r.msg.company_id,
-        "receiver_company_id": r.receiver,
-        "partner_po": doc.partner_po,
-        "number": doc.order_number,
-        "source_key": (identifier.source_key if identifier else None) or doc.partner_po,
-        "link_key": identifier.link_key if identifier else None,
-        "status": int(status),
-        "document_date": doc.document_date or now,
-        "created_at": now,
-        "updated_at": now,
-        "total": doc.total_amount,
-        "body_hash": r.inbound.body_hash,
-        "raw": r.inbound.raw.decode(),
-        "float_safe": r.float_safe,
-    }
+    assert r.receiver is not None and r.msg.company_id is not None
+    values = order_row(r.inbound, sender_id=r.msg.company_id, receiver_id=r.receiver, float_safe=r.float_safe, now=now)
     # Its answer's template, as documents.repository.insert_document writes one (documents/wire.py).
     return values | {"wire": wire.template(values)}
 
