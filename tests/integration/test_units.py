@@ -210,3 +210,29 @@ async def test_a_unit_that_fails_to_begin_leaves_the_writer_usable(tmp_path: Pat
         assert await _names(db, t) == ["free"]
     finally:
         await db.dispose()
+
+
+async def test_a_unit_that_finds_no_connection_in_time_fails_as_the_pool_would(tmp_path: Path) -> None:
+    """As the pool's own pool_timeout: a unit that waits longer than its timeout for a connection
+    fails with SQLAlchemy's TimeoutError instead of queueing for ever, and the gate still works."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from pohub.db.sqlite_units import Units
+    from tests.support import PATIENCE
+
+    db = Database(f"sqlite:///{tmp_path / 'gate.db'}", pool_size=1)
+    units = Units(db.reader, begin="BEGIN", size=1, timeout=0.05)
+
+    async def another() -> None:
+        async with units.unit():
+            pass
+
+    try:
+        async with units.unit() as held:  # the one connection, held while the other waits
+            with pytest.raises(PoolTimeout, match=r"no SQLite connection free within 0\.05 s"):
+                await asyncio.wait_for(another(), PATIENCE)  # without the timeout: waits, then fails
+            assert (await held.execute(text("SELECT 1"))).scalar() == 1
+        await asyncio.wait_for(another(), PATIENCE)  # the permit came back
+    finally:
+        await units.close()
+        await db.dispose()

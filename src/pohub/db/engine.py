@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from pohub.db import sqlite_inline, sqlite_units
 from pohub.db.sqlite_units import Units
 
+POOL_TIMEOUT = 60.0  # seconds a unit of work waits for a connection before it fails
+
 
 def async_url(url: str) -> str:
     """Accept plain URLs (sqlite:///, postgresql://) and pick the async driver."""
@@ -124,7 +126,7 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_timeout=60, module=sqlite_inline.dbapi()
+        url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT, module=sqlite_inline.dbapi()
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -177,7 +179,7 @@ class Database:
             self.writer = _sqlite_engine(self.url, immediate=True, pool_size=1)
             self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size)
             self._writes: Units | None = Units(self.writer, begin="BEGIN IMMEDIATE", size=1)
-            self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size)
+            self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size, timeout=POOL_TIMEOUT)
             database = make_url(self.url).database
             self._checkpointer: Checkpointer | None = (
                 Checkpointer(database) if database and database != ":memory:" else None

@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger("pohub.db")
@@ -50,16 +51,24 @@ def execute(raw: sqlite3.Connection, sql: str) -> None:
 class Units:
     """Units of work on up to ``size`` connections of one engine, first come first served."""
 
-    def __init__(self, engine: AsyncEngine, *, begin: str, size: int) -> None:
+    def __init__(self, engine: AsyncEngine, *, begin: str, size: int, timeout: float | None = None) -> None:
         self.engine = engine
         self.begin = begin
+        # As the pool's own pool_timeout: a unit that cannot get a connection in time fails with
+        # SQLAlchemy's TimeoutError instead of queueing for ever (None: wait, as writes always have).
+        self.timeout = timeout
         # asyncio's Lock hands a freed connection to the longest waiter (see Database.__init__).
         self._gate: asyncio.Lock | asyncio.Semaphore = asyncio.Lock() if size == 1 else asyncio.Semaphore(size)
         self._idle: list[AsyncConnection] = []
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[AsyncConnection]:
-        async with self._gate:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._gate.acquire()
+        except TimeoutError:
+            raise PoolTimeout(f"no SQLite connection free within {self.timeout:g} s") from None
+        try:
             conn, raw = await self._take()
             try:
                 execute(raw, self.begin)
@@ -72,6 +81,8 @@ class Units:
                 await self._end(conn, raw, commit=False)
                 raise
             await self._end(conn, raw, commit=True)
+        finally:
+            self._gate.release()
 
     async def _take(self) -> tuple[AsyncConnection, sqlite3.Connection]:
         while self._idle:
