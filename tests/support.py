@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import uvicorn
 from alembic import command
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from pohub.api.app import create_app
@@ -76,6 +77,21 @@ async def _pg_admin(url: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def sql(database_url: str, statement: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Run one statement in a unit of work of its own (tests poke at tables directly): its rows."""
+
+    async def run() -> list[tuple[Any, ...]]:
+        db = Database(database_url, pool_size=1)
+        try:
+            async with db.write() as conn:
+                result = await conn.execute(text(statement), params)
+                return [tuple(r) for r in result.all()] if result.returns_rows else []
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
 
 
 def free_port() -> int:

@@ -20,17 +20,15 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, Request
-from sqlalchemy import text
 
 from pohub.api import lane as fast_lane
 from pohub.api.app import create_app
 from pohub.api.auth import CompanyDep, current_company
 from pohub.api.lane import FastLane
 from pohub.config import Settings
-from pohub.db.engine import Database
 from pohub.ops import context
 from tests.api.helpers import SKU2, ack, line, order_body
-from tests.support import PATIENCE, Party, Trade, _connect, _make_companies, database_url, serve
+from tests.support import PATIENCE, Party, Trade, _connect, _make_companies, database_url, serve, sql
 
 VOLATILE = {"x-request-id", "date"}
 LIMIT = 16384  # POHUB_MAX_BODY_BYTES of the write servers: a PO is well under it
@@ -279,20 +277,12 @@ def test_a_crash_answers_the_same_500_and_records_the_exchange(pair: tuple[Serve
     x = trade_at(lane.url + "/api/v1", buyer, supplier)
     y = trade_at(plain.url + "/api/v1", buyer, supplier)
 
-    async def sql(statement: str) -> None:
-        db = Database(url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                await conn.execute(text(statement))
-        finally:
-            await db.dispose()
-
-    asyncio.run(sql("ALTER TABLE order_lines RENAME TO order_lines_away"))
+    sql(url, "ALTER TABLE order_lines RENAME TO order_lines_away")
     try:
         a = x.buyer.post("/Orders", json=order_body(x, "CRASH-A"))
         b = y.buyer.post("/Orders", json=order_body(y, "CRASH-B"))
     finally:
-        asyncio.run(sql("ALTER TABLE order_lines_away RENAME TO order_lines"))
+        sql(url, "ALTER TABLE order_lines_away RENAME TO order_lines")
     assert a.status_code == 500
     traces = [a.json().pop("TraceId"), b.json().pop("TraceId")]
     masked = [(r.status_code, answer(r)[1], {**r.json(), "TraceId": ""}) for r in (a, b)]

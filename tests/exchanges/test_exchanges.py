@@ -3,20 +3,17 @@ received and what became of it, whichever channel it came by, and run again by R
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from pohub.db.engine import Database
 from tests.api.helpers import create_order, order_body
 from tests.dialects.helpers import kojo, load, spectrum, wait_job, wms
 from tests.dialects.test_wms import sales_order
-from tests.support import LiveServer, Trade, connect, database_url, live_server, make_trade
+from tests.support import LiveServer, Trade, connect, database_url, live_server, make_trade, sql
 from tests.web.helpers import sign_in
 
 
@@ -174,23 +171,11 @@ def fragile(backend: str, tmp_path: Path) -> Iterator[LiveServer]:
         yield live
 
 
-def _sql(url: str, statement: str) -> None:
-    async def run() -> None:
-        db = Database(url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                await conn.execute(text(statement))
-        finally:
-            await db.dispose()
-
-    asyncio.run(run())
-
-
 def test_a_crash_keeps_the_message_and_its_trace_id_and_retry_applies_it(fragile: LiveServer) -> None:
     trade = make_trade(fragile)
     key = create_order(trade, "EX-CRASH-0")
     # A real failure under the handler: the table the rules need is gone (the exchanges table is not).
-    _sql(fragile.database_url, "ALTER TABLE order_lines RENAME TO order_lines_away")
+    sql(fragile.database_url, "ALTER TABLE order_lines RENAME TO order_lines_away")
     try:
         r = trade.buyer.post("/Orders", json=order_body(trade, "EX-CRASH-1"))
         assert r.status_code == 500
@@ -204,7 +189,7 @@ def test_a_crash_keeps_the_message_and_its_trace_id_and_retry_applies_it(fragile
         assert r.status_code == 500 and r.json()["traceId"]
         spectrum_trace = r.json()["traceId"]
     finally:
-        _sql(fragile.database_url, "ALTER TABLE order_lines_away RENAME TO order_lines")
+        sql(fragile.database_url, "ALTER TABLE order_lines_away RENAME TO order_lines")
 
     failed = {x["Channel"]: x for x in exchanges(trade.buyer, state="failed")}
     assert failed["api"]["TraceId"] == api_trace and failed["api"]["StatusCode"] == 500

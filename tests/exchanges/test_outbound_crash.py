@@ -3,7 +3,6 @@ that comes back sends it (the same exchange, the same webhook-id), once."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import threading
@@ -14,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
-from pohub.db.engine import Database
 from tests.api.helpers import create_order
 from tests.jobs.test_crash_resume import pohub_serve
-from tests.support import PATIENCE, LiveServer, Trade, connect, database_url, free_port, make_party
+from tests.support import PATIENCE, LiveServer, Trade, connect, database_url, free_port, make_party, sql
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
@@ -69,19 +66,6 @@ def receiver() -> Iterator[HangingReceiver]:
     r.close()
 
 
-def _sql(url: str, statement: str) -> list[Any]:
-    async def go() -> list[Any]:
-        db = Database(url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                result = await conn.execute(text(statement))
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
 def _wait(what: str, check: Any, timeout: float = PATIENCE) -> Any:
     deadline = time.monotonic() + timeout
     while not (value := check()):
@@ -106,21 +90,21 @@ def test_kill_9_between_commit_and_send(backend: str, tmp_path: Path, receiver: 
                 assert receiver.first.wait(60), "the first delivery never arrived"
                 first.kill()  # SIGKILL: committed, claimed, in flight, nothing recorded
                 first.wait(30)
-            [(exchange_id, state, attempts)] = _sql(
+            [(exchange_id, state, attempts)] = sql(
                 url, "SELECT id, state, attempts FROM exchanges WHERE direction = 'out' AND channel = 'webhook'"
             )
             assert (state, attempts) == ("sending", 0)
             if backend == "postgresql":
                 # Any number of workers share PostgreSQL: a dead one's lease lapses with time. Let it pass.
-                _sql(url, "UPDATE exchanges SET locked_until = now() - interval '1 second' WHERE direction = 'out'")
+                sql(url, "UPDATE exchanges SET locked_until = now() - interval '1 second' WHERE direction = 'out'")
             with pohub_serve(url, port, log):
                 _wait(
                     "the delivery to be sent",
-                    lambda: _sql(url, f"SELECT 1 FROM exchanges WHERE id = {exchange_id} AND state = 'sent'"),
+                    lambda: sql(url, f"SELECT 1 FROM exchanges WHERE id = {exchange_id} AND state = 'sent'"),
                 )
                 time.sleep(1.5)  # a further send, if there were one, has had its chance
             assert receiver.ids == [f"msg_{exchange_id}", f"msg_{exchange_id}"]
-            [(sent_attempts,)] = _sql(url, f"SELECT attempts FROM exchanges WHERE id = {exchange_id}")
+            [(sent_attempts,)] = sql(url, f"SELECT attempts FROM exchanges WHERE id = {exchange_id}")
             assert sent_attempts == 1
     finally:
         os.environ.pop("POHUB_WEBHOOK_TIMEOUT_SECONDS", None)

@@ -10,26 +10,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import text
-
 from pohub.core import clock
 from pohub.db.engine import Database
 from pohub.exchanges import retention
 from tests.api.helpers import create_order
-from tests.support import LiveServer, database_url, live_server, make_trade
-
-
-def _sql(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
-    async def go() -> list[tuple[object, ...]]:
-        db = Database(url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                result = await conn.execute(text(statement), params)
-                return [tuple(r) for r in result.all()] if result.returns_rows else []
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
+from tests.support import LiveServer, database_url, live_server, make_trade, sql
 
 
 def _prune(url: str, days: float) -> retention.Pruned:
@@ -54,12 +39,12 @@ def _prune_old_bodies(server: LiveServer) -> None:
     create_order(trade, "RET-2")
     [old, recent] = [
         r[0]
-        for r in _sql(server.database_url, f"SELECT id FROM exchanges WHERE company_id = {trade.buyer.id} ORDER BY id")
+        for r in sql(server.database_url, f"SELECT id FROM exchanges WHERE company_id = {trade.buyer.id} ORDER BY id")
     ]
     long_ago = clock.now() - timedelta(days=400)
-    _sql(server.database_url, f"UPDATE exchanges SET created_at = :at WHERE id = {old}", at=long_ago)
+    sql(server.database_url, f"UPDATE exchanges SET created_at = :at WHERE id = {old}", at=long_ago)
     # An outbound exchange still waiting to go (a channel no sender here serves), as old: its body stays.
-    _sql(
+    sql(
         server.database_url,
         "INSERT INTO exchanges (direction, channel, operation, company_id, state, raw, attempts, created_at, "
         f"updated_at, next_attempt_at) VALUES ('out', 'x12', 'x12', {trade.buyer.id}, 'queued', :raw, 0, "
@@ -79,7 +64,7 @@ def _prune_old_bodies(server: LiveServer) -> None:
     one = trade.buyer.get(f"/Exchanges/{old}").json()["Body"]
     assert one["Raw"] is None and one["PrunedAt"] and one["State"] == "applied" and one["DocumentKey"]
     assert trade.buyer.get(f"/Exchanges/{recent}").json()["Body"]["Raw"] is not None
-    [(raw,)] = _sql(
+    [(raw,)] = sql(
         server.database_url, f"SELECT raw FROM exchanges WHERE company_id = {trade.buyer.id} AND direction = 'out'"
     )
     assert bytes(raw) == b"{}"  # type: ignore[arg-type]

@@ -3,24 +3,20 @@ was left to apply."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import uuid
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from pohub.db.engine import Database
 from pohub.db.migrate import alembic_config
 from pohub.documents import wire
-from tests.support import PG_ENV, database_url
+from tests.support import PG_ENV, database_url, sql
 
 
 def empty_database(backend: str, tmp_path: Path) -> AbstractContextManager[str]:
@@ -65,16 +61,6 @@ def test_migrate_says_to_create_a_missing_postgresql_database() -> None:
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
-async def _execute(url: str, sql: str) -> list[Any]:
-    db = Database(url, pool_size=1)
-    try:
-        async with db.write() as conn:
-            result = await conn.execute(text(sql))
-            return list(result.all()) if result.returns_rows else []
-    finally:
-        await db.dispose()
-
-
 def test_migrate_renders_order_templates_that_are_missing_or_stale(backend: str, tmp_path: Path) -> None:
     with empty_database(backend, tmp_path) as url:
         migrate(url)
@@ -87,16 +73,14 @@ def test_migrate_renders_order_templates_that_are_missing_or_stale(backend: str,
             timeout=300,
         )
         assert demo.returncode == 0, demo.stdout + demo.stderr
-        orders = asyncio.run(_execute(url, "SELECT id FROM documents WHERE kind = 'order' AND wire IS NOT NULL"))
+        orders = sql(url, "SELECT id FROM documents WHERE kind = 'order' AND wire IS NOT NULL")
         assert len(orders) >= 3
-        first, *rest = sorted(o.id for o in orders)
+        first, *rest = sorted(o[0] for o in orders)
         # One from an older renderer, the others gone (as rows loaded around pohub have none).
-        asyncio.run(_execute(url, f"UPDATE documents SET wire = 'older:' || wire WHERE id = {first}"))
-        asyncio.run(_execute(url, "UPDATE documents SET wire = NULL WHERE id IN (" + ",".join(map(str, rest)) + ")"))
+        sql(url, f"UPDATE documents SET wire = 'older:' || wire WHERE id = {first}")
+        sql(url, "UPDATE documents SET wire = NULL WHERE id IN (" + ",".join(map(str, rest)) + ")")
         out = migrate(url)
         assert f"rendered {len(orders)} order template(s)" in out, out
-        current = asyncio.run(
-            _execute(url, f"SELECT count(*) FROM documents WHERE kind = 'order' AND wire LIKE '{wire.VERSION}:%'")
-        )
+        current = sql(url, f"SELECT count(*) FROM documents WHERE kind = 'order' AND wire LIKE '{wire.VERSION}:%'")
         assert current[0][0] == len(orders)
         assert "rendered" not in migrate(url)

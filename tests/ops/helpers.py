@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -19,7 +18,6 @@ from fastapi import FastAPI
 
 from pohub.api.app import create_app
 from pohub.config import Settings
-from pohub.db.engine import Database
 from tests.support import PATIENCE, LiveServer, free_port
 
 VENV_BIN = Path(sys.executable).parent
@@ -45,22 +43,6 @@ def serve(app: FastAPI, backend: str) -> Iterator[LiveServer]:
 
 def make_app(database_url: str, **settings: Any) -> FastAPI:
     return create_app(Settings(database_url=database_url, key_cache_seconds=0.0, **settings))
-
-
-def sql(database_url: str, statement: str, **params: Any) -> list[Any]:
-    """Run one statement in its own unit of work (tests poke at tables directly)."""
-    from sqlalchemy import text
-
-    async def run() -> list[Any]:
-        db = Database(database_url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                result = await conn.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            await db.dispose()
-
-    return asyncio.run(run())
 
 
 def pohub(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:

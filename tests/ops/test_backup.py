@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.api.helpers import order_body
-from tests.ops.helpers import pohub, sql
-from tests.support import PATIENCE, PG_ENV, LiveServer, _pg_admin, backends, database_url, live_server, make_trade
+from tests.ops.helpers import pohub
+from tests.support import PATIENCE, PG_ENV, LiveServer, _pg_admin, backends, database_url, live_server, make_trade, sql
 
 
 class Writers:

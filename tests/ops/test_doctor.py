@@ -11,8 +11,8 @@ import pytest
 from pohub.core import clock
 from pohub.db.engine import Database
 from pohub.ops import heartbeat
-from tests.ops.helpers import pohub, sql
-from tests.support import PG_ENV, database_url, live_server
+from tests.ops.helpers import pohub
+from tests.support import PG_ENV, database_url, live_server, sql
 
 GOOD_SECRET = "a-long-random-secret-key-for-tests-0123456789"
 

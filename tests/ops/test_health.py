@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from pohub.core import clock
 from pohub.db.engine import Database
 from pohub.ops import heartbeat
-from tests.ops.helpers import make_app, serve, sql
-from tests.support import PG_ENV, _pg_admin, database_url
+from tests.ops.helpers import make_app, serve
+from tests.support import PG_ENV, _pg_admin, database_url, sql
 
 
 def checks(resp: httpx.Response) -> dict[str, bool]:
