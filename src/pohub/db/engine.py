@@ -52,9 +52,20 @@ class Checkpointer:
     turns the automatic checkpoint off and nudges this thread after each commit instead; sqlite3
     releases the GIL while it copies and syncs. The checkpoint is PASSIVE, as the automatic one is:
     it never blocks readers or the writer, and nothing about durability changes (synchronous=NORMAL
-    in WAL mode was already durable up to the last checkpoint, and consistent after a crash)."""
+    in WAL mode was already durable up to the last checkpoint, and consistent after a crash).
 
-    PAGES = 1000  # the WAL size (in pages, as SQLite's default) past which a checkpoint is due
+    The WAL starts again from its beginning only when a write transaction begins after every frame
+    was copied back. Writes go on while the thread copies, so its checkpoint always missed the last
+    few commits and the WAL never restarted: it grew past the threshold for good and every commit
+    after that woke a checkpoint of its own (about 200 a round of 600 documents instead of 14). So
+    once the thread has copied the bulk, the next write first lets it copy the few frames left
+    (``finish``, awaited off the event loop, before that write's BEGIN): that write restarts the WAL."""
+
+    # The WAL size in pages past which a checkpoint is due. SQLite's default is 1,000; at 4,000 a
+    # checkpoint copies a hot page (page 1, an index's last leaf, order_counts) once for four times
+    # as many commits, and the WAL still fits the wal-index's first hash table (4,062 frames), so a
+    # reader's look-up of a page in the WAL costs what it did (docs/performance.md: measured).
+    PAGES = 4000
 
     def __init__(self, database: str) -> None:
         self.database = database
@@ -62,9 +73,12 @@ class Checkpointer:
         self._stop = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._using = threading.Lock()  # the thread's connection, used by one caller at a time
+        self._conn: sqlite3.Connection | None = None
         self._wal = database + "-wal"
         self._due_bytes = self.PAGES * 4096  # until the thread has read the page size
         self.runs = 0
+        self.tail_due = False  # the thread copied the bulk; the next write lets it finish first
 
     def nudge(self) -> None:
         """A write committed; start the thread on the first one, and wake it once the WAL is due
@@ -74,6 +88,8 @@ class Checkpointer:
                 if self._thread is None and not self._stop:
                     self._thread = threading.Thread(target=self._run, name="pohub-wal-checkpoint", daemon=True)
                     self._thread.start()
+        if self.tail_due:
+            return  # the next write's finish() runs first
         try:
             due = os.stat(self._wal).st_size >= self._due_bytes
         except OSError:
@@ -98,20 +114,39 @@ class Checkpointer:
         self.runs += 1
         return True
 
+    def finish(self) -> None:
+        """Copy back what the thread's checkpoint left (called with no write in progress, so that
+        every frame is copied and the next write restarts the WAL)."""
+        self.tail_due = False
+        with self._using:
+            conn = self._conn
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    async def before_write(self) -> None:
+        if self.tail_due:
+            await asyncio.to_thread(self.finish)
+
     def _run(self) -> None:
         conn = sqlite3.connect(self.database, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout=1000")
+            self._conn = conn
             while not self._stop:
                 self._due.wait()
                 self._due.clear()
                 if self._stop:
                     break
                 # On an error the next nudge tries again; a stuck checkpoint only lets the WAL grow.
-                with contextlib.suppress(sqlite3.Error):
-                    self.checkpoint(conn)
+                with self._using, contextlib.suppress(sqlite3.Error):
+                    if self.checkpoint(conn):
+                        self.tail_due = True
+                        self._due.clear()  # the commits meanwhile are the tail's
         finally:
-            conn.close()
+            with self._using:
+                self._conn = None
+                conn.close()
 
     def stop(self) -> None:
         self._stop = True
@@ -178,12 +213,13 @@ class Database:
             # ahead of requests already waiting, which starves a few of them: seconds at p99).
             self.writer = _sqlite_engine(self.url, immediate=True, pool_size=1)
             self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size)
-            self._writes: Units | None = Units(self.writer, begin="BEGIN IMMEDIATE", size=1)
-            self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size, timeout=POOL_TIMEOUT)
             database = make_url(self.url).database
             self._checkpointer: Checkpointer | None = (
                 Checkpointer(database) if database and database != ":memory:" else None
             )
+            prepare = self._checkpointer.before_write if self._checkpointer is not None else None
+            self._writes: Units | None = Units(self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare)
+            self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size, timeout=POOL_TIMEOUT)
         else:
             self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
             self.reader = self.writer

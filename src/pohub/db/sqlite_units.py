@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError
@@ -51,9 +51,19 @@ def execute(raw: sqlite3.Connection, sql: str) -> None:
 class Units:
     """Units of work on up to ``size`` connections of one engine, first come first served."""
 
-    def __init__(self, engine: AsyncEngine, *, begin: str, size: int, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        begin: str,
+        size: int,
+        timeout: float | None = None,
+        prepare: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.engine = engine
         self.begin = begin
+        # Awaited once a unit holds its place and before it begins (the writer's: see Checkpointer).
+        self.prepare = prepare
         # As the pool's own pool_timeout: a unit that cannot get a connection in time fails with
         # SQLAlchemy's TimeoutError instead of queueing for ever (None: wait, as writes always have).
         self.timeout = timeout
@@ -69,6 +79,8 @@ class Units:
         except TimeoutError:
             raise PoolTimeout(f"no SQLite connection free within {self.timeout:g} s") from None
         try:
+            if self.prepare is not None:
+                await self.prepare()
             conn, raw = await self._take()
             try:
                 execute(raw, self.begin)

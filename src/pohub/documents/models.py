@@ -55,7 +55,14 @@ documents = Table(
     Column("wire", Text, nullable=True),
     Index("ix_documents_receiver", "kind", "receiver_company_id", "status", "id"),
     Index("ix_documents_sender", "kind", "sender_company_id", "status", "id"),
-    Index("ix_documents_order", "order_id", "kind"),
+    # An order's own order_id is NULL: orders are left out (every query asks for an order_id).
+    Index(
+        "ix_documents_order",
+        "order_id",
+        "kind",
+        sqlite_where=text("order_id IS NOT NULL"),
+        postgresql_where=text("order_id IS NOT NULL"),
+    ),
     Index("ix_documents_partner_po", "partner_po"),
     # A buyer sends a PartnerPO to a supplier once.
     Index(

@@ -10,6 +10,21 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, 
 
 from pohub.db.base import AwareDateTime, BigId, metadata
 
+# Indexed only where the first column is set (index name suffix: columns).
+REFERENCES = {
+    "order": ("order_id", "id"),
+    "document": ("document_id",),
+    "job": ("job_id", "id"),
+    "parent": ("parent_id",),
+    "endpoint": ("endpoint_id", "id"),
+}
+
+
+def _where_set(name: str, *columns: str) -> Index:
+    where = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 exchanges = Table(
     "exchanges",
     metadata,
@@ -41,11 +56,10 @@ exchanges = Table(
     Column("created_at", AwareDateTime(), nullable=False),
     Column("updated_at", AwareDateTime(), nullable=False),
     Index("ix_exchanges_company", "company_id", "id"),
-    Index("ix_exchanges_order", "order_id", "id"),
-    Index("ix_exchanges_document", "document_id"),
-    Index("ix_exchanges_job", "job_id", "id"),
-    Index("ix_exchanges_parent", "parent_id"),
-    Index("ix_exchanges_endpoint", "endpoint_id", "id"),
+    # The references most exchanges lack are indexed only where set (every query asks for a value):
+    # an inbound message then writes none of these indexes when received, and only the order and
+    # document ones when its outcome names them (migration 0017 write_volume).
+    *(_where_set(f"ix_exchanges_{name}", *columns) for name, columns in REFERENCES.items()),
     # Only what a sender may claim is in this index, so claiming stays cheap however long the
     # history grows; a channel's in the order they are due, so a claim reads no more than it takes.
     Index(
