@@ -125,7 +125,14 @@ class PgUnits:
                 await self._discard(conn)
 
     async def _discard(self, conn: AsyncConnection) -> None:
-        """Back to the pool, whose reset rolls back whatever is left open."""
+        """Back to the pool, whose reset rolls back whatever is left open; a connection the server
+        closed is invalidated instead (the pool would hand it out again: it checks nothing)."""
+        sync = conn.sync_connection
+        if sync is not None and not sync.closed and not sync.invalidated:
+            adapter = sync.connection.dbapi_connection
+            if adapter is None or adapter._connection.is_closed():
+                await conn.invalidate()
+                return
         try:
             await conn.close()
         except Exception:  # the connection is broken: the pool drops it
