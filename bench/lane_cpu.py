@@ -6,8 +6,9 @@ The figure is the server process's utime + stime (/proc/<pid>/stat) over a run d
 answers it gave: steadier than a request rate on a shared machine. On PostgreSQL the CPU of the
 database's server backends serving the bench database (pids from pg_stat_activity, CPU from /proc)
 is reported beside it, and with ``--statements LOG`` the statements per request, counted in the
-server's log (log_statement = all on the bench database only; the log must be readable here). ``--src`` runs the server from another checkout's
-``src`` (the before figure: main), with this checkout's bench and venv.
+server's log (log_statement = all on the bench database only; the log must be readable here).
+``--src`` runs the server from another checkout's ``src`` (the before figure: main), with this
+checkout's bench and venv.
 
     python -m bench.lane_cpu [--orders 800] [--seconds 5] [--src /path/to/main/src]
                              [--backend postgresql [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]]
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -75,10 +77,8 @@ class Backends:
     def cpu(self) -> dict[int, float]:
         out = {}
         for pid in self._pids():
-            try:
+            with contextlib.suppress(OSError):  # gone since the query
                 out[pid] = cpu_seconds(pid)
-            except OSError:  # gone since the query
-                pass
         return out
 
     @staticmethod
@@ -94,7 +94,7 @@ class Backends:
         async def alter() -> None:
             pg = await asyncpg.connect(self.url)
             try:
-                await pg.execute(f'ALTER DATABASE "{self.database}" SET log_statement = \'all\'')
+                await pg.execute(f"ALTER DATABASE \"{self.database}\" SET log_statement = 'all'")
             finally:
                 await pg.close()
 
