@@ -133,7 +133,11 @@ def main() -> None:
         help="PostgreSQL: count statements per request from this server log (log_statement on the bench database)",
     )
     parser.add_argument("--only", default=None, help="comma-separated run names (e.g. 'PO create,GET one PO')")
+    parser.add_argument("--units", type=int, default=0, help="N: CPU per bare unit of work, in this process")
     args = parser.parse_args()
+    if args.units:
+        bare_units(args.units, args.backend, args.pg_url)
+        return
     if args.in_process:
         in_process(args.in_process, args.search_orders)
         return
@@ -210,6 +214,55 @@ def main() -> None:
             run("acknowledgement", acks, supplier, wrap=False)
             gets = [("GET", f"{API}/Orders/{k}", b"") for k in keys]
             run("GET one PO", gets, supplier, wrap=True)
+
+
+def bare_units(n: int, backend: str, pg_url: str) -> None:
+    """CPU per unit of work with one prepared statement in it (``db.write()`` with an INSERT ...
+    RETURNING, ``db.read()`` with a SELECT by key), in this process: the unit's own cost. Run it
+    with PYTHONPATH=<other checkout>/src for the before figure."""
+    import time
+
+    import sqlalchemy as sa
+
+    from pohub.db.engine import Database
+    from pohub.db.fast import Prepared
+
+    table = sa.Table(
+        "bench_units",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(40), nullable=False),
+    )
+    add = Prepared(sa.insert(table).returning(table.c.id))
+    get = Prepared(sa.select(table.c.name).where(table.c.id == sa.bindparam("id")))
+
+    async def main(url: str) -> None:
+        db = Database(url, pool_size=2)
+        try:
+            async with db.write() as conn:
+                await conn.run_sync(table.metadata.create_all)
+            ids: list[int] = []
+            best: dict[str, float] = {}
+            for rnd in range(5):
+                start = time.process_time()
+                for i in range(n):
+                    async with db.write() as conn:
+                        ids.append((await add.all(conn, {"name": f"u{rnd}-{i}"}))[0][0])
+                write = time.process_time() - start
+                start = time.process_time()
+                for i in ids[-n:]:
+                    async with db.read() as conn:
+                        await get.first(conn, {"id": i})
+                read = time.process_time() - start
+                for name, used in (("write", write), ("read", read)):
+                    best[name] = min(best.get(name, used), used)
+                print(f"round {rnd}: write {1e6 * write / n:.0f} µs, read {1e6 * read / n:.0f} µs", flush=True)
+            print(f"best: write {1e6 * best['write'] / n:.0f} µs, read {1e6 * best['read'] / n:.0f} µs per unit")
+        finally:
+            await db.dispose()
+
+    with database(backend, pg_url) as url:
+        asyncio.run(main(url))
 
 
 async def asgi_call(app: Any, method: str, target: str, body: bytes, headers: dict[str, str]) -> int:

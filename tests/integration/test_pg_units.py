@@ -130,3 +130,47 @@ async def test_units_at_once_are_bounded_and_a_wait_fails_as_the_pool_would(db: 
         assert units.held == 1
     finally:
         await units.close()
+
+
+async def test_a_read_unit_runs_each_statement_on_its_own_and_refuses_writes(db: Database) -> None:
+    """No BEGIN in a read (one round trip for a query); a write or a lock there is refused before it
+    is sent, through SQLAlchemy and through Prepared alike, and the connection writes as before."""
+    from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, insert, select
+
+    from pohub.db.fast import Prepared
+    from pohub.db.pg_units import ReadUnitWrote
+
+    name = await _table(db)
+    t = Table(name, MetaData(), Column("id", Integer, primary_key=True), Column("name", String))
+    add = Prepared(insert(t).returning(t.c.id))
+    get = Prepared(select(t.c.name).where(t.c.id == bindparam("id")))
+    sent: list[str] = []
+    async with db.write() as conn:
+        adapter = adapter_of(conn)
+        assert adapter is not None
+        adapter._connection.add_query_logger(lambda record: sent.append(record.query))  # BEGIN, COMMIT
+        key = (await add.all(conn, {"name": "kept"}))[0][0]
+    await asyncio.sleep(0.01)  # asyncpg calls query loggers soon after, not at once
+    assert sent == ["BEGIN;", "COMMIT;"]
+    sent.clear()
+    async with db.read() as conn:  # the same kept connection
+        assert (await get.first(conn, {"id": key})).name == "kept"
+        assert (await conn.execute(select(t.c.name))).scalar() == "kept"
+    await asyncio.sleep(0.01)
+    assert sent == []
+    for statement in (
+        lambda c: add.all(c, {"name": "refused"}),
+        lambda c: c.execute(insert(t).values(name="refused")),
+        lambda c: c.execute(text(f"UPDATE {name} SET name = 'x'")),
+        lambda c: c.execute(select(t).with_for_update()),
+        lambda c: c.execute(text(f"WITH d AS (DELETE FROM {name} RETURNING id) SELECT count(*) FROM d")),
+    ):
+        with pytest.raises(ReadUnitWrote):
+            async with db.read() as conn:
+                await statement(conn)
+    sent.clear()
+    async with db.write() as conn:  # the same kept connection, in transactions again
+        await add.all(conn, {"name": "after"})
+    await asyncio.sleep(0.01)
+    assert sent == ["BEGIN;", "COMMIT;"]
+    assert await _names(db, name) == ["kept", "after"]

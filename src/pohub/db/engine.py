@@ -218,7 +218,7 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         if self._reads is None:
             if self._pg is not None:
-                async with self._pg.unit() as conn:
+                async with self._pg.unit(read=True) as conn:
                     yield conn
                 return
             async with self.reader.connect() as conn, conn.begin():

@@ -10,6 +10,13 @@ does, lazily, under the adapter's mutex); the unit then ends the asyncpg transac
 COMMIT or ROLLBACK round trip, no greenlet) and closes SQLAlchemy's transaction object, which then
 finds nothing left to do on the driver.
 
+A read unit (``db.read()``) runs each statement on its own (asyncpg in autocommit, as SQLAlchemy's
+AUTOCOMMIT level does): no BEGIN and no COMMIT, one round trip for a GET of one PO instead of three.
+Under READ COMMITTED that changes nothing a query can see, since each statement of a transaction
+takes a snapshot of its own anyway; what it would change is a write or a lock in a read unit (it
+would commit, or be released, at once), so a read unit refuses them (``ReadUnitWrote``, before the
+statement is sent). The connection is back in transactions when the unit ends, however it ends.
+
 Semantics are PostgreSQL's own and unchanged: READ COMMITTED, row locks taken by the services, an
 exception rolls the whole unit back (savepoints are SQLAlchemy's), errors are SQLAlchemy's
 (IntegrityError ...), a crash leaves nothing of an uncommitted unit. At most ``size`` units run at
@@ -22,20 +29,53 @@ reset rolls it back, or which drops it when broken) and a fresh one is checked o
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pohub.db.fast import ASYNCPG_INTERNALS
-
 log = logging.getLogger("pohub.db")
 
 _SAVEPOINT_SEQ = "_Connection__savepoint_seq"  # sqlalchemy.engine.base.Connection's (2.1)
+
+# What a read unit refuses: a statement that writes, changes the schema, or takes a lock.
+_WRITES = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|TRUNCATE|SAVEPOINT|COPY|LOCK|GRANT|REVOKE)\b"
+    r"|\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b"
+    r"|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class ReadUnitWrote(RuntimeError):
+    """A statement that writes or locks ran in ``db.read()``: it belongs in ``db.write()``."""
+
+
+@functools.lru_cache(maxsize=1024)
+def writes(sql: str) -> bool:
+    """Whether a read unit must refuse this statement (cached by text: the hot ones repeat)."""
+    return _WRITES.search(sql) is not None
+
+
+def refuse_writes(adapter: Any, sql: str) -> None:
+    """Raise ReadUnitWrote when the connection is in a read unit and the statement writes."""
+    if adapter.isolation_level == "autocommit" and writes(sql):
+        raise ReadUnitWrote(f"db.read() cannot run {' '.join(sql.split())[:80]!r}: use db.write()")
+
+
+def guard(engine: AsyncEngine) -> None:
+    """Refuse writes in read units for statements that go through SQLAlchemy too."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _reads_read(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _executemany: bool) -> None:
+        refuse_writes(conn.connection.dbapi_connection, statement)
 
 
 def adapter_of(conn: AsyncConnection) -> Any | None:
@@ -53,6 +93,8 @@ class PgUnits:
     """Units of work on up to ``size`` connections of one PostgreSQL engine, first come first served."""
 
     def __init__(self, engine: AsyncEngine, *, size: int, keep: int, timeout: float) -> None:
+        from pohub.db.fast import ASYNCPG_INTERNALS  # (db/fast imports this module)
+
         if engine.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
             raise RuntimeError("PostgreSQL units of work need asyncpg and SQLAlchemy's asyncpg adapter")
         self.engine = engine
@@ -61,9 +103,10 @@ class PgUnits:
         self.timeout = timeout
         self._gate = asyncio.Semaphore(size)
         self._idle: list[AsyncConnection] = []
+        guard(engine)
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[AsyncConnection]:
+    async def unit(self, *, read: bool = False) -> AsyncIterator[AsyncConnection]:
         try:
             async with asyncio.timeout(self.timeout):
                 await self._gate.acquire()
@@ -71,9 +114,14 @@ class PgUnits:
             raise PoolTimeout(f"no PostgreSQL connection free within {self.timeout:g} s") from None
         try:
             conn = await self._take()
+            adapter = adapter_of(conn) if read else None
+            if adapter is not None:
+                adapter.autocommit = True  # the adapter then starts no transaction (see above)
             try:
                 yield conn
             except BaseException:
+                if adapter is not None:  # back in transactions before anything else sees it
+                    adapter.autocommit = False
                 # The caller's error is the one to see; shielded so that a cancelled request still
                 # ends its transaction (or hands the connection back to the pool) before it goes.
                 try:
@@ -81,6 +129,8 @@ class PgUnits:
                 except Exception:
                     log.warning("could not roll back a PostgreSQL unit of work", exc_info=True)
                 raise
+            if adapter is not None:
+                adapter.autocommit = False
             await self._end(conn, commit=True)
         finally:
             self._gate.release()
