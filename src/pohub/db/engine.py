@@ -3,9 +3,10 @@
 ``db.write()`` is one short transaction that may change rows: on SQLite it starts with BEGIN
 IMMEDIATE (the database-wide write lock, so read-check-write sequences cannot interleave, across
 processes too); on PostgreSQL the services lock the rows they change with SELECT ... FOR UPDATE.
-``db.read()`` is a plain transaction for queries. On SQLite both run straight on sqlite3, on
-connections kept checked out between units (db/sqlite_units.py); on PostgreSQL both run on asyncpg
-connections kept the same way (db/pg_units.py).
+``db.read()`` is for queries: a plain transaction on SQLite, each statement on its own on PostgreSQL
+(the same snapshots under READ COMMITTED, without BEGIN and COMMIT; writes refused). On SQLite both
+run straight on sqlite3, on connections kept checked out between units (db/sqlite_units.py); on
+PostgreSQL both run on asyncpg connections kept the same way (db/pg_units.py).
 """
 
 from __future__ import annotations
