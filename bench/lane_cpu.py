@@ -1,17 +1,24 @@
 """Server CPU per request for the fast lane's hot routes (issue 15): PO create, acknowledgement, GET
-one PO and the Step 1 search, on SQLite, each a fixed list sent by `wrk` (32 connections).
+one PO and the Step 1 search, on SQLite or PostgreSQL, each a fixed list sent by `wrk` (32
+connections).
 
 The figure is the server process's utime + stime (/proc/<pid>/stat) over a run divided by the
-answers it gave: steadier than a request rate on a shared machine. ``--src`` runs the server from
-another checkout's ``src`` (the before figure: main), with this checkout's bench and venv.
+answers it gave: steadier than a request rate on a shared machine. On PostgreSQL the CPU of the
+database's server backends serving the bench database (pids from pg_stat_activity, CPU from /proc)
+is reported beside it, and with ``--statements LOG`` the statements per request, counted in the
+server's log (log_statement = all on the bench database only; the log must be readable here).
+``--src`` runs the server from another checkout's ``src`` (the before figure: main), with this
+checkout's bench and venv.
 
     python -m bench.lane_cpu [--orders 800] [--seconds 5] [--src /path/to/main/src]
+                             [--backend postgresql [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,7 +27,19 @@ from typing import Any
 
 from bench import documents as docs
 from bench import wrk
-from bench.hub_bench import API, SEARCH, database, fill, hub_cmd, hub_env, order_keys, process, setup_parties
+from bench.hub_bench import (
+    API,
+    PG_DEFAULT,
+    SEARCH,
+    database,
+    fill,
+    hub_cmd,
+    hub_env,
+    order_keys,
+    plain_pg,
+    process,
+    setup_parties,
+)
 from pohub.db.migrate import upgrade
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -31,6 +50,72 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
+class Backends:
+    """CPU of the PostgreSQL backends serving one database (the server runs on this machine):
+    pids from pg_stat_activity, utime + stime from /proc. A backend that exits during a run loses
+    its share (pohub keeps its pool's connections open, so few do)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = plain_pg(url)
+        self.database = url.rsplit("/", 1)[1]
+
+    def _pids(self) -> list[int]:
+        import asyncpg
+
+        async def fetch() -> list[int]:
+            pg = await asyncpg.connect(self.url)
+            try:
+                rows = await pg.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", self.database
+                )
+                return [int(r[0]) for r in rows]
+            finally:
+                await pg.close()
+
+        return asyncio.run(fetch())
+
+    def cpu(self) -> dict[int, float]:
+        out = {}
+        for pid in self._pids():
+            with contextlib.suppress(OSError):  # gone since the query
+                out[pid] = cpu_seconds(pid)
+        return out
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+    def log_statements(self) -> None:
+        """Have PostgreSQL log every statement run on this database (sessions opened from now on):
+        one line per simple query or extended-protocol execute, i.e. per round trip but for the
+        Parse of a statement not yet in the connection's cache."""
+        import asyncpg
+
+        async def alter() -> None:
+            pg = await asyncpg.connect(self.url)
+            try:
+                await pg.execute(f"ALTER DATABASE \"{self.database}\" SET log_statement = 'all'")
+            finally:
+                await pg.close()
+
+        asyncio.run(alter())
+
+    def statements(self, log: Path, offset: int) -> tuple[dict[str, int], int]:
+        """Statements this database logged past offset in the server's log (by text), and the new offset."""
+        with log.open("rb") as f:
+            f.seek(offset)
+            text = f.read()
+        marker = f"@{self.database} LOG:  "
+        out: dict[str, int] = {}
+        for line in text.decode(errors="replace").splitlines():
+            _, found, rest = line.partition(marker)
+            if not found or not rest.startswith(("statement: ", "execute ")):
+                continue
+            query = rest.split(": ", 1)[1] if rest.startswith("statement") else rest.split(": ", 1)[-1]
+            out[query] = out.get(query, 0) + 1
+        return out, offset + len(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=3000, help="more than a run can send")
@@ -39,12 +124,30 @@ def main() -> None:
     parser.add_argument("--profile", default=None, help="py-spy raw profile of the acknowledgement run to this file")
     parser.add_argument("--src", default=None, help="serve from this src directory (PYTHONPATH)")
     parser.add_argument("--in-process", type=int, default=0, help="N: the app driven in this process instead")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("POHUB_BENCH_DATABASE_URL", PG_DEFAULT))
+    parser.add_argument(
+        "--statements",
+        default=None,
+        metavar="LOG",
+        help="PostgreSQL: count statements per request from this server log (log_statement on the bench database)",
+    )
+    parser.add_argument("--only", default=None, help="comma-separated run names (e.g. 'PO create,GET one PO')")
+    parser.add_argument("--units", type=int, default=0, help="N: CPU per bare unit of work, in this process")
     args = parser.parse_args()
+    if args.units:
+        bare_units(args.units, args.backend, args.pg_url)
+        return
     if args.in_process:
         in_process(args.in_process, args.search_orders)
         return
     env_extra = {"PYTHONPATH": args.src} if args.src else {}
-    with database("sqlite", "") as url:
+    only = set(args.only.split(",")) if args.only else None
+    with database(args.backend, args.pg_url) as url:
+        backends = Backends(url) if args.backend == "postgresql" else None
+        log = Path(args.statements) if args.statements and backends else None
+        if log is not None and backends is not None:
+            backends.log_statements()
         upgrade(url)
         p = asyncio.run(setup_parties(url))
         asyncio.run(fill(url, p, args.search_orders))
@@ -54,6 +157,8 @@ def main() -> None:
             pid = hub.proc.pid
 
             def run(name: str, requests: list[tuple[str, str, bytes]], headers: dict[str, str], wrap: bool) -> None:
+                if only is not None and name not in only:
+                    return
                 spy = None
                 if args.profile and name == "acknowledgement":
                     spy = subprocess.Popen(
@@ -61,19 +166,29 @@ def main() -> None:
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
                     )
+                pg_before = backends.cpu() if backends else {}
+                offset = log.stat().st_size if log is not None else 0
                 before = cpu_seconds(pid)
                 result = wrk.run(hub.url, requests, seconds=args.seconds, headers=headers, wrap=wrap)
                 used = cpu_seconds(pid) - before
+                pg_used = Backends.used(pg_before, backends.cpu()) if backends else None
                 if spy is not None:
                     spy.send_signal(signal.SIGINT)  # py-spy writes its profile on interrupt
                     spy.wait(timeout=60)
                 answers = sum(result.statuses.values())
+                per = max(answers, 1)
                 print(
                     f"{name:<22} {answers:>6} answers {dict(result.statuses)}  "
-                    f"{1000 * used / max(answers, 1):.3f} ms CPU per request"
+                    f"{1000 * used / per:.3f} ms CPU per request"
+                    + (f", PostgreSQL backends {1000 * pg_used / per:.3f} ms" if pg_used is not None else "")
                     + (" (list ran out: idle time counted)" if result.exhausted else ""),
                     flush=True,
                 )
+                if log is not None and backends is not None:
+                    delta, _ = backends.statements(log, offset)
+                    print(f"{'':<22} {sum(delta.values()) / per:.1f} statements per request", flush=True)
+                    for q, n in sorted(delta.items(), key=lambda kv: -kv[1])[:25]:
+                        print(f"{'':<24}{n / per:6.2f}  {' '.join(q.split())[:110]}", flush=True)
 
             orders = [
                 ("POST", f"{API}/Orders", docs.order(i, prefix="L", buyer=p["buyer"], supplier=p["supplier"]))
@@ -99,6 +214,55 @@ def main() -> None:
             run("acknowledgement", acks, supplier, wrap=False)
             gets = [("GET", f"{API}/Orders/{k}", b"") for k in keys]
             run("GET one PO", gets, supplier, wrap=True)
+
+
+def bare_units(n: int, backend: str, pg_url: str) -> None:
+    """CPU per unit of work with one prepared statement in it (``db.write()`` with an INSERT ...
+    RETURNING, ``db.read()`` with a SELECT by key), in this process: the unit's own cost. Run it
+    with PYTHONPATH=<other checkout>/src for the before figure."""
+    import time
+
+    import sqlalchemy as sa
+
+    from pohub.db.engine import Database
+    from pohub.db.fast import Prepared
+
+    table = sa.Table(
+        "bench_units",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(40), nullable=False),
+    )
+    add = Prepared(sa.insert(table).returning(table.c.id))
+    get = Prepared(sa.select(table.c.name).where(table.c.id == sa.bindparam("id")))
+
+    async def main(url: str) -> None:
+        db = Database(url, pool_size=2)
+        try:
+            async with db.write() as conn:
+                await conn.run_sync(table.metadata.create_all)
+            ids: list[int] = []
+            best: dict[str, float] = {}
+            for rnd in range(5):
+                start = time.process_time()
+                for i in range(n):
+                    async with db.write() as conn:
+                        ids.append((await add.all(conn, {"name": f"u{rnd}-{i}"}))[0][0])
+                write = time.process_time() - start
+                start = time.process_time()
+                for i in ids[-n:]:
+                    async with db.read() as conn:
+                        await get.first(conn, {"id": i})
+                read = time.process_time() - start
+                for name, used in (("write", write), ("read", read)):
+                    best[name] = min(best.get(name, used), used)
+                print(f"round {rnd}: write {1e6 * write / n:.0f} µs, read {1e6 * read / n:.0f} µs", flush=True)
+            print(f"best: write {1e6 * best['write'] / n:.0f} µs, read {1e6 * best['read'] / n:.0f} µs per unit")
+        finally:
+            await db.dispose()
+
+    with database(backend, pg_url) as url:
+        asyncio.run(main(url))
 
 
 async def asgi_call(app: Any, method: str, target: str, body: bytes, headers: dict[str, str]) -> int:

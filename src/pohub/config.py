@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # Retention: the bodies of settled exchanges older than this are pruned by the worker (0: never).
     retention_days: float = 90.0
     retention_check_seconds: float = 3600.0
+    # PostgreSQL: how often the worker folds order_counts' rows of closed connections (documents/counts.py).
+    counts_compaction_seconds: float = 600.0
 
     @model_validator(mode="after")
     def _installation_key(self) -> Settings:

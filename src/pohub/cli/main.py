@@ -78,7 +78,7 @@ users_cli.register(app, lambda work: _in_transaction(work))
 def migrate() -> None:
     """Upgrade the database schema to the newest version."""
     from pohub.db.migrate import head
-    from pohub.documents import wire
+    from pohub.documents import counts, wire
 
     settings = get_settings()
     applied = upgrade(settings.database_url)
@@ -93,6 +93,10 @@ def migrate() -> None:
     rendered = _in_transaction(wire.refresh)
     if rendered:
         console.print(f"rendered {rendered} order template(s) anew (documents/wire.py)")
+    # PostgreSQL: order_counts' rows of connections since closed (all of them, pohub being stopped).
+    folded = asyncio.run(counts.compact_at(settings.database_url))
+    if folded:
+        console.print(f"folded {folded} order_counts row(s) of closed connections (documents/counts.py)")
 
 
 @app.command()

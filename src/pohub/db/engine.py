@@ -3,8 +3,10 @@
 ``db.write()`` is one short transaction that may change rows: on SQLite it starts with BEGIN
 IMMEDIATE (the database-wide write lock, so read-check-write sequences cannot interleave, across
 processes too); on PostgreSQL the services lock the rows they change with SELECT ... FOR UPDATE.
-``db.read()`` is a plain transaction for queries. On SQLite both run straight on sqlite3, on
-connections kept checked out between units (db/sqlite_units.py).
+``db.read()`` is for queries: a plain transaction on SQLite, each statement on its own on PostgreSQL
+(the same snapshots under READ COMMITTED, without BEGIN and COMMIT; writes refused). On SQLite both
+run straight on sqlite3, on connections kept checked out between units (db/sqlite_units.py); on
+PostgreSQL both run on asyncpg connections kept the same way (db/pg_units.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from pohub.db import sqlite_inline, sqlite_units
+from pohub.db.pg_units import PgUnits
 from pohub.db.sqlite_units import Units
 
 POOL_TIMEOUT = 60.0  # seconds a unit of work waits for a connection before it fails
@@ -207,6 +210,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = async_url(url)
         self.sqlite = is_sqlite(self.url)
+        self._pg: PgUnits | None = None
         if self.sqlite:
             # One writer connection: writes queue on its unit's lock instead of spinning on the file
             # lock, first come first served (a pool's queue lets a newcomer take a freed connection
@@ -221,14 +225,24 @@ class Database:
             self._writes: Units | None = Units(self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare)
             self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size, timeout=POOL_TIMEOUT)
         else:
-            self.writer = create_async_engine(self.url, pool_size=pool_size, max_overflow=pool_size)
+            self._checkpointer = None
+            self.writer = create_async_engine(
+                self.url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=POOL_TIMEOUT
+            )
             self.reader = self.writer
             self._writes = self._reads = None
-            self._checkpointer = None
+            # Reads and writes share one pool, as they did through the engine; kept connections up
+            # to the pool's size, and as many units at once as the pool plus its overflow allow.
+            if self.writer.dialect.driver == "asyncpg":
+                self._pg = PgUnits(self.writer, size=2 * pool_size, keep=pool_size, timeout=POOL_TIMEOUT)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         if self._writes is None:
+            if self._pg is not None:
+                async with self._pg.unit() as conn:
+                    yield conn
+                return
             async with self.writer.begin() as conn:
                 yield conn
             return
@@ -240,6 +254,10 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         if self._reads is None:
+            if self._pg is not None:
+                async with self._pg.unit(read=True) as conn:
+                    yield conn
+                return
             async with self.reader.connect() as conn, conn.begin():
                 yield conn
             return
@@ -247,7 +265,7 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
-        for units in (self._writes, self._reads):
+        for units in (self._writes, self._reads, self._pg):
             if units is not None:
                 await units.close()
         if self._checkpointer is not None:

@@ -33,6 +33,8 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 
+from pohub.db.pg_units import refuse_writes
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -221,6 +223,7 @@ async def _asyncpg(
         sync.begin()
     dialect: Any = conn.dialect
     adapter: Any = sync.connection.dbapi_connection
+    refuse_writes(adapter, compiled.sql)  # in a read unit (db/pg_units.py)
     async with adapter._execute_mutex:
         if adapter._transaction is None:
             await adapter._start_transaction()

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from pohub.core import clock
 from pohub.db.engine import Database
+from pohub.documents import counts
 from pohub.edi import reconcile as edi_reconcile
 from pohub.edi import transports as edi_transports
 from pohub.exchanges import outbound, retention
@@ -60,6 +61,8 @@ class Worker:
         self.pruned_at: datetime | None = None
         self.edi_every = timedelta(seconds=float(getattr(settings, "edi_overdue_check_seconds", 60.0)))
         self.edi_checked_at: datetime | None = None
+        self.counts_every = timedelta(seconds=float(getattr(settings, "counts_compaction_seconds", 600.0)))
+        self.counts_compacted_at: datetime | None = None
 
     def wake(self) -> None:
         self.wakeup.set()
@@ -94,6 +97,7 @@ class Worker:
         """One turn: pruning and EDI checks when due, folders picked up, a batch of job items. True if
         anything was done."""
         await self.prune_if_due()
+        await self.compact_counts_if_due()
         await self.flag_overdue_edi()
         picked = await edi_transports.pick_up(self.db)
         worked = False
@@ -117,6 +121,19 @@ class Worker:
         done = await retention.prune(self.db, older_than=self.retention, now=now)
         if done.exchanges:
             log.info("retention: pruned the bodies of %d exchanges (%d bytes)", done.exchanges, done.bytes)
+
+    async def compact_counts_if_due(self) -> None:
+        """order_counts' rows of PostgreSQL backends that are gone, folded now and then (documents/
+        counts.py): each worker on its own clock (compactions at once serialize; none is doubled)."""
+        if self.db.sqlite:
+            return
+        now = clock.now()
+        if self.counts_compacted_at is not None and now - self.counts_compacted_at < self.counts_every:
+            return
+        self.counts_compacted_at = now
+        folded = await counts.compact(self.db)
+        if folded:
+            log.info("order_counts: folded %d row(s) of closed connections into one", folded)
 
     async def flag_overdue_edi(self) -> None:
         """Outbound EDI groups not acknowledged in the partner's time are flagged, now and then."""

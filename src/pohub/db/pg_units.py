@@ -1,0 +1,233 @@
+"""PostgreSQL's units of work: on asyncpg connections kept checked out between units.
+
+Through ``engine.begin()`` a unit pays for a pool checkout and return (with its reset-on-return
+rollback), SQLAlchemy's transaction objects and their events, and a greenlet switch for each of
+COMMIT and that reset: more CPU than the document's ``db/fast.Prepared`` statements together. Here
+a unit takes an ``AsyncConnection`` it keeps between units and hands it to the caller as it is, so
+``conn.execute``, ``conn.begin_nested()`` and ``Prepared`` work as before (SQLAlchemy begins its
+transaction object on the first statement, asyncpg its transaction as SQLAlchemy's adapter always
+does, lazily, under the adapter's mutex); the unit then ends the asyncpg transaction itself (one
+COMMIT or ROLLBACK round trip, no greenlet) and closes SQLAlchemy's transaction object, which then
+finds nothing left to do on the driver.
+
+A read unit (``db.read()``) runs each statement on its own (asyncpg in autocommit, as SQLAlchemy's
+AUTOCOMMIT level does): no BEGIN and no COMMIT, one round trip for a GET of one PO instead of three.
+Under READ COMMITTED that changes nothing a query can see, since each statement of a transaction
+takes a snapshot of its own anyway; what it would change is a write or a lock in a read unit (it
+would commit, or be released, at once), so a read unit refuses them (``ReadUnitWrote``, before the
+statement is sent). The connection is back in transactions when the unit ends, however it ends.
+
+Semantics are PostgreSQL's own and unchanged: READ COMMITTED, row locks taken by the services, an
+exception rolls the whole unit back (savepoints are SQLAlchemy's), errors are SQLAlchemy's
+(IntegrityError ...), a crash leaves nothing of an uncommitted unit. At most ``size`` units run at
+once (the pool's size plus overflow), a unit that finds none free within ``timeout`` fails with the
+pool's TimeoutError, and connections beyond ``keep`` go back to the pool after their unit (it closes
+overflow ones). A connection whose unit could not be ended cleanly goes back to the pool (whose
+reset rolls it back, or which drops it when broken) and a fresh one is checked out next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger("pohub.db")
+
+_SAVEPOINT_SEQ = "_Connection__savepoint_seq"  # sqlalchemy.engine.base.Connection's (2.1)
+
+# What a read unit refuses: a statement that writes, changes the schema, or takes a lock.
+_WRITES = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|TRUNCATE|SAVEPOINT|COPY|LOCK|GRANT|REVOKE)\b"
+    r"|\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b"
+    r"|^\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class ReadUnitWrote(RuntimeError):
+    """A statement that writes or locks ran in ``db.read()``: it belongs in ``db.write()``."""
+
+
+@functools.lru_cache(maxsize=1024)
+def writes(sql: str) -> bool:
+    """Whether a read unit must refuse this statement (cached by text: the hot ones repeat)."""
+    return _WRITES.search(sql) is not None
+
+
+def refuse_writes(adapter: Any, sql: str) -> None:
+    """Raise ReadUnitWrote when the connection is in a read unit and the statement writes."""
+    if adapter.isolation_level == "autocommit" and writes(sql):
+        raise ReadUnitWrote(f"db.read() cannot run {' '.join(sql.split())[:80]!r}: use db.write()")
+
+
+def guard(engine: AsyncEngine) -> None:
+    """Refuse writes in read units for statements that go through SQLAlchemy too."""
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _reads_read(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _executemany: bool) -> None:
+        refuse_writes(conn.connection.dbapi_connection, statement)
+
+
+def adapter_of(conn: AsyncConnection) -> Any | None:
+    """SQLAlchemy's asyncpg adapter under a usable AsyncConnection (None when it is not one)."""
+    sync = conn.sync_connection
+    if sync is None or sync.closed or sync.invalidated:
+        return None
+    adapter = sync.connection.dbapi_connection
+    if adapter is None or adapter._connection.is_closed():
+        return None
+    return adapter
+
+
+class PgUnits:
+    """Units of work on up to ``size`` connections of one PostgreSQL engine, first come first served."""
+
+    def __init__(self, engine: AsyncEngine, *, size: int, keep: int, timeout: float) -> None:
+        from pohub.db.fast import ASYNCPG_INTERNALS  # (db/fast imports this module)
+
+        if engine.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
+            raise RuntimeError("PostgreSQL units of work need asyncpg and SQLAlchemy's asyncpg adapter")
+        self.engine = engine
+        self.size = size
+        self.keep = keep
+        self.timeout = timeout
+        self._gate = asyncio.Semaphore(size)
+        self._idle: list[AsyncConnection] = []
+        guard(engine)
+
+    @asynccontextmanager
+    async def unit(self, *, read: bool = False) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._gate.acquire()
+        except TimeoutError:
+            raise PoolTimeout(f"no PostgreSQL connection free within {self.timeout:g} s") from None
+        try:
+            conn = await self._take()
+            adapter = adapter_of(conn) if read else None
+            if adapter is not None:
+                adapter.autocommit = True  # the adapter then starts no transaction (see above)
+            try:
+                yield conn
+            except BaseException:
+                if adapter is not None:  # back in transactions before anything else sees it
+                    adapter.autocommit = False
+                # The caller's error is the one to see; shielded so that a cancelled request still
+                # ends its transaction (or hands the connection back to the pool) before it goes.
+                try:
+                    await asyncio.shield(self._end(conn, commit=False))
+                except Exception:
+                    log.warning("could not roll back a PostgreSQL unit of work", exc_info=True)
+                raise
+            if adapter is not None:
+                adapter.autocommit = False
+            await self._end(conn, commit=True)
+        finally:
+            self._gate.release()
+
+    async def _take(self) -> AsyncConnection:
+        while self._idle:
+            conn = self._idle.pop()
+            if adapter_of(conn) is not None:
+                return conn
+            await self._discard(conn)
+        async with asyncio.timeout(self.timeout):  # the pool's own wait, should anything else hold some
+            return await self.engine.connect()
+
+    async def _end(self, conn: AsyncConnection, *, commit: bool) -> None:
+        clean = False
+        try:
+            sync = conn.sync_connection
+            adapter = adapter_of(conn)
+            if adapter is None or sync is None or sync.in_nested_transaction():
+                # Broken, or a savepoint left open: SQLAlchemy ends what it has (or the pool drops it).
+                if adapter is not None:
+                    await (conn.commit() if commit else conn.rollback())
+                return
+            await _end_driver(conn, adapter, commit=commit)
+            if sync.in_transaction():
+                # The driver has no transaction left, so SQLAlchemy's commit or rollback only closes
+                # its objects: the adapter's commit() and rollback() do nothing (and need no greenlet).
+                if commit:
+                    sync.commit()
+                else:
+                    sync.rollback()
+            clean = adapter._transaction is None and not sync.in_transaction()
+            if clean and hasattr(sync, _SAVEPOINT_SEQ):
+                # SQLAlchemy numbers savepoints per Connection, as a fresh checkout would start them:
+                # on a kept one each would get a new name, so a new asyncpg prepared statement (a
+                # Parse round trip, and a cache entry pushing out a hot statement).
+                setattr(sync, _SAVEPOINT_SEQ, 0)
+        finally:
+            if clean and len(self._idle) < self.keep:
+                self._idle.append(conn)
+            else:
+                await self._discard(conn)
+
+    async def _discard(self, conn: AsyncConnection) -> None:
+        """Back to the pool, whose reset rolls back whatever is left open; a connection the server
+        closed is invalidated instead (the pool would hand it out again: it checks nothing)."""
+        sync = conn.sync_connection
+        if sync is not None and not sync.closed and not sync.invalidated:
+            adapter = sync.connection.dbapi_connection
+            if adapter is None or adapter._connection.is_closed():
+                await conn.invalidate()
+                return
+        try:
+            await conn.close()
+        except Exception:  # the connection is broken: the pool drops it
+            log.warning("could not return a PostgreSQL connection to its pool", exc_info=True)
+            await conn.invalidate()
+
+    @property
+    def held(self) -> int:
+        """Connections kept between units (checked out of the pool as far as it knows)."""
+        return len(self._idle)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await self._discard(conn)
+
+
+async def _end_driver(conn: AsyncConnection, adapter: Any, *, commit: bool) -> None:
+    """COMMIT or ROLLBACK the asyncpg transaction, as the adapter's commit()/rollback() would: the
+    transaction is done whether or not the statement succeeded; errors as SQLAlchemy raises them."""
+    async with adapter._execute_mutex:
+        transaction = adapter._transaction
+        if transaction is None:  # no statement ran (or autocommit): nothing began on the server
+            return
+        try:
+            try:
+                await (transaction.commit() if commit else transaction.rollback())
+            finally:
+                adapter._transaction = None
+        except Exception as exc:
+            adapted: Exception = exc
+            try:
+                adapter._handle_exception(exc)
+            except Exception as translated:
+                adapted = translated
+            dialect: Any = conn.dialect
+            dbapi = dialect.loaded_dbapi
+            if isinstance(adapted, dbapi.Error):
+                is_disconnect = dialect.is_disconnect(adapted, adapter, None)
+                raise sa_exc.DBAPIError.instance(
+                    "COMMIT" if commit else "ROLLBACK",
+                    (),
+                    adapted,
+                    dbapi.Error,
+                    dialect=dialect,
+                    connection_invalidated=is_disconnect,
+                ) from exc
+            raise
