@@ -52,10 +52,11 @@ def content_hash(value: Any) -> str:
 
 
 def digest(value: Any) -> tuple[str, bool]:
-    """``(content_hash(value), float_safe(value))`` in one pass: orjson walks the value in C while it
-    writes the hashed text, and hands each Decimal to the check. An integer past 53 bits (the check
-    needs its exact size), a value orjson cannot write, or anything else unusual takes the two
-    functions themselves, which answer (or fail) as they always do."""
+    """``(content_hash(value), float_safe(value))`` of a parsed JSON value (dicts, lists, strings,
+    numbers, booleans, None) in one pass: orjson walks it in C while it writes the hashed text, and
+    hands each Decimal to the check. An integer past 53 bits (the check needs its exact size), a
+    value orjson cannot write, or anything else unusual takes the two functions themselves, which
+    answer (or fail) as they always do."""
     safe = True
 
     def default(v: Any) -> Any:
