@@ -140,11 +140,18 @@ class _Compiled:
 
 
 def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
-    """The transaction's sqlite3 connection (it is open while the unit of work runs)."""
-    if conn.dialect.name != "sqlite":
+    """The transaction's sqlite3 connection (it is open while the unit of work runs), or None: then
+    the statement takes conn.execute, which revalidates or refuses a closed connection as it does.
+    Read through plain attributes (AsyncConnection.dialect and the pool's driver_connection are
+    properties over properties: together they cost as much as the SQLite call itself)."""
+    sync = conn.sync_connection
+    fairy = sync._dbapi_connection if sync is not None else None  # None once closed or invalidated
+    if fairy is None or sync is None or sync.dialect.name != "sqlite":
         return None
-    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection is not None else None
-    inner = getattr(driver, "_conn", None)  # db/sqlite_inline.Connection
+    adapter = fairy.dbapi_connection
+    if adapter is None:
+        return None
+    inner = getattr(sync.dialect.get_driver_connection(adapter), "_conn", None)  # db/sqlite_inline.Connection
     return inner if isinstance(inner, sqlite3.Connection) else None
 
 
@@ -183,7 +190,7 @@ class Prepared:
         driver = _sqlite3_of(conn)
         if driver is None:
             return None
-        compiled = self._for(conn.dialect, params)
+        compiled = self._for(conn.sync_connection.dialect, params)  # type: ignore[union-attr]
         return None if compiled is None else (driver, compiled)
 
     def _pg(self, conn: AsyncConnection, params: Mapping[str, Any]) -> _Compiled | None:
