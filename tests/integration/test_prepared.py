@@ -171,3 +171,72 @@ def test_asyncpg_internals_present() -> None:
     # Prepared's PostgreSQL road relies on SQLAlchemy's asyncpg adapter internals; an upgrade that
     # drops one silently falls back to conn.execute, which this names instead.
     assert ASYNCPG_INTERNALS
+
+
+# Times and amounts at the edges of their formats: whole seconds, one microsecond, other zones (and
+# a zone that is UTC under another name), the first and last years, trailing zeros, exponents,
+# negative zero, the most digits a money column keeps.
+_TIMES = [
+    datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC),
+    datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC),
+    datetime(2026, 3, 4, 5, 6, 7, 1, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+    datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone(timedelta(0), "Z")),
+    datetime(1, 1, 1, 0, 0, 0, 0, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+]
+_AMOUNTS = [
+    Decimal("31.020000"),
+    Decimal("100"),
+    Decimal("1E+2"),
+    Decimal("-0"),
+    Decimal("-0.000001"),
+    Decimal("0.1E-5"),
+    Decimal("99999999999999999999999999999999.999999"),
+    31,
+    None,
+]
+
+
+async def test_prepared_statements_store_the_very_text_sqlalchemy_stores(db_url: str) -> None:
+    """Byte for byte: each time and amount stored by a prepared INSERT is stored as the same text as
+    through SQLAlchemy's execute, and both roads read every one back as the same value."""
+    from sqlalchemy import bindparam, cast, insert
+    from sqlalchemy import types as sa_types
+
+    from pohub.db.fast import Prepared
+
+    read = Prepared(
+        select(documents.c.document_date, documents.c.created_at, documents.c.total).where(
+            documents.c.id == bindparam("id")
+        )
+    )
+    as_text = select(
+        cast(documents.c.document_date, sa_types.Text),
+        cast(documents.c.created_at, sa_types.Text),
+        cast(documents.c.total, sa_types.Text),
+    )
+    db = Database(db_url, pool_size=1)
+    try:
+        with pytest.raises(_Undo):
+            async with db.write() as conn:
+                tag = uuid.uuid4().hex[:8]
+                buyer = await partners.add_company(conn, name=f"prep-text-buyer-{tag}")
+                supplier = await partners.add_company(conn, name=f"prep-text-supplier-{tag}")
+                for i, (at, amount) in enumerate(zip(_TIMES * 2, _AMOUNTS + _AMOUNTS[:3], strict=False)):
+                    values = _order(buyer.id, supplier.id, at) | {"total": amount, "created_at": _TIMES[-1 - i % 6]}
+                    fast_id = await repo.insert_document(conn, values)
+                    slow_values = values | {"partner_po": values["partner_po"] + "-slow", "wire": None}
+                    slow_id = (await conn.execute(insert(documents).values(slow_values))).inserted_primary_key[0]
+                    fast_text, slow_text = [
+                        tuple((await conn.execute(as_text.where(documents.c.id == key))).one())
+                        for key in (fast_id, slow_id)
+                    ]
+                    assert fast_text == slow_text, (at, amount)
+                    for key in (fast_id, slow_id):
+                        mine = tuple(await read.first(conn, {"id": key}))
+                        theirs = tuple((await conn.execute(read.stmt, {"id": key})).one())
+                        assert mine == theirs and [type(v) for v in mine] == [type(v) for v in theirs]
+                        assert mine[0] == at and mine[0].tzinfo is not None
+                raise _Undo
+    finally:
+        await db.dispose()

@@ -3,9 +3,8 @@ new price), the update rule for later ones, and what they do to the order's stat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,27 +30,28 @@ def is_update(ack: Acknowledgement) -> bool:
     return False
 
 
-@dataclass
-class _LineFigures:
+class _LineFigures(NamedTuple):
     accepted: int
     backordered: int
     cancelled: int
 
 
 def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
+    """One acknowledgement line's figures, or the line's refusal."""
     field = f"AckLines[{i}]"
     backordered = ack_line.quantity_backordered or 0
     cancelled = ack_line.quantity_cancelled or 0
     # Quantity is the accepted quantity; left out, the line accepts whatever it does not
     # backorder or cancel.
     accepted = ack_line.quantity if ack_line.quantity is not None else line.quantity - backordered - cancelled
-    for name, value in (
-        ("Quantity", accepted),
-        ("QuantityBackordered", backordered),
-        ("QuantityCancelled", cancelled),
-    ):
-        if value < 0:
-            raise invalid(f"{field}.{name}", f"must not be negative (got {value})")
+    if accepted < 0 or backordered < 0 or cancelled < 0:
+        for name, value in (
+            ("Quantity", accepted),
+            ("QuantityBackordered", backordered),
+            ("QuantityCancelled", cancelled),
+        ):
+            if value < 0:
+                raise invalid(f"{field}.{name}", f"must not be negative (got {value})")
     if accepted + backordered + cancelled > line.quantity:
         raise invalid(
             f"{field}.Quantity",
@@ -103,19 +103,19 @@ def _rules(ack: Acknowledgement, order: LockedOrder, lines: list[Any], earlier: 
             ],
         )
     changes: dict[int, LineChange] = {}
-    totals = _LineFigures(0, 0, 0)
+    total_accepted = total_backordered = total_cancelled = 0
     for i, ack_line, line in match_lines(lines, ack.ack_lines, "AckLines"):
         if line.id in changes:
             raise invalid(f"AckLines[{i}].LineNumber", f"line {line.line_number} is acknowledged twice")
-        fig = _figures(i, ack_line, line)
-        totals = _LineFigures(
-            totals.accepted + fig.accepted, totals.backordered + fig.backordered, totals.cancelled + fig.cancelled
-        )
+        accepted, backordered, cancelled = _figures(i, ack_line, line)
+        total_accepted += accepted
+        total_backordered += backordered
+        total_cancelled += cancelled
         changes[line.id] = line_update(
             line,
-            qty_accepted=fig.accepted,
-            qty_backordered=fig.backordered,
-            qty_cancelled=fig.cancelled,
+            qty_accepted=accepted,
+            qty_backordered=backordered,
+            qty_cancelled=cancelled,
             ack_price=ack_line.price if ack_line.price is not None else line.ack_price,
             change_reason=ack_line.change_reason or ack.change_reason,
         )
@@ -126,9 +126,9 @@ def _rules(ack: Acknowledgement, order: LockedOrder, lines: list[Any], earlier: 
             at=at,
             document_id=doc_id,
             number=ack.acknowledgement_number,
-            accepted=totals.accepted,
-            backordered=totals.backordered,
-            cancelled=totals.cancelled,
+            accepted=total_accepted,
+            backordered=total_backordered,
+            cancelled=total_cancelled,
             update=bool(earlier),
         )
 

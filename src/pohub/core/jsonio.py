@@ -51,6 +51,29 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(_dumps(value, orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def digest(value: Any) -> tuple[str, bool]:
+    """``(content_hash(value), float_safe(value))`` of a parsed JSON value (dicts, lists, strings,
+    numbers, booleans, None) in one pass: orjson walks it in C while it writes the hashed text, and
+    hands each Decimal to the check. An integer past 53 bits (the check needs its exact size), a
+    value orjson cannot write, or anything else unusual takes the two functions themselves, which
+    answer (or fail) as they always do."""
+    safe = True
+
+    def default(v: Any) -> Any:
+        nonlocal safe
+        if type(v) is not Decimal or not v.is_finite():
+            raise TypeError  # to the two functions themselves
+        if safe and Decimal(repr(float(v))) != v:
+            safe = False
+        return orjson.Fragment(format(v, "f"))
+
+    try:
+        text = orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
+    except TypeError:
+        return content_hash(value), float_safe(value)
+    return hashlib.sha256(text).hexdigest(), safe
+
+
 _LEAVES = frozenset({str, bool, type(None), float})
 
 

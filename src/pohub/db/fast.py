@@ -49,64 +49,111 @@ class Row(tuple[Any, ...]):
         return dict(zip(self._fields, self, strict=True))
 
 
+def _direct(kind: str, type_: Any, dialect: Dialect, usual: Processor) -> Processor:
+    """A column type's own direct conversion (db.base: ``direct_bind`` / ``direct_result``) in place
+    of SQLAlchemy's layered one, where it gives exactly what that one gives for the type's samples."""
+    if usual is None:
+        return None
+    make = getattr(type_, f"direct_{kind}", None)
+    fast: Processor = make(dialect, usual) if make is not None else None
+    if fast is None:
+        return usual
+    for sample in getattr(type_, f"{kind}_samples", ()):
+        mine, theirs = fast(sample), usual(sample)
+        if mine != theirs or type(mine) is not type(theirs):
+            return usual
+    return fast
+
+
+def _function(name: str, source: str, names: dict[str, Any]) -> Any:
+    """A function made from ``source`` once per compiled statement: the statement's own binds and
+    columns spelled out, so no loop, lookup or identity processor runs per value."""
+    exec(compile(source, f"<db.fast {name}>", "exec"), names)  # our own text: names and processors
+    return names[name]
+
+
+def _params_function(binds: list[tuple[str, Processor, Any]]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    names: dict[str, Any] = {}
+    values = []
+    for i, (name, proc, default) in enumerate(binds):
+        names[f"d{i}"] = default
+        value = f"get({name!r}, d{i})"
+        if proc is not None:
+            names[f"p{i}"] = proc
+            value = f"p{i}({value})"
+        values.append(value)
+    body = "(" + "".join(f"{v}, " for v in values) + ")"
+    return _function("params", f"def params(given):\n    get = given.get\n    return {body}\n", names)  # type: ignore[no-any-return]
+
+
+def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], list[Row]]:
+    if all(p is None for p in procs):
+        return lambda raw: list(map(make, raw))
+    names: dict[str, Any] = {"make": make}
+    values = []
+    for i, proc in enumerate(procs):
+        if proc is None:
+            values.append(f"r[{i}]")
+        else:
+            names[f"p{i}"] = proc
+            values.append(f"p{i}(r[{i}])")
+    body = "(" + "".join(f"{v}, " for v in values) + ")"
+    return _function("rows", f"def rows(raw):\n    return [make({body}) for r in raw]\n", names)  # type: ignore[no-any-return]
+
+
 class _Compiled:
     def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
         self.sql = compiled.string
         binds = compiled.binds
         self.names: list[str] = list(compiled.positiontup or [])
         processors: Mapping[str, Any] = compiled._bind_processors
-        self.binds: list[tuple[str, Processor, Any]] = [
-            (name, processors.get(name), binds[name].effective_value if name in binds else None) for name in self.names
-        ]
+        self.binds: list[tuple[str, Processor, Any]] = []
+        for name in self.names:
+            proc, bind = processors.get(name), binds.get(name)
+            if bind is None:
+                self.binds.append((name, proc, None))
+            else:
+                self.binds.append((name, _direct("bind", bind.type, dialect, proc), bind.effective_value))
+        self.params: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _params_function(self.binds)
         self._types = [entry.type for entry in compiled._result_columns]
         self._dialect = dialect
-        # SQLite's processors do not depend on the driver's column type; PostgreSQL's do (pg_rows).
-        self.results: list[Processor] = (
-            [t._cached_result_processor(dialect, None) for t in self._types] if dialect.name == "sqlite" else []
-        )
-        self.any_result = any(p is not None for p in self.results)
-        self._by_oids: dict[tuple[int, ...], tuple[list[Processor], bool]] = {}
         fields = tuple(entry.keyname for entry in compiled._result_columns)
         attributes: dict[str, Any] = {name: property(itemgetter(i)) for i, name in enumerate(fields)}
         self.row = type("Row", (Row,), {"_fields": fields, "__slots__": (), **attributes})
+        # SQLite's processors do not depend on the driver's column type; PostgreSQL's do (pg_rows).
+        self.rows: Callable[[Any], list[Row]] = (
+            _rows_function(self.row, [self._result(t, None) for t in self._types])
+            if dialect.name == "sqlite"
+            else _rows_function(self.row, [])
+        )
+        self._by_oids: dict[tuple[int, ...], Callable[[Any], list[Row]]] = {}
 
-    def params(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
-        out = []
-        for name, proc, default in self.binds:
-            value = given.get(name, default)
-            out.append(proc(value) if proc is not None else value)
-        return tuple(out)
-
-    def rows(self, raw: list[tuple[Any, ...]]) -> list[Row]:
-        make = self.row
-        if not self.any_result:
-            return [make(r) for r in raw]
-        procs = self.results
-        return [make(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw]
+    def _result(self, type_: Any, oid: int | None) -> Processor:
+        return _direct("result", type_, self._dialect, type_._cached_result_processor(self._dialect, oid))
 
     def pg_rows(self, raw: list[Any], attributes: Sequence[Any]) -> list[Row]:
         """asyncpg records, through the result processors of the columns' PostgreSQL types."""
         oids = tuple(a.type.oid for a in attributes)
-        found = self._by_oids.get(oids)
-        if found is None:
-            procs: list[Processor] = [
-                t._cached_result_processor(self._dialect, oid) for t, oid in zip(self._types, oids, strict=True)
-            ]
-            found = (procs, any(p is not None for p in procs))
-            self._by_oids[oids] = found
-        procs, any_result = found
-        make = self.row
-        if not any_result:
-            return [make(r) for r in raw]
-        return [make(v if p is None else p(v) for p, v in zip(procs, r, strict=True)) for r in raw]
+        rows = self._by_oids.get(oids)
+        if rows is None:
+            procs = [self._result(t, oid) for t, oid in zip(self._types, oids, strict=True)]
+            rows = self._by_oids[oids] = _rows_function(self.row, procs)
+        return rows(raw)
 
 
 def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
-    """The transaction's sqlite3 connection (it is open while the unit of work runs)."""
-    if conn.dialect.name != "sqlite":
+    """The transaction's sqlite3 connection (it is open while the unit of work runs), or None: then
+    the statement takes conn.execute, which revalidates or refuses a closed connection as it does.
+    Read through plain attributes (AsyncConnection.dialect and the pool's driver_connection are
+    properties over properties: together they cost as much as the SQLite call itself)."""
+    sync = conn.sync_connection
+    fairy = sync._dbapi_connection if sync is not None else None  # None once closed or invalidated
+    if fairy is None or sync is None or sync.dialect.name != "sqlite":
         return None
-    driver = conn.sync_connection.connection.driver_connection if conn.sync_connection is not None else None
-    inner = getattr(driver, "_conn", None)  # db/sqlite_inline.Connection
+    adapter = fairy.dbapi_connection
+    if adapter is None:
+        return None
+    inner = getattr(sync.dialect.get_driver_connection(adapter), "_conn", None)  # db/sqlite_inline.Connection
     return inner if isinstance(inner, sqlite3.Connection) else None
 
 
@@ -120,30 +167,38 @@ class Prepared:
         # Per dialect (one process may use both databases: the tests do), then per inserted columns.
         self._compiled: dict[tuple[str, tuple[str, ...] | None], _Compiled | None] = {}
 
-    def _for(self, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled | None:
+    def _for(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled | None:
+        # Keyed by the given keys in their given order (a call site gives them alike every time);
+        # compiled once per set of keys.
+        given = (dialect.name, tuple(params) if self._by_keys else None)
         try:
-            return self._compiled[dialect.name, keys]
+            return self._compiled[given]
         except KeyError:
             pass
-        compiled: Any = self.stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
-        plain = not (compiled.insert_prefetch or compiled.update_prefetch) and not any(
-            b.expanding for b in compiled.binds.values()
-        )
-        prepared = _Compiled(compiled, dialect) if plain else None
-        self._compiled[dialect.name, keys] = prepared
+        keys = tuple(sorted(params)) if self._by_keys else None
+        if (dialect.name, keys) in self._compiled:
+            prepared = self._compiled[dialect.name, keys]
+        else:
+            compiled: Any = self.stmt.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+            plain = not (compiled.insert_prefetch or compiled.update_prefetch) and not any(
+                b.expanding for b in compiled.binds.values()
+            )
+            prepared = _Compiled(compiled, dialect) if plain else None
+            self._compiled[dialect.name, keys] = prepared
+        self._compiled[given] = prepared
         return prepared
 
     def _raw(self, conn: AsyncConnection, params: Mapping[str, Any]) -> tuple[sqlite3.Connection, _Compiled] | None:
         driver = _sqlite3_of(conn)
         if driver is None:
             return None
-        compiled = self._for(conn.dialect, tuple(sorted(params)) if self._by_keys else None)
+        compiled = self._for(conn.sync_connection.dialect, params)  # type: ignore[union-attr]
         return None if compiled is None else (driver, compiled)
 
     def _pg(self, conn: AsyncConnection, params: Mapping[str, Any]) -> _Compiled | None:
         if conn.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
             return None
-        return self._for(conn.dialect, tuple(sorted(params)) if self._by_keys else None)
+        return self._for(conn.dialect, params)
 
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns."""

@@ -39,16 +39,14 @@ def validation_errors(exc: ValidationError) -> list[FieldError]:
 
 @dataclass
 class Inbound(Generic[M]):
-    """A received document: its bytes, its parsed JSON, its model, and a hash of its content."""
+    """A received document: its bytes, its parsed JSON, its model, a hash of its content, and
+    whether every number in it survives the float path (jsonio.float_safe)."""
 
     raw: bytes
     data: dict[str, Any]
     doc: M
     body_hash: str
-
-    @property
-    def float_safe(self) -> bool:
-        return jsonio.float_safe(self.data)
+    float_safe: bool
 
 
 def parse(raw: bytes, model: type[M]) -> Inbound[M]:
@@ -60,7 +58,7 @@ def parse(raw: bytes, model: type[M]) -> Inbound[M]:
         doc = model.model_validate(data)
     except ValidationError as exc:
         raise Unprocessable(f"The {model.__name__} is not valid", validation_errors(exc)) from None
-    return Inbound(raw, data, doc, jsonio.content_hash(data))
+    return Inbound(raw, data, doc, *jsonio.digest(data))
 
 
 def require(value: Any, field: str, what: str = "is required") -> Any:

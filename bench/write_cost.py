@@ -1,0 +1,122 @@
+"""The document's own work (issue 15): `exchanges.inbound.receive` in a loop, in process, without
+the framework, on a fresh SQLite database with one webhook subscription of the buyer's to every
+topic (so each document also writes its outbox rows). After a warm-up of each kind, ``--count``
+documents of each kind (PO create, acknowledgement, shipment, invoice) run in one batch per kind.
+
+Count instructions per document under callgrind: each batch runs inside ``operator.call`` (a C
+function nothing else on the path calls), so
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=_operator_call \\
+        --dump-after=_operator_call --callgrind-out-file=/tmp/cg.%p .venv/bin/python -m bench.write_cost
+
+writes one dump per batch, in the order printed (order, acknowledgement, shipment, invoice); divide
+each dump's total (``callgrind_annotate`` "PROG TOTALS") by ``--count``. ``--profile FILE`` writes a
+cProfile of the batches instead (where the instructions go, by Python function).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import operator
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import documents as docs
+from bench.hub_bench import order_keys, setup_parties
+from pohub.db.engine import Database
+from pohub.db.migrate import upgrade
+from pohub.exchanges import documents as exchange_documents
+from pohub.exchanges import inbound
+
+
+def message(kind: str, company_id: int, raw: bytes, path_key: str | None = None) -> inbound.Message:
+    params: dict[str, Any] = {"path_key": path_key} if path_key is not None else {}
+    return inbound.Message(
+        channel="api",
+        operation=exchange_documents.OPERATION,
+        company_id=company_id,
+        raw=raw,
+        kind=kind,
+        params=params | {"method": "POST", "path": "/bench"},
+        content_type="application/json",
+    )
+
+
+async def subscribe(db: Database, company_id: int) -> None:
+    from pohub.webhooks import service as webhooks
+
+    async with db.write() as conn:
+        await webhooks.create(
+            conn,
+            company_id=company_id,
+            body={"Address": "http://127.0.0.1:9/hook", "Topic": "*"},
+            server_key="bench-" + "k" * 40,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--warm", type=int, default=10)
+    parser.add_argument("--profile", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        upgrade(url)
+        p = asyncio.run(setup_parties(url))
+        loop = asyncio.new_event_loop()
+        db = Database(url)
+        loop.run_until_complete(subscribe(db, p["buyer"]))
+        profile = cProfile.Profile() if args.profile else None
+
+        async def batch(msgs: list[inbound.Message]) -> None:
+            for msg in msgs:
+                applied = await inbound.receive(db, msg)
+                assert not applied.duplicate
+
+        def run(prefix: str, n: int, measured: bool) -> None:
+            orders = [
+                message("order", p["buyer"], docs.order(i, prefix=prefix, buyer=p["buyer"], supplier=p["supplier"]))
+                for i in range(n)
+            ]
+            stages: list[Any] = [
+                lambda: orders,
+                lambda: [
+                    message("acknowledgement", p["supplier"], docs.acknowledgement(i, k))
+                    for i, k in enumerate(order_keys(url, prefix=prefix, status=150))
+                ],
+                lambda: [
+                    message("shipment", p["supplier"], docs.shipment(i), k)
+                    for i, k in enumerate(order_keys(url, prefix=prefix, status=500))
+                ],
+                lambda: [
+                    message("invoice", p["supplier"], docs.invoice(i), k)
+                    for i, k in enumerate(order_keys(url, prefix=prefix, status=600))
+                ],
+            ]
+            for stage in stages:
+                msgs = stage()
+                assert len(msgs) == n, (prefix, len(msgs))
+                if not measured:
+                    loop.run_until_complete(batch(msgs))
+                    continue
+                if profile is not None:
+                    profile.enable()
+                operator.call(loop.run_until_complete, batch(msgs))
+                if profile is not None:
+                    profile.disable()
+                print(f"{msgs[0].kind}: {n}", flush=True)
+
+        run("W", args.warm, measured=False)
+        run("M", args.count, measured=True)
+        loop.run_until_complete(db.dispose())
+        loop.close()
+        if profile is not None:
+            profile.dump_stats(args.profile)
+
+
+if __name__ == "__main__":
+    main()
