@@ -6,6 +6,7 @@ answers it gave: steadier than a request rate on a shared machine. ``--src`` run
 another checkout's ``src`` (the before figure: main), with this checkout's bench and venv.
 
     python -m bench.lane_cpu [--orders 800] [--seconds 5] [--src /path/to/main/src]
+        [--profile out.txt --profile-run "Step 1 search"]
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=3000, help="more than a run can send")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--search-orders", type=int, default=2000)
-    parser.add_argument("--profile", default=None, help="py-spy raw profile of the acknowledgement run to this file")
+    parser.add_argument("--profile", default=None, help="py-spy raw profile of one run (--profile-run) to this file")
+    parser.add_argument("--profile-run", default="acknowledgement", help="the run --profile records")
     parser.add_argument("--src", default=None, help="serve from this src directory (PYTHONPATH)")
     parser.add_argument("--in-process", type=int, default=0, help="N: the app driven in this process instead")
     args = parser.parse_args()
@@ -55,7 +57,7 @@ def main() -> None:
 
             def run(name: str, requests: list[tuple[str, str, bytes]], headers: dict[str, str], wrap: bool) -> None:
                 spy = None
-                if args.profile and name == "acknowledgement":
+                if args.profile and name == args.profile_run:
                     spy = subprocess.Popen(
                         ["py-spy", "record", "-r", "500", "--format", "raw", "-o", args.profile, "-p", str(pid)],
                         stdout=subprocess.DEVNULL,
