@@ -50,6 +50,8 @@ _QUANTITIES = (
 )
 # The order_lines columns of those figures (a read fetches them for the lines not all zero).
 LINE_FIGURES = tuple(field for _, field in _QUANTITIES)
+
+
 def _run(figures: Sequence[str]) -> str:
     a, b, c, h, i = figures
     return f'{a},"QuantityBackordered":{b},"QuantityCancelled":{c},"QuantityShipped":{h},"QuantityInvoiced":{i}'
@@ -160,10 +162,12 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
     if wire is None:
         return None
     head = wire.split(":", 4)
-    if head[0] != VERSION:
+    if head[0] != VERSION or len(head) < 3:
         return None
     if head[2][:1] == "{":
         return _fill_marked(wire.split(":", 2)[2], int(head[1]), key=key, status=status, touched=touched)
+    if len(head) < 5:
+        return None
     _, count, places, figures, text = head
     k_at, _, s_at = places.partition(",")
     edits = [(int(k_at), 0, f'"{key}"'), (int(s_at), 0, str(int(status)))]
@@ -175,10 +179,10 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
                 return None  # rewritten or added by a buyer's change: render.render knows how
             first = len(LINE_FIGURES) * line.position
             for j, field in enumerate(LINE_FIGURES):
-                if value := int(getattr(line, field)):
-                    edits.append((int(offsets[first + j]), 1, str(value)))
+                if figure := int(getattr(line, field)):
+                    edits.append((int(offsets[first + j]), 1, str(figure)))
     edits.sort()
-    pieces = []
+    pieces: list[str] = []
     at = 0
     for place, width, value in edits:
         pieces += (text[at:place], value)
