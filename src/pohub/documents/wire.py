@@ -170,7 +170,10 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
         return None
     _, count, places, figures, text = head
     k_at, _, s_at = places.partition(",")
-    edits = [(int(k_at), 0, f'"{key}"'), (int(s_at), 0, str(int(status)))]
+    k, s = int(k_at), int(s_at)
+    if not touched and k < s:  # most orders read (the key comes before the status)
+        return f'{text[:k]}"{key}"{text[k:s]}{int(status)}{text[s:]}'
+    edits = [(k, 0, f'"{key}"'), (s, 0, str(int(status)))]
     if touched:
         n = int(count)
         offsets = figures.split(",")
