@@ -10,9 +10,9 @@ those values, and kept as a template (documents.wire): the answer's JSON text as
 every line's figures are 0, with where the key and status go and where each line figure stands. A
 read of an order whose lines are untouched cuts the text in three and puts the key and status
 between (splitting the text at markers, character by character, and filling a dozen slots cost
-six times as much: a tenth of a search page); touched lines replace their figures. An order whose lines a buyer's
-change rewrote or added to, one with details laid over its body, or one without a current template
-is rendered the slow way.
+four times as much); touched lines replace their figures. An order whose lines a buyer's change
+rewrote or added to, one with details laid over its body, or one without a current template is
+rendered the slow way.
 
 A template is tagged with a hash of the code that renders (VERSION): when that code changes, older
 templates are ignored (rendered the slow way) until refresh() renders them again.
