@@ -429,7 +429,9 @@ _LINE_COLS = (
     "qty_shipped",
     "qty_invoiced",
 )
-_PO_SLOT = "M-PARTNERPO-SLOT"
+# As long as every filler PartnerPO (M- and an eight-digit id): a template records where its slots
+# are, so text put in place of this one must not move them.
+_PO_SLOT = "M-PO-SLOT!"
 
 
 def _line_rows() -> list[tuple[Any, ...]]:
@@ -480,6 +482,7 @@ def _rows(
         receiver = parties["supplier"] if mine else others[j % len(others)]
         status = 150 if (mine and j % 50 == 0) or (not mine and j % 7 == 0) else (500 if j % 3 else 1000)
         po = f"M-{doc_id}"
+        assert len(po) == len(_PO_SLOT)
         before, after = templates[receiver]
         yield (
             doc_id,

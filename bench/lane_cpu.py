@@ -12,6 +12,7 @@ checkout's bench and venv.
 
     python -m bench.lane_cpu [--orders 800] [--seconds 5] [--src /path/to/main/src]
                              [--backend postgresql [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]]
+                             [--profile out.txt --profile-run "Step 1 search"]
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=3000, help="more than a run can send")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--search-orders", type=int, default=2000)
-    parser.add_argument("--profile", default=None, help="py-spy raw profile of the acknowledgement run to this file")
+    parser.add_argument("--profile", default=None, help="py-spy raw profile of one run (--profile-run) to this file")
+    parser.add_argument("--profile-run", default="acknowledgement", help="the run --profile records")
     parser.add_argument("--src", default=None, help="serve from this src directory (PYTHONPATH)")
     parser.add_argument("--in-process", type=int, default=0, help="N: the app driven in this process instead")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -160,7 +162,7 @@ def main() -> None:
                 if only is not None and name not in only:
                     return
                 spy = None
-                if args.profile and name == "acknowledgement":
+                if args.profile and name == args.profile_run:
                     spy = subprocess.Popen(
                         ["py-spy", "record", "-r", "500", "--format", "raw", "-o", args.profile, "-p", str(pid)],
                         stdout=subprocess.DEVNULL,

@@ -32,3 +32,36 @@ def test_a_slot_it_does_not_know_is_left_to_the_slow_way() -> None:
     # A line past the template's count has no slot either.
     assert wire.fill(_template('{"K":\x01k\x01,"A":\x01a1\x01}'), key=7, status=150) is None
     assert wire.fill(_template('{"K":\x01k\x01}'), key=7, status=150) == '{"K":"7"}'
+
+
+def test_a_stored_template_fills_as_the_order_renders() -> None:
+    """template's stored form (where each slot stands) gives what render and conform write, with
+    lines untouched and touched."""
+    import json
+    from datetime import UTC, datetime
+
+    from pohub.core import jsonio
+    from pohub.documents import conform, render
+
+    lines = [
+        {"LineNumber": str(n), "Quantity": n, "Price": 1.5, "ItemIdentifier": {"SupplierSKU": f"S{n}"}} for n in (1, 2)
+    ]
+    values = {
+        "kind": "order",
+        "raw": json.dumps({"OrderNumber": "T-1", "PartnerPO": "T-1", "OrderLines": lines}),
+        "document_date": datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        "sender_company_id": 3,
+        "receiver_company_id": 4,
+        "partner_po": "T-1",
+        "details": None,
+    }
+    stored = wire.template(values)
+    assert stored is not None and "\x01" not in stored
+    figures = dict.fromkeys(wire.LINE_FIGURES, 0)
+    touched = SimpleNamespace(position=1, changed_at=None, **{**figures, "qty_accepted": 2, "qty_shipped": 12})
+    for key, status, changed in [(41, 150, []), (42, 500, [touched])]:
+        row = SimpleNamespace(**values, float_safe=True, id=key, status=status, source_key=None, link_key=None)
+        every = [SimpleNamespace(position=p, changed_at=None, **figures) for p in range(2)]
+        every[1:] = changed or every[1:]
+        expected = jsonio.dumps(conform.document("order", render.render(row, every))).decode()
+        assert wire.fill(stored, key=key, status=status, touched=changed) == expected

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, literal_column, select, union_all
+from sqlalchemy import Integer, Select, bindparam, case, func, literal_column, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
+from pohub.db import fast
 from pohub.documents import conform, render, wire
 from pohub.documents import repository as repo
 from pohub.documents.models import documents, order_counts, order_lines
@@ -36,10 +37,13 @@ _IS_TOUCHED = (
     | (L.qty_invoiced != _ZERO)
     | L.changed_at.is_not(None)
 )
-_LINE_COLUMNS = (L.position, *(L[f] for f in wire.LINE_FIGURES), L.changed_at)
+# A template only asks whether a buyer's change rewrote the line (changed_at is not None: 1 or NULL
+# here), so the time is not read (its result processor ran on every row of a page).
+_CHANGED = type_coerce(case((L.changed_at.is_not(None), literal_column("1", Integer))), Integer).label("changed_at")
+_LINE_COLUMNS = (L.position, *(L[f] for f in wire.LINE_FIGURES), _CHANGED)
 _TOUCHED = select(L.order_id, *_LINE_COLUMNS).where(L.order_id.in_(bindparam("ids", expanding=True)), _IS_TOUCHED)
 # One order the company sent or received, with its touched lines (a row for each, or one row).
-ONE = (
+ONE = fast.Prepared(
     select(D.id, D.status, D.details, D.wire, *_LINE_COLUMNS)
     .select_from(documents.outerjoin(order_lines, (L.order_id == D.id) & _IS_TOUCHED))
     .where(
@@ -48,6 +52,17 @@ ONE = (
         (D.sender_company_id == bindparam("me")) | (D.receiver_company_id == bindparam("me")),
     )
 )
+
+
+# The page's orders (ids from the statement's ``ids``), each with its touched lines: a row for each
+# line, or one row with NULL line columns; oldest first.
+def _with_touched(ids: Any) -> Select[Any]:
+    return (
+        select(*wire.PAGE_COLUMNS, *_LINE_COLUMNS)
+        .select_from(documents.outerjoin(order_lines, (L.order_id == D.id) & _IS_TOUCHED))
+        .where(D.id.in_(ids))
+        .order_by(D.id)
+    )
 
 
 async def touched_lines(conn: AsyncConnection, order_ids: Sequence[int]) -> dict[int, list[Any]]:
@@ -69,10 +84,11 @@ def _status_filter(status: Any, statuses: int) -> list[Any]:
 
 
 @cache
-def _statements(statuses: int) -> tuple[Select[Any], Select[Any]]:
+def _statements(statuses: int) -> tuple[fast.Prepared, fast.Prepared]:
     """(the page, the total) for the orders the company received or sent: as repository.search,
-    one index range per side, each cut at the rows the page could need, merged by id; the total
-    from order_counts (both sides, as repository.search counts each side's rows)."""
+    one index range per side, each cut at the rows the page could need, merged by id, with their
+    touched lines; the total from order_counts (both sides, as repository.search counts each
+    side's rows)."""
     sides = [D.receiver_company_id, D.sender_company_id]
     arms = [[D.kind == "order", *_status_filter(D.status, statuses), side == bindparam("me")] for side in sides]
     merged = union_all(
@@ -87,13 +103,13 @@ def _statements(statuses: int) -> tuple[Select[Any], Select[Any]]:
         .limit(bindparam("size", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
     )
-    page = select(*wire.PAGE_COLUMNS).where(D.id.in_(ids.scalar_subquery())).order_by(D.id)
+    page = _with_touched(ids.scalar_subquery())
     # The total: each side's orders in the statuses asked for, kept by order_counts' triggers (the
     # same as counting each arm's rows).
     total = select(func.coalesce(func.sum(C.n), 0)).where(
         C.company_id == bindparam("me"), *_status_filter(C.status, statuses)
     )
-    return page, total
+    return fast.Prepared(page), fast.Prepared(total)
 
 
 def is_plain(q: repo.Search) -> bool:
@@ -110,10 +126,8 @@ def is_plain(q: repo.Search) -> bool:
     )
 
 
-async def orders(conn: AsyncConnection, q: repo.Search) -> tuple[Sequence[Any], int]:
-    """The page's orders (with wire.PAGE_COLUMNS), oldest first, and the total: repository.search's."""
-    if not is_plain(q):
-        return await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
+async def _plain(conn: AsyncConnection, q: repo.Search) -> tuple[list[Any], dict[int, list[Any]], int]:
+    """A plain search's orders (one row each), their touched lines and the total."""
     page, count = _statements(min(len(q.statuses), 2))
     offset = (q.page - 1) * q.page_size
     params: dict[str, Any] = {"me": q.company_id}
@@ -121,12 +135,35 @@ async def orders(conn: AsyncConnection, q: repo.Search) -> tuple[Sequence[Any], 
         params["status"] = q.statuses[0]
     elif q.statuses:
         params["statuses"] = list(q.statuses)
-    rows = (
-        await conn.execute(page, {**params, "enough": offset + q.page_size, "size": q.page_size, "offset": offset})
-    ).all()
+    found = await page.all(conn, {**params, "enough": offset + q.page_size, "size": q.page_size, "offset": offset})
+    rows: list[Any] = []
+    touched: dict[int, list[Any]] = {}
+    for r in found:
+        if not rows or rows[-1].id != r.id:
+            rows.append(r)
+        if r.position is not None:
+            touched.setdefault(r.id, []).append(r)
     if q.page == 1 and len(rows) < q.page_size:
-        return rows, len(rows)
-    return rows, int((await conn.execute(count, params)).scalar_one())
+        return rows, touched, len(rows)
+    return rows, touched, int((await count.all(conn, params))[0][0])
+
+
+async def orders(conn: AsyncConnection, q: repo.Search) -> tuple[Sequence[Any], int]:
+    """The page's orders (with wire.PAGE_COLUMNS), oldest first, and the total: repository.search's."""
+    if not is_plain(q):
+        return await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
+    rows, _, total = await _plain(conn, q)
+    return rows, total
+
+
+async def orders_page(conn: AsyncConnection, q: repo.Search) -> tuple[list[str], int]:
+    """The JSON text of each of the page's orders (as ``slow`` renders it), oldest first, and the
+    total; a plain search in one statement with the orders' touched lines (and the total's)."""
+    if not is_plain(q):
+        rows, total = await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
+        return await orders_json(conn, rows), total
+    rows, touched, total = await _plain(conn, q)
+    return await _texts(conn, rows, touched), total
 
 
 def slow(row: Any, lines: list[Any] | None) -> str:
@@ -137,6 +174,11 @@ def slow(row: Any, lines: list[Any] | None) -> str:
 async def orders_json(conn: AsyncConnection, rows: Sequence[Any]) -> list[str]:
     """Each order's JSON text, as ``slow`` renders it; ``rows`` have at least wire.PAGE_COLUMNS."""
     touched = await touched_lines(conn, [r.id for r in rows if r.wire is not None and r.details is None])
+    return await _texts(conn, rows, touched)
+
+
+async def _texts(conn: AsyncConnection, rows: Sequence[Any], touched: dict[int, list[Any]]) -> list[str]:
+    """Each order's JSON text from its template and touched lines, or rendered the slow way."""
     out = [wire.from_template(r, touched.get(r.id, ())) for r in rows]
     missing = [r.id for r, text in zip(rows, out, strict=True) if text is None]
     if missing:
@@ -150,7 +192,7 @@ async def order_json(conn: AsyncConnection, *, key: str, company_id: int) -> str
     """The JSON text of the order a LogicbrokerKey names, sent or received by the company, in one
     statement when its template serves; NotFound as repository.document_by_key says it."""
     doc_id = repo.parse_key(key)
-    rows = [] if doc_id is None else (await conn.execute(ONE, {"doc_id": doc_id, "me": company_id})).all()
+    rows = [] if doc_id is None else await ONE.all(conn, {"doc_id": doc_id, "me": company_id})
     text = None
     if rows:
         text = wire.from_template(rows[0], [r for r in rows if r.position is not None])

@@ -46,9 +46,8 @@ async def _search(
     if receiver_only:
         q.receiver_id = company_id
     async with request.app.state.db.read() as conn:
-        rows, total = await pages.orders(conn, q)
         # Filled in from each order's template (documents/wire.py), not re-rendered.
-        records = await pages.orders_json(conn, rows)
+        records, total = await pages.orders_page(conn, q)
     return page_of_texts(records, total=total, page_number=q.page, page_size=q.page_size)
 
 
