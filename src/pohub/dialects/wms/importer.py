@@ -106,7 +106,8 @@ class _Handler:
         messages = {item.id: _message(job, item, params, business_unit) for item in items}
         done: dict[int, int] = {}  # item id -> the order the fast road created
         if bulk.enabled():
-            ready = await asyncio.to_thread(bulk.prepare, items, messages, business_unit)
+            now = clock.now()
+            ready = await asyncio.to_thread(bulk.prepare, items, messages, business_unit, now)
             fast, _slow = await bulk.sort(conn, company_id=job.company_id, ready=ready)
             ids = await bulk.write(conn, fast)
             if ids is not None:
