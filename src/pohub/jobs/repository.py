@@ -15,7 +15,6 @@ J = jobs.c
 I = job_items.c  # noqa: E741
 
 # A bulk job's statements run once per batch or once per item: compiled once (db/fast.py).
-_INSERT_ITEMS = Prepared(insert(job_items))
 _LOCK_HELD = Prepared(
     select(jobs)
     .where(J.id == bindparam("job_id"), J.locked_by == bindparam("worker_id"), J.status == "processing")
@@ -37,10 +36,6 @@ _FINISH = Prepared(
 async def insert_job(conn: AsyncConnection, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(jobs).values(**values).returning(J.id))
     return int(result.scalar_one())
-
-
-async def insert_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    await _INSERT_ITEMS.many(conn, rows)
 
 
 async def set_total(conn: AsyncConnection, *, job_id: int, total: int) -> None:
