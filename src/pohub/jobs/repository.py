@@ -5,23 +5,37 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.db.fast import Prepared
 from pohub.jobs.models import job_items, jobs
 
 J = jobs.c
 I = job_items.c  # noqa: E741
 
+# A bulk job's statements run once per batch or once per item: compiled once (db/fast.py).
+_LOCK_HELD = Prepared(
+    select(jobs)
+    .where(J.id == bindparam("job_id"), J.locked_by == bindparam("worker_id"), J.status == "processing")
+    .with_for_update()
+)
+_PENDING = Prepared(
+    select(I.id, I.seq, I.ref, I.raw)
+    .where(I.job_id == bindparam("job_id"), I.state == "pending")
+    .order_by(I.seq)
+    .limit(bindparam("limit"))
+)
+_FINISH = Prepared(
+    update(job_items)
+    .where(I.id == bindparam("item_id"))
+    .values(state=bindparam("new_state"), document_id=bindparam("doc_id"), error=bindparam("err"))
+)
+
 
 async def insert_job(conn: AsyncConnection, values: dict[str, Any]) -> int:
     result = await conn.execute(insert(jobs).values(**values).returning(J.id))
     return int(result.scalar_one())
-
-
-async def insert_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(insert(job_items), rows)
 
 
 async def set_total(conn: AsyncConnection, *, job_id: int, total: int) -> None:
@@ -54,8 +68,7 @@ async def claim(conn: AsyncConnection, *, worker_id: str, now: datetime, lease: 
 
 async def lock_held(conn: AsyncConnection, *, job_id: int, worker_id: str) -> Any:
     """The job row locked for this unit of work, if ``worker_id`` still holds its lease."""
-    stmt = select(jobs).where(J.id == job_id, J.locked_by == worker_id, J.status == "processing").with_for_update()
-    return (await conn.execute(stmt)).first()
+    return await _LOCK_HELD.first(conn, {"job_id": job_id, "worker_id": worker_id})
 
 
 async def advance(
@@ -92,29 +105,18 @@ async def release_all(conn: AsyncConnection) -> None:
 
 
 async def pending_items(conn: AsyncConnection, *, job_id: int, limit: int) -> list[Any]:
-    stmt = (
-        select(I.id, I.seq, I.ref, I.raw).where(I.job_id == job_id, I.state == "pending").order_by(I.seq).limit(limit)
-    )
-    return list((await conn.execute(stmt)).all())
+    return await _PENDING.all(conn, {"job_id": job_id, "limit": limit})
 
 
 async def finish_items(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Each row: item_id, state, document_id, error."""
-    from sqlalchemy import bindparam
-
-    if rows:
-        stmt = (
-            update(job_items)
-            .where(I.id == bindparam("item_id"))
-            .values(state=bindparam("new_state"), document_id=bindparam("doc_id"), error=bindparam("err"))
-        )
-        await conn.execute(
-            stmt,
-            [
-                {"item_id": r["item_id"], "new_state": r["state"], "doc_id": r["document_id"], "err": r["error"]}
-                for r in rows
-            ],
-        )
+    await _FINISH.many(
+        conn,
+        [
+            {"item_id": r["item_id"], "new_state": r["state"], "doc_id": r["document_id"], "err": r["error"]}
+            for r in rows
+        ],
+    )
 
 
 async def failed_items(conn: AsyncConnection, *, job_id: int) -> list[Any]:

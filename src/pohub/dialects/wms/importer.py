@@ -20,6 +20,7 @@ from pohub.exchanges.documents import applied, apply_canonical
 from pohub.exchanges.inbound import Applied, Message
 from pohub.jobs import registry
 from pohub.jobs import repository as jobs_repo
+from pohub.jobs.models import job_items
 from pohub.jobs.registry import BatchResult
 
 log = logging.getLogger("pohub.dialects.wms")
@@ -68,9 +69,9 @@ async def submit(
         )
         total += 1
         if len(rows) >= INSERT_CHUNK:
-            await jobs_repo.insert_items(conn, rows)
+            await bulk.store(conn, job_items, rows)
             rows = []
-    await jobs_repo.insert_items(conn, rows)
+    await bulk.store(conn, job_items, rows)
     await jobs_repo.set_total(conn, job_id=job_id, total=total)
     return job_id, total
 
@@ -106,7 +107,8 @@ class _Handler:
         messages = {item.id: _message(job, item, params, business_unit) for item in items}
         done: dict[int, int] = {}  # item id -> the order the fast road created
         if bulk.enabled():
-            ready = await asyncio.to_thread(bulk.prepare, items, messages, business_unit)
+            now = clock.now()
+            ready = await asyncio.to_thread(bulk.prepare, items, messages, business_unit, now)
             fast, _slow = await bulk.sort(conn, company_id=job.company_id, ready=ready)
             ids = await bulk.write(conn, fast)
             if ids is not None:

@@ -26,6 +26,10 @@ from pohub.core.errors import BadRequest, FieldError, PohubError
 
 # Strings (with escapes) and brackets; everything else (numbers, literals, commas, colons) is skipped.
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]]')
+# Inside an element only its brackets matter: everything up to the next one (strings whole), so an
+# element costs one step per bracket instead of one per string. It stops at a bracket, the end, or a
+# quote that opens no complete string (which _TOKEN skips too).
+_TO_BRACKET = re.compile(rb'(?:[^"{}\[\]]+|"[^"\\]*(?:\\.[^"\\]*)*")*')
 _WS = b" \t\r\n"
 _AT = re.compile(r"at line (\d+) column (\d+)")
 _WINDOW = 1 << 20
@@ -140,7 +144,10 @@ def elements(body: Body, key: bytes = b"data") -> Iterator[tuple[int, int]]:
         raise _malformed(body, at, f"{name} must hold sales order objects only, found {shown!r}", f"{name}[{count}]")
 
     release = _Releaser(body)
-    for m in _TOKEN.finditer(body):
+    size = len(body)
+    pos = 0
+    while (m := _TOKEN.search(body, pos)) is not None:
+        pos = m.end()
         release.behind(m.start())
         tok = m.group()
         c = tok[:1]
@@ -161,6 +168,14 @@ def elements(body: Body, key: bytes = b"data") -> Iterator[tuple[int, int]]:
                     raise _malformed(body, m.start(), f"{name} must hold sales order objects only, found an array")
                 check_gap(m.start(), closing=False)
                 element_start = m.start()
+                depth, pos, c = _element_end(body, pos, size)
+                if depth == 3:  # the body ended inside the element
+                    break
+                if c == b"}":
+                    last_end = pos
+                    yield element_start, pos
+                    count += 1
+                continue
             depth += 1
             continue
         depth -= 1
@@ -191,6 +206,26 @@ def elements(body: Body, key: bytes = b"data") -> Iterator[tuple[int, int]]:
             [FieldError(name, "is required: an array of sales orders")],
         )
     envelope(body, array_start, array_end, key=name)
+
+
+def _element_end(body: Body, pos: int, size: int) -> tuple[int, int, bytes]:
+    """Walk an element from just after its opening brace to the bracket that brings the depth back
+    to the array's (2): (2, the offset after it, that bracket), or (3, size, b"") when the body ends
+    first. The brackets counted are the ones _TOKEN would find, so the result is the same."""
+    depth = 3
+    while True:
+        at = _TO_BRACKET.match(body, pos)
+        assert at is not None  # it matches the empty string
+        pos = at.end()
+        if pos >= size:
+            return 3, size, b""
+        c = body[pos : pos + 1]
+        pos += 1
+        if c == b'"':
+            continue  # a quote that opens no complete string: skipped, as _TOKEN skips it
+        depth += 1 if c in b"{[" else -1
+        if depth == 2:
+            return depth, pos, c
 
 
 def envelope(body: Body, array_start: int, array_end: int, *, key: str = "data") -> None:

@@ -157,7 +157,8 @@ def _contact(value: Any, field: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
     for key, alias in ADDRESS_FIELDS.items():
-        bounds.text(value.get(key), f"{field}.{key}", (Contact, alias))
+        if isinstance(text := value.get(key), str):  # only a string has a length to check
+            bounds.text(text, f"{field}.{key}", (Contact, alias))
     name = value.get("name") or " ".join(x for x in (value.get("firstName"), value.get("lastName")) if x) or None
     first, _, last = (name or "").partition(" ")
     return {
@@ -189,7 +190,8 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
             "customerOrderNumber", f"must be at most {CUSTOMER_ORDER_NUMBER_MAX} characters (got {len(con)})"
         )
     for name, onto in ORDER_TEXT.items():
-        bounds.text(body.get(name), name, onto)
+        if isinstance(text := body.get(name), str):
+            bounds.text(text, name, onto)
     job = body.get("jobId")
     if isinstance(job, str) and len(job) > JOB_ID_MAX:
         raise _invalid("jobId", f"must be at most {JOB_ID_MAX} characters (got {len(job)})")
@@ -210,7 +212,8 @@ def sales_order(body: Any, *, business_unit: str) -> dict[str, Any]:
         if qty > MAX_QUANTITY:
             raise _invalid(f"orderLines[{i}].quantity", f"must be at most {MAX_QUANTITY}, got {qty}")
         for name, onto in LINE_TEXT.items():
-            bounds.text(line.get(name), f"orderLines[{i}].{name}", onto)
+            if isinstance(text := line.get(name), str):
+                bounds.text(text, f"orderLines[{i}].{name}", onto)
         amount = line.get("amount")
         if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
             bounds.amount(amount, f"orderLines[{i}].amount")
