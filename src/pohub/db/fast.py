@@ -33,7 +33,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 
-from pohub.db.pg_units import refuse_writes
+from pohub.db.pg_units import adapted_error, refuse_writes
 
 Processor = Callable[[Any], Any] | None
 
@@ -289,11 +289,7 @@ async def _asyncpg(
                 return []
             found = await stmt.fetch(*values[0])
         except Exception as exc:
-            adapted: Exception = exc
-            try:
-                adapter._handle_exception(exc)
-            except Exception as translated:
-                adapted = translated
+            adapted = adapted_error(adapter, exc)
             dbapi = dialect.loaded_dbapi
             if isinstance(adapted, (dbapi.InvalidCachedStatementError, dbapi.InternalServerError)):
                 dialect._invalidate_schema_cache()  # as PGExecutionContext_asyncpg does

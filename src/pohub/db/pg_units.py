@@ -200,6 +200,16 @@ class PgUnits:
             await self._discard(conn)
 
 
+def adapted_error(adapter: Any, exc: Exception) -> Exception:
+    """The DB-API error SQLAlchemy's asyncpg adapter makes of an asyncpg exception (or the exception
+    itself, when the adapter leaves it as it is)."""
+    try:
+        adapter._handle_exception(exc)
+    except Exception as translated:
+        return translated
+    return exc
+
+
 async def _end_driver(conn: AsyncConnection, adapter: Any, *, commit: bool) -> None:
     """COMMIT or ROLLBACK the asyncpg transaction, as the adapter's commit()/rollback() would: the
     transaction is done whether or not the statement succeeded; errors as SQLAlchemy raises them."""
@@ -213,11 +223,7 @@ async def _end_driver(conn: AsyncConnection, adapter: Any, *, commit: bool) -> N
             finally:
                 adapter._transaction = None
         except Exception as exc:
-            adapted: Exception = exc
-            try:
-                adapter._handle_exception(exc)
-            except Exception as translated:
-                adapted = translated
+            adapted = adapted_error(adapter, exc)
             dialect: Any = conn.dialect
             dbapi = dialect.loaded_dbapi
             if isinstance(adapted, dbapi.Error):
