@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 30.0
     job_batch_size: int = 200
     embedded_worker: bool = True  # PostgreSQL only; SQLite always embeds its one worker
+    # Set by `pohub serve --workers K` in each of its processes (0 … K-1). On SQLite the worker must be
+    # the only one (it voids every lease when it starts), so only process 0 embeds it.
+    serve_process: int = 0
     bulk_max_body_bytes: int = 512 * 1024 * 1024
     # An inventory broadcast is applied while the client waits, in one transaction: 64 MiB is about
     # a million CSV rows.

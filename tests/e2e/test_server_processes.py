@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import PATIENCE, database_url, free_port
+from tests.support import PATIENCE, database_url, free_port, sql
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads on Linux only")
 
@@ -97,6 +97,11 @@ def test_a_burst_of_keep_alive_connections_reaches_both_processes(tmp_path: Path
             assert sum(share.values()) == 32, share
             # Spread by address hash: each gets at least 4 of 32 but for a chance below one in 10^5.
             assert min(share.values()) >= 4, share
+            # SQLite's worker voids every lease when it starts: one process only embeds it.
+            while not sql(url, "SELECT pid FROM ops_processes WHERE role = 'worker'"):
+                assert time.monotonic() < deadline, "no worker heartbeat"
+                time.sleep(0.2)
+            assert len(sql(url, "SELECT pid FROM ops_processes WHERE role = 'worker'")) == 1
         finally:
             for s in held:
                 s.close()

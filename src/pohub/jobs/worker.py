@@ -187,11 +187,18 @@ def wake(app: FastAPI) -> None:
         worker.wake()
 
 
+def embeds_worker(db: Database, settings: Any) -> bool:
+    if db.sqlite:
+        return int(getattr(settings, "serve_process", 0)) == 0
+    return bool(getattr(settings, "embedded_worker", True))
+
+
 async def start(app: FastAPI) -> None:
-    """Start the embedded worker: always on SQLite, on PostgreSQL unless embedded_worker is false."""
+    """Start the embedded worker: on SQLite in the first server process only (it is the one worker
+    there and voids every lease when it starts), on PostgreSQL unless embedded_worker is false."""
     db: Database = app.state.db
     settings = app.state.settings
-    if not db.sqlite and not getattr(settings, "embedded_worker", True):
+    if not embeds_worker(db, settings):
         return
     worker = Worker(db, settings)
     if db.sqlite:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -26,6 +27,8 @@ from typing import Any
 log = logging.getLogger("pohub.ops")
 STARTUP_FAILURE = 3  # uvicorn's exit code for a worker that could not start (the same on every retry)
 _SPAWN = multiprocessing.get_context("spawn")
+# Which of the K processes this is (Settings.serve_process): on SQLite only process 0 embeds the worker.
+SERVE_PROCESS_ENV = "POHUB_SERVE_PROCESS"
 
 
 def spreads_connections() -> bool:
@@ -50,9 +53,12 @@ def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     return sock
 
 
-def _child(app: str, options: dict[str, Any]) -> None:
-    """One server process: bind its own socket, then serve until SIGTERM (uvicorn's graceful stop)."""
+def _child(app: str, options: dict[str, Any], index: int) -> None:
+    """One server process: bind its own socket, then serve until SIGTERM (uvicorn's graceful stop).
+    ``index`` (0 … K-1, kept when a process is replaced) reaches the settings as POHUB_SERVE_PROCESS."""
     import uvicorn
+
+    os.environ[SERVE_PROCESS_ENV] = str(index)
 
     config = uvicorn.Config(app, **options)
     try:
@@ -77,8 +83,8 @@ class Supervisor:
         self.processes: list[SpawnProcess] = []
         self.stopping = False
 
-    def _start(self) -> SpawnProcess:
-        process = _SPAWN.Process(target=_child, args=(self.app, self.options), name="pohub-serve")
+    def _start(self, index: int) -> SpawnProcess:
+        process = _SPAWN.Process(target=_child, args=(self.app, self.options, index), name="pohub-serve")
         process.start()
         return process
 
@@ -89,7 +95,7 @@ class Supervisor:
         """Serve until told to stop; the exit code (STARTUP_FAILURE when a process could not start)."""
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._stop)
-        self.processes = [self._start() for _ in range(self.workers)]
+        self.processes = [self._start(i) for i in range(self.workers)]
         code = 0
         while not self.stopping:
             time.sleep(0.5)
@@ -102,7 +108,7 @@ class Supervisor:
                     self.stopping, code = True, STARTUP_FAILURE
                     break
                 log.warning("server process %s ended (exit code %s); starting another", process.pid, process.exitcode)
-                self.processes[i] = self._start()
+                self.processes[i] = self._start(i)
         for process in self.processes:
             if process.is_alive() and process.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
