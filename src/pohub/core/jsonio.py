@@ -14,11 +14,18 @@ import orjson
 from pohub.core.errors import BadRequest, FieldError, Unprocessable
 
 
+def plain(value: Decimal) -> str:
+    """A finite Decimal's digits without an exponent: ``format(value, "f")``. Its str() is the same
+    text unless it has an exponent (it is the plain form whenever it can be), and costs a third."""
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise TypeError("non-finite Decimal cannot be written as JSON")
-        return orjson.Fragment(format(value, "f"))
+        return orjson.Fragment(plain(value))
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
@@ -63,9 +70,12 @@ def digest(value: Any) -> tuple[str, bool]:
         nonlocal safe
         if type(v) is not Decimal or not v.is_finite():
             raise TypeError  # to the two functions themselves
-        if safe and Decimal(repr(float(v))) != v:
+        text = plain(v)
+        # float(v) is float(str(v)); when its repr is v's own text the trip changes nothing, and
+        # only otherwise is the exact comparison needed.
+        if safe and repr(float(v)) != text and Decimal(repr(float(v))) != v:
             safe = False
-        return orjson.Fragment(format(v, "f"))
+        return orjson.Fragment(text)
 
     try:
         text = orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)

@@ -79,11 +79,30 @@ def fields_of(model: type[BaseModel]) -> dict[str, Field]:
     return out
 
 
+# The types a stored value of each wire type already has when it needs no conforming (a date-time
+# string must also read as RFC 3339).
+_FITS: dict[str, tuple[type, ...]] = {
+    "object": (),
+    "date-time": (str,),
+    "integer": (int,),
+    "number": (Decimal, int, float),
+    "boolean": (bool,),
+    "string": (str,),
+    "coerced-string": (str,),
+}
+# A field to check: its wire type, nested model, whether a list, and the types that fit as they are.
+Check = tuple[str, type[BaseModel] | None, bool, tuple[type, ...]]
+
+
 @cache
-def _to_check(model: type[BaseModel]) -> dict[str, Field]:
+def _to_check(model: type[BaseModel]) -> dict[str, Check]:
     """The fields whose stored value may differ from the wire type. Plain strings cannot: the hub's
     models take only strings for them (a null is handled apart)."""
-    return {name: spec for name, spec in fields_of(model).items() if spec[0] != "string" or spec[1] is not None}
+    return {
+        name: (kind, nested, many, _FITS[kind])
+        for name, (kind, nested, many) in fields_of(model).items()
+        if kind != "string" or nested is not None
+    }
 
 
 def date_time(value: str) -> str:
@@ -123,16 +142,20 @@ def _scalar(kind: str, value: Any) -> Any:
 
 def conform(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
     """``body`` (changed in place and returned) with every field the model knows in its wire format."""
-    # Search pages carry 100 documents of ~100 fields each: only fields that can be off are visited,
-    # and the scan for nulls runs in C.
+    # Search pages carry 100 documents of ~100 fields each, and every order's template is rendered
+    # when it is written: only the fields that can be off and that the body has are visited (the
+    # intersection is taken in C; each field's value is conformed on its own, so their order is
+    # immaterial), and the scan for nulls runs in C.
     if None in body.values():
         table = fields_of(model)
         for name in [k for k, v in body.items() if v is None and k in table]:
             del body[name]
-    for name, (kind, nested, many) in _to_check(model).items():
-        value = body.get(name)
+    checks = _to_check(model)
+    for name in checks.keys() & body.keys():
+        value = body[name]
         if value is None:
             continue
+        kind, nested, many, fits = checks[name]
         if nested is not None:
             if type(value) is dict:
                 conform(nested, value)
@@ -143,21 +166,9 @@ def conform(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
         elif many:
             if type(value) is list:
                 body[name] = [_scalar(kind, v) for v in value if v is not None]
-        elif not _fits(kind, value):
+        elif type(value) not in fits or (kind == "date-time" and _RFC3339.fullmatch(value) is None):
             body[name] = _scalar(kind, value)
     return body
-
-
-def _fits(kind: str, value: Any) -> bool:
-    if kind == "date-time":
-        return type(value) is str and _RFC3339.fullmatch(value) is not None
-    if kind == "integer":
-        return type(value) is int
-    if kind == "number":
-        return type(value) in (Decimal, int, float)
-    if kind == "boolean":
-        return type(value) is bool
-    return type(value) is str
 
 
 def document(kind: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -107,14 +107,26 @@ def template(values: Mapping[str, Any]) -> str | None:
     # (a line that is not an object, lines sent under the Python name) is left to the slow way.
     if "order_lines" in body or not isinstance(wire_lines, list) or not all(isinstance(x, dict) for x in wire_lines):
         return None
-    lines = [
-        SimpleNamespace(position=p, changed_at=None, **{field: _marker(f"{slot}{p}") for slot, field in _QUANTITIES})
-        for p in range(len(wire_lines))
-    ]
-    body = render.render(row, lines, body=body)
+    body = render.render(row, _marked_lines(len(wire_lines)), body=body)
     # orjson writes the marker character as an escape, so the raw character marks the slots alone.
     text = jsonio.dumps(conform.document("order", body)).decode()
     return _compiled(text.replace('"\\u0001', _MARK).replace('\\u0001"', _MARK), len(wire_lines))
+
+
+@cache
+def _marked_lines(n: int) -> list[Any]:
+    """The order_lines rows render.render reads for an order of n lines, each figure a marker
+    (the same for every order of n lines; render only reads them)."""
+    return [
+        SimpleNamespace(position=p, changed_at=None, **{field: _marker(f"{slot}{p}") for slot, field in _QUANTITIES})
+        for p in range(n)
+    ]
+
+
+@cache
+def _figure_slots(n: int) -> tuple[str, ...]:
+    """The figure slots of an order of n lines: line 0's five, line 1's, ... in _QUANTITIES' order."""
+    return tuple(f"{slot}{p}" for p in range(n) for slot, _ in _QUANTITIES)
 
 
 def _compiled(marked: str, n: int) -> str | None:
@@ -122,28 +134,29 @@ def _compiled(marked: str, n: int) -> str | None:
     each line figure; where the key and the status go; where each figure of line 0, 1, ... stands
     (five a line, in _QUANTITIES' order). None unless each slot is there once."""
     parts = marked.split(_MARK)
-    text: list[str] = []
-    at = 0
+    # Text and slot names alternate: the text between the markers, and each slot's name.
+    texts, names = parts[0::2], parts[1::2]
+    figures = _figure_slots(n)
+    if len(names) != 2 + len(figures) or len(set(names)) != len(names):
+        return None
     places: dict[str, int] = {}
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            text.append(part)
-            at += len(part)
-            continue
-        if part in places:
-            return None
-        places[part] = at
-        if part not in ("k", "s"):
-            text.append("0")
-            at += 1
-    figures = [f"{slot}{p}" for p in range(n) for slot, _ in _QUANTITIES]
-    if len(places) != 2 + len(figures) or "k" not in places or "s" not in places:
+    at = 0
+    for name, before in zip(names, texts, strict=False):
+        at += len(before)
+        places[name] = at
+        if name not in ("k", "s"):
+            at += 1  # the "0" the figure's slot holds in the text
+    if "k" not in places or "s" not in places:
         return None
     try:
-        offsets = ",".join(str(places[f]) for f in figures)
+        offsets = ",".join([str(places[f]) for f in figures])
     except KeyError:
         return None
-    return f"{VERSION}:{n}:{places['k']},{places['s']}:{offsets}:{''.join(text)}"
+    # Each figure's slot holds "0" (the names are unique, and only k and s are not figures).
+    zeroed: list[str] = [""] * len(parts)
+    zeroed[0::2] = texts
+    zeroed[1::2] = ["" if name in ("k", "s") else "0" for name in names]
+    return f"{VERSION}:{n}:{places['k']},{places['s']}:{offsets}:{''.join(zeroed)}"
 
 
 @cache

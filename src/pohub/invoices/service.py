@@ -97,8 +97,8 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
             raise invalid(f"InvoiceLines[{i}].Price", "is required: the order and its acknowledgement give none")
         if price < 0:
             raise invalid(f"InvoiceLines[{i}].Price", "must not be negative")
-        change = changes.get(line.id) or line_update(line)
-        this_invoice = change.qty_invoiced - line.qty_invoiced + qty
+        change = changes.get(line.id)  # set when an earlier line of this invoice names the same line
+        this_invoice = (0 if change is None else change.qty_invoiced - line.qty_invoiced) + qty
         if line.qty_invoiced + this_invoice > line.qty_shipped:
             raise invalid(
                 f"InvoiceLines[{i}].Quantity",
@@ -106,7 +106,11 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
                 f"already invoiced {line.qty_invoiced}, this invoice {this_invoice}",
                 message=f"Cannot invoice more than shipped on line {line.line_number}",
             )
-        changes[line.id] = replace(change, qty_invoiced=line.qty_invoiced + this_invoice)
+        invoiced = line.qty_invoiced + this_invoice
+        # The line's figures made once (dataclasses.replace builds its fields anew, ten lines an invoice).
+        changes[line.id] = (
+            line_update(line, qty_invoiced=invoiced) if change is None else replace(change, qty_invoiced=invoiced)
+        )
         prices.append(Decimal(price))
         units.append(qty)
 

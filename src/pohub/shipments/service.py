@@ -79,8 +79,8 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
     units_total = 0
     for i, ship_line, line in match_lines(lines, shipment.shipment_lines, "ShipmentLines"):
         units = line_units(i, ship_line)
-        change = changes.get(line.id) or line_update(line)
-        this_shipment = change.qty_shipped - line.qty_shipped + units
+        change = changes.get(line.id)  # set when an earlier line of this shipment names the same line
+        this_shipment = (0 if change is None else change.qty_shipped - line.qty_shipped) + units
         if line.qty_shipped + this_shipment > line.quantity - line.qty_cancelled:
             room = line.quantity - line.qty_cancelled - line.qty_shipped
             raise invalid(
@@ -89,7 +89,11 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
                 f"already shipped {line.qty_shipped}, this shipment {this_shipment} (at most {max(room, 0)} more)",
                 message=f"Cannot over-ship line {line.line_number}",
             )
-        changes[line.id] = replace(change, qty_shipped=line.qty_shipped + this_shipment)
+        shipped = line.qty_shipped + this_shipment
+        # The line's figures made once (dataclasses.replace builds its fields anew, ten lines a shipment).
+        changes[line.id] = (
+            line_update(line, qty_shipped=shipped) if change is None else replace(change, qty_shipped=shipped)
+        )
         units_total += units
 
     def event(doc_id: int, at: datetime) -> dict[str, Any]:
