@@ -11,6 +11,8 @@ from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from pohub.core import jsonio
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -62,7 +64,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def direct_bind(self, dialect: Dialect, usual: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return None
-        return lambda value: format(value, "f") if type(value) is Decimal else usual(value)
+        text = jsonio.plain  # format(value, "f"), for less
+        return lambda value: text(value) if type(value) is Decimal else usual(value)
 
     def direct_result(self, dialect: Dialect, usual: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
