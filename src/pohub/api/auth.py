@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from pohub.partners.service import KeyCache, company_for_key, hash_key
 
@@ -15,16 +16,16 @@ _query_scheme = APIKeyQuery(name="subscription-key", auto_error=False)
 _bearer_scheme = HTTPBearer(auto_error=False)
 
 
-def _key_from(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
-    if bearer is not None and bearer.credentials:
-        return bearer.credentials
+def _key_from(request: Request, bearer: str | None) -> str | None:
+    if bearer:
+        return bearer
     for name, value in request.query_params.items():
         if name.lower() == "subscription-key":
             return value
     return None
 
 
-async def company_of(request: Request, bearer: HTTPAuthorizationCredentials | None) -> int:
+async def company_of(request: Request, bearer: str | None) -> int:
     """The caller's company (401 without a valid key): the one rule, for FastAPI's dependency
     and for the fast lane (api/lane.py) alike."""
     key = _key_from(request, bearer)
@@ -47,13 +48,24 @@ async def current_company(
     _q: Annotated[str | None, Depends(_query_scheme)] = None,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)] = None,
 ) -> int:
-    return await company_of(request, bearer)
+    return await company_of(request, bearer.credentials if bearer is not None else None)
+
+
+def bearer_credentials(request: Request) -> str | None:
+    """What ``HTTPBearer(auto_error=False)`` gives as credentials (None where it gives None), read
+    from the scope's headers: no Headers object and no pydantic model built for it. As Starlette's
+    ``headers.get``, the first Authorization header counts (ASGI servers send names lowercased)."""
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            scheme, credentials = get_authorization_scheme_param(value.decode("latin-1"))
+            return credentials if scheme and credentials and scheme.lower() == "bearer" else None
+    return None
 
 
 async def caller_company(request: Request) -> int:
-    """``current_company`` without FastAPI's dependency solving: the Bearer header read by the
-    same scheme object the dependency runs (the query parameter is read by ``_key_from``)."""
-    return await company_of(request, await _bearer_scheme(request))
+    """``current_company`` without FastAPI's dependency solving: the Bearer credentials as the
+    dependency's scheme reads them (``bearer_credentials``; the query parameter by ``_key_from``)."""
+    return await company_of(request, bearer_credentials(request))
 
 
 CompanyDep = Annotated[int, Depends(current_company)]

@@ -94,8 +94,11 @@ class Entry:
     def match(self, method: str, path: str) -> dict[str, Any] | None:
         """The path parameters if FastAPI would send this request to this entry's route, else None."""
         found = self.regex.match(path)
-        if found is None or any(b.takes(method, path) for b in self.blockers):
+        if found is None:
             return None
+        for blocker in self.blockers:  # a loop, not any() over a generator: this runs on every request
+            if blocker.takes(method, path):
+                return None
         return {name: self.convertors[name].convert(value) for name, value in found.groupdict().items()}
 
 
@@ -223,9 +226,9 @@ class Table:
                 masks.append(mask)
 
     def find(self, method: str, path: str) -> tuple[Entry, dict[str, Any]] | None:
-        segments: list[str | None] = list(path.split("/"))
+        segments = path.split("/")
         for mask in self._masks.get((method, len(segments)), ()):
-            shape = list(segments)
+            shape: list[str | None] = list(segments)
             for i in mask:
                 shape[i] = None
             entry = self._by_key.get((method, tuple(shape)))
