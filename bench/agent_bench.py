@@ -1,13 +1,24 @@
 """The agent benchmark (issue 3): acknowledge, ship and invoice N POs (10,000 by default) with
 `pohub agent`'s own code against a local hub in its own process, rate limit off. Prints POs per second
 per step and overall, and where the time went: waiting on the server vs. in the agent (wall-clock
-split and each process's CPU seconds)."""
+split and each process's CPU seconds).
+
+CPU seconds move with the load of a shared machine; instructions do not. Count the agent's own (the
+three steps, not the seeding, not the hub: valgrind does not follow the hub's process) with
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=_operator_call \\
+        --callgrind-out-file=/tmp/agent.cg .venv/bin/python -m bench.agent_bench --orders 300
+
+and divide callgrind_annotate's "PROG TOTALS" by the POs. ``--profile FILE`` writes a cProfile of the
+three steps instead (where the time goes, by Python function)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import cProfile
+import operator
 import os
 import socket
 import subprocess
@@ -169,6 +180,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--lines", type=int, default=2, help="lines per PO")
     parser.add_argument("--concurrency", type=int, default=8, help="agent requests in flight")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the agent's three steps here (pstats)")
     args = parser.parse_args(argv or [])
 
     with tempfile.TemporaryDirectory(prefix="pohub-agent-bench-") as tmp_name:
@@ -179,7 +191,14 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         key = asyncio.run(_seed(database_url, args.orders, args.lines))
         ship = _ship_file(tmp / "ship.csv", args.orders, args.lines)
         with _hub(database_url) as (url, proc):
-            figures = asyncio.run(_agent_steps(url, key, tmp, ship, args.concurrency, proc.pid))
+            steps_run = _agent_steps(url, key, tmp, ship, args.concurrency, proc.pid)
+            if args.profile is None:
+                # operator.call: a C function nothing else calls, for callgrind's --toggle-collect (docstring)
+                figures = operator.call(asyncio.run, steps_run)
+            else:
+                profiler = cProfile.Profile()
+                figures = profiler.runcall(asyncio.run, steps_run)
+                profiler.dump_stats(args.profile)
 
     steps = [figures[s] for s in ("acknowledge", "ship", "invoice")]
     total = sum(s["seconds"] for s in steps)

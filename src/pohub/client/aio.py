@@ -27,6 +27,7 @@ from pohub.client.calls import Call
 from pohub.client.envelope import Created, Page
 from pohub.client.errors import UnavailableError
 from pohub.client.keepalive import KeepAliveTransport
+from pohub.client.lean import RequestUrls, lean_cookies
 from pohub.client.models import SalesOrderIn
 from pohub.client.routes import routes_for
 from pohub.client.throttle import SYSTEM_CLOCK, Clock, Throttle
@@ -58,6 +59,8 @@ class AsyncClient:
             # environment still apply, as httpx mounts them over the default transport.
             transport = KeepAliveTransport(timeout=options.timeout)
         self._http = httpx.AsyncClient(**client_kwargs(options), transport=transport)
+        lean_cookies(self._http)
+        self._urls = RequestUrls(self._http.base_url)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -82,8 +85,7 @@ class AsyncClient:
             try:
                 response = await self._http.request(
                     call.method,
-                    call.path,
-                    params=request_params(self.options, call),
+                    self._urls.url(call.path, request_params(self.options, call)),
                     content=call.body,
                     headers=request_headers(call),
                 )
