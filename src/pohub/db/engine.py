@@ -223,7 +223,7 @@ class Database:
             )
             prepare = self._checkpointer.before_write if self._checkpointer is not None else None
             self._writes: Units | None = Units(self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare)
-            self._reads: Units | None = Units(self.reader, begin="BEGIN", size=pool_size, timeout=POOL_TIMEOUT)
+            self._reads: Units | None = Units(self.reader, begin=None, size=pool_size, timeout=POOL_TIMEOUT)
         else:
             self._checkpointer = None
             self.writer = create_async_engine(

@@ -55,12 +55,15 @@ class Units:
         self,
         engine: AsyncEngine,
         *,
-        begin: str,
+        begin: str | None,
         size: int,
         timeout: float | None = None,
         prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.engine = engine
+        # None (reads): no BEGIN. Each statement then reads in a transaction of its own, as reads do
+        # on PostgreSQL (db/pg_units: READ COMMITTED, no BEGIN), and a one-statement read (GET one
+        # order, a search page) saves BEGIN and COMMIT, two of its three sqlite3 calls.
         self.begin = begin
         # Awaited once a unit holds its place and before it begins (the writer's: see Checkpointer).
         self.prepare = prepare
@@ -82,11 +85,12 @@ class Units:
             if self.prepare is not None:
                 await self.prepare()
             conn, raw = await self._take()
-            try:
-                execute(raw, self.begin)
-            except BaseException:
-                await self._discard(conn)
-                raise
+            if self.begin is not None:
+                try:
+                    execute(raw, self.begin)
+                except BaseException:
+                    await self._discard(conn)
+                    raise
             try:
                 yield conn
             except BaseException:
@@ -115,6 +119,8 @@ class Units:
         try:
             if conn.in_transaction():  # a statement went through SQLAlchemy: it ends what it joined
                 await (conn.commit() if commit else conn.rollback())
+            elif self.begin is None and not raw.in_transaction:
+                pass  # a read unit's statements each ran in their own read transaction
             elif commit:
                 execute(raw, "COMMIT")
             else:

@@ -7,10 +7,12 @@ carries the trace id the answer shows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import secrets
 import time
-import uuid
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +24,12 @@ access_log = logging.getLogger("pohub.access")
 # A caller's request id is kept only when it is short and plain (it goes into every log line).
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 UNMATCHED = "<unmatched>"
+# A route's full template, once a request has shown its prefix (a route object is mounted at one
+# prefix: FastAPI copies the routes of a router included twice). Weak: test sessions build many apps.
+_TEMPLATES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+# The metrics' children by their labels: prometheus_client's labels() checks and joins them each call.
+_COUNTERS: dict[tuple[str, str, int], Any] = {}
+_DURATIONS: dict[tuple[str, str], Any] = {}
 
 
 def route_template(scope: Scope) -> str:
@@ -33,18 +41,37 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     if route is None:
         return UNMATCHED
+    try:
+        return _TEMPLATES[route]
+    except (KeyError, TypeError):
+        pass
     template: str = getattr(route, "path_format", None) or getattr(route, "path", "") or UNMATCHED
     path: str = scope.get("path", "")
     rendered = template
     for name, value in (scope.get("path_params") or {}).items():
         rendered = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", _literal(str(value)), rendered)
     if path.endswith(rendered):
-        return path[: len(path) - len(rendered)] + template
+        full = path[: len(path) - len(rendered)] + template
+        with contextlib.suppress(TypeError):  # not weakly referable: worked out each time
+            _TEMPLATES[route] = full
+        return full
     return template
 
 
 def _literal(value: str) -> Callable[[re.Match[str]], str]:
     return lambda _m: value
+
+
+def _count(route: str, method: str, status: int, seconds: float) -> None:
+    key = (route, method, status)
+    counter = _COUNTERS.get(key)
+    if counter is None:
+        counter = _COUNTERS[key] = metrics.HTTP_REQUESTS.labels(route=route, method=method, status=str(status))
+    counter.inc()
+    duration = _DURATIONS.get(key[:2])
+    if duration is None:
+        duration = _DURATIONS[key[:2]] = metrics.HTTP_DURATION.labels(route=route, method=method)
+    duration.observe(seconds)
 
 
 class RequestMiddleware:
@@ -80,9 +107,7 @@ class RequestMiddleware:
             metrics.HTTP_IN_FLIGHT.dec()
             seconds = time.perf_counter() - started
             route = route_template(scope)
-            method = scope.get("method", "")
-            metrics.HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
-            metrics.HTTP_DURATION.labels(route=route, method=method).observe(seconds)
+            _count(route, scope.get("method", ""), status, seconds)
             _log_access(scope, state, route=route, status=status, seconds=seconds, failed=failed)
             context.request_id.reset(token)
 
@@ -93,10 +118,13 @@ def _request_id(scope: Scope) -> str:
             given = str(value.decode("latin-1")).strip()
             if _SAFE_ID.match(given):
                 return given
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 32 hex digits, as uuid4().hex gave, without building a UUID
 
 
 def _log_access(scope: Scope, state: dict[str, Any], *, route: str, status: int, seconds: float, failed: bool) -> None:
+    level = logging.ERROR if failed or status >= 500 else logging.INFO
+    if not access_log.isEnabledFor(level):
+        return
     # The path only, never the query string: keys travel there (subscription-key=...).
     extra: dict[str, Any] = {
         "method": scope.get("method"),
@@ -109,7 +137,6 @@ def _log_access(scope: Scope, state: dict[str, Any], *, route: str, status: int,
     }
     if state.get("trace_id"):
         extra["trace_id"] = state["trace_id"]
-    level = logging.ERROR if failed or status >= 500 else logging.INFO
     access_log.log(
         level,
         "%s %s %d %.1f ms%s",
