@@ -8,6 +8,7 @@ docs/performance.md ("Round trips on PostgreSQL")."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.support import database_url
 
 
 @pytest.fixture
-def pg_url(backend: str, tmp_path: Path) -> object:
+def pg_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend != "postgresql":
         pytest.skip("round trips to PostgreSQL")
     with database_url(backend, tmp_path) as url:
