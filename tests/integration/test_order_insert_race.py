@@ -1,7 +1,8 @@
 """A PO whose PartnerPO another request stored between create_order's check and its insert: the
 unique index refuses the insert, the buyer gets the duplicate-PO answer, and the caller's
 transaction stays usable (a job's batch goes on with its other messages), on both databases.
-SQLite runs the insert without a savepoint (it undoes only the failed statement), PostgreSQL in one."""
+SQLite runs a plain insert (it undoes only the failed statement), PostgreSQL an INSERT ... ON CONFLICT
+DO NOTHING that returns no id (no savepoint)."""
 
 from __future__ import annotations
 

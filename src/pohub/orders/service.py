@@ -101,29 +101,18 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
         raise _duplicate_po(order.partner_po, existing.id)
 
     now = clock.now()
+    values = order_row(inbound, sender_id=company_id, receiver_id=receiver, float_safe=inbound.float_safe, now=now)
     try:
-        order_id = await _insert_order(
-            conn,
-            order_row(inbound, sender_id=company_id, receiver_id=receiver, float_safe=inbound.float_safe, now=now),
-        )
+        order_id = await repo.insert_order(conn, values)
     except IntegrityError:
+        order_id = None  # SQLite's answer to the PartnerPO stored meanwhile (see repo.insert_order)
+    if order_id is None:
         # Another request created the same PO between our check and our insert.
-        raise _duplicate_po(order.partner_po, None) from None
+        raise _duplicate_po(order.partner_po, None)
     await repo.insert_lines(conn, line_rows(order_id, order))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
     return Created(order_id, int(initial_status(order)), order_id=order_id, partner_id=receiver)
-
-
-async def _insert_order(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    """Insert an order's row; a unique PartnerPO violation raises IntegrityError and leaves the
-    caller's transaction usable. PostgreSQL aborts the whole transaction on a failed statement, so
-    the insert runs in a savepoint there; SQLite undoes only the failed statement (and its one writer
-    rules the race out), where a savepoint would cost a quarter of the PO's unit of work."""
-    if conn.dialect.name == "sqlite":
-        return await repo.insert_document(conn, values)
-    async with conn.begin_nested():
-        return await repo.insert_document(conn, values)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""Round trips a document costs on PostgreSQL, counted on the wire (bench/pg_wire.py, a TCP proxy
+that reads what asyncpg sends): a PO create and an acknowledgement of ten lines, each through
+exchanges.inbound.receive with a webhook subscription (so with its outbox rows) and the server's
+event listeners (bench/pg_round_trips.py imports them as the app does). The counts are
+pinned: a savepoint back around the PO's insert (two more: SAVEPOINT, RELEASE), or a lookup or
+write split in two, fails here; a change that saves one updates the figure here and in
+docs/performance.md ("Round trips on PostgreSQL")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bench.pg_round_trips import count
+
+from tests.support import database_url
+
+
+@pytest.fixture
+def pg_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend != "postgresql":
+        pytest.skip("round trips to PostgreSQL")
+    with database_url(backend, tmp_path) as url:
+        yield url
+
+
+async def test_a_po_create_and_an_acknowledgement_cost_the_round_trips_pinned(pg_url: str) -> None:
+    trips = await count(pg_url, warm=1)
+    order, ack = trips["order"], trips["acknowledgement"]
+    # BEGIN, exchange, partnership, PartnerPO check, the PO (ON CONFLICT DO NOTHING), its ten lines
+    # (one pipelined executemany), event, subscriptions, outbox row, EDI partner, exchange outcome, COMMIT.
+    assert (order.round_trips, order.statements) == (12, 21), order.sql
+    assert not [s for s in order.sql if "SAVEPOINT" in s.upper()], order.sql
+    # BEGIN, exchange, order lock, partnership, earlier acks, lines (after the lock), the ack,
+    # ten line updates (one executemany), status, events (one executemany), subscriptions, outbox
+    # rows, EDI partner, outcome, COMMIT.
+    assert (ack.round_trips, ack.statements) == (15, 26), ack.sql
+    for kind in ("shipment", "invoice"):
+        assert trips[kind].round_trips == ack.round_trips, (kind, trips[kind].sql)
