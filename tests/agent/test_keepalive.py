@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from pohub.client.keepalive import KeepAliveTransport
+from tests.agent.raw_http import read_request
 
 Answer = Callable[[bytes, bytes], Awaitable[tuple[bytes, bool]]]  # (head, body) -> (raw answer, close after)
 
@@ -28,16 +29,8 @@ async def raw_server(answer: Answer) -> AsyncIterator[tuple[httpx.AsyncClient, l
         connections += 1
         seen.append(f"#{connections}".encode())
         try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except asyncio.IncompleteReadError:
-                    return
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                body = await reader.readexactly(length)
+            while (request := await read_request(reader)) is not None:
+                head, body = request
                 seen.append(head.split(b"\r\n", 1)[0] + b" " + body)
                 raw, close = await answer(head, body)
                 writer.write(raw)

@@ -18,6 +18,7 @@ from pohub.client.calls import Call
 from pohub.client.keepalive import KeepAliveTransport
 from pohub.client.lean import RequestUrls
 from pohub.client.throttle import Limits
+from tests.agent.raw_http import read_request
 
 _OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -30,16 +31,9 @@ async def recording_server(first_answer: bytes = _OK) -> AsyncIterator[tuple[str
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except asyncio.IncompleteReadError:
-                    return
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                seen.append(head + await reader.readexactly(length))
+            while (request := await read_request(reader)) is not None:
+                head, body = request
+                seen.append(head + body)
                 writer.write(first_answer if len(seen) == 1 else _OK)
                 await writer.drain()
         finally:
