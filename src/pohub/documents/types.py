@@ -41,6 +41,11 @@ def _parse_datetime(value: Any) -> Any:
 
 
 def _parse_line_number(value: Any) -> Any:
+    if type(value) is str:  # nearly always: stripped once
+        text = value.strip()
+        if text:
+            return text
+        raise ValueError("must not be empty")
     if isinstance(value, bool):
         raise ValueError("must be a string or an integer")
     if isinstance(value, int):
@@ -108,7 +113,7 @@ Money = Annotated[
 def line_key(line_number: str) -> str:
     """The identity of a line number: "01", "1" and 1 name the same line."""
     s = line_number.strip()
-    if is_ascii_int(s):
+    if s.isascii() and s.isdigit():  # core.ids.is_ascii_int, spelled out: every line of every document
         return str(int(s))
     return s.casefold()
 

@@ -84,16 +84,6 @@ class LineChange:
             "change_reason": self.change_reason,
         }
 
-    def quantities(self, ordered: int) -> LineQuantities:
-        return LineQuantities(
-            ordered=ordered,
-            accepted=self.qty_accepted,
-            backordered=self.qty_backordered,
-            cancelled=self.qty_cancelled,
-            shipped=self.qty_shipped,
-            invoiced=self.qty_invoiced,
-        )
-
 
 def line_update(
     line: Any,
@@ -121,4 +111,24 @@ def line_update(
 
 def quantities_after(lines: list[Any], changes: dict[int, LineChange]) -> list[LineQuantities]:
     """Every line's figures once ``changes`` (line id -> its LineChange) are applied."""
-    return [(changes.get(line.id) or line_update(line)).quantities(line.quantity) for line in lines]
+    # A line the document leaves alone is read as it is (no LineChange built to be thrown away).
+    return [
+        LineQuantities(
+            line.quantity,
+            line.qty_accepted,
+            line.qty_backordered,
+            line.qty_cancelled,
+            line.qty_shipped,
+            line.qty_invoiced,
+        )
+        if (change := changes.get(line.id)) is None
+        else LineQuantities(
+            line.quantity,
+            change.qty_accepted,
+            change.qty_backordered,
+            change.qty_cancelled,
+            change.qty_shipped,
+            change.qty_invoiced,
+        )
+        for line in lines
+    ]
