@@ -37,8 +37,7 @@ class _LineFigures(NamedTuple):
 
 
 def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
-    """One acknowledgement line's figures, or the line's refusal."""
-    field = f"AckLines[{i}]"
+    """One acknowledgement line's figures, or the line's refusal (its field named only then)."""
     backordered = ack_line.quantity_backordered or 0
     cancelled = ack_line.quantity_cancelled or 0
     # Quantity is the accepted quantity; left out, the line accepts whatever it does not
@@ -51,21 +50,21 @@ def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
             ("QuantityCancelled", cancelled),
         ):
             if value < 0:
-                raise invalid(f"{field}.{name}", f"must not be negative (got {value})")
+                raise invalid(f"AckLines[{i}].{name}", f"must not be negative (got {value})")
     if accepted + backordered + cancelled > line.quantity:
         raise invalid(
-            f"{field}.Quantity",
+            f"AckLines[{i}].Quantity",
             f"accepted {accepted} + backordered {backordered} + cancelled {cancelled} = "
             f"{accepted + backordered + cancelled} exceeds the {line.quantity} ordered on line {line.line_number}",
         )
     if cancelled > line.quantity - line.qty_shipped:
         raise invalid(
-            f"{field}.QuantityCancelled",
+            f"AckLines[{i}].QuantityCancelled",
             f"cannot cancel {cancelled} on line {line.line_number}: {line.qty_shipped} of {line.quantity} "
             "have already shipped",
         )
     if ack_line.price is not None and ack_line.price < 0:
-        raise invalid(f"{field}.Price", "must not be negative")
+        raise invalid(f"AckLines[{i}].Price", "must not be negative")
     return _LineFigures(accepted, backordered, cancelled)
 
 
