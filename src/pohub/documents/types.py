@@ -17,7 +17,6 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
-from pydantic._internal._config import ConfigWrapper
 from pydantic_core import SchemaValidator
 
 from pohub.core.ids import is_ascii_int
@@ -173,6 +172,13 @@ def received_validator(model: type[BaseModel]) -> SchemaValidator:
     never fail there (a Python call per string field, ~3 % of a PO). It builds instances of
     ``model`` itself; every other check, error and message is the model's own. Anything else built
     from data (EDI, forms, dialects' own shapes) validates with ``model.model_validate``."""
-    config = ConfigWrapper(model.model_config).core_config(title=model.__name__)
-    # Not the prebuilt validators of the nested models (they hold the NoNul checks).
-    return SchemaValidator(_without_nul_check(model.__pydantic_core_schema__), config, _use_prebuilt=False)
+    try:
+        # pydantic's private parts (pyproject holds pydantic to the release they were read from):
+        # should they move, the model's own validator, NoNul checks included, is as right.
+        from pydantic._internal._config import ConfigWrapper
+
+        config = ConfigWrapper(model.model_config).core_config(title=model.__name__)
+        # Not the prebuilt validators of the nested models (they hold the NoNul checks).
+        return SchemaValidator(_without_nul_check(model.__pydantic_core_schema__), config, _use_prebuilt=False)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another pydantic release
+        return model.__pydantic_validator__  # type: ignore[return-value]
