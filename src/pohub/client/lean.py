@@ -9,10 +9,13 @@ base URL, the query merged in), and reading every answer for cookies through ``h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from http.cookiejar import CookieJar
 
 import httpx
+
+from pohub.client.keepalive import Answer, KeepAliveTransport, render_head
 
 _SET_COOKIE = ("set-cookie", "set-cookie2")  # the only headers CookieJar.extract_cookies reads
 
@@ -65,3 +68,76 @@ class RequestUrls:
         if not params and not merged.query:
             return merged  # URL(url, params={}) only sets an empty query again
         return httpx.URL(merged, params=params)
+
+
+class DirectSend:
+    """The asyncio client's requests on its own keep-alive transport without httpx's client layer:
+    the head is httpx's own (the headers of a request httpx built for the same method, host and
+    headers, kept per shape; the target and Content-Length are each call's), written by the same
+    code the transport uses for httpx's requests, so the bytes on the wire are the same.
+
+    Only where httpx's client would add nothing: its transport is ours (no proxy, no mount), no
+    cookie is in the jar, no auth or event hook is set, and httpx's request log is off. Otherwise, and
+    for every answer that is not a 2xx or that sets a cookie, the caller goes through httpx as before.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, transport: KeepAliveTransport) -> None:
+        self.http = http
+        self.transport = transport
+        self._heads: dict[
+            tuple[str, bool, tuple[tuple[str, str], ...], str, int | None], list[tuple[bytes, bytes]]
+        ] = {}
+
+    def usable(self) -> bool:
+        http = self.http
+        return (
+            not http.is_closed
+            and http._transport is self.transport
+            and not http._mounts
+            and http.auth is None
+            and not http.event_hooks["request"]
+            and not http.event_hooks["response"]
+            and not http.cookies.jar._cookies  # type: ignore[attr-defined]  # CookieJar's own store; len() walks it
+            and not _HTTPX_LOG.isEnabledFor(logging.INFO)
+        )
+
+    def head(self, method: str, url: httpx.URL, body: bytes | None, headers: Mapping[str, str]) -> bytes:
+        """The head httpx's client and the transport would write for this request."""
+        shape = (method, body is None, tuple(headers.items()), url.host, url.port)
+        raw = self._heads.get(shape)
+        if raw is None:
+            built = self.http.build_request(method, url, content=body, headers=headers)
+            raw = list(built.headers.raw)
+            if len(self._heads) >= 64:
+                self._heads.clear()
+            self._heads[shape] = raw
+        return render_head(method, url.raw_path, raw, body or b"")
+
+    async def send(self, method: str, url: httpx.URL, body: bytes | None, headers: Mapping[str, str]) -> Answer:
+        return await self.transport.exchange(
+            url.host, url.port or 80, method, self.head(method, url, body, headers), body or b""
+        )
+
+    def response(
+        self, method: str, url: httpx.URL, body: bytes | None, headers: Mapping[str, str], answer: Answer
+    ) -> httpx.Response:
+        """The answer as httpx's client would have handed it back (its cookies taken into the jar)."""
+        request = self.http.build_request(method, url, content=body, headers=headers)
+        response = httpx.Response(
+            answer.status_code,
+            headers=answer.headers,
+            stream=httpx.ByteStream(answer.content),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+        response.read()
+        self.http.cookies.extract_cookies(response)
+        return response
+
+
+def sets_cookie(answer: Answer) -> bool:
+    return any(name.lower() in _SET_COOKIE_BYTES for name, _ in answer.headers)
+
+
+_SET_COOKIE_BYTES = frozenset(n.encode("ascii") for n in _SET_COOKIE)
+_HTTPX_LOG = logging.getLogger("httpx")
