@@ -84,17 +84,19 @@ class AsyncClient:
                 self.stats.throttled_seconds += wait
                 await self.clock.asleep(wait)
             self.stats.started()
-            url = self._urls.url(call.path, request_params(self.options, call))
+            params = request_params(self.options, call)
             headers = request_headers(call)
             direct = self._direct
             try:
                 if direct is not None and direct.usable():
-                    answer = await direct.send(call.method, url, call.body, headers)
+                    answer = await direct.send(call.method, self._urls.target(call.path, params), call.body, headers)
                     if 200 <= answer.status_code < 300 and not sets_cookie(answer):
                         self.stats.finished()
                         return judge_success(call, answer.status_code, answer.content)  # type: ignore[no-any-return]
+                    url = self._urls.url(call.path, params)
                     response = direct.response(call.method, url, call.body, headers, answer)
                 else:
+                    url = self._urls.url(call.path, params)
                     response = await self._http.request(call.method, url, content=call.body, headers=headers)
             except httpx.TransportError as exc:
                 self.stats.finished()

@@ -10,6 +10,7 @@ base URL, the query merged in), and reading every answer for cookies through ``h
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from http.cookiejar import CookieJar
 
@@ -48,6 +49,7 @@ class RequestUrls:
         self.base_url = base_url
         self.size = size
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], httpx.URL] = {}
+        self._queries: dict[tuple[tuple[str, str], ...], bytes] = {}
 
     def url(self, path: str, params: Mapping[str, str]) -> httpx.URL:
         key = (path, tuple(params.items()))
@@ -59,6 +61,31 @@ class RequestUrls:
             self._urls[key] = found
         return found
 
+    def target(self, path: str, params: Mapping[str, str]) -> bytes:
+        """``url(path, params).raw_path`` (the request line's target). A relative path of unreserved
+        characters, slashes and percent escapes only, with no dot segment (``/Orders/{quoted key}``),
+        is one httpx leaves as it is: its target is the base path, the path and the query httpx writes
+        for these params, with no URL parsed."""
+        items = tuple(params.items())
+        found = self._urls.get((path, items))
+        if found is not None:
+            return found.raw_path
+        if (
+            not path
+            or path.startswith("//")  # a network-path reference: another host
+            or _PLAIN_PATH.fullmatch(path) is None
+            or any(seg in (".", "..") for seg in path.split("/"))
+        ):
+            return self.url(path, params).raw_path
+        suffix = self._queries.get(items)
+        if suffix is None:
+            probe = self._build("_", params).raw_path  # the same base and query, a path of one plain character
+            suffix = probe[probe.index(b"_") + 1 :]
+            if len(self._queries) >= self.size:
+                self._queries.clear()
+            self._queries[items] = suffix
+        return self.base_url.raw_path + path.lstrip("/").encode("ascii") + suffix
+
     def _build(self, path: str, params: Mapping[str, str]) -> httpx.URL:
         # httpx's Client._merge_url, then Request's URL(url, params=...): the same steps, the same URL.
         merged = httpx.URL(path)
@@ -68,6 +95,9 @@ class RequestUrls:
         if not params and not merged.query:
             return merged  # URL(url, params={}) only sets an empty query again
         return httpx.URL(merged, params=params)
+
+
+_PLAIN_PATH = re.compile(r"/?(?:[A-Za-z0-9._~/-]|%[0-9A-F]{2})*")
 
 
 class DirectSend:
@@ -84,9 +114,7 @@ class DirectSend:
     def __init__(self, http: httpx.AsyncClient, transport: KeepAliveTransport) -> None:
         self.http = http
         self.transport = transport
-        self._heads: dict[
-            tuple[str, bool, tuple[tuple[str, str], ...], str, int | None], list[tuple[bytes, bytes]]
-        ] = {}
+        self._heads: dict[tuple[str, bool, tuple[tuple[str, str], ...]], list[tuple[bytes, bytes]]] = {}
 
     def usable(self) -> bool:
         http = self.http
@@ -101,21 +129,24 @@ class DirectSend:
             and not _HTTPX_LOG.isEnabledFor(logging.INFO)
         )
 
-    def head(self, method: str, url: httpx.URL, body: bytes | None, headers: Mapping[str, str]) -> bytes:
-        """The head httpx's client and the transport would write for this request."""
-        shape = (method, body is None, tuple(headers.items()), url.host, url.port)
+    def head(self, method: str, target: bytes, body: bytes | None, headers: Mapping[str, str]) -> bytes:
+        """The head httpx's client and the transport would write for this request to the base URL's host
+        (the only headers of httpx's that depend on the URL are Host, and a Cookie this path never has)."""
+        shape = (method, body is None, tuple(headers.items()))
         raw = self._heads.get(shape)
         if raw is None:
-            built = self.http.build_request(method, url, content=body, headers=headers)
+            built = self.http.build_request(method, self.http.base_url, content=body, headers=headers)
             raw = list(built.headers.raw)
             if len(self._heads) >= 64:
                 self._heads.clear()
             self._heads[shape] = raw
-        return render_head(method, url.raw_path, raw, body or b"")
+        return render_head(method, target, raw, body or b"")
 
-    async def send(self, method: str, url: httpx.URL, body: bytes | None, headers: Mapping[str, str]) -> Answer:
+    async def send(self, method: str, target: bytes, body: bytes | None, headers: Mapping[str, str]) -> Answer:
+        """One request to the base URL's host."""
+        base = self.http.base_url
         return await self.transport.exchange(
-            url.host, url.port or 80, method, self.head(method, url, body, headers), body or b""
+            base.host, base.port or 80, method, self.head(method, target, body, headers), body or b""
         )
 
     def response(
