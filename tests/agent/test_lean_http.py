@@ -189,6 +189,7 @@ def test_targets_are_the_ones_httpx_builds(base: str) -> None:
         "Orders",
         "/Orders?a=1",
         "//elsewhere/x",
+        "http://elsewhere:81/x",
         "/Ümlaut path/",
         "/Orders/a:b@c",
         "/Orders/%zz",
@@ -198,8 +199,14 @@ def test_targets_are_the_ones_httpx_builds(base: str) -> None:
     for path in paths:
         for params in ({}, {"subscription-key": "k3y/+="}, {"Filters.status": "150", "é": "a b&c"}, {"": ""}):
             built = http.build_request("GET", path, params=params).url
-            assert urls.target(path, params) == built.raw_path, (path, params)
-            assert urls.target(path, params) == built.raw_path, (path, params)  # from the caches
+            on_base = (built.scheme, built.host, built.port) == (
+                http.base_url.scheme,
+                http.base_url.host,
+                http.base_url.port,
+            )
+            expected = built.raw_path if on_base else None  # another host: httpx's client sends it
+            assert urls.target(path, params) == expected, (path, params)
+            assert urls.target(path, params) == expected, (path, params)  # from the caches
     http.close()
 
 

@@ -88,8 +88,9 @@ class AsyncClient:
             headers = request_headers(call)
             direct = self._direct
             try:
-                if direct is not None and direct.usable():
-                    answer = await direct.send(call.method, self._urls.target(call.path, params), call.body, headers)
+                target = self._urls.target(call.path, params) if direct is not None and direct.usable() else None
+                if direct is not None and target is not None:
+                    answer = await direct.send(call.method, target, call.body, headers)
                     if 200 <= answer.status_code < 300 and not sets_cookie(answer):
                         self.stats.finished()
                         return judge_success(call, answer.status_code, answer.content)  # type: ignore[no-any-return]

@@ -50,6 +50,7 @@ class RequestUrls:
         self.size = size
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], httpx.URL] = {}
         self._queries: dict[tuple[tuple[str, str], ...], bytes] = {}
+        self._base_path = base_url.raw_path
 
     def url(self, path: str, params: Mapping[str, str]) -> httpx.URL:
         key = (path, tuple(params.items()))
@@ -61,22 +62,23 @@ class RequestUrls:
             self._urls[key] = found
         return found
 
-    def target(self, path: str, params: Mapping[str, str]) -> bytes:
-        """``url(path, params).raw_path`` (the request line's target). A relative path of unreserved
+    def target(self, path: str, params: Mapping[str, str]) -> bytes | None:
+        """``url(path, params).raw_path`` (the request line's target), or None when the URL is not on the
+        base URL's host (an absolute URL, ``//host/...``). A relative path of unreserved
         characters, slashes and percent escapes only, with no dot segment (``/Orders/{quoted key}``),
         is one httpx leaves as it is: its target is the base path, the path and the query httpx writes
         for these params, with no URL parsed."""
         items = tuple(params.items())
         found = self._urls.get((path, items))
         if found is not None:
-            return found.raw_path
+            return self._on_base(found)
         if (
             not path
             or path.startswith("//")  # a network-path reference: another host
             or _PLAIN_PATH.fullmatch(path) is None
             or any(seg in (".", "..") for seg in path.split("/"))
         ):
-            return self.url(path, params).raw_path
+            return self._on_base(self.url(path, params))
         suffix = self._queries.get(items)
         if suffix is None:
             probe = self._build("_", params).raw_path  # the same base and query, a path of one plain character
@@ -84,7 +86,11 @@ class RequestUrls:
             if len(self._queries) >= self.size:
                 self._queries.clear()
             self._queries[items] = suffix
-        return self.base_url.raw_path + path.lstrip("/").encode("ascii") + suffix
+        return self._base_path + path.lstrip("/").encode("ascii") + suffix
+
+    def _on_base(self, url: httpx.URL) -> bytes | None:
+        base = self.base_url
+        return url.raw_path if (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port) else None
 
     def _build(self, path: str, params: Mapping[str, str]) -> httpx.URL:
         # httpx's Client._merge_url, then Request's URL(url, params=...): the same steps, the same URL.
