@@ -171,3 +171,73 @@ def test_the_cache_stays_bounded() -> None:
         urls.url(f"/Orders/{n}", {})
     assert len(urls._urls) <= 4
     assert str(urls.url("/Orders/9", {})) == "http://127.0.0.1/api/v1/Orders/9"
+
+
+@pytest.mark.parametrize(
+    "base", ["http://127.0.0.1:8000/api/v1", "https://stage.commerceapi.io/api/v3/", "http://h:1/a%20b/api/v1"]
+)
+def test_targets_are_the_ones_httpx_builds(base: str) -> None:
+    http = httpx.Client(base_url=base)
+    urls = RequestUrls(http.base_url)
+    paths = [
+        "/Orders/123",
+        "/Orders/A%2FB%20C",
+        "/Orders/a%2fb",
+        "/Orders/..",
+        "/Orders/./x",
+        "/Orders/%7E~",
+        "Orders",
+        "/Orders?a=1",
+        "//elsewhere/x",
+        "http://elsewhere:81/x",
+        "/Ümlaut path/",
+        "/Orders/a:b@c",
+        "/Orders/%zz",
+        "",
+        "/",
+    ]
+    for path in paths:
+        for params in ({}, {"subscription-key": "k3y/+="}, {"Filters.status": "150", "é": "a b&c"}, {"": ""}):
+            built = http.build_request("GET", path, params=params).url
+            on_base = (built.scheme, built.host, built.port) == (
+                http.base_url.scheme,
+                http.base_url.host,
+                http.base_url.port,
+            )
+            expected = built.raw_path if on_base else None  # another host: httpx's client sends it
+            assert urls.target(path, params) == expected, (path, params)
+            assert urls.target(path, params) == expected, (path, params)  # from the caches
+    http.close()
+
+
+async def test_a_2xx_answer_goes_around_httpx_and_an_error_through_it() -> None:
+    """On its own keep-alive transport the async client sends without httpx's client layer, and a
+    non-2xx answer is read through httpx's Response as before (its status, message and Retry-After)."""
+    busy = (
+        b"HTTP/1.1 503 Busy\r\nRetry-After: 0\r\nContent-Type: application/json\r\nContent-Length: 17\r\n\r\n"
+        b'{"Message":"no"}\n'
+    )
+    async with recording_server(busy) as (url, seen):
+        options = ClientOptions(base_url=url, api_key="k", auth="bearer", limits=Limits.off(), timeout=10)
+        async with AsyncClient(options) as client:
+            through_httpx: list[str] = []
+            plain_send = client._http.send
+
+            async def counting_send(request: httpx.Request, **kwargs: Any) -> httpx.Response:
+                through_httpx.append(request.method)
+                return await plain_send(request, **kwargs)
+
+            client._http.send = counting_send  # type: ignore[method-assign]
+            assert await client.send(CALLS[2]) == {}  # the 503 is retried, then the 200 is read
+            assert await client.send(CALLS[0]) == {}
+            assert through_httpx == []
+            assert client.stats.retries == 1
+    assert len(seen) == 3
+
+
+async def test_the_direct_path_stands_aside_for_httpx_logging(caplog: pytest.LogCaptureFixture) -> None:
+    """httpx logs each request at INFO: with that log on, the request goes through httpx and is logged."""
+    async with recording_server() as (url, _seen), AsyncClient(_options(url, "bearer")) as client:
+        with caplog.at_level("INFO", logger="httpx"):
+            await client.send(CALLS[0])
+    assert any("HTTP Request: GET" in r.getMessage() for r in caplog.records)

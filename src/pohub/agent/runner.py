@@ -144,10 +144,11 @@ class Agent:
             self.state.mark_attempt(doc, str(exc))
             self._fail(self._problem(doc, f"no answer, will retry next run: {exc}"))
             return None
-        self.state.mark_sent(doc, created, http_status=200 if created.duplicate else 201)
+        data = doc.data()  # parsed once, for the state's line figures and the report's count
+        self.state.mark_sent(doc, created, http_status=200 if created.duplicate else 201, data=data)
         if created.duplicate:
             self.report.duplicates += 1
-        self._count(doc)
+        kinds.sent(doc.kind).count(self.report, data)
         return created
 
     async def _already_there(self, doc: Doc) -> Created | None:
@@ -162,9 +163,6 @@ class Agent:
         except ClientError:
             return None
         return None
-
-    def _count(self, doc: Doc) -> None:
-        kinds.sent(doc.kind).count(self.report, doc.data())
 
     async def _resume(self, kind: str) -> None:
         """Send what a killed or failed run left pending, exactly as it was first written."""

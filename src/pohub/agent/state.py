@@ -77,6 +77,9 @@ CREATE INDEX IF NOT EXISTS documents_state ON documents (kind, state);
 CREATE INDEX IF NOT EXISTS documents_ref ON documents (kind, order_key, ref);
 """
 
+# Every column of a document written, for Doc, from the statement that writes it (SQLite >= 3.35).
+_RETURNING = " RETURNING *" if sqlite3.sqlite_version_info >= (3, 35) else ""
+
 CLOSED = tuple(int(s) for s in OrderStatus if s not in OPEN)
 
 
@@ -340,21 +343,24 @@ class State:
         """Write a document before it is sent (a refused one with this number is replaced)."""
         now = clock.now().isoformat()
         with self._tx() as db:
-            db.execute(
+            # RETURNING gives the row written (SQLite >= 3.35); none when the number is taken by a document
+            # that is not refused, and then the row as it stands is read.
+            written = db.execute(
                 "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
                 " ON CONFLICT (kind, order_key, number) DO UPDATE SET body = excluded.body,"
                 " input_hash = excluded.input_hash, ref = excluded.ref, state = 'pending',"
                 " updated_at = excluded.updated_at"
-                " WHERE documents.state = 'refused'",
+                f" WHERE documents.state = 'refused'{_RETURNING}",
                 (kind, order_key, number, ref, body, input_hash, now, now),
-            )
-        doc = self.document(kind=kind, order_key=order_key, number=number)
+            ).fetchall()
+        doc = self._doc(written[0]) if written else self.document(kind=kind, order_key=order_key, number=number)
         assert doc is not None
         return doc
 
-    def mark_sent(self, doc: Doc, created: Created, *, http_status: int) -> None:
-        """The server took the document: record its answer and what it did to the lines, in one go."""
+    def mark_sent(self, doc: Doc, created: Created, *, http_status: int, data: dict[str, Any] | None = None) -> None:
+        """The server took the document: record its answer and what it did to the lines, in one go.
+        ``data`` is the document's body parsed already (``doc.data()``), when the caller has it."""
         now = clock.now().isoformat()
         with self._tx() as db:
             db.execute(
@@ -362,19 +368,19 @@ class State:
                 " answer = ?, last_error = NULL, updated_at = ? WHERE id = ?",
                 (http_status, created.key, jsonio.dumps(created.as_dict()).decode(), now, doc.id),
             )
-            self._apply(db, doc)
+            self._apply(db, doc, data)
             if created.order_status is not None:
                 db.execute(
                     "UPDATE orders SET status = ?, updated_at = ? WHERE key = ?",
                     (created.order_status, now, doc.order_key),
                 )
 
-    def _apply(self, db: sqlite3.Connection, doc: Doc) -> None:
+    def _apply(self, db: sqlite3.Connection, doc: Doc, data: dict[str, Any] | None) -> None:
         kind = kinds.sent(doc.kind)
         if kind.effect is LineEffect.NONE:
             return
         sql, row = _LINE_UPDATES[kind.effect]
-        lines = kind.lines(doc.data())
+        lines = kind.lines(doc.data() if data is None else data)
         db.executemany(sql, [(*row(ln), doc.order_key, line_key(str(ln["LineNumber"]))) for ln in lines])
 
     def mark_refused(self, doc: Doc, error: ApiError) -> None:

@@ -101,10 +101,14 @@ def request_headers(call: Call[Any]) -> dict[str, str]:
 
 def decode(response: httpx.Response) -> Any:
     """The answer's JSON (exact decimals), or None when it is not JSON."""
-    if not response.content:
+    return decode_content(response.content)
+
+
+def decode_content(content: bytes) -> Any:
+    if not content:
         return None
     try:
-        return jsonio.loads(response.content)
+        return jsonio.loads(content)
     except Exception:
         return None
 
@@ -121,17 +125,22 @@ class Outcome:
 
 def judge(call: Call[Any], response: httpx.Response) -> Outcome:
     """Read an answer: 2xx parses, 5xx/408/429 are worth another try, anything else is the server's no."""
-    data = decode(response)
     if response.is_success:
-        try:
-            return Outcome(value=call.parse(response.status_code, data))
-        except AnswerError as exc:
-            exc.method, exc.path = call.method, call.path
-            raise
+        return Outcome(value=judge_success(call, response.status_code, response.content))
+    data = decode(response)
     error = error_from_answer(response.status_code, data, response.text, method=call.method, path=call.path)
     if is_retryable_status(response.status_code):
         return Outcome(error=error, retry=True, retry_after=parse_retry_after(response.headers.get("Retry-After")))
     return Outcome(error=error)
+
+
+def judge_success(call: Call[Any], status_code: int, content: bytes) -> Any:
+    """A 2xx answer's value, as the call reads it."""
+    try:
+        return call.parse(status_code, decode_content(content))
+    except AnswerError as exc:
+        exc.method, exc.path = call.method, call.path
+        raise
 
 
 def describe_transport_error(exc: Exception, secret: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import httpx
 
@@ -37,17 +38,24 @@ class _Connection:
 
 
 def _head(request: httpx.Request, body: bytes) -> bytes:
-    target = request.url.raw_path
-    lines = [request.method.encode("ascii") + b" " + target + b" HTTP/1.1"]
+    return render_head(request.method, request.url.raw_path, request.headers.raw, body)
+
+
+def render_head(method: str, target: bytes, headers: Iterable[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A request's head as this transport writes it: the headers in their order, any Content-Length
+    given the body's length (what httpx set for this body already), none of Transfer-Encoding."""
+    lines = [method.encode("ascii") + b" " + target + b" HTTP/1.1"]
     has_length = False
-    for name, value in request.headers.raw:
+    for name, value in headers:
         lowered = name.lower()
         if lowered == b"transfer-encoding":
             continue  # the body is sent whole, with its length
         if lowered == b"content-length":
             has_length = True
+            lines.append(name + b": " + str(len(body)).encode("ascii"))
+            continue
         lines.append(name + b": " + value)
-    if not has_length and (body or request.method in ("POST", "PUT", "PATCH")):
+    if not has_length and (body or method in ("POST", "PUT", "PATCH")):
         lines.append(b"Content-Length: " + str(len(body)).encode("ascii"))
     return _CRLF.join(lines) + _CRLF + _CRLF
 
@@ -72,31 +80,32 @@ def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None
     return None
 
 
-async def _exchange(conn: _Connection, request: httpx.Request, body: bytes) -> tuple[httpx.Response, bool]:
-    """Send one request and read its answer; also whether the connection may serve another."""
+async def _exchange(conn: _Connection, method: str, head: bytes, body: bytes) -> tuple[Answer, bool]:
+    """Send one request (its head already written out) and read its answer; also whether the connection
+    may serve another."""
     try:
-        conn.writer.write(_head(request, body) + body)
+        conn.writer.write(head + body)
         await conn.writer.drain()
-        head = await conn.reader.readuntil(_CRLF + _CRLF)
+        answer_head = await conn.reader.readuntil(_CRLF + _CRLF)
     except (ConnectionError, asyncio.IncompleteReadError) as exc:
         if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
             raise
         raise _Stale from exc
     while True:
-        status_line, *header_lines = head[:-4].split(_CRLF)
+        status_line, *header_lines = answer_head[:-4].split(_CRLF)
         parts = status_line.split(b" ", 2)
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
-            raise httpx.RemoteProtocolError(f"not an HTTP/1.1 answer: {status_line[:80]!r}", request=request)
+            raise httpx.RemoteProtocolError(f"not an HTTP/1.1 answer: {status_line[:80]!r}")
         status = int(parts[1])
         if status >= 200:
             break
-        head = await conn.reader.readuntil(_CRLF + _CRLF)  # a 1xx (100 Continue) comes before the answer
+        answer_head = await conn.reader.readuntil(_CRLF + _CRLF)  # a 1xx (100 Continue) comes before the answer
     headers: list[tuple[bytes, bytes]] = []
     for line in header_lines:
         name, _, value = line.partition(b":")
         headers.append((name.strip(), value.strip()))
     keep = parts[0] == b"HTTP/1.1" and (_header(headers, b"connection") or b"").lower() != b"close"
-    if request.method == "HEAD" or status in _NO_BODY:
+    if method == "HEAD" or status in _NO_BODY:
         content = b""
     elif (_header(headers, b"transfer-encoding") or b"").lower().endswith(b"chunked"):
         content = await _read_chunked(conn.reader)
@@ -107,14 +116,15 @@ async def _exchange(conn: _Connection, request: httpx.Request, body: bytes) -> t
         else:
             content = await conn.reader.read()  # to the end of the stream
             keep = False
-    response = httpx.Response(
-        status,
-        headers=headers,
-        stream=httpx.ByteStream(content),
-        request=request,
-        extensions={"http_version": b"HTTP/1.1"},
-    )
-    return response, keep
+    return Answer(status, headers, content), keep
+
+
+class Answer(NamedTuple):
+    """One answer as it came off the wire."""
+
+    status_code: int
+    headers: list[tuple[bytes, bytes]]
+    content: bytes
 
 
 class KeepAliveTransport(httpx.AsyncBaseTransport):
@@ -125,14 +135,14 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         self.max_idle = max_idle
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
 
-    async def _connect(self, host: str, port: int, request: httpx.Request) -> _Connection:
+    async def _connect(self, host: str, port: int) -> _Connection:
         try:
             async with asyncio.timeout(self.timeout):
                 reader, writer = await asyncio.open_connection(host, port)
         except TimeoutError:
-            raise httpx.ConnectTimeout(f"no connection to {host}:{port} in {self.timeout} s", request=request) from None
+            raise httpx.ConnectTimeout(f"no connection to {host}:{port} in {self.timeout} s") from None
         except OSError as exc:
-            raise httpx.ConnectError(str(exc), request=request) from None
+            raise httpx.ConnectError(str(exc)) from None
         return _Connection(reader, writer)
 
     def _reuse(self, key: tuple[str, int]) -> _Connection | None:
@@ -149,33 +159,52 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(
                 f"{request.url.scheme}: this transport is for http:// only", request=request
             )
-        key = (request.url.host, request.url.port or 80)
         body = await request.aread()
+        try:
+            answer = await self.exchange(
+                request.url.host, request.url.port or 80, request.method, _head(request, body), body
+            )
+        except httpx.TransportError as exc:
+            exc.request = request
+            raise
+        return httpx.Response(
+            answer.status_code,
+            headers=answer.headers,
+            stream=httpx.ByteStream(answer.content),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
+
+    async def exchange(self, host: str, port: int, method: str, head: bytes, body: bytes) -> Answer:
+        """One request whose head is written out already, on an idle connection to the host or a new one;
+        httpx's TransportError subclasses (with no request attached) when it does not go through."""
+        key = (host, port)
         conn = self._reuse(key)
         reused = conn is not None
         if conn is None:
-            conn = await self._connect(*key, request)
+            conn = await self._connect(host, port)
         try:
             try:
                 async with asyncio.timeout(self.timeout):
-                    response, keep = await _exchange(conn, request, body)
+                    answer, keep = await _exchange(conn, method, head, body)
             except _Stale:
                 # The hub closed the idle connection as we wrote on it, before answering a byte: the
                 # request goes once more, on a new connection (a new connection that fails is an error).
                 conn.close()
                 if not reused:
-                    raise httpx.RemoteProtocolError(
-                        "the hub closed the connection without answering", request=request
-                    ) from None
-                conn = await self._connect(*key, request)
+                    raise httpx.RemoteProtocolError("the hub closed the connection without answering") from None
+                conn = await self._connect(host, port)
                 async with asyncio.timeout(self.timeout):
-                    response, keep = await _exchange(conn, request, body)
+                    answer, keep = await _exchange(conn, method, head, body)
         except TimeoutError:
             conn.close()
-            raise httpx.ReadTimeout(f"no answer in {self.timeout} s", request=request) from None
+            raise httpx.ReadTimeout(f"no answer in {self.timeout} s") from None
+        except httpx.TransportError:
+            conn.close()
+            raise
         except (_Stale, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             conn.close()
-            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from None
+            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from None
         except BaseException:
             conn.close()
             raise
@@ -184,7 +213,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             idle.append(conn)
         else:
             conn.close()
-        return response
+        return answer
 
     async def aclose(self) -> None:
         for idle in self._idle.values():
