@@ -18,7 +18,7 @@ checkout's bench and venv.
 ``--instructions N`` runs the read path in this process for callgrind (no server, no wrk): after a
 warm-up, five batches of N, each inside ``operator.call`` (a C function nothing else on the path
 calls), in this order: Step 1 search pages through the app (pages 1 and 2 in turn), the same pages
-as bare ``db.read()`` + ``pages.orders_page``, GET one PO through the app, bare ``db.read()`` +
+as bare ``db.read()`` + ``pages.page_parts``, GET one PO through the app, bare ``db.read()`` +
 ``pages.order_json``, and bare empty ``db.read()`` units. Count them with
 
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect=_operator_call \\
@@ -325,9 +325,9 @@ def read_batches(n: int, search_orders: int, backend: str, pg_url: str) -> None:
         async def bare_pages() -> None:
             for q in queries:
                 async with db.read() as conn:
-                    records, _ = await pages.orders_page(conn, q)
-                if len(records) != q.page_size:
-                    raise RuntimeError("not a full page")
+                    parts, _ = await pages.page_parts(conn, q)
+                if not parts:
+                    raise RuntimeError("an empty page")
 
         async def bare_gets() -> None:
             for target in gets:
@@ -341,7 +341,7 @@ def read_batches(n: int, search_orders: int, backend: str, pg_url: str) -> None:
 
         batches: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
             ("Step 1 search, app", lambda: app_batch(searches)),
-            ("Step 1 search, db.read() + orders_page", bare_pages),
+            ("Step 1 search, db.read() + page_parts", bare_pages),
             ("GET one PO, app", lambda: app_batch(gets)),
             ("GET one PO, db.read() + order_json", bare_gets),
             ("empty db.read()", bare_units),
