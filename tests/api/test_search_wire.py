@@ -106,6 +106,8 @@ def test_answers_from_templates_are_what_rendering_afresh_answers(trade: Trade, 
             ],
         ),
         "submitted": _order(trade, "W-SUB", StatusCode=100, OrderLines=TWO),
+        # Text beyond ASCII: a template whose places (in characters) are not its UTF-8 bytes'.
+        "unicode": _order(trade, "W-UNI", Note="Café — ünïcode ✓ 𝄞", OrderLines=TWO),
         "acked": _order(trade, "W-ACK", OrderLines=TWO),
         "shipped": _order(trade, "W-SHIP", OrderLines=TWO),
         "changed": _order(trade, "W-CHG", OrderLines=TWO),
@@ -152,7 +154,7 @@ def test_answers_from_templates_are_what_rendering_afresh_answers(trade: Trade, 
     stored = asyncio.run(_stored(db_url, list(keys.values())))
     # The templates are used where they can be, and only there.
     fast = {name for name, key in keys.items() if _fast(*stored[key]) is not None}
-    assert fast == {"seed", "odd", "submitted", "acked", "shipped"}
+    assert fast == {"seed", "odd", "submitted", "unicode", "acked", "shipped"}
     statuses = {stored[keys[n]][0].status for n in fast}
     assert len(statuses) >= 3, statuses
 

@@ -82,3 +82,23 @@ def test_unreadable_places_raise_as_fill_does() -> None:
     assert pages._untouched(_row(stored)) is None
     with pytest.raises(ValueError):
         _fill(_row(stored))
+
+
+def _bytes_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (*row[:3], row[3].encode())  # the page's statement reads the template as UTF-8
+
+
+def test_an_ascii_template_as_bytes_joins_to_what_fill_writes() -> None:
+    ascii_template = _stored().replace("é ünïcode", "e unicode")  # as many characters: the places hold
+    assert ascii_template.isascii()
+    row = _row(ascii_template, key=99, status=150)
+    pieces = pages._untouched_bytes(_bytes_row(row))
+    assert pieces is not None
+    assert b"".join(pieces) == str(_fill(row)).encode()
+
+
+def test_a_template_beyond_ascii_as_bytes_is_left_to_fill() -> None:
+    """Its places count characters, not bytes: read as bytes, they would cut the text elsewhere."""
+    row = _row(_stored())
+    assert pages._untouched(row) is not None
+    assert pages._untouched_bytes(_bytes_row(row)) is None
