@@ -186,7 +186,8 @@ async def _plain(conn: AsyncConnection, q: repo.Search) -> tuple[list[Any], dict
 
 
 async def orders(conn: AsyncConnection, q: repo.Search) -> tuple[Sequence[Any], int]:
-    """The page's orders (with wire.PAGE_COLUMNS), oldest first, and the total: repository.search's."""
+    """The page's orders (with wire.PAGE_COLUMNS; a plain search's with the template as UTF-8 bytes),
+    oldest first, and the total: repository.search's."""
     if not is_plain(q):
         return await repo.search(conn, q, columns=wire.PAGE_COLUMNS)
     rows, _, total = await _plain(conn, q)
