@@ -3,8 +3,9 @@ PostgreSQL, loaded by `wrk` (one thread, 32 keep-alive connections, BENCH_SECOND
 
 For each database: the floor's one INSERT and empty GET; then pohub's PO create, GET one PO,
 acknowledgement, shipment and invoice (ten-line documents, each write on its own order), and the
-Step 1 search with BENCH_SEARCH_ORDERS POs in the database. On PostgreSQL also `pohub serve
---workers 2` against `--workers 1` for PO create and acknowledgements, with a separate `pohub worker`.
+Step 1 search with BENCH_SEARCH_ORDERS POs in the database, served by one process and then by
+`pohub serve --workers 2` (both databases). On PostgreSQL also `pohub serve --workers 2` against
+`--workers 1` for PO create and acknowledgements, with a separate `pohub worker`.
 Each process's RSS is kept when it is ready, after its first run (warm) and at the end.
 
     python -m bench.hub_bench [--backends sqlite,postgresql] [--seconds 10] [--search-orders 100000]
@@ -364,13 +365,27 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                 print(f"filling {args.search_orders:,} ten-line POs for the search ...", flush=True)
                 fill_seconds = round(asyncio.run(fill(url, parties, args.search_orders)), 1)
                 print(f"filled in {fill_seconds:.0f} s", flush=True)
-                with process("pohub serve (search)", hub_cmd(1), hub_env(url, workers_elsewhere=pg), "/") as hub:
-                    pages = [("GET", f"{SEARCH}&page={n}", b"") for n in range(1, 21)]
-                    name = f"Step 1 search ({args.search_orders:,} POs)"
-                    bench.load(name, hub, pages, headers=bench.header("supplier"))
-                    bench.load(f"{name}, 1 connection", hub, pages, headers=bench.header("supplier"), connections=1)
-                    hub.memory.sample("end")
-                    memories.append(hub.memory)
+                pages = [("GET", f"{SEARCH}&page={n}", b"") for n in range(1, 21)]
+                name = f"Step 1 search ({args.search_orders:,} POs)"
+                # One process, then (same database, same wrk runs) two: each its own event loop on its
+                # own SO_REUSEPORT socket; the server CPU is summed over the supervisor and its children.
+                for workers, suffix in ((1, ""), *([(2, " (--workers 2)")] if args.workers2 else [])):
+                    label = f"pohub serve --workers {workers} (search)"
+                    env = hub_env(url, workers_elsewhere=pg)
+                    with process(label, hub_cmd(workers), env, "/") as hub:
+                        if workers > 1:
+                            time.sleep(2)  # every process listening before the load starts
+                            hub.memory.sample("ready")
+                        bench.load(f"{name}{suffix}", hub, pages, headers=bench.header("supplier"))
+                        bench.load(
+                            f"{name}{suffix}, 1 connection",
+                            hub,
+                            pages,
+                            headers=bench.header("supplier"),
+                            connections=1,
+                        )
+                        hub.memory.sample("end")
+                        memories.append(hub.memory)
         out["rows"] = [r.as_dict() for r in bench.rows]
         out["rows_table"] = table(bench.rows)
         out["memory"] = [m.as_dict() for m in memories]

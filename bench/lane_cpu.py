@@ -13,6 +13,19 @@ checkout's bench and venv.
     python -m bench.lane_cpu [--orders 800] [--seconds 5] [--src /path/to/main/src]
                              [--backend postgresql [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]]
                              [--profile out.txt --profile-run "Step 1 search"]
+    python -m bench.lane_cpu --instructions 100 [--search-orders 10000] [--backend postgresql]
+
+``--instructions N`` runs the read path in this process for callgrind (no server, no wrk): after a
+warm-up, five batches of N, each inside ``operator.call`` (a C function nothing else on the path
+calls), in this order: Step 1 search pages through the app (pages 1 and 2 in turn), the same pages
+as bare ``db.read()`` + ``pages.page_parts``, GET one PO through the app, bare ``db.read()`` +
+``pages.order_json``, and bare empty ``db.read()`` units. Count them with
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=_operator_call \\
+        --dump-after=_operator_call --callgrind-out-file=/tmp/cg.%p.out \\
+        .venv/bin/python -m bench.lane_cpu --instructions 100
+
+and divide each dump's total (``callgrind_annotate`` "PROG TOTALS") by N.
 """
 
 from __future__ import annotations
@@ -20,9 +33,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import operator
 import os
 import signal
 import subprocess
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +151,11 @@ def main() -> None:
     )
     parser.add_argument("--only", default=None, help="comma-separated run names (e.g. 'PO create,GET one PO')")
     parser.add_argument("--units", type=int, default=0, help="N: CPU per bare unit of work, in this process")
+    parser.add_argument("--instructions", type=int, default=0, help="N: batches of the read path for callgrind")
     args = parser.parse_args()
+    if args.instructions:
+        read_batches(args.instructions, args.search_orders, args.backend, args.pg_url)
+        return
     if args.units:
         bare_units(args.units, args.backend, args.pg_url)
         return
@@ -265,6 +284,75 @@ def bare_units(n: int, backend: str, pg_url: str) -> None:
 
     with database(backend, pg_url) as url:
         asyncio.run(main(url))
+
+
+def read_batches(n: int, search_orders: int, backend: str, pg_url: str) -> None:
+    """The read path's batches for callgrind (the module's docstring), in process."""
+    from pohub.api import lane
+    from pohub.api.app import create_app
+    from pohub.config import Settings
+    from pohub.documents import pages
+    from pohub.documents.repository import Search
+
+    with database(backend, pg_url) as url:
+        upgrade(url)
+        p = asyncio.run(setup_parties(url))
+        asyncio.run(fill(url, p, max(search_orders, 10_000)))  # two full pages for the supplier
+        buyer = {"Authorization": f"Bearer {p['buyer_key']}"}
+        supplier = {"Authorization": f"Bearer {p['supplier_key']}"}
+
+        app = create_app(Settings(database_url=url, log_level="warning"))
+        lane.warm(app)
+        db = app.state.db
+
+        async def make_orders() -> None:
+            for i in range(20):
+                body = docs.order(i, prefix="C", buyer=p["buyer"], supplier=p["supplier"])
+                assert await asgi_call(app, "POST", f"{API}/Orders", body, buyer) == 201
+
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(make_orders())
+        keys = order_keys(url, prefix="C", status=150)
+        searches = [f"{SEARCH}&page={1 + i % 2}" for i in range(n)]
+        queries = [Search(kind="order", company_id=p["supplier"], statuses=(150,), page=1 + i % 2) for i in range(n)]
+        gets = [f"{API}/Orders/{keys[i % len(keys)]}" for i in range(n)]
+
+        async def app_batch(targets: list[str]) -> None:
+            for target in targets:
+                if await asgi_call(app, "GET", target, b"", supplier) != 200:
+                    raise RuntimeError(f"{target}: not 200")
+
+        async def bare_pages() -> None:
+            for q in queries:
+                async with db.read() as conn:
+                    parts, _ = await pages.page_parts(conn, q)
+                if not parts:
+                    raise RuntimeError("an empty page")
+
+        async def bare_gets() -> None:
+            for target in gets:
+                async with db.read() as conn:
+                    await pages.order_json(conn, key=target.rsplit("/", 1)[1], company_id=p["supplier"])
+
+        async def bare_units() -> None:
+            for _ in range(n):
+                async with db.read():
+                    pass
+
+        batches: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+            ("Step 1 search, app", lambda: app_batch(searches)),
+            ("Step 1 search, db.read() + page_parts", bare_pages),
+            ("GET one PO, app", lambda: app_batch(gets)),
+            ("GET one PO, db.read() + order_json", bare_gets),
+            ("empty db.read()", bare_units),
+        ]
+        for _, batch in batches:  # warm-up: the first calls of each path cost more
+            loop.run_until_complete(batch())
+        for name, batch in batches:
+            operator.call(loop.run_until_complete, batch())  # the callgrind toggle (docstring)
+            print(f"batch: {name} x {n}", flush=True)
+        loop.run_until_complete(db.dispose())
+        loop.close()
 
 
 async def asgi_call(app: Any, method: str, target: str, body: bytes, headers: dict[str, str]) -> int:

@@ -7,13 +7,17 @@ a buyer's change, details laid over the body, several statuses. On both database
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from pohub.api import answers
 from pohub.core import clock, jsonio
+from pohub.db import sqlite_units
 from pohub.db.engine import Database
 from pohub.documents import pages, wire
 from pohub.documents import repository as repo
@@ -102,6 +106,8 @@ def test_answers_from_templates_are_what_rendering_afresh_answers(trade: Trade, 
             ],
         ),
         "submitted": _order(trade, "W-SUB", StatusCode=100, OrderLines=TWO),
+        # Text beyond ASCII: a template whose places (in characters) are not its UTF-8 bytes'.
+        "unicode": _order(trade, "W-UNI", Note="Café — ünïcode ✓ 𝄞", OrderLines=TWO),
         "acked": _order(trade, "W-ACK", OrderLines=TWO),
         "shipped": _order(trade, "W-SHIP", OrderLines=TWO),
         "changed": _order(trade, "W-CHG", OrderLines=TWO),
@@ -148,7 +154,7 @@ def test_answers_from_templates_are_what_rendering_afresh_answers(trade: Trade, 
     stored = asyncio.run(_stored(db_url, list(keys.values())))
     # The templates are used where they can be, and only there.
     fast = {name for name, key in keys.items() if _fast(*stored[key]) is not None}
-    assert fast == {"seed", "odd", "submitted", "acked", "shipped"}
+    assert fast == {"seed", "odd", "submitted", "unicode", "acked", "shipped"}
     statuses = {stored[keys[n]][0].status for n in fast}
     assert len(statuses) >= 3, statuses
 
@@ -225,3 +231,41 @@ def test_plain_search_pages_are_repository_search_pages(trade: Trade, server: Li
     _order(as_buyer, "P-5", StatusCode=100, OrderLines=TWO)
     for fast, slow in asyncio.run(_both_ways(db_url, trade.supplier.id)):
         assert fast == slow
+
+
+async def _repreparations(url: str, company_id: int, key: str) -> dict[str, tuple[int, int]]:
+    """(times run, times prepared again) of each statement the read path ran on its sqlite3 connection."""
+    db = Database(url, pool_size=1)
+    try:
+        async with db.read() as conn:
+            for _ in range(3):
+                for page in (1, 2):  # page 2 takes the total too
+                    q = repo.Search(kind="order", company_id=company_id, statuses=(150,), page=page, page_size=1)
+                    parts, total = await pages.page_parts(conn, q)
+                    assert parts and total == 2
+                await pages.order_json(conn, key=key, company_id=company_id)
+            raw = sqlite_units.sqlite3_of(conn)
+            assert raw is not None
+            return {sql: (run, reprep) for sql, run, reprep in raw.execute("SELECT sql, run, reprep FROM sqlite_stmt")}
+    finally:
+        await db.dispose()
+
+
+def test_sqlite_does_not_prepare_the_read_statements_again(trade: Trade, db_url: str, backend: str) -> None:
+    """A bound parameter compared with a partial index's literal (kind = 'order') makes SQLite prepare
+    the statement again on every run: the read path's statements name the kind as a literal."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's statement preparation")
+    probe = sqlite3.connect(":memory:")
+    if "ENABLE_STMTVTAB" not in {r[0] for r in probe.execute("PRAGMA compile_options")}:
+        pytest.skip("this SQLite has no sqlite_stmt table")
+    _order(trade, "R-1", OrderLines=TWO)
+    key = _order(trade, "R-2", OrderLines=TWO)
+    ran = asyncio.run(_repreparations(db_url, trade.supplier.id, key))
+    page, total = pages._statements(1)
+    dialect = sqlite_dialect.dialect()
+    for stmt in (pages.ONE.stmt, page.stmt, total.stmt):
+        sql = stmt.compile(dialect=dialect).string
+        assert sql in ran, sql
+        runs, again = ran[sql]
+        assert runs >= 3 and again == 0, (runs, again, sql)

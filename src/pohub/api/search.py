@@ -139,9 +139,9 @@ def json_text(text: str, status_code: int = 200) -> Response:
     return Response(text.encode(), status_code=status_code, media_type="application/json")
 
 
-def page_of_texts(records: list[str], *, total: int, page_number: int, page_size: int) -> Response:
-    """api.http.page's envelope, byte for byte, around records already written as JSON text."""
+def page_of_parts(parts: list[bytes], *, total: int, page_number: int, page_size: int) -> Response:
+    """api.http.page's envelope, byte for byte, around records already written as JSON text, given
+    as pieces of UTF-8 (documents.pages.page_parts: joined, the records joined by commas), joined once."""
     pages = (total + page_size - 1) // page_size if page_size else 0
-    return json_text(
-        f'{{"Records":[{",".join(records)}],"TotalPages":{pages},"CurrentPage":{page_number},"TotalRecords":{total}}}'
-    )
+    tail = f'],"TotalPages":{pages},"CurrentPage":{page_number},"TotalRecords":{total}}}'.encode()
+    return Response(b"".join([b'{"Records":[', *parts, tail]), media_type="application/json")

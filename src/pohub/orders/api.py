@@ -11,7 +11,7 @@ from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.documents import receive
 from pohub.api.http import JSON, message, page, read_body
-from pohub.api.search import SEARCH_PARAMETERS, json_text, page_of_texts, parse_search
+from pohub.api.search import SEARCH_PARAMETERS, json_text, page_of_parts, parse_search
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.documents import kinds, pages
@@ -46,9 +46,9 @@ async def _search(
     if receiver_only:
         q.receiver_id = company_id
     async with request.app.state.db.read() as conn:
-        # Filled in from each order's template (documents/wire.py), not re-rendered.
-        records, total = await pages.orders_page(conn, q)
-    return page_of_texts(records, total=total, page_number=q.page, page_size=q.page_size)
+        # Filled in from each order's template (documents/wire.py), not re-rendered; joined once.
+        parts, total = await pages.page_parts(conn, q)
+    return page_of_parts(parts, total=total, page_number=q.page, page_size=q.page_size)
 
 
 @router.get("/Orders", responses=s.SEARCH_RESPONSES, openapi_extra=SEARCH)
