@@ -13,7 +13,7 @@ from pohub.core import jsonio
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
 from pohub.documents import repository as repo
 from pohub.documents.types import line_key
-from pohub.partners import repository as partners_repo
+from pohub.partners import pairs
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -95,7 +95,8 @@ async def order_for_document(
         raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the document to its order")
 
     check_parties(order, doc, company_id=company_id, kind=kind)
-    link = await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
+    # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
+    link = await pairs.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
     if link is None:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
     return LockedOrder(

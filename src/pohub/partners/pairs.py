@@ -1,0 +1,114 @@
+"""What a document's unit of work looks up about its two companies, in one statement.
+
+A document checks the partnership of its buyer and supplier; each event it writes then looks up
+the webhook subscriptions of both (webhooks/outbox.py) and the EDI partner profile of the pair
+(edi/send.py). All three are keyed by the same two companies, so the first asks for all of them at
+once (one SELECT ... UNION ALL SELECT ..., each part's rows padded to the same columns) and the
+unit keeps the answer (db/unit_cache.py) until it ends: never across units, since another process
+may change these rows between two of them. A unit that writes one of these tables forgets what it
+kept (``unit_cache.forget``), so it reads its own writes.
+
+The layers above (webhooks, edi) register their part here, as a lower layer takes a callback.
+Outside a unit of work (no cache) each part runs its own statement, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, and_, bindparam, cast, literal_column, null, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
+
+from pohub.db import unit_cache
+from pohub.db.fast import Prepared, Row
+from pohub.partners.models import partnerships
+
+Where = Callable[[BindParameter[int], BindParameter[int]], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table's rows about a pair of companies: its columns (its rows are read by their names)
+    and its condition on the two companies (given as the pair's lower and higher id)."""
+
+    name: str
+    columns: tuple[Column[Any], ...]
+    where: Where
+    alone: Prepared  # the same rows in a statement of their own, for a connection outside a unit
+
+
+def both_ways(first: Column[Any], second: Column[Any]) -> Where:
+    """The condition of a table keyed by the pair in either direction (buyer/supplier, company/counterparty)."""
+    return lambda lo, hi: or_(and_(first == lo, second == hi), and_(first == hi, second == lo))
+
+
+def part(name: str, columns: Sequence[Column[Any]], where: Where) -> Part:
+    """Register a part (at import: the statement is built on first use, with every part known)."""
+    cols = tuple(columns)
+    found = Part(name, cols, where, Prepared(select(*cols).where(where(bindparam("lo"), bindparam("hi")))))
+    _PARTS[name] = found
+    _STATEMENT.clear()
+    return found
+
+
+_PARTS: dict[str, Part] = {}
+# The union of every part, built once the parts are known (and again should one register later).
+_STATEMENT: dict[str, tuple[Prepared, list[tuple[str, type[Row], slice]]]] = {}
+
+
+def _statement() -> tuple[Prepared, list[tuple[str, type[Row], slice]]]:
+    if "all" in _STATEMENT:
+        return _STATEMENT["all"]
+    parts = list(_PARTS.values())
+    lo, hi = bindparam("lo"), bindparam("hi")
+    slots: list[tuple[Part, Column[Any]]] = [(p, c) for p in parts for c in p.columns]
+    selects = []
+    for i, p in enumerate(parts):
+        values = [(c if owner is p else cast(null(), c.type)).label(f"c{n}") for n, (owner, c) in enumerate(slots)]
+        selects.append(select(literal_column(str(i)).label("part"), *values).where(p.where(lo, hi)))
+    layout = []
+    start = 1
+    for p in parts:
+        fields = tuple(c.name for c in p.columns)
+        attributes = {name: property(itemgetter(i)) for i, name in enumerate(fields)}
+        make = type("Row", (Row,), {"_fields": fields, "__slots__": (), **attributes})
+        layout.append((p.name, make, slice(start, start + len(p.columns))))
+        start += len(p.columns)
+    _STATEMENT["all"] = (Prepared(union_all(*selects)), layout)
+    return _STATEMENT["all"]
+
+
+async def rows(conn: AsyncConnection, found: Part, first: int, second: int) -> list[Any]:
+    """The part's rows about the two companies: from the unit's cache, else from one statement for
+    every part (kept for the rest of the unit); outside a unit, from the part's own statement."""
+    lo, hi = min(first, second), max(first, second)
+    cache = unit_cache.of(conn)
+    if cache is None:
+        return await found.alone.all(conn, {"lo": lo, "hi": hi})
+    key = ("pair", lo, hi)
+    pair = cache.get(key)
+    if pair is None:
+        stmt, layout = _statement()
+        pair = {name: [] for name, _, _ in layout}
+        for row in await stmt.all(conn, {"lo": lo, "hi": hi}):
+            name, make, where = layout[row[0]]
+            pair[name].append(make(row[where]))
+        cache[key] = pair
+    return pair[found.name]  # type: ignore[no-any-return]
+
+
+PARTNERSHIPS = part(
+    "partnership", tuple(partnerships.c), both_ways(partnerships.c.buyer_id, partnerships.c.supplier_id)
+)
+
+
+async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
+    """The pair's partnership (as partners/repository.partnership), read with the pair's other lookups."""
+    for row in await rows(conn, PARTNERSHIPS, buyer_id, supplier_id):
+        if row.buyer_id == buyer_id and row.supplier_id == supplier_id:
+            return row
+    return None
