@@ -51,7 +51,10 @@ async def _companies(db: Database, *, connect: bool = True) -> tuple[int, int]:
 async def _subscribe(db: Database, company_id: int, topic: str = "*") -> int:
     async with db.write() as conn:
         sub = await webhooks.create(
-            conn, company_id=company_id, body={"Address": "http://127.0.0.1:9/hook", "Topic": topic}, server_key=SERVER_KEY
+            conn,
+            company_id=company_id,
+            body={"Address": "http://127.0.0.1:9/hook", "Topic": topic},
+            server_key=SERVER_KEY,
         )
     return int(sub.id if hasattr(sub, "id") else sub["Id"])
 
@@ -132,7 +135,12 @@ async def test_a_unit_sees_its_own_writes_to_what_it_looked_up(db: Database) -> 
 
 async def test_the_pair_statement_reads_the_rows_each_lookup_reads_alone(db: Database) -> None:
     buyer, supplier = await _companies(db)
-    for company, topic in ((supplier, "order.created"), (buyer, "*"), (buyer, "acknowledgement.received"), (supplier, "*")):
+    for company, topic in (
+        (supplier, "order.created"),
+        (buyer, "*"),
+        (buyer, "acknowledgement.received"),
+        (supplier, "*"),
+    ):
         await _subscribe(db, company, topic)
     async with db.write() as conn:
         for part in pairs._PARTS.values():

@@ -34,7 +34,7 @@ def of(conn: AsyncConnection) -> dict[Any, Any] | None:
     sync = conn.sync_connection
     if sync is None or sync.closed or sync.invalidated:
         return None
-    return sync.info.get(_KEY)  # type: ignore[no-any-return]
+    return sync.info.get(_KEY)
 
 
 def forget(conn: AsyncConnection) -> None:

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, and_, bindparam, cast, literal_column, null, or_, select, union_all
+from sqlalchemy import Column, ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
 from pohub.db import unit_cache
-from pohub.db.fast import Prepared, Row
+from pohub.db.fast import Prepared
+from pohub.db.together import Branch, Together
 from pohub.partners.models import partnerships
 
 Where = Callable[[BindParameter[int], BindParameter[int]], ColumnElement[bool]]
@@ -57,28 +57,14 @@ def part(name: str, columns: Sequence[Column[Any]], where: Where) -> Part:
 
 _PARTS: dict[str, Part] = {}
 # The union of every part, built once the parts are known (and again should one register later).
-_STATEMENT: dict[str, tuple[Prepared, list[tuple[str, type[Row], slice]]]] = {}
+_STATEMENT: dict[str, Together] = {}
 
 
-def _statement() -> tuple[Prepared, list[tuple[str, type[Row], slice]]]:
-    if "all" in _STATEMENT:
-        return _STATEMENT["all"]
-    parts = list(_PARTS.values())
-    lo, hi = bindparam("lo"), bindparam("hi")
-    slots: list[tuple[Part, Column[Any]]] = [(p, c) for p in parts for c in p.columns]
-    selects = []
-    for i, p in enumerate(parts):
-        values = [(c if owner is p else cast(null(), c.type)).label(f"c{n}") for n, (owner, c) in enumerate(slots)]
-        selects.append(select(literal_column(str(i)).label("part"), *values).where(p.where(lo, hi)))
-    layout = []
-    start = 1
-    for p in parts:
-        fields = tuple(c.name for c in p.columns)
-        attributes = {name: property(itemgetter(i)) for i, name in enumerate(fields)}
-        make = type("Row", (Row,), {"_fields": fields, "__slots__": (), **attributes})
-        layout.append((p.name, make, slice(start, start + len(p.columns))))
-        start += len(p.columns)
-    _STATEMENT["all"] = (Prepared(union_all(*selects)), layout)
+def _statement() -> Together:
+    if "all" not in _STATEMENT:
+        lo: BindParameter[int] = bindparam("lo")
+        hi: BindParameter[int] = bindparam("hi")
+        _STATEMENT["all"] = Together([Branch(p.columns, p.where(lo, hi)) for p in _PARTS.values()])
     return _STATEMENT["all"]
 
 
@@ -92,12 +78,8 @@ async def rows(conn: AsyncConnection, found: Part, first: int, second: int) -> l
     key = ("pair", lo, hi)
     pair = cache.get(key)
     if pair is None:
-        stmt, layout = _statement()
-        pair = {name: [] for name, _, _ in layout}
-        for row in await stmt.all(conn, {"lo": lo, "hi": hi}):
-            name, make, where = layout[row[0]]
-            pair[name].append(make(row[where]))
-        cache[key] = pair
+        found_rows = await _statement().all(conn, {"lo": lo, "hi": hi})
+        pair = cache[key] = dict(zip(_PARTS, found_rows, strict=True))
     return pair[found.name]  # type: ignore[no-any-return]
 
 
