@@ -5,8 +5,10 @@ their column names as the branch's own statement would give them.
 
 A branch with an ``order`` is sorted by it (the statement is then ordered by branch, then by that
 key); a branch without one keeps the order its own plan gives (each branch of a UNION ALL runs on
-its own, in turn). One statement instead of several: one round trip on PostgreSQL, one sqlite3
-call on SQLite.
+its own, in turn). One statement instead of several: one round trip on PostgreSQL instead of
+several. On SQLite the branches run as statements of their own (same rows): there a statement is a
+C call, not a round trip, and the padded union costs SQLite more than the branches apart
+(docs/performance.md, "Statements per document").
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ class Together:
         if self._sorted:
             stmt = stmt.order_by(literal_column("part"), literal_column("k"))
         self.prepared = Prepared(stmt)
+        # On SQLite each branch runs alone: a statement there is a C call on this thread, not a round
+        # trip, and SQLite runs the padded union slower than the branches one after the other.
+        self._alone = [
+            Prepared(select(*b.columns).where(b.where).order_by(*([b.order] if b.order is not None else [])))
+            for b in branches
+        ]
         self._layout: list[tuple[type[Row], slice]] = []
         start = 2 if self._sorted else 1
         for b in branches:
@@ -58,6 +66,8 @@ class Together:
             start += len(fields)
 
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[list[Any]]:
+        if conn.dialect.name == "sqlite":
+            return [await alone.all(conn, params) for alone in self._alone]
         out: list[list[Any]] = [[] for _ in self._layout]
         layout = self._layout
         for row in await self.prepared.all(conn, params):

@@ -2,14 +2,16 @@
 
 A document checks the partnership of its buyer and supplier; each event it writes then looks up
 the webhook subscriptions of both (webhooks/outbox.py) and the EDI partner profile of the pair
-(edi/send.py). All three are keyed by the same two companies, so the first asks for all of them at
-once (one SELECT ... UNION ALL SELECT ..., each part's rows padded to the same columns) and the
-unit keeps the answer (db/unit_cache.py) until it ends: never across units, since another process
+(edi/send.py). All three are keyed by the same two companies, so on PostgreSQL the first asks for
+all of them at once (one SELECT ... UNION ALL SELECT ..., db/together.py) and the unit keeps the
+answer (db/unit_cache.py) until it ends: never across units, since another process
 may change these rows between two of them. A unit that writes one of these tables forgets what it
 kept (``unit_cache.forget``), so it reads its own writes.
 
 The layers above (webhooks, edi) register their part here, as a lower layer takes a callback.
-Outside a unit of work (no cache) each part runs its own statement, as before.
+On SQLite each part runs its own statement when first needed (a statement there is a C call, not
+a round trip, and the union costs it more) and is kept for the unit the same way. Outside a unit of
+work (no cache) each part runs its own statement, as before.
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ async def rows(conn: AsyncConnection, found: Part, first: int, second: int) -> l
     cache = unit_cache.of(conn)
     if cache is None:
         return await found.alone.all(conn, {"lo": lo, "hi": hi})
+    if conn.dialect.name == "sqlite":
+        # A statement is a C call on this thread, not a round trip, and the padded union costs SQLite
+        # more than the parts alone (docs/performance.md, "Statements per document"): each part is
+        # read by its own statement when first needed, and kept for the unit as on PostgreSQL.
+        part_key = ("pair", found.name, lo, hi)
+        if part_key not in cache:
+            cache[part_key] = await found.alone.all(conn, {"lo": lo, "hi": hi})
+        return cache[part_key]  # type: ignore[no-any-return]
     key = ("pair", lo, hi)
     pair = cache.get(key)
     if pair is None:
