@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import BindParameter
 from pohub.db import unit_cache
 from pohub.db.fast import Prepared
 from pohub.db.together import Branch, Together
+from pohub.partners import repository
 from pohub.partners.models import partnerships
 
 Where = Callable[[BindParameter[int], BindParameter[int]], ColumnElement[bool]]
@@ -100,6 +101,15 @@ PARTNERSHIPS = part(
 
 async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
     """The pair's partnership (as partners/repository.partnership), read with the pair's other lookups."""
+    if conn.dialect.name == "sqlite":  # its own statement (see rows), in the buyer -> supplier direction only
+        cache = unit_cache.of(conn)
+        key = ("partnership", buyer_id, supplier_id)
+        if cache is not None and key in cache:
+            return cache[key]
+        link = await repository.partnership(conn, buyer_id=buyer_id, supplier_id=supplier_id)
+        if cache is not None:
+            cache[key] = link
+        return link
     for row in await rows(conn, PARTNERSHIPS, buyer_id, supplier_id):
         if row.buyer_id == buyer_id and row.supplier_id == supplier_id:
             return row
