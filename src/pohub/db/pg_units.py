@@ -116,7 +116,7 @@ class PgUnits:
             raise PoolTimeout(f"no PostgreSQL connection free within {self.timeout:g} s") from None
         try:
             conn = await self._take()
-            unit_cache.open_for(conn)
+            unit_cache.open_for(conn, sqlite=False)
             adapter = adapter_of(conn) if read else None
             if adapter is not None:
                 adapter.autocommit = True  # the adapter then starts no transaction (see above)

@@ -93,7 +93,7 @@ class Units:
                 except BaseException:
                     await self._discard(conn)
                     raise
-            unit_cache.open_for(conn)
+            unit_cache.open_for(conn, sqlite=True)
             try:
                 yield conn
             except BaseException:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, cast, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.db import unit_cache
 from pohub.db.fast import Prepared, Row
 
 
@@ -66,7 +67,8 @@ class Together:
             start += len(fields)
 
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[list[Any]]:
-        if conn.dialect.name == "sqlite":
+        cache = unit_cache.of(conn)
+        if cache.sqlite if cache is not None else conn.dialect.name == "sqlite":
             return [await alone.all(conn, params) for alone in self._alone]
         out: list[list[Any]] = [[] for _ in self._layout]
         layout = self._layout

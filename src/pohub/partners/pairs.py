@@ -78,7 +78,7 @@ async def rows(conn: AsyncConnection, found: Part, first: int, second: int) -> l
     cache = unit_cache.of(conn)
     if cache is None:
         return await found.alone.all(conn, {"lo": lo, "hi": hi})
-    if conn.dialect.name == "sqlite":
+    if cache.sqlite:
         # A statement is a C call on this thread, not a round trip, and the padded union costs SQLite
         # more than the parts alone (docs/performance.md, "Statements per document"): each part is
         # read by its own statement when first needed, and kept for the unit as on PostgreSQL.
@@ -101,8 +101,8 @@ PARTNERSHIPS = part(
 
 async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
     """The pair's partnership (as partners/repository.partnership), read with the pair's other lookups."""
-    if conn.dialect.name == "sqlite":  # its own statement (see rows), in the buyer -> supplier direction only
-        cache = unit_cache.of(conn)
+    cache = unit_cache.of(conn)
+    if cache is None or cache.sqlite:  # its own statement (see rows), in the buyer -> supplier direction only
         key = ("partnership", buyer_id, supplier_id)
         if cache is not None and key in cache:
             return cache[key]
