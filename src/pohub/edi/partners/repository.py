@@ -45,6 +45,15 @@ async def partner_of_pair(conn: AsyncConnection, *, company_id: int, counterpart
 
 async def partner_of_pair_in_unit(conn: AsyncConnection, *, company_id: int, counterparty_id: int) -> Any:
     """As partner_of_pair, from what the unit of work read about the pair (partners/pairs.py)."""
+    cache = unit_cache.of(conn)
+    if cache is None or cache.sqlite:  # its own statement, one direction only (see pairs.rows)
+        key = ("edi_partner", company_id, counterparty_id)
+        if cache is not None and key in cache:
+            return cache[key]
+        row = await partner_of_pair(conn, company_id=company_id, counterparty_id=counterparty_id)
+        if cache is not None:
+            cache[key] = row
+        return row
     for row in await pairs.rows(conn, _BOTH_WAYS, company_id, counterparty_id):
         if row.company_id == company_id and row.counterparty_id == counterparty_id:
             return row
