@@ -41,6 +41,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pohub.db import unit_cache
+
 log = logging.getLogger("pohub.db")
 
 _SAVEPOINT_SEQ = "_Connection__savepoint_seq"  # sqlalchemy.engine.base.Connection's (2.1)
@@ -114,6 +116,7 @@ class PgUnits:
             raise PoolTimeout(f"no PostgreSQL connection free within {self.timeout:g} s") from None
         try:
             conn = await self._take()
+            unit_cache.open_for(conn, sqlite=False)
             adapter = adapter_of(conn) if read else None
             if adapter is not None:
                 adapter.autocommit = True  # the adapter then starts no transaction (see above)
@@ -146,6 +149,7 @@ class PgUnits:
 
     async def _end(self, conn: AsyncConnection, *, commit: bool) -> None:
         clean = False
+        unit_cache.close_for(conn)  # first: nothing the unit looked up outlives it
         try:
             sync = conn.sync_connection
             adapter = adapter_of(conn)

@@ -28,6 +28,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pohub.db import unit_cache
+
 log = logging.getLogger("pohub.db")
 
 
@@ -91,6 +93,7 @@ class Units:
                 except BaseException:
                     await self._discard(conn)
                     raise
+            unit_cache.open_for(conn, sqlite=True)
             try:
                 yield conn
             except BaseException:
@@ -116,6 +119,7 @@ class Units:
 
     async def _end(self, conn: AsyncConnection, raw: sqlite3.Connection, *, commit: bool) -> None:
         clean = False
+        unit_cache.close_for(conn)  # first: nothing the unit looked up outlives it
         try:
             if conn.in_transaction():  # a statement went through SQLAlchemy: it ends what it joined
                 await (conn.commit() if commit else conn.rollback())

@@ -7,15 +7,20 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import and_, bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
+from pohub.db.together import Branch, Together
 from pohub.documents import repository as repo
+from pohub.documents.models import documents, order_lines
 from pohub.documents.types import line_key, received_validator
-from pohub.partners import repository as partners_repo
+from pohub.partners import pairs
 
 M = TypeVar("M", bound=BaseModel)
+D = documents.c
+L = order_lines.c
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -96,7 +101,8 @@ async def order_for_document(
         raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the document to its order")
 
     check_parties(order, doc, company_id=company_id, kind=kind)
-    link = await partners_repo.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
+    # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
+    link = await pairs.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
     if link is None:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
     return LockedOrder(
@@ -169,6 +175,37 @@ async def duplicate_of(
     return find_duplicate(
         earlier, sender_id=sender_id, number=number, body_hash=body_hash, number_field=number_field
     ), earlier
+
+
+# The earlier documents and the order's lines, read together once the order is locked (never in
+# the lock's own statement: under READ COMMITTED a SELECT ... FOR UPDATE that waited re-reads only
+# the locked row, a read joined to it would see the snapshot taken before the wait).
+_EARLIER_AND_LINES = Together(
+    [
+        Branch(
+            (D.id, D.number, D.sender_company_id, D.body_hash),
+            and_(D.order_id == bindparam("order_id"), D.kind == bindparam("kind"), D.kind != "order"),
+            order=D.id,
+        ),
+        Branch(tuple(L), L.order_id == bindparam("order_id"), order=L.position),
+    ]
+)
+
+
+async def duplicate_and_lines(
+    conn: AsyncConnection,
+    *,
+    order_id: int,
+    kind: str,
+    sender_id: int,
+    number: str | None,
+    body_hash: str,
+    number_field: str,
+) -> tuple[Duplicate | None, list[Any], list[Any]]:
+    """As duplicate_of, with the order's lines (repository.order_lines_of) read in the same statement."""
+    earlier, lines = await _EARLIER_AND_LINES.all(conn, {"order_id": order_id, "kind": kind})
+    dup = find_duplicate(earlier, sender_id=sender_id, number=number, body_hash=body_hash, number_field=number_field)
+    return dup, earlier, lines
 
 
 def find_duplicate(

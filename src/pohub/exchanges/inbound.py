@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio, outcomes
 from pohub.core.errors import Conflict, PohubError
+from pohub.db import unit_cache
 from pohub.db.engine import Database
 from pohub.documents import kinds
 from pohub.documents import repository as documents_repo
@@ -243,11 +244,13 @@ async def receive_in(conn: AsyncConnection, msg: Message) -> tuple[Applied | Non
         )
         return applied, None
     except PohubError as exc:
+        unit_cache.forget(conn)  # the savepoint may have undone a write the unit's lookups saw
         msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=REFUSED, now=now) | _refusal(exc))
         await _note_on_timeline(conn, msg, exc, now)
         outcomes.document(kind=msg.kind or "unknown", channel=msg.channel, outcome=REFUSED)
         return None, exc
     except Exception as exc:
+        unit_cache.forget(conn)
         trace_id = uuid.uuid4().hex
         log.error("unexpected error, trace id %s, %s %s", trace_id, msg.channel, msg.operation, exc_info=exc)
         msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=FAILED, now=now) | _failure(trace_id, exc))

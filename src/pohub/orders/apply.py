@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pohub.core import clock
 from pohub.core.errors import Conflict, PohubError
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Duplicate, Inbound, LockedOrder, duplicate_of, order_for_document
+from pohub.documents.inbound import Duplicate, Inbound, LockedOrder, duplicate_and_lines, order_for_document
 from pohub.documents.kinds import KindSpec
 from pohub.orders import events
 from pohub.orders.service import Created, rederive
@@ -63,7 +63,7 @@ async def apply_document(
     """Apply a supplier document to its order under the order's row lock."""
     order = await order_for_document(conn, company_id=company_id, kind=kind.name, path_key=path_key, doc=inbound.doc)
     try:
-        dup, earlier = await duplicate_of(
+        dup, earlier, lines = await duplicate_and_lines(
             conn,
             order_id=order.id,
             kind=kind.name,
@@ -75,7 +75,6 @@ async def apply_document(
         if isinstance(dup, Duplicate):
             return Created(dup.key, order.status, duplicate=True, order_id=order.id, partner_id=order.sender_company_id)
         ensure_open(order, kind.name)
-        lines = await repo.order_lines_of(conn, order_id=order.id)
         effect = rules(order, lines, earlier)
         doc_id = await store_document(
             conn, kind=kind.name, order=order, inbound=inbound, number=number, total=effect.total

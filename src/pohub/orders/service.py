@@ -41,6 +41,7 @@ from pohub.orders.status import (
     manual_move,
     parse_status,
 )
+from pohub.partners import pairs
 from pohub.partners import repository as partners_repo
 
 
@@ -90,7 +91,8 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
             [FieldError("SenderCompanyId", "must be the company of the API key")],
         )
     receiver = await _receiver_for(conn, company_id=company_id, given=order.receiver_company_id)
-    if await partners_repo.partnership(conn, buyer_id=company_id, supplier_id=receiver) is None:
+    # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
+    if await pairs.partnership(conn, buyer_id=company_id, supplier_id=receiver) is None:
         raise Forbidden(
             f"Your company ({company_id}) is not connected to company {receiver} as its buyer",
             [FieldError("ReceiverCompanyId", "must be a supplier you are connected to (GET /api/v1/Partners)")],

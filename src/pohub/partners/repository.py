@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.ids import is_ascii_int
+from pohub.db import unit_cache
 from pohub.db.fast import Prepared
 from pohub.partners.models import api_keys, companies, partnerships
 
@@ -84,6 +85,7 @@ async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int)
 async def upsert_partnership(
     conn: AsyncConnection, *, buyer_id: int, supplier_id: int, invoice_required: bool, created_at: datetime
 ) -> None:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     existing = await partnership(conn, buyer_id=buyer_id, supplier_id=supplier_id)
     if existing is None:
         await conn.execute(

@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
-from pohub.db.fast import Prepared
 from pohub.exchanges import outbound
 from pohub.inventory import notify as inventory_notify
 from pohub.orders import events
+from pohub.partners import pairs
 from pohub.webhooks import topics
 from pohub.webhooks.models import webhook_subscriptions
 
@@ -47,11 +47,12 @@ def event_data(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# A document's events name its two parties: that lookup, on every document, is compiled once (db/fast.py).
-_OF_TWO = Prepared(
-    select(S.id, S.company_id, S.topic).where(
-        S.enabled.is_(True), S.company_id.in_([bindparam("first"), bindparam("second")])
-    )
+# A document's events name its two parties: that lookup, on every document, is read with the pair's
+# partnership and EDI profiles, once per unit of work (partners/pairs.py).
+_OF_PAIR = pairs.part(
+    "webhook_subscriptions",
+    (S.id, S.company_id, S.topic),
+    lambda lo, hi: and_(S.enabled.is_(True), S.company_id.in_([lo, hi])),
 )
 
 
@@ -60,7 +61,7 @@ async def _subscriptions(conn: AsyncConnection, company_ids: Iterable[int]) -> l
     if not ids:
         return []
     if len(ids) <= 2:
-        return await _OF_TWO.all(conn, {"first": ids[0], "second": ids[-1]})
+        return await pairs.rows(conn, _OF_PAIR, ids[0], ids[-1])
     stmt = select(S.id, S.company_id, S.topic).where(S.enabled.is_(True), S.company_id.in_(ids))
     return list((await conn.execute(stmt)).all())
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.db import unit_cache
 from pohub.exchanges.models import exchanges
 from pohub.exchanges.repository import SUMMARY
 from pohub.webhooks.models import webhook_subscriptions
@@ -18,6 +19,7 @@ CHANNEL = "webhook"
 
 
 async def insert_subscription(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     result = await conn.execute(insert(webhook_subscriptions).values(**values).returning(S.id))
     return int(result.scalar_one())
 
@@ -33,10 +35,12 @@ async def list_subscriptions(conn: AsyncConnection, *, company_id: int) -> list[
 
 
 async def update_subscription(conn: AsyncConnection, *, subscription_id: int, values: dict[str, Any]) -> None:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     await conn.execute(update(webhook_subscriptions).where(S.id == subscription_id).values(**values))
 
 
 async def delete_subscription(conn: AsyncConnection, *, subscription_id: int) -> None:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     await conn.execute(delete(exchanges).where(_deliveries_of(subscription_id)))
     await conn.execute(delete(webhook_subscriptions).where(S.id == subscription_id))
 

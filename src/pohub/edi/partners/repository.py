@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pohub.db import unit_cache
 from pohub.db.fast import Prepared
 from pohub.edi.partners.models import edi_control_numbers, edi_partners, edi_received
+from pohub.partners import pairs
 
 P = edi_partners.c
 C = edi_control_numbers.c
@@ -17,6 +19,7 @@ R = edi_received.c
 
 
 async def insert_partner(conn: AsyncConnection, values: dict[str, Any], control_kinds: tuple[str, ...]) -> int:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     partner_id = int((await conn.execute(insert(edi_partners).returning(P.id), values)).scalar_one())
     await conn.execute(
         insert(edi_control_numbers), [{"partner_id": partner_id, "kind": k, "last": 0} for k in control_kinds]
@@ -28,14 +31,33 @@ async def partner_by_id(conn: AsyncConnection, partner_id: int) -> Any:
     return (await conn.execute(select(edi_partners).where(P.id == partner_id))).first()
 
 
-# Looked up for every event a document writes (edi/send.py): compiled once (db/fast.py).
 _OF_PAIR = Prepared(
     select(edi_partners).where(P.company_id == bindparam("company_id"), P.counterparty_id == bindparam("counterparty"))
 )
+# Looked up for every event a document writes (edi/send.py): read with the pair's partnership and
+# webhook subscriptions, once per unit of work (partners/pairs.py).
+_BOTH_WAYS = pairs.part("edi_partners", tuple(edi_partners.c), pairs.both_ways(P.company_id, P.counterparty_id))
 
 
 async def partner_of_pair(conn: AsyncConnection, *, company_id: int, counterparty_id: int) -> Any:
     return await _OF_PAIR.first(conn, {"company_id": company_id, "counterparty": counterparty_id})
+
+
+async def partner_of_pair_in_unit(conn: AsyncConnection, *, company_id: int, counterparty_id: int) -> Any:
+    """As partner_of_pair, from what the unit of work read about the pair (partners/pairs.py)."""
+    cache = unit_cache.of(conn)
+    if cache is None or cache.sqlite:  # its own statement, one direction only (see pairs.rows)
+        key = ("edi_partner", company_id, counterparty_id)
+        if cache is not None and key in cache:
+            return cache[key]
+        row = await partner_of_pair(conn, company_id=company_id, counterparty_id=counterparty_id)
+        if cache is not None:
+            cache[key] = row
+        return row
+    for row in await pairs.rows(conn, _BOTH_WAYS, company_id, counterparty_id):
+        if row.company_id == company_id and row.counterparty_id == counterparty_id:
+            return row
+    return None
 
 
 async def partner_by_identity(conn: AsyncConnection, ids: dict[str, Any]) -> Any:
@@ -98,8 +120,10 @@ async def renew_received(conn: AsyncConnection, *, row_id: int, exchange_id: int
 
 
 async def update_partner(conn: AsyncConnection, *, partner_id: int, values: dict[str, Any]) -> None:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     await conn.execute(update(edi_partners).where(P.id == partner_id).values(values))
 
 
 async def set_guide(conn: AsyncConnection, *, partner_id: int, guide: str | None) -> None:
+    unit_cache.forget(conn)  # partners/pairs.py: the unit reads its own write
     await conn.execute(update(edi_partners).where(P.id == partner_id).values(guide=guide))

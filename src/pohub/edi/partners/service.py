@@ -348,7 +348,7 @@ async def set_guide(
 
 
 async def profile_between(conn: AsyncConnection, *, edi_company_id: int, counterparty_id: int) -> Profile | None:
-    row = await repo.partner_of_pair(conn, company_id=edi_company_id, counterparty_id=counterparty_id)
+    row = await repo.partner_of_pair_in_unit(conn, company_id=edi_company_id, counterparty_id=counterparty_id)
     return None if row is None else profile_of(row)
 
 
