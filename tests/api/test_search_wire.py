@@ -269,3 +269,53 @@ def test_sqlite_does_not_prepare_the_read_statements_again(trade: Trade, db_url:
         assert sql in ran, sql
         runs, again = ran[sql]
         assert runs >= 3 and again == 0, (runs, again, sql)
+
+
+async def _write_lookups_prepared_again(url: str, trade: Trade, po: str) -> dict[str, tuple[int, int]]:
+    """(times run, times prepared again) of the write path's lookups by kind, three runs each."""
+    from pohub.documents import inbound
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.write() as conn:
+            order = await repo.order_by_po(conn, sender_id=trade.buyer.id, receiver_id=trade.supplier.id, partner_po=po)
+            assert order is not None
+            for _ in range(3):
+                assert (
+                    await repo.order_by_po(conn, sender_id=trade.buyer.id, receiver_id=trade.supplier.id, partner_po=po)
+                    == order
+                )
+                for kind in ("acknowledgement", "shipment"):
+                    assert await repo.numbered_documents(conn, order_id=order.id, kind=kind) == []
+                _, earlier, lines = await inbound.duplicate_and_lines(
+                    conn,
+                    order_id=order.id,
+                    kind="invoice",
+                    sender_id=trade.supplier.id,
+                    number="I-1",
+                    body_hash="h",
+                    number_field="InvoiceNumber",
+                )
+                assert earlier == [] and len(lines) == 2
+            raw = sqlite_units.sqlite3_of(conn)
+            assert raw is not None
+            return {sql: (run, reprep) for sql, run, reprep in raw.execute("SELECT sql, run, reprep FROM sqlite_stmt")}
+    finally:
+        await db.dispose()
+
+
+def test_sqlite_does_not_prepare_the_write_lookups_again(trade: Trade, db_url: str, backend: str) -> None:
+    """The same for the write path's lookups by kind (the PO's PartnerPO, a kind's earlier
+    documents): each kind is its own statement with the kind as a literal."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's statement preparation")
+    probe = sqlite3.connect(":memory:")
+    if "ENABLE_STMTVTAB" not in {r[0] for r in probe.execute("PRAGMA compile_options")}:
+        pytest.skip("this SQLite has no sqlite_stmt table")
+    _order(trade, "W-1", OrderLines=TWO)
+    ran = asyncio.run(_write_lookups_prepared_again(db_url, trade, "W-1"))
+    lookups = {sql: counts for sql, counts in ran.items() if sql.lstrip().upper().startswith("SELECT")}
+    assert sum(1 for sql in lookups if "partner_po" in sql) >= 1, lookups
+    assert sum(1 for sql in lookups if "body_hash" in sql) >= 2, lookups  # one statement a kind
+    for sql, (runs, again) in lookups.items():
+        assert again == 0, (runs, again, sql)

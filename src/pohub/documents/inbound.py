@@ -3,6 +3,7 @@ its order, check the parties, and apply the duplicate rule."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -14,7 +15,7 @@ from pohub.core import jsonio
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
 from pohub.db.together import Branch, Together
 from pohub.documents import repository as repo
-from pohub.documents.models import documents, order_lines
+from pohub.documents.models import documents, kind_literal, order_lines
 from pohub.documents.types import line_key, received_validator
 from pohub.partners import pairs
 
@@ -180,16 +181,21 @@ async def duplicate_of(
 # The earlier documents and the order's lines, read together once the order is locked (never in
 # the lock's own statement: under READ COMMITTED a SELECT ... FOR UPDATE that waited re-reads only
 # the locked row, a read joined to it would see the snapshot taken before the wait).
-_EARLIER_AND_LINES = Together(
-    [
-        Branch(
-            (D.id, D.number, D.sender_company_id, D.body_hash),
-            and_(D.order_id == bindparam("order_id"), D.kind == bindparam("kind"), D.kind != "order"),
-            order=D.id,
-        ),
-        Branch(tuple(L), L.order_id == bindparam("order_id"), order=L.position),
-    ]
-)
+# One statement a kind, the kinds as literals (models.kind_literal).
+@functools.cache
+def _earlier_and_lines(kind: str) -> Together:
+    return Together(
+        [
+            Branch(
+                (D.id, D.number, D.sender_company_id, D.body_hash),
+                and_(
+                    D.order_id == bindparam("order_id"), D.kind == kind_literal(kind), D.kind != kind_literal("order")
+                ),
+                order=D.id,
+            ),
+            Branch(tuple(L), L.order_id == bindparam("order_id"), order=L.position),
+        ]
+    )
 
 
 async def duplicate_and_lines(
@@ -203,7 +209,7 @@ async def duplicate_and_lines(
     number_field: str,
 ) -> tuple[Duplicate | None, list[Any], list[Any]]:
     """As duplicate_of, with the order's lines (repository.order_lines_of) read in the same statement."""
-    earlier, lines = await _EARLIER_AND_LINES.all(conn, {"order_id": order_id, "kind": kind})
+    earlier, lines = await _earlier_and_lines(kind).all(conn, {"order_id": order_id})
     dup = find_duplicate(earlier, sender_id=sender_id, number=number, body_hash=body_hash, number_field=number_field)
     return dup, earlier, lines
 

@@ -7,6 +7,8 @@ columns queries need. Order lines carry the per-line quantities the lifecycle is
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -19,9 +21,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
     text,
     true,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from pohub.db.base import AwareDateTime, BigId, MoneyColumn, metadata
 
@@ -86,6 +90,20 @@ documents = Table(
         postgresql_where=text("kind <> 'order'"),
     ),
 )
+
+_KIND_NAME = re.compile(r"[a-z_]{1,40}")
+
+
+def kind_literal(kind: str) -> ColumnElement[str]:
+    """A document kind written into the statement, never bound: on SQLite a parameter compared with
+    the literal of a partial index's condition (uq_documents_order_po: kind = 'order',
+    uq_documents_number: kind <> 'order') makes the statement depend on the value bound, so sqlite3
+    prepares it again on every execution (parse and plan: three fifths of GET one's database part).
+    Kinds are pohub's own names (documents.kinds), never a caller's text."""
+    if not _KIND_NAME.fullmatch(kind):
+        raise ValueError(f"not a document kind: {kind!r}")
+    return literal_column(f"'{kind}'", String)
+
 
 TOUCHED_LINE = (
     "qty_accepted != 0 OR qty_backordered != 0 OR qty_cancelled != 0 OR qty_shipped != 0 "

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, case, func, literal_column, select, type_coerce, union_all
+from sqlalchemy import Integer, Select, bindparam, case, func, literal_column, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -24,7 +24,7 @@ from pohub.core import jsonio
 from pohub.db import fast
 from pohub.documents import conform, render, wire
 from pohub.documents import repository as repo
-from pohub.documents.models import documents, order_counts, order_lines
+from pohub.documents.models import documents, kind_literal, order_counts, order_lines
 
 D = documents.c
 L = order_lines.c
@@ -41,12 +41,8 @@ _IS_TOUCHED = (
     | (L.qty_invoiced != _ZERO)
     | L.changed_at.is_not(None)
 )
-# The kind as a literal, never a bound parameter: on SQLite a parameter compared with the literal of
-# a partial index's condition (uq_documents_order_po: kind = 'order', uq_documents_number: kind <>
-# 'order') makes the statement depend on the value bound, so sqlite3 prepares it again on every
-# execution (its parse and plan were three fifths of GET one's database part, 0.29 M instructions).
-# With the literal the plan is the one SQLite chose when preparing again with 'order' bound.
-_ORDER = literal_column("'order'", String)
+# The kind as a literal, never a bound parameter (models.kind_literal says why).
+_ORDER = kind_literal("order")
 # A template only asks whether a buyer's change rewrote the line (changed_at is not None: 1 or NULL
 # here), so the time is not read (its result processor ran on every row of a page).
 _CHANGED = type_coerce(case((L.changed_at.is_not(None), literal_column("1", Integer))), Integer).label("changed_at")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from pohub.core.errors import NotFound
 from pohub.core.ids import is_ascii_int
 from pohub.db.fast import Prepared
 from pohub.documents import wire
-from pohub.documents.models import documents, events, order_lines
+from pohub.documents.models import documents, events, kind_literal, order_lines
 
 D = documents.c
 L = order_lines.c
@@ -76,13 +77,20 @@ _SET_STATUS = Prepared(
     .values(status=bindparam("b_status"), updated_at=bindparam("b_at"))
 )
 _LINES_OF_ORDER = Prepared(select(order_lines).where(L.order_id == bindparam("order_id")).order_by(L.position))
+
+
 # Supplier documents only (kind <> 'order'), which lets SQLite's planner take the (order, kind, ...)
 # unique index even when ANALYZE has counted the orders' NULL order_id as one huge group.
-_NUMBERED = Prepared(
-    select(D.id, D.number, D.sender_company_id, D.body_hash)
-    .where(D.order_id == bindparam("order_id"), D.kind == bindparam("kind"), D.kind != "order")
-    .order_by(D.id)
-)
+# One statement a kind, the kinds as literals (models.kind_literal: SQLite would prepare it again).
+@functools.cache
+def _numbered(kind: str) -> Prepared:
+    return Prepared(
+        select(D.id, D.number, D.sender_company_id, D.body_hash)
+        .where(D.order_id == bindparam("order_id"), D.kind == kind_literal(kind), D.kind != kind_literal("order"))
+        .order_by(D.id)
+    )
+
+
 _INSERT_EVENTS = Prepared(insert(events))
 _INSERT_LINES = Prepared(insert(order_lines))
 
@@ -109,7 +117,7 @@ async def find_orders_by_po(
 
 _ORDER_BY_PO = Prepared(
     select(D.id).where(
-        D.kind == "order",
+        D.kind == kind_literal("order"),
         D.sender_company_id == bindparam("sender_id"),
         D.receiver_company_id == bindparam("receiver_id"),
         D.partner_po == bindparam("partner_po"),
@@ -192,7 +200,7 @@ async def documents_of_order(conn: AsyncConnection, *, order_id: int, kind: str 
 async def numbered_documents(conn: AsyncConnection, *, order_id: int, kind: str) -> list[Any]:
     """(id, number, sender, body_hash) of an order's documents of one kind: enough for the duplicate
     and re-acknowledgement rules."""
-    return await _NUMBERED.all(conn, {"order_id": order_id, "kind": kind})
+    return await _numbered(kind).all(conn, {"order_id": order_id})
 
 
 async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
