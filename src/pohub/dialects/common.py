@@ -20,7 +20,7 @@ from pohub.api.http import read_body
 from pohub.core import jsonio
 from pohub.core.errors import BadRequest, Conflict, FieldError, NotFound, PohubError
 from pohub.db.engine import Database
-from pohub.documents.models import documents
+from pohub.documents.models import documents, kind_literal
 from pohub.exchanges import inbound
 from pohub.exchanges.inbound import Applied, Message
 from pohub.partners.service import company_for_key, hash_key
@@ -161,7 +161,12 @@ async def order_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str
         "supplier": D.receiver_company_id == company_id,
         "any": or_(D.sender_company_id == company_id, D.receiver_company_id == company_id),
     }[as_role]
-    stmt = select(documents).where(D.kind == "order", D.partner_po == partner_po, side).order_by(D.id).limit(2)
+    stmt = (
+        select(documents)
+        .where(D.kind == kind_literal("order"), D.partner_po == partner_po, side)
+        .order_by(D.id)
+        .limit(2)
+    )
     rows = list((await conn.execute(stmt)).all())
     if not rows:
         raise NotFound(f"No order with purchase order number {partner_po!r}")
@@ -173,7 +178,12 @@ async def order_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str
 async def orders_by_po(conn: AsyncConnection, *, company_id: int, partner_po: str, limit: int = 100) -> list[Any]:
     """Every order with this PartnerPO that the company sent or received (the caller picks the one)."""
     side = or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)
-    stmt = select(documents).where(D.kind == "order", D.partner_po == partner_po, side).order_by(D.id).limit(limit)
+    stmt = (
+        select(documents)
+        .where(D.kind == kind_literal("order"), D.partner_po == partner_po, side)
+        .order_by(D.id)
+        .limit(limit)
+    )
     return list((await conn.execute(stmt)).all())
 
 
@@ -214,7 +224,7 @@ async def orders_page(
 ) -> tuple[list[Any], int]:
     """Orders the company received (role "supplier") or sent ("buyer"), oldest first, and their count."""
     side = D.receiver_company_id == company_id if role == "supplier" else D.sender_company_id == company_id
-    cond = [D.kind == "order", side]
+    cond = [D.kind == kind_literal("order"), side]
     if receiver_id is not None:
         cond.append(D.receiver_company_id == receiver_id)
     rows = list((await conn.execute(select(documents).where(*cond).order_by(D.id).limit(limit).offset(offset))).all())

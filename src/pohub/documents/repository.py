@@ -56,7 +56,7 @@ async def document_by_key(conn: AsyncConnection, *, key: str, company_id: int, k
 # executing one through SQLAlchemy per call costs more than the SQLite call itself.
 _LOCK_ORDER = Prepared(
     select(D.id, D.status, D.sender_company_id, D.receiver_company_id, D.partner_po)
-    .where(D.id == bindparam("doc_id"), D.kind == "order")
+    .where(D.id == bindparam("doc_id"), D.kind == kind_literal("order"))
     .with_for_update()
 )
 _INSERT_DOCUMENT = Prepared(insert(documents).returning(D.id))
@@ -109,7 +109,9 @@ async def set_details(conn: AsyncConnection, *, doc_id: int, details: str, at: d
 async def find_orders_by_po(
     conn: AsyncConnection, *, partner_po: str, receiver_id: int, sender_id: int | None = None
 ) -> list[Any]:
-    stmt = select(D.id).where(D.kind == "order", D.partner_po == partner_po, D.receiver_company_id == receiver_id)
+    stmt = select(D.id).where(
+        D.kind == kind_literal("order"), D.partner_po == partner_po, D.receiver_company_id == receiver_id
+    )
     if sender_id is not None:
         stmt = stmt.where(D.sender_company_id == sender_id)
     return list((await conn.execute(stmt.limit(2))).all())

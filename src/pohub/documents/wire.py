@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import pohub
 from pohub.core import jsonio
 from pohub.documents import conform, logicbroker, render, types
-from pohub.documents.models import documents, order_lines
+from pohub.documents.models import documents, kind_literal, order_lines
 
 D = documents.c
 L = order_lines.c
@@ -255,7 +255,9 @@ STALE = (
         D.document_date,
         select(func.count()).where(L.order_id == D.id).scalar_subquery().label("line_count"),
     )
-    .where(D.kind == "order", D.id > bindparam("after"), D.wire.is_(None) | D.wire.not_like(f"{VERSION}:%"))
+    .where(
+        D.kind == kind_literal("order"), D.id > bindparam("after"), D.wire.is_(None) | D.wire.not_like(f"{VERSION}:%")
+    )
     .order_by(D.id)
     .limit(bindparam("batch"))
 )

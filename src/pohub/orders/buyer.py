@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import FieldError, Forbidden, NotFound, invalid
 from pohub.documents import repository as docs_repo
-from pohub.documents.models import documents
+from pohub.documents.models import documents, kind_literal
 from pohub.partners import repository as partners_repo
 
 D = documents.c
@@ -32,7 +32,9 @@ class OrderRef:
 async def _orders_sent_by_po(
     conn: AsyncConnection, *, sender_id: int, partner_po: str, receiver_id: int | None
 ) -> list[int]:
-    stmt = select(D.id).where(D.kind == "order", D.sender_company_id == sender_id, D.partner_po == partner_po)
+    stmt = select(D.id).where(
+        D.kind == kind_literal("order"), D.sender_company_id == sender_id, D.partner_po == partner_po
+    )
     if receiver_id is not None:
         stmt = stmt.where(D.receiver_company_id == receiver_id)
     return [row.id for row in (await conn.execute(stmt.limit(2))).all()]

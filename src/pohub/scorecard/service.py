@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import clock, jsonio
-from pohub.documents.models import documents, order_lines
+from pohub.documents.models import documents, kind_literal, order_lines
 from pohub.orders.status import OrderStatus
 from pohub.partners import repository as partners_repo
 
@@ -145,7 +145,7 @@ def _shipped_at(raw: str, arrived: datetime) -> datetime:
 
 async def _orders(conn: AsyncConnection, company_id: int, start: datetime) -> dict[int, _Order]:
     mine = or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)
-    window = and_(D.kind == "order", mine, D.created_at >= start)
+    window = and_(D.kind == kind_literal("order"), mine, D.created_at >= start)
     rows = (
         await conn.execute(
             select(D.id, D.sender_company_id, D.receiver_company_id, D.status, D.created_at).where(window)
@@ -198,7 +198,7 @@ async def _completions(conn: AsyncConnection, company_id: int, start: datetime) 
     """Orders that reached 1000 Complete in the window: a final status, so ``updated_at`` is when."""
     mine = or_(D.sender_company_id == company_id, D.receiver_company_id == company_id)
     stmt = select(D.sender_company_id, D.receiver_company_id, D.updated_at).where(
-        D.kind == "order", mine, D.status == int(OrderStatus.COMPLETE), D.updated_at >= start
+        D.kind == kind_literal("order"), mine, D.status == int(OrderStatus.COMPLETE), D.updated_at >= start
     )
     return list((await conn.execute(stmt)).all())
 
