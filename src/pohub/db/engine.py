@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -236,32 +236,24 @@ class Database:
             if self.writer.dialect.driver == "asyncpg":
                 self._pg = PgUnits(self.writer, size=2 * pool_size, keep=pool_size, timeout=POOL_TIMEOUT)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        if self._writes is None:
-            if self._pg is not None:
-                async with self._pg.unit() as conn:
-                    yield conn
-                return
-            async with self.writer.begin() as conn:
-                yield conn
-            return
-        async with self._writes.unit() as conn:
-            yield conn
-        if self._checkpointer is not None:
-            self._checkpointer.nudge()
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        # The units' own context managers where there are units: one generator a unit, not two.
+        if self._writes is not None:
+            return self._writes.unit(after=self._checkpointer.nudge if self._checkpointer is not None else None)
+        if self._pg is not None:
+            return self._pg.unit()
+        return self.writer.begin()
+
+    def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        if self._reads is not None:
+            return self._reads.unit()
+        if self._pg is not None:
+            return self._pg.unit(read=True)
+        return self._read_through_engine()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        if self._reads is None:
-            if self._pg is not None:
-                async with self._pg.unit(read=True) as conn:
-                    yield conn
-                return
-            async with self.reader.connect() as conn, conn.begin():
-                yield conn
-            return
-        async with self._reads.unit() as conn:
+    async def _read_through_engine(self) -> AsyncIterator[AsyncConnection]:
+        async with self.reader.connect() as conn, conn.begin():
             yield conn
 
     async def dispose(self) -> None:

@@ -109,11 +109,14 @@ class PgUnits:
 
     @asynccontextmanager
     async def unit(self, *, read: bool = False) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with asyncio.timeout(self.timeout):
-                await self._gate.acquire()
-        except TimeoutError:
-            raise PoolTimeout(f"no PostgreSQL connection free within {self.timeout:g} s") from None
+        if self._gate.locked():
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self._gate.acquire()
+            except TimeoutError:
+                raise PoolTimeout(f"no PostgreSQL connection free within {self.timeout:g} s") from None
+        else:
+            await self._gate.acquire()  # free: taken at once, no timer to arm and cancel
         try:
             conn = await self._take()
             unit_cache.open_for(conn, sqlite=False)

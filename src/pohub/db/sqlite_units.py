@@ -77,12 +77,16 @@ class Units:
         self._idle: list[AsyncConnection] = []
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with asyncio.timeout(self.timeout):
-                await self._gate.acquire()
-        except TimeoutError:
-            raise PoolTimeout(f"no SQLite connection free within {self.timeout:g} s") from None
+    async def unit(self, *, after: Callable[[], None] | None = None) -> AsyncIterator[AsyncConnection]:
+        """A unit of work; ``after`` is called once it has committed (not when it fails)."""
+        if self._gate.locked():
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self._gate.acquire()
+            except TimeoutError:
+                raise PoolTimeout(f"no SQLite connection free within {self.timeout:g} s") from None
+        else:
+            await self._gate.acquire()  # free: taken at once, no timer to arm and cancel
         try:
             if self.prepare is not None:
                 await self.prepare()
@@ -102,6 +106,8 @@ class Units:
             await self._end(conn, raw, commit=True)
         finally:
             self._gate.release()
+        if after is not None:
+            after()
 
     async def _take(self) -> tuple[AsyncConnection, sqlite3.Connection]:
         while self._idle:
