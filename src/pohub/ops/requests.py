@@ -12,7 +12,6 @@ import logging
 import re
 import secrets
 import time
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +24,9 @@ access_log = logging.getLogger("pohub.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 UNMATCHED = "<unmatched>"
 # A route's full template, once a request has shown its prefix (a route object is mounted at one
-# prefix: FastAPI copies the routes of a router included twice). Weak: test sessions build many apps.
-_TEMPLATES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+# prefix: FastAPI copies the routes of a router included twice), kept on the route object itself:
+# FastAPI's APIRoute is not hashable, so no mapping can hold it.
+_TEMPLATE_ATTR = "_pohub_full_template"
 # The metrics' children by their labels: prometheus_client's labels() checks and joins them each call.
 _COUNTERS: dict[tuple[str, str, int], Any] = {}
 _DURATIONS: dict[tuple[str, str], Any] = {}
@@ -41,10 +41,9 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     if route is None:
         return UNMATCHED
-    try:
-        return _TEMPLATES[route]
-    except (KeyError, TypeError):
-        pass
+    known: str | None = getattr(route, _TEMPLATE_ATTR, None)
+    if known is not None:
+        return known
     template: str = getattr(route, "path_format", None) or getattr(route, "path", "") or UNMATCHED
     path: str = scope.get("path", "")
     rendered = template
@@ -52,8 +51,8 @@ def route_template(scope: Scope) -> str:
         rendered = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", _literal(str(value)), rendered)
     if path.endswith(rendered):
         full = path[: len(path) - len(rendered)] + template
-        with contextlib.suppress(TypeError):  # not weakly referable: worked out each time
-            _TEMPLATES[route] = full
+        with contextlib.suppress(AttributeError):  # no attributes of its own: worked out each time
+            setattr(route, _TEMPLATE_ATTR, full)
         return full
     return template
 
