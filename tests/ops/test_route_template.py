@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.testclient import TestClient
 
 from pohub.ops import requests
 
 
 def _scope_of_a_request(key: str) -> dict[str, Any]:
-    """The scope FastAPI hands an endpoint of a router included at a prefix."""
+    """The scope FastAPI hands an endpoint of a router included at a prefix (one ASGI call)."""
     router = APIRouter()
     seen: list[dict[str, Any]] = []
 
@@ -24,8 +25,26 @@ def _scope_of_a_request(key: str) -> dict[str, Any]:
 
     app = FastAPI()
     app.include_router(router, prefix="/api/v1")
-    with TestClient(app) as client:
-        assert client.get(f"/api/v1/Orders/{key}").status_code == 200
+    path = f"/api/v1/Orders/{key}"
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+    }
+    scope |= {"path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"", "headers": []}
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    asyncio.run(app(scope, receive, send))
+    assert statuses == [200]
     return seen[0]
 
 
