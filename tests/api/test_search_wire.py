@@ -251,14 +251,19 @@ async def _repreparations(url: str, company_id: int, key: str) -> dict[str, tupl
         await db.dispose()
 
 
-def test_sqlite_does_not_prepare_the_read_statements_again(trade: Trade, db_url: str, backend: str) -> None:
-    """A bound parameter compared with a partial index's literal (kind = 'order') makes SQLite prepare
-    the statement again on every run: the read path's statements name the kind as a literal."""
+def _skip_without_sqlite_stmt(backend: str) -> None:
+    """The tests below read SQLite's own statement counters (the sqlite_stmt table)."""
     if backend != "sqlite":
         pytest.skip("SQLite's statement preparation")
     probe = sqlite3.connect(":memory:")
     if "ENABLE_STMTVTAB" not in {r[0] for r in probe.execute("PRAGMA compile_options")}:
         pytest.skip("this SQLite has no sqlite_stmt table")
+
+
+def test_sqlite_does_not_prepare_the_read_statements_again(trade: Trade, db_url: str, backend: str) -> None:
+    """A bound parameter compared with a partial index's literal (kind = 'order') makes SQLite prepare
+    the statement again on every run: the read path's statements name the kind as a literal."""
+    _skip_without_sqlite_stmt(backend)
     _order(trade, "R-1", OrderLines=TWO)
     key = _order(trade, "R-2", OrderLines=TWO)
     ran = asyncio.run(_repreparations(db_url, trade.supplier.id, key))
@@ -307,11 +312,7 @@ async def _write_lookups_prepared_again(url: str, trade: Trade, po: str) -> dict
 def test_sqlite_does_not_prepare_the_write_lookups_again(trade: Trade, db_url: str, backend: str) -> None:
     """The same for the write path's lookups by kind (the PO's PartnerPO, a kind's earlier
     documents): each kind is its own statement with the kind as a literal."""
-    if backend != "sqlite":
-        pytest.skip("SQLite's statement preparation")
-    probe = sqlite3.connect(":memory:")
-    if "ENABLE_STMTVTAB" not in {r[0] for r in probe.execute("PRAGMA compile_options")}:
-        pytest.skip("this SQLite has no sqlite_stmt table")
+    _skip_without_sqlite_stmt(backend)
     _order(trade, "W-1", OrderLines=TWO)
     ran = asyncio.run(_write_lookups_prepared_again(db_url, trade, "W-1"))
     lookups = {sql: counts for sql, counts in ran.items() if sql.lstrip().upper().startswith("SELECT")}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, AnyStr
 
 from sqlalchemy import Integer, Select, bindparam, case, func, literal_column, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -199,6 +199,26 @@ def slow(row: Any, lines: list[Any] | None) -> str:
 _CURRENT = f"{wire.VERSION}:"
 
 
+def _places(w: AnyStr, start: int, colon: AnyStr, comma: AnyStr, brace: AnyStr) -> tuple[int, int, int] | None:
+    """Where a current template (VERSION:count:key,status:figures:text, as text or as bytes) puts
+    the key and the status in its text, and where the text starts; None where it is not that shape
+    (fill would do anything else: then it is asked)."""
+    count_end = w.find(colon, start)
+    places_end = w.find(colon, count_end + 1) if count_end >= 0 else -1
+    figures_end = w.find(colon, places_end + 1) if places_end >= 0 else -1
+    if figures_end < 0 or w.startswith(brace, count_end + 1):
+        return None
+    k_at, _, s_at = w[count_end + 1 : places_end].partition(comma)
+    try:
+        k, s = int(k_at), int(s_at)
+    except ValueError:
+        return None
+    t = figures_end + 1
+    if not 0 <= k < s <= len(w) - t:
+        return None  # text[:k] and w[t : t + k] differ only there
+    return k, s, t
+
+
 def _untouched(r: Any) -> tuple[str, str, str, str, str] | None:
     """The pieces wire.fill joins for an order whose lines are all untouched (``r``: PAGE_COLUMNS
     first, by position): the text up to the key, the key, up to the status, the status, the rest.
@@ -207,20 +227,10 @@ def _untouched(r: Any) -> tuple[str, str, str, str, str] | None:
     w = r[3]
     if r[2] is not None or type(w) is not str or not w.startswith(_CURRENT):
         return None
-    # VERSION:count:key,status:figures:text
-    count_end = w.find(":", len(_CURRENT))
-    places_end = w.find(":", count_end + 1) if count_end >= 0 else -1
-    figures_end = w.find(":", places_end + 1) if places_end >= 0 else -1
-    if figures_end < 0 or w.startswith("{", count_end + 1):
+    places = _places(w, len(_CURRENT), ":", ",", "{")
+    if places is None:
         return None
-    k_at, _, s_at = w[count_end + 1 : places_end].partition(",")
-    try:
-        k, s = int(k_at), int(s_at)
-    except ValueError:
-        return None
-    t = figures_end + 1
-    if not 0 <= k < s <= len(w) - t:
-        return None  # text[:k] and w[t : t + k] differ only there
+    k, s, t = places
     return w[t : t + k], f'"{r[0]}"', w[t + k : t + s], str(int(r[1])), w[t + s :]
 
 
@@ -245,19 +255,10 @@ def _untouched_bytes(r: Any) -> tuple[bytes, bytes, bytes, bytes, bytes] | None:
     w = r[3]
     if r[2] is not None or not w.startswith(_CURRENT_BYTES) or not w.isascii():
         return None
-    count_end = w.find(b":", len(_CURRENT_BYTES))
-    places_end = w.find(b":", count_end + 1) if count_end >= 0 else -1
-    figures_end = w.find(b":", places_end + 1) if places_end >= 0 else -1
-    if figures_end < 0 or w.startswith(b"{", count_end + 1):
+    places = _places(w, len(_CURRENT_BYTES), b":", b",", b"{")
+    if places is None:
         return None
-    k_at, _, s_at = w[count_end + 1 : places_end].partition(b",")
-    try:
-        k, s = int(k_at), int(s_at)
-    except ValueError:
-        return None
-    t = figures_end + 1
-    if not 0 <= k < s <= len(w) - t:
-        return None
+    k, s, t = places
     return w[t : t + k], f'"{r[0]}"'.encode(), w[t + k : t + s], str(int(r[1])).encode(), w[t + s :]
 
 
