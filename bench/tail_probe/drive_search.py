@@ -1,6 +1,9 @@
 """drive_search.py DB WORKERS CONNS SECONDS [ENV=VAL ...]: `pohub serve` on DB (from load_search_db.py),
 plain `wrk --latency` on the Step 1 search (search.lua; WRK_T threads, default 1), and the server's
-CPU per page from /proc (its children included, for --workers 2)."""
+CPU per page from /proc (its children included, for --workers 2). With several processes it also
+prints how the connections split between the children (the sockets each child holds, from
+/proc/PID/fd and /proc/net/tcp, read mid-run) and each child's share of the CPU: SO_REUSEPORT
+picks a child by a hash of each connection's addresses, so 32 connections need not split 16/16."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from bench import hub_bench as hb
@@ -15,11 +20,32 @@ from bench import hub_bench as hb
 LUA = str(Path(__file__).with_name("search.lua"))
 
 
+def children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def tree_cpu(pid: int) -> float:
-    total = hb.cpu_seconds(pid)
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        total += tree_cpu(int(child))
-    return total
+    return hb.cpu_seconds(pid) + sum(tree_cpu(child) for child in children(pid))
+
+
+def connections(pid: int, port: int) -> int:
+    """The established TCP connections to ``port`` that process ``pid`` holds (its fds' inodes
+    against /proc/net/tcp's local port, state 01)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for name in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
+            f = line.split()
+            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01" and f[9] in inodes:
+                count += 1
+    return count
 
 
 def main() -> None:
@@ -28,17 +54,32 @@ def main() -> None:
     parties = json.loads(Path(db + ".json").read_text())
     env = {**hb.hub_env(f"sqlite:///{db}", workers_elsewhere=False), **extra}
     with hb.process("serve", hb.hub_cmd(workers), env, "/") as hub:
+        port = int(hub.url.rsplit(":", 1)[1])
         wenv = {**os.environ, "KEY": parties["supplier_key"]}
         threads = "-t" + os.environ.get("WRK_T", "1")
         warm = ["wrk", threads, f"-c{conns}", "-d2s", "-s", LUA, hub.url]
         subprocess.run(warm, env=wenv, capture_output=True, check=True)
+        servers = children(hub.proc.pid) if workers > 1 else [hub.proc.pid]
         before = tree_cpu(hub.proc.pid)
+        each_before = [tree_cpu(p) for p in servers]
+        split: list[int] = []
+
+        def sample() -> None:  # mid-run: every connection is open by then
+            time.sleep(float(secs) / 2)
+            split.extend(connections(p, port) for p in servers)
+
+        probe = threading.Thread(target=sample)
+        probe.start()
         cmd = ["wrk", threads, f"-c{conns}", f"-d{secs}s", "--latency", "-s", LUA, hub.url]
         out = subprocess.run(cmd, env=wenv, capture_output=True, text=True, check=True).stdout
+        probe.join()
         cpu = tree_cpu(hub.proc.pid) - before
+        each = [tree_cpu(p) - b for p, b in zip(servers, each_before, strict=True)]
         answered = int(out.split(" requests in")[0].split()[-1])
         print(out)
         print(f"server CPU {1000 * cpu / answered:.2f} ms/page, load {os.getloadavg()[0]:.2f}")
+        if workers > 1:
+            print(f"connections per child {split}, CPU seconds per child {[round(c, 2) for c in each]}")
 
 
 if __name__ == "__main__":
