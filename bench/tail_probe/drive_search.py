@@ -24,8 +24,14 @@ def children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def own_cpu(pid: int) -> float:
+    """utime + stime of the process alone (hub_bench.cpu_seconds adds its children's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu(pid: int) -> float:
-    return hb.cpu_seconds(pid) + sum(tree_cpu(child) for child in children(pid))
+    return own_cpu(pid) + sum(tree_cpu(child) for child in children(pid))
 
 
 def connections(pid: int, port: int) -> int:
