@@ -103,18 +103,16 @@ def _utf8_postgresql(element: _utf8, compiler: SQLCompiler, **kw: Any) -> str:
 # about 500 instructions to hand over even when it is NULL, and the Step 1 page's hundred untouched
 # orders would carry seven NULLs each.
 _COMMA = literal_column("','", String)
+_LINE_NAMES = ("position", *wire.LINE_FIGURES, "changed_at")
 
 
 def _packed_line() -> ColumnElement[str]:
     changed = case((L.changed_at.is_not(None), literal_column("'1'", String)), else_=literal_column("''", String))
-    values = [*(cast(L[name], String) for name in ("position", *wire.LINE_FIGURES)), changed]
+    values = [*(cast(L[name], String) for name in _LINE_NAMES[:-1]), changed]
     packed = values[0]
     for value in values[1:]:
         packed = packed + _COMMA + value
     return packed
-
-
-_LINE_NAMES = ("position", *wire.LINE_FIGURES, "changed_at")
 
 
 class _Line:
