@@ -24,14 +24,15 @@ def children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def own_cpu(pid: int) -> float:
-    """utime + stime of the process alone (hub_bench.cpu_seconds adds its children's)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def own_cpu(pid: int, fields: slice = slice(11, 13)) -> float:
+    """utime + stime of the process alone (hub_bench.cpu_seconds adds its children's); stime alone
+    with ``fields=slice(12, 13)``."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in stat[fields]) / os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu(pid: int) -> float:
-    return own_cpu(pid) + sum(tree_cpu(child) for child in children(pid))
+def tree_cpu(pid: int, fields: slice = slice(11, 13)) -> float:
+    return own_cpu(pid, fields) + sum(tree_cpu(child, fields) for child in children(pid))
 
 
 def connections(pid: int, port: int) -> int:
@@ -67,6 +68,7 @@ def main() -> None:
         subprocess.run(warm, env=wenv, capture_output=True, check=True)
         servers = children(hub.proc.pid) if workers > 1 else [hub.proc.pid]
         before = tree_cpu(hub.proc.pid)
+        system_before = tree_cpu(hub.proc.pid, slice(12, 13))
         each_before = [tree_cpu(p) for p in servers]
         split: list[int] = []
 
@@ -80,10 +82,14 @@ def main() -> None:
         out = subprocess.run(cmd, env=wenv, capture_output=True, text=True, check=True).stdout
         probe.join()
         cpu = tree_cpu(hub.proc.pid) - before
+        system = tree_cpu(hub.proc.pid, slice(12, 13)) - system_before
         each = [tree_cpu(p) - b for p, b in zip(servers, each_before, strict=True)]
         answered = int(out.split(" requests in")[0].split()[-1])
         print(out)
-        print(f"server CPU {1000 * cpu / answered:.2f} ms/page, load {os.getloadavg()[0]:.2f}")
+        print(
+            f"server CPU {1000 * cpu / answered:.2f} ms/page ({1000 * system / answered:.2f} of it system),"
+            f" load {os.getloadavg()[0]:.2f}"
+        )
         if workers > 1:
             print(f"connections per child {split}, CPU seconds per child {[round(c, 2) for c in each]}")
 

@@ -302,7 +302,8 @@ def _untouched_bytes(r: Any) -> tuple[bytes, bytes, bytes, bytes, bytes] | None:
     if places is None:
         return None
     k, s, t = places
-    return w[t : t + k], f'"{r[0]}"'.encode(), w[t + k : t + s], str(int(r[1])).encode(), w[t + s :]
+    # b"%d" writes an integer as str(int(...)) does, in one call (not a str made, then encoded).
+    return w[t : t + k], b'"%d"' % r[0], w[t + k : t + s], b"%d" % r[1], w[t + s :]
 
 
 async def _parts(conn: AsyncConnection, rows: Sequence[Any], touched: dict[int, list[Any]]) -> list[bytes]:
