@@ -1,9 +1,9 @@
 """drive_search.py DB WORKERS CONNS SECONDS [ENV=VAL ...]: `pohub serve` on DB (from load_search_db.py),
 plain `wrk --latency` on the Step 1 search (search.lua; WRK_T threads, default 1), and the server's
 CPU per page from /proc (its children included, for --workers 2). With several processes it also
-prints how the connections split between the children (the sockets each child holds, from
-/proc/PID/fd and /proc/net/tcp, read mid-run) and each child's share of the CPU: SO_REUSEPORT
-picks a child by a hash of each connection's addresses, so 32 connections need not split 16/16."""
+prints how the connections split between the children (hub_bench.connection_split, read mid-run)
+and each child's CPU: SO_REUSEPORT picks a child by a hash of each connection's addresses, so 32
+connections need not split 16/16."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 from bench import hub_bench as hb
@@ -35,26 +33,6 @@ def tree_cpu(pid: int, fields: slice = slice(11, 13)) -> float:
     return own_cpu(pid, fields) + sum(tree_cpu(child, fields) for child in children(pid))
 
 
-def connections(pid: int, port: int) -> int:
-    """The established TCP connections to ``port`` that process ``pid`` holds (its fds' inodes
-    against /proc/net/tcp's local port, state 01)."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    count = 0
-    for name in ("tcp", "tcp6"):
-        for line in Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
-            f = line.split()
-            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01" and f[9] in inodes:
-                count += 1
-    return count
-
-
 def main() -> None:
     db, workers, conns, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     extra = dict(arg.split("=", 1) for arg in sys.argv[5:])
@@ -70,17 +48,9 @@ def main() -> None:
         before = tree_cpu(hub.proc.pid)
         system_before = tree_cpu(hub.proc.pid, slice(12, 13))
         each_before = [tree_cpu(p) for p in servers]
-        split: list[int] = []
-
-        def sample() -> None:  # mid-run: every connection is open by then
-            time.sleep(float(secs) / 2)
-            split.extend(connections(p, port) for p in servers)
-
-        probe = threading.Thread(target=sample)
-        probe.start()
         cmd = ["wrk", threads, f"-c{conns}", f"-d{secs}s", "--latency", "-s", LUA, hub.url]
-        out = subprocess.run(cmd, env=wenv, capture_output=True, text=True, check=True).stdout
-        probe.join()
+        with hb.split_midway(hub.proc.pid, port, float(secs)) as split:
+            out = subprocess.run(cmd, env=wenv, capture_output=True, text=True, check=True).stdout
         cpu = tree_cpu(hub.proc.pid) - before
         system = tree_cpu(hub.proc.pid, slice(12, 13)) - system_before
         each = [tree_cpu(p) - b for p, b in zip(servers, each_before, strict=True)]
