@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,6 +62,52 @@ def cpu_seconds(pid: int) -> float:
         if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    return inodes
+
+
+def connection_split(pid: int, port: int) -> list[int]:
+    """How many established connections to ``port`` each server process under ``pid`` holds (its
+    children listening on the port, or ``pid`` itself), from /proc: SO_REUSEPORT hands each new
+    connection to a process by a hash of its addresses, so 32 need not split 16/16."""
+    held: dict[str, str] = {}  # socket inode -> TCP state, for the sockets on the port
+    for name in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
+            f = line.split()
+            if int(f[1].rsplit(":", 1)[1], 16) == port:
+                held[f[9]] = f[3]  # 0A: listening, 01: established
+    kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    split = []
+    for server in kids or [pid]:
+        states = [held[i] for i in _socket_inodes(server) if i in held]
+        if "0A" in states:
+            split.append(states.count("01"))
+    return split
+
+
+@contextlib.contextmanager
+def split_midway(pid: int, port: int, seconds: float) -> Iterator[list[int]]:
+    """The connection split read once, ``seconds`` / 2 into the block (every connection open)."""
+    split: list[int] = []
+
+    def sample() -> None:
+        time.sleep(seconds / 2)
+        split.extend(connection_split(pid, port))
+
+    probe = threading.Thread(target=sample)
+    probe.start()
+    try:
+        yield split
+    finally:
+        probe.join()
 
 
 def free_port() -> int:
@@ -376,7 +423,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                         if workers > 1:
                             time.sleep(2)  # every process listening before the load starts
                             hub.memory.sample("ready")
-                        bench.load(f"{name}{suffix}", hub, pages, headers=bench.header("supplier"))
+                        port = int(hub.url.rsplit(":", 1)[1])
+                        with split_midway(hub.proc.pid, port, bench.seconds) as split:
+                            bench.load(f"{name}{suffix}", hub, pages, headers=bench.header("supplier"))
+                        if workers > 1:
+                            # The busier process sets the p99: an uneven split raises it (read-path.md, stop 22).
+                            print(f"connections per process: {split}", flush=True)
+                            out.setdefault("search_connection_split", {})[f"{name}{suffix}"] = split
                         bench.load(
                             f"{name}{suffix}, 1 connection",
                             hub,

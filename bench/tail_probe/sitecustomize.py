@@ -3,12 +3,26 @@
 GC_PROBE=path: the collector's pauses by generation (gc.callbacks); GAP_PROBE=path: per request, the
 time from reading it to its answer written, and from an answer written to the next request read
 (the client's share). Each dumps to path.<pid> on SIGUSR1; set one probe at a time (each takes
-SIGUSR1). Not imported by pohub; see docs/read-path.md, "Tail latency at 32 connections".
+SIGUSR1). MMAP_PROBE=bytes: every sqlite3 connection the process opens runs PRAGMA mmap_size=bytes
+first (what db/engine.py would set; docs/read-path.md, stop 22). Not imported by pohub; see
+docs/read-path.md, "Tail latency at 32 connections".
 """
 
 # ruff: noqa
 # mypy: ignore-errors
 import os
+
+if os.environ.get("MMAP_PROBE"):
+    import sqlite3
+
+    _connect = sqlite3.connect
+
+    def _mapped(*args, **kw):
+        conn = _connect(*args, **kw)
+        conn.execute(f"PRAGMA mmap_size={int(os.environ['MMAP_PROBE'])}").fetchall()
+        return conn
+
+    sqlite3.connect = _mapped
 
 if os.environ.get("GC_PROBE"):
     import gc, time, atexit

@@ -102,3 +102,24 @@ def test_a_template_beyond_ascii_as_bytes_is_left_to_fill() -> None:
     row = _row(_stored())
     assert pages._untouched(row) is not None
     assert pages._untouched_bytes(_bytes_row(row)) is None
+
+
+def test_a_packed_line_reads_as_fill_reads_a_line() -> None:
+    """The page's packed touched line (position, wire.LINE_FIGURES, changed) gives wire.fill what an
+    order_lines row would: the same text, touched and changed alike."""
+    stored = _stored()
+    figures = [7, 0, 2, 0, 5]
+
+    class Row:
+        position = 1
+        changed_at: Any = None
+
+    row = Row()
+    for name, value in zip(wire.LINE_FIGURES, figures, strict=True):
+        setattr(row, name, value)
+    packed = pages._Line(",".join(["1", *map(str, figures), ""]))
+    assert wire.fill(stored, key=9, status=150, touched=[packed]) == wire.fill(stored, key=9, status=150, touched=[row])
+    assert wire.fill(stored, key=9, status=150, touched=[packed]) != wire.fill(stored, key=9, status=150)
+    changed = pages._Line(",".join(["1", *map(str, figures), "1"]))
+    assert changed.changed_at == 1
+    assert wire.fill(stored, key=9, status=150, touched=[changed]) is None  # a buyer's change: the slow way
