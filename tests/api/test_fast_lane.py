@@ -19,7 +19,14 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi._body_limit import AppBodyLimitMiddleware
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
+from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY as BODY_LIMIT
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.responses import Response
 
 from pohub.api import lane as fast_lane
 from pohub.api.app import create_app
@@ -27,6 +34,8 @@ from pohub.api.auth import CompanyDep, current_company
 from pohub.api.lane import FastLane
 from pohub.config import Settings
 from pohub.ops import context
+from pohub.ops.limit_middleware import RateLimitMiddleware
+from pohub.ops.requests import RequestMiddleware
 from tests.api.helpers import SKU2, ack, line, order_body
 from tests.support import PATIENCE, Party, Trade, _connect, _make_companies, database_url, serve, sql
 
@@ -346,3 +355,51 @@ def test_a_route_taking_more_than_the_lane_passes_is_left_to_fastapi() -> None:
     hit = table.find("GET", "/x/Orders/42")
     assert hit is not None and hit[1] == {"LogicbrokerKey": "42"}
     assert table.find("GET", "/x/Orders/") is None and table.find("POST", "/x/Orders/42") is None
+
+
+def _layers(app: Any) -> list[type]:
+    """The classes of a built stack's layers, top first, down to the router."""
+    found: list[type] = []
+    while app is not None and not isinstance(app, APIRouter):
+        found.append(type(app))
+        app = getattr(app, "app", None)
+    return found
+
+
+@pytest.mark.parametrize("rate_limits", ["off", "reads=2/60s:2"])
+def test_the_lane_runs_fastapis_layers_but_the_pass_throughs(rate_limits: str, tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", rate_limits=rate_limits))
+    outer = app.build_middleware_stack()
+    assert isinstance(outer, RequestMiddleware) and outer.pick is not None
+    lane = app.state.fast_lane
+    limited = [RateLimitMiddleware] if rate_limits != "off" else []
+    # Should FastAPI add a layer, the lane keeps it (and this shows it): only the known ones are left out.
+    assert _layers(outer.app) == [
+        ServerErrorMiddleware,
+        ExceptionTelemetryMiddleware,
+        AppBodyLimitMiddleware,
+        *limited,
+        ExceptionMiddleware,
+        AsyncExitStackMiddleware,
+    ]
+    assert lane.layers == [ServerErrorMiddleware, *limited, ExceptionMiddleware]
+    # Copies of the same layers: the same 500 handler and exception handlers.
+    full, short = outer.app, lane.stack
+    assert short.handler is full.handler and short.debug == full.debug
+    while not isinstance(full, ExceptionMiddleware):
+        full = full.app
+    while not isinstance(short, ExceptionMiddleware):
+        short = short.app
+    assert short._exception_handlers is full._exception_handlers
+    assert short._status_handlers is full._status_handlers
+
+    def scope(path: str, **extra: Any) -> dict[str, Any]:
+        return {"type": "http", "method": "GET", "path": path, "root_path": "", "query_string": b"", **extra}
+
+    assert outer.pick(scope("/api/v1/Orders/7")) is lane.stack
+    assert outer.pick(scope("/api/v1/Orders/7/Status")) is None  # not a hot route: the whole stack
+    # Where a pass-through layer would not pass the request on, the whole stack serves it.
+    assert outer.pick(scope("/api/v1/Orders/7", **{BODY_LIMIT: 10})) is None
+    assert outer.pick(scope("/api/v1/Orders/7", **{"fastapi.telemetry": object()})) is None
+    refusal = outer.pick(scope("/api/v1/Orders/7\x00"))
+    assert isinstance(refusal, Response) and refusal.status_code == 422

@@ -25,20 +25,29 @@ def _key_from(request: Request, bearer: str | None) -> str | None:
     return None
 
 
+def _cached(request: Request, key: str | None) -> int | None:
+    """The company the key cache holds for this key (remembered for the access log line), else None."""
+    if not key:
+        return None
+    cache: KeyCache = request.app.state.key_cache
+    hit = cache.get(hash_key(key))
+    if hit is not None:
+        # What request.state.company_id = hit stores (in the scope's state dict), without the State object.
+        request.scope.setdefault("state", {})["company_id"] = hit
+    return hit
+
+
 async def company_of(request: Request, bearer: str | None) -> int:
     """The caller's company (401 without a valid key): the one rule, for FastAPI's dependency
     and for the fast lane (api/lane.py) alike."""
     key = _key_from(request, bearer)
-    cache: KeyCache = request.app.state.key_cache
-    if key:
-        hit = cache.get(hash_key(key))
-        if hit is not None:
-            request.state.company_id = hit
-            return hit
+    hit = _cached(request, key)
+    if hit is not None:
+        return hit
     async with request.app.state.db.read() as conn:
         company_id = await company_for_key(conn, key=key)
     if key:
-        cache.put(hash_key(key), company_id)
+        request.app.state.key_cache.put(hash_key(key), company_id)
     request.state.company_id = company_id  # for the access log line
     return company_id
 
@@ -66,6 +75,12 @@ async def caller_company(request: Request) -> int:
     """``current_company`` without FastAPI's dependency solving: the Bearer credentials as the
     dependency's scheme reads them (``bearer_credentials``; the query parameter by ``_key_from``)."""
     return await company_of(request, bearer_credentials(request))
+
+
+def cached_caller(request: Request) -> int | None:
+    """What ``caller_company`` answers when the key cache holds the caller's key, without a
+    coroutine (the lane's every request after the first); None otherwise: then await that."""
+    return _cached(request, _key_from(request, bearer_credentials(request)))
 
 
 CompanyDep = Annotated[int, Depends(current_company)]

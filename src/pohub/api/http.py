@@ -1,5 +1,5 @@
 """HTTP plumbing shared by every route: JSON responses with exact decimals, bounded body reading
-(JSON only), one error shape for every refusal, and a connection that survives a 500."""
+(JSON only), one error shape for every refusal."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, PayloadTooLarge, PohubError, UnsupportedMediaType
@@ -187,59 +187,17 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=500,
         )
 
-    build = app.build_middleware_stack
 
-    def build_outermost() -> ASGIApp:
-        return KeepConnectionAfter500(RefuseNulInUrl(build()))
-
-    app.build_middleware_stack = build_outermost  # type: ignore[method-assign]
-
-
-class KeepConnectionAfter500:
-    """Starlette answers an unexpected error with the handler above and then raises it again, "so
-    servers can log it". uvicorn, seeing an exception after the response started, closes the
-    connection, and a keep-alive client's next request on it fails. The handler has logged it with a
-    trace id, so once the 500 has been sent in full the exception ends here and the connection stays
-    usable. Wrapped around the whole stack (outside Starlette's ServerErrorMiddleware)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        complete = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal complete
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                complete = True
-
-        try:
-            await self.app(scope, receive, tracking)
-        except Exception:
-            if not complete:
-                raise  # no answer or half an answer: the server must close the connection
-
-
-class RefuseNulInUrl:
+def refuse_nul(scope: Scope) -> Response | None:
     """The NUL character cannot be stored or searched for in PostgreSQL text: a path or query
-    parameter holding one is refused with 422 naming it, on every route, before any route runs."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            field = _nul_in_url(scope)
-            if field is not None:
-                error = FieldError(field, jsonio.NUL_RULE)
-                body = {"Code": "422", "Message": f"{field}: {error.error}", "Errors": [error.as_wire()]}
-                await JSON(body, status_code=422)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    parameter holding one is refused with 422 naming it, on every route, before any route runs
+    (the answer ``ops/requests.RequestMiddleware`` sends instead of the app's, ahead of the 500 handler)."""
+    field = _nul_in_url(scope)
+    if field is None:
+        return None
+    error = FieldError(field, jsonio.NUL_RULE)
+    body = {"Code": "422", "Message": f"{field}: {error.error}", "Errors": [error.as_wire()]}
+    return JSON(body, status_code=422)
 
 
 def _nul_in_url(scope: Scope) -> str | None:

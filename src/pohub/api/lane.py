@@ -10,9 +10,13 @@ same rule (``auth.caller_company``).
 
 How it stays exact:
 
-- It sits where the router is called (``app.router.middleware_stack``): every middleware (request id,
-  access log and metrics, NUL refusal, rate limits, the 500 handler and exception handlers) runs as
-  before, and an error raised by the endpoint or the key check is answered by the same handlers.
+- The request middleware (ops/requests.py, outermost) asks the lane (``FastLane.front``) before
+  FastAPI's stack; for a hot route's request the lane answers with a copy of that stack's own layers
+  (``shorter``: the 500 handler, rate limits, the exception handlers, each the same object's
+  settings) without the ones that do nothing for such a request (``PASS_THROUGH``) and the router,
+  ending in the route's endpoint. So the request id, access log and metrics, NUL refusal, rate
+  limits, the 500 handler and exception handlers all run as before, in the same order, and an error
+  raised by the endpoint or the key check is answered by the same handlers.
 - Each entry is FastAPI's own route, found in the router's flattened order; the request path is
   matched with that route's compiled pattern and convertors, and the routes FastAPI would try first
   that could match the same path (``Entry.blockers``) are tried too: if one would take the request,
@@ -25,6 +29,7 @@ How it stays exact:
 
 from __future__ import annotations
 
+import copy
 import inspect
 import logging
 import re
@@ -33,15 +38,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi._body_limit import AppBodyLimitMiddleware
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
 from starlette._utils import get_route_path
 from starlette.convertors import Convertor, StringConvertor
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY as BODY_LIMIT
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pohub.api.auth import caller_company, current_company
+from pohub.api.auth import cached_caller, caller_company, current_company
 from pohub.documents import kinds
 
 log = logging.getLogger("pohub")
@@ -238,14 +247,46 @@ class Table:
         return None
 
 
-class FastLane:
-    """ASGI: the hot routes' requests to their endpoints, everything else to FastAPI's router."""
+# Where the lane leaves the entry and path parameters it found, for the bottom of its stack.
+HIT = "pohub.fast_lane"
+# Layers of FastAPI's stack that do nothing for a request the lane serves (``FastLane.pick`` checks
+# the conditions): the exception telemetry records only for a request FastAPI's telemetry observes;
+# the app body limit passes a request straight on unless a parent app put its limit in the scope;
+# the exit stack is there to close an endpoint's uploaded files, and the lane's endpoints take none.
+PASS_THROUGH: tuple[type, ...] = (ExceptionTelemetryMiddleware, AppBodyLimitMiddleware, AsyncExitStackMiddleware)
 
-    def __init__(self, app: FastAPI, router: ASGIApp, hot: list[tuple[str, str]]) -> None:
+
+def shorter(stack: ASGIApp, router: ASGIApp, bottom: ASGIApp) -> tuple[ASGIApp, list[type]] | None:
+    """A copy of the stack's layers from its top down to the router, without ``PASS_THROUGH``, ending in
+    ``bottom`` (and the classes kept, top first); None if a layer does not say what it wraps."""
+    kept: list[Any] = []
+    node: Any = stack
+    while node is not router:
+        inner = getattr(node, "app", None)
+        if inner is None:
+            return None
+        if not isinstance(node, PASS_THROUGH):
+            kept.append(node)
+        node = inner
+    app = bottom
+    for layer in reversed(kept):
+        # The same object's settings (handlers, limiter, debug), only wrapping another app.
+        layer = copy.copy(layer)
+        layer.app = app
+        app = layer
+    return app, [type(layer) for layer in kept]
+
+
+class FastLane:
+    """The hot routes' requests down a shorter copy of FastAPI's stack (``shorter``) to their
+    endpoints; everything else down the whole stack to FastAPI's router."""
+
+    def __init__(self, app: FastAPI, hot: list[tuple[str, str]]) -> None:
         self.app = app
-        self.router = router
         self.hot = hot
         self.table: Table | None = None
+        self.stack: ASGIApp | None = None  # the shorter stack (``front``)
+        self.layers: list[type] = []  # its layers' classes, top first
         self.served = 0  # requests the lane answered (tests check that the hot ones did not go round it)
 
     def warm(self) -> Table:
@@ -254,17 +295,34 @@ class FastLane:
             self.table = Table(build(self.app, self.hot))
         return self.table
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.app.dependency_overrides and scope.get("fastapi.telemetry") is None:
+    def front(self, stack: ASGIApp, refuse: Callable[[Scope], ASGIApp | None]) -> Callable[[Scope], ASGIApp | None]:
+        """The request middleware's ``pick`` for FastAPI's built ``stack``: what ``refuse`` answers
+        with, else the lane's stack for a hot route's request, else None (the whole stack)."""
+        found = shorter(stack, self.app.router, self._endpoint)
+        if found is None:
+            log.warning("fast lane: a middleware layer does not say what it wraps; FastAPI serves every request")
+            return refuse
+        self.stack, self.layers = found
+        app = self.app
+
+        def pick(scope: Scope) -> ASGIApp | None:
+            refused = refuse(scope)
+            if refused is not None:
+                return refused
+            if app.dependency_overrides or scope.get("fastapi.telemetry") is not None or BODY_LIMIT in scope:
+                return None
             table = self.table or self.warm()
             hit = table.find(scope["method"], get_route_path(scope))
-            if hit is not None:
-                self.served += 1
-                await self._serve(hit[0], hit[1], scope, receive, send)
-                return
-        await self.router(scope, receive, send)
+            if hit is None:
+                return None
+            scope[HIT] = hit
+            return self.stack
 
-    async def _serve(self, entry: Entry, params: dict[str, Any], scope: Scope, receive: Receive, send: Send) -> None:
+        return pick
+
+    async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry, params = scope.pop(HIT)
+        self.served += 1
         # What the router's match puts in the scope (FastAPI's own scope keys serve only its handler).
         if "router" not in scope:
             scope["router"] = self.app.router
@@ -277,7 +335,8 @@ class FastLane:
         # Errors propagate to the same handlers FastAPI's route would reach (ExceptionMiddleware, the 500 handler).
         kwargs: dict[str, Any] = {name: path_params[name] for name in params}
         kwargs[entry.request_name] = request
-        kwargs[entry.company_name] = await caller_company(request)
+        company = cached_caller(request)
+        kwargs[entry.company_name] = company if company is not None else await caller_company(request)
         response: Response = await entry.endpoint(**kwargs)
         await response(scope, receive, send)
 
@@ -293,8 +352,7 @@ def warm(app: FastAPI) -> None:
 
 
 def install(app: FastAPI, prefixes: Iterable[str]) -> FastLane:
-    """Put the lane in front of the app's router (inside all the middleware)."""
-    lane = FastLane(app, app.router.middleware_stack, hot_routes(prefixes))
-    app.router.middleware_stack = lane
+    """The app's lane (``front`` puts it in the request middleware once FastAPI's stack is built)."""
+    lane = FastLane(app, hot_routes(prefixes))
     app.state.fast_lane = lane
     return lane

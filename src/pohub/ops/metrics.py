@@ -8,7 +8,9 @@ a process (queues, jobs) are read at scrape time: see ``db_gauges``.
 
 from __future__ import annotations
 
+import bisect
 import os
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
@@ -52,6 +54,44 @@ POOL_SIZE = Gauge("pohub_db_pool_size", "Connections a pool keeps", ["pool"], mu
 DOCUMENT_OUTCOMES = frozenset({"applied", "duplicate", "refused", "failed"})
 # An outbound exchange's state after an attempt -> the outcome counted.
 _OUTBOUND = {"sent": "sent", "acknowledged": "sent", "queued": "retry", "failed": "failed", "dead": "dead"}
+
+
+def request_recorder(route: str, method: str, status: int) -> Callable[[float], None]:
+    """What one answered request adds, for this route, method and status: the request counted and
+    its seconds observed, as ``HTTP_REQUESTS.labels(...).inc()`` and ``HTTP_DURATION.labels(...).observe()``
+    do, straight on their children's values. Those calls check on every request what holds for every
+    child ``labels()`` made (it is observable, the amount not negative, no exemplar) before the
+    same ``inc`` on the same value objects, which are what /metrics reads (the multiprocess files
+    included); ``tests/ops/test_metrics.py`` compares the two ways' exposition."""
+    counter = HTTP_REQUESTS.labels(route=route, method=method, status=str(status))
+    duration = HTTP_DURATION.labels(route=route, method=method)
+    count = getattr(counter, "_value", None)
+    total = getattr(duration, "_sum", None)
+    buckets = getattr(duration, "_buckets", None)
+    bounds = getattr(duration, "_upper_bounds", None)
+    if count is None or total is None or buckets is None or bounds is None:  # another prometheus_client
+
+        def public(seconds: float) -> None:
+            counter.inc()
+            duration.observe(seconds)
+
+        return public
+
+    def record(seconds: float) -> None:
+        count.inc(1)
+        total.inc(seconds)
+        # observe()'s first bound at or over the amount (the last is +Inf; a time is never NaN).
+        buckets[bisect.bisect_left(bounds, seconds)].inc(1)
+
+    return record
+
+
+def in_flight() -> tuple[Callable[[], None], Callable[[], None]]:
+    """``HTTP_IN_FLIGHT.inc`` and ``.dec``, straight on the gauge's value as ``request_recorder``."""
+    value = getattr(HTTP_IN_FLIGHT, "_value", None)
+    if value is None:
+        return HTTP_IN_FLIGHT.inc, HTTP_IN_FLIGHT.dec
+    return lambda: value.inc(1), lambda: value.inc(-1)
 
 
 def document_outcome(*, kind: str, channel: str, outcome: str) -> None:

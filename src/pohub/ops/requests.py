@@ -2,15 +2,24 @@
 back), the route template, timing, the request metrics and one access log line.
 
 It wraps even the 500 handler, so a 500's answer carries the request id too and its access line
-carries the trace id the answer shows.
+carries the trace id the answer shows. It is also where an error ends: Starlette answers an
+unexpected error with the 500 handler and then raises it again, "so servers can log it"; uvicorn,
+seeing an exception, closes the connection and a keep-alive client's next request on it fails. The
+handler has logged it with a trace id, so nothing is raised further: once the answer was sent in
+full the connection stays usable, and an answer cut short is logged at ERROR (uvicorn closes a
+connection whose answer the app left unfinished).
+
+``pick`` (one function call, not a layer of its own: each ASGI layer costs a coroutine a request and
+a call per message sent) may answer a request with another app than the stack: the NUL refusal
+(api/http.py) and the fast lane's shorter stack (api/lane.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,9 +36,10 @@ UNMATCHED = "<unmatched>"
 # prefix: FastAPI copies the routes of a router included twice), kept on the route object itself:
 # FastAPI's APIRoute is not hashable, so no mapping can hold it.
 _TEMPLATE_ATTR = "_pohub_full_template"
-# The metrics' children by their labels: prometheus_client's labels() checks and joins them each call.
-_COUNTERS: dict[tuple[str, str, int], Any] = {}
-_DURATIONS: dict[tuple[str, str], Any] = {}
+# What a request adds to the metrics, by its labels: prometheus_client's labels() checks and joins
+# them each call (and see metrics.request_recorder).
+_RECORDERS: dict[tuple[str, str, int], Callable[[float], None]] = {}
+_ENTER, _LEAVE = metrics.in_flight()
 
 
 def route_template(scope: Scope) -> str:
@@ -63,19 +73,16 @@ def _literal(value: str) -> Callable[[re.Match[str]], str]:
 
 def _count(route: str, method: str, status: int, seconds: float) -> None:
     key = (route, method, status)
-    counter = _COUNTERS.get(key)
-    if counter is None:
-        counter = _COUNTERS[key] = metrics.HTTP_REQUESTS.labels(route=route, method=method, status=str(status))
-    counter.inc()
-    duration = _DURATIONS.get(key[:2])
-    if duration is None:
-        duration = _DURATIONS[key[:2]] = metrics.HTTP_DURATION.labels(route=route, method=method)
-    duration.observe(seconds)
+    record = _RECORDERS.get(key)
+    if record is None:
+        record = _RECORDERS[key] = metrics.request_recorder(route, method, status)
+    record(seconds)
 
 
 class RequestMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, pick: Callable[[Scope], ASGIApp | None] | None = None) -> None:
         self.app = app
+        self.pick = pick
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,24 +93,30 @@ class RequestMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         started = time.perf_counter()
         status = 500
+        complete = False
         header = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, complete
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 message["headers"] = [*message.get("headers", []), header]
+                await send(message)
+                return
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
 
-        metrics.HTTP_IN_FLIGHT.inc()
+        _ENTER()
         failed = False
         try:
-            await self.app(scope, receive, send_with_id)
+            app = self.pick(scope) if self.pick is not None else None
+            await (self.app if app is None else app)(scope, receive, send_with_id)
         except Exception:
-            # The 500 handler has answered and logged the trace; the server would only log it again.
-            failed = True
+            # The 500 handler has answered and logged the trace (see the module's docstring).
+            failed = not complete
         finally:
-            metrics.HTTP_IN_FLIGHT.dec()
+            _LEAVE()
             seconds = time.perf_counter() - started
             route = route_template(scope)
             _count(route, scope.get("method", ""), status, seconds)
@@ -117,7 +130,9 @@ def _request_id(scope: Scope) -> str:
             given = str(value.decode("latin-1")).strip()
             if _SAFE_ID.match(given):
                 return given
-    return secrets.token_hex(16)  # 32 hex digits, as uuid4().hex gave, without building a UUID
+    # 32 lowercase hex digits, as secrets.token_hex(16) (and before it uuid4().hex) gave: the same
+    # os.urandom bytes, without its three Python calls.
+    return os.urandom(16).hex()
 
 
 def _log_access(scope: Scope, state: dict[str, Any], *, route: str, status: int, seconds: float, failed: bool) -> None:

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from pohub.ops import heartbeat, limits, listener, metrics, routes
 from pohub.ops.limit_middleware import RateLimiter, RateLimitMiddleware
 from pohub.ops.limit_stores import DatabaseStore, RedisStore, Store
-from pohub.ops.requests import RequestMiddleware
 
 
 def install(app: FastAPI) -> None:
-    """Add /healthz, /readyz, /metrics, the request middleware and, when configured, rate limits."""
+    """Add /healthz, /readyz, /metrics and, when configured, rate limits (the request middleware,
+    outermost, is put around the built stack by api/app.py: it asks the fast lane first)."""
     settings = app.state.settings
     db = app.state.db
     app.include_router(routes.router)
@@ -29,9 +29,6 @@ def install(app: FastAPI) -> None:
         store: Store = RedisStore(settings.redis_url) if settings.redis_url else DatabaseStore(db)
         app.state.rate_limiter = RateLimiter(rules, store)
         app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
-    # Outermost, outside even the 500 handler, so every answer gets its request id and access line.
-    inner = app.build_middleware_stack
-    app.build_middleware_stack = lambda: RequestMiddleware(inner())  # type: ignore[method-assign]
 
 
 def freeze_start_up_objects() -> None:
