@@ -177,18 +177,15 @@ class Agent:
             await self._all(self._post(doc) for doc in chunk)
             advance(len(chunk))
 
-    def _remember(self, order: SalesOrder) -> OrderRecord:
-        po = build.purchase_order(order)
-        self.state.remember_order(
-            order=po,
+    def _remember(self, order: SalesOrder, po: PurchaseOrder | None = None) -> OrderRecord:
+        """Keep the PO (``po``: its ``build.purchase_order``, when the caller has it) and answer it as kept."""
+        return self.state.remember_order(
+            order=build.purchase_order(order) if po is None else po,
             buyer_id=order.sender_company_id,
             supplier_id=order.receiver_company_id,
             currency=order.currency,
             status=order.status_code,
         )
-        record = self.state.order(po.key)
-        assert record is not None
-        return record
 
     async def _read(self, key: str) -> SalesOrder | Problem:
         """One PO, or the Problem that says which PO and which field when it cannot be worked on (the
@@ -313,14 +310,14 @@ class Agent:
     def _plan_ack_of(self, order: SalesOrder) -> _AckPlan | None:
         if order.status_code is not None and order.status_code not in PICKED_UP:
             return None  # moved on since it was listed
-        record = self._remember(order)
+        po = build.purchase_order(order)
+        record = self._remember(order, po)
         earlier = self.state.documents_of(kind=ACK, order_key=record.key)
         if any(d.state == "pending" for d in earlier):
             return None  # resumed above; if that failed it is already reported
         if any(d.state == "sent" for d in earlier):
             self.report.already_done += 1
             return None
-        po = build.purchase_order(order)
         decision = self.policy.acknowledge(po)
         return self._save_ack(
             record, po, decision, earlier, update=False, set_status=order.status_code == READY_TO_ACKNOWLEDGE
@@ -498,6 +495,11 @@ class Agent:
         self, *, kind: str, record: OrderRecord, number: str, body: dict[str, Any], digest: str, ref: str | None = None
     ) -> Doc | None:
         """Store a document to send, unless it went already, is waiting, or was refused as it stands."""
+        data = jsonio.dumps(body)
+        # The usual case, a number not used yet, in one statement; else what is there decides.
+        doc = self.state.save_new(kind=kind, order_key=record.key, number=number, body=data, input_hash=digest, ref=ref)
+        if doc is not None:
+            return doc
         existing = self.state.document(kind=kind, order_key=record.key, number=number)
         if existing is not None:
             if existing.state == "pending":
@@ -518,7 +520,7 @@ class Agent:
                 self.report.held.append(self._problem(existing, existing.last_error or "refused"))
                 return None
         return self.state.save_pending(
-            kind=kind, order_key=record.key, number=number, body=jsonio.dumps(body), input_hash=digest, ref=ref
+            kind=kind, order_key=record.key, number=number, body=data, input_hash=digest, ref=ref
         )
 
     # -- 6: invoice -----------------------------------------------------------------------------
@@ -530,8 +532,10 @@ class Agent:
         if self.stop.is_set():
             return
         candidates: list[_Candidate] = []
-        for doc in self.state.sent_shipments_without_invoice():
-            record = self.state.order(doc.order_key)
+        shipments = self.state.sent_shipments_without_invoice()
+        records = self.state.orders(doc.order_key for doc in shipments)
+        for doc in shipments:
+            record = records.get(doc.order_key)
             if record is not None:
                 candidates.append(_Candidate(record, doc.number, doc.data()))
         if self.settings.invoice_hub_shipments:

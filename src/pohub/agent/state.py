@@ -10,7 +10,7 @@ number, same body: the first key back) covers a send whose answer was lost.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -127,6 +127,28 @@ def _money(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+# The columns an OrderRecord is made of, in _record's order; keys per IN (...) in State.orders.
+_ORDER_COLUMNS = "key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status"
+_LINE_COLUMNS = "line_number, sku, ordered, price, uom, accepted, backordered, cancelled, shipped, ack_price"
+_IN_LIMIT = 500
+
+
+def _record(head: Sequence[Any], lines: Sequence[Sequence[Any]]) -> OrderRecord:
+    """An OrderRecord from an orders row and its lines' rows (the columns above), in position order."""
+    key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status = head
+    return OrderRecord(
+        key,
+        partner_po,
+        buyer_id,
+        supplier_id,
+        sales_requirement,
+        currency,
+        status,
+        tuple(POLine(ln[0], ln[1], ln[2], _money(ln[3]), ln[4], ln[5], ln[6], ln[7], ln[8]) for ln in lines),
+        {ln[0]: Decimal(ln[9]) for ln in lines if ln[9] is not None},
+    )
+
+
 class State:
     """One SQLite file; used from one thread (the agent's event loop)."""
 
@@ -167,6 +189,12 @@ class State:
             raise
         self._db.execute("COMMIT")
 
+    def _write(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        """One statement that writes, and the rows it returns. A statement is atomic by itself: alone it is
+        its own transaction (autocommit: the same commit as BEGIN IMMEDIATE ... COMMIT), and inside batch()
+        one that fails is undone alone (SQLite's statement journal), as the savepoint did."""
+        return self._db.execute(sql, params).fetchall()
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         """The writes of one stretch of synchronous work (planning a chunk of documents) in one commit.
@@ -192,74 +220,71 @@ class State:
         supplier_id: int | None,
         currency: str | None,
         status: int | None,
-    ) -> None:
-        """Keep a PO and its lines; figures already recorded for known lines are left as they are."""
+    ) -> OrderRecord:
+        """Keep a PO and its lines; figures already recorded for known lines are left as they are.
+        Answers the PO as it now stands here (what ``order`` reads)."""
         now = clock.now().isoformat()
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO orders (key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status,"
-                " seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-                (
-                    order.key,
-                    order.partner_po,
-                    buyer_id,
-                    supplier_id,
-                    order.sales_requirement,
-                    currency,
-                    status,
-                    now,
-                    now,
-                ),
+        head = (order.key, order.partner_po, buyer_id, supplier_id, order.sales_requirement, currency, status)
+        lines = [
+            (
+                order.key,
+                line_key(ln.line_number),
+                i,
+                ln.line_number,
+                ln.sku,
+                ln.uom,
+                ln.quantity,
+                None if ln.price is None else str(ln.price),
+                ln.shipped,
             )
-            db.executemany(
+            for i, ln in enumerate(order.lines)
+        ]
+        with self._tx() as db:
+            inserted = db.execute(
+                "INSERT INTO orders (key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status,"
+                " seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (*head, now, now),
+            ).rowcount
+            if inserted != 1:
+                db.execute("UPDATE orders SET status = ?, updated_at = ? WHERE key = ?", (status, now, order.key))
+            added = db.executemany(
                 "INSERT OR IGNORE INTO lines (order_key, line_key, position, line_number, sku, uom, ordered, price,"
                 " shipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        order.key,
-                        line_key(ln.line_number),
-                        i,
-                        ln.line_number,
-                        ln.sku,
-                        ln.uom,
-                        ln.quantity,
-                        None if ln.price is None else str(ln.price),
-                        ln.shipped,
-                    )
-                    for i, ln in enumerate(order.lines)
-                ],
-            )
+                lines,
+            ).rowcount
+        if inserted == 1 and added == len(lines):
+            # A PO new here, every line written: the rows are these values (other figures start at 0), so
+            # they need not be read back.
+            return _record(head, [(ln[3], ln[4], ln[6], ln[7], ln[5], 0, 0, 0, ln[8], None) for ln in lines])
+        record = self.order(order.key)
+        assert record is not None
+        return record
 
     def order(self, key: str) -> OrderRecord | None:
-        row = self._db.execute("SELECT * FROM orders WHERE key = ?", (key,)).fetchone()
+        row = self._db.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        lines = self._db.execute("SELECT * FROM lines WHERE order_key = ? ORDER BY position", (key,)).fetchall()
-        return OrderRecord(
-            row["key"],
-            row["partner_po"],
-            row["buyer_id"],
-            row["supplier_id"],
-            row["sales_requirement"],
-            row["currency"],
-            row["status"],
-            tuple(
-                POLine(
-                    ln["line_number"],
-                    ln["sku"],
-                    ln["ordered"],
-                    _money(ln["price"]),
-                    ln["uom"],
-                    ln["accepted"],
-                    ln["backordered"],
-                    ln["cancelled"],
-                    ln["shipped"],
-                )
-                for ln in lines
-            ),
-            {ln["line_number"]: Decimal(ln["ack_price"]) for ln in lines if ln["ack_price"] is not None},
-        )
+        lines = self._db.execute(f"SELECT {_LINE_COLUMNS} FROM lines WHERE order_key = ? ORDER BY position", (key,))
+        return _record(tuple(row), [tuple(ln) for ln in lines])
+
+    def orders(self, keys: Iterable[str]) -> dict[str, OrderRecord]:
+        """Several POs at once (each what ``order`` reads), by key; keys not known here are left out."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, OrderRecord] = {}
+        for start in range(0, len(wanted), _IN_LIMIT):
+            part = wanted[start : start + _IN_LIMIT]
+            marks = ", ".join("?" * len(part))
+            heads = self._db.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE key IN ({marks})", part).fetchall()
+            lines: dict[str, list[tuple[Any, ...]]] = {}
+            for ln in self._db.execute(
+                f"SELECT order_key, {_LINE_COLUMNS} FROM lines WHERE order_key IN ({marks})"
+                " ORDER BY order_key, position",
+                part,
+            ):
+                lines.setdefault(ln[0], []).append(tuple(ln)[1:])
+            for head in heads:
+                out[head[0]] = _record(tuple(head), lines.get(head[0], []))
+        return out
 
     def order_keys_for_po(self, partner_po: str) -> list[str]:
         rows = self._db.execute("SELECT key FROM orders WHERE partner_po = ? ORDER BY seen_at", (partner_po,))
@@ -337,23 +362,37 @@ class State:
         ).fetchall()
         return [d for d in map(self._doc, rows) if d is not None]
 
+    def save_new(
+        self, *, kind: str, order_key: str, number: str, body: bytes, input_hash: str, ref: str | None = None
+    ) -> Doc | None:
+        """Write a document before it is sent if no document has its number; None (nothing written) if one has."""
+        now = clock.now().isoformat()
+        written = self._write(
+            "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
+            f" VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (kind, order_key, number) DO NOTHING{_RETURNING}",
+            (kind, order_key, number, ref, body, input_hash, now, now),
+        )
+        if _RETURNING:
+            return self._doc(written[0]) if written else None
+        inserted = self._db.execute("SELECT changes()").fetchone()[0]
+        return self.document(kind=kind, order_key=order_key, number=number) if inserted else None
+
     def save_pending(
         self, *, kind: str, order_key: str, number: str, body: bytes, input_hash: str, ref: str | None = None
     ) -> Doc:
         """Write a document before it is sent (a refused one with this number is replaced)."""
         now = clock.now().isoformat()
-        with self._tx() as db:
-            # RETURNING gives the row written (SQLite >= 3.35); none when the number is taken by a document
-            # that is not refused, and then the row as it stands is read.
-            written = db.execute(
-                "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
-                " ON CONFLICT (kind, order_key, number) DO UPDATE SET body = excluded.body,"
-                " input_hash = excluded.input_hash, ref = excluded.ref, state = 'pending',"
-                " updated_at = excluded.updated_at"
-                f" WHERE documents.state = 'refused'{_RETURNING}",
-                (kind, order_key, number, ref, body, input_hash, now, now),
-            ).fetchall()
+        # RETURNING gives the row written (SQLite >= 3.35); none when the number is taken by a document
+        # that is not refused, and then the row as it stands is read.
+        written = self._write(
+            "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+            " ON CONFLICT (kind, order_key, number) DO UPDATE SET body = excluded.body,"
+            " input_hash = excluded.input_hash, ref = excluded.ref, state = 'pending',"
+            " updated_at = excluded.updated_at"
+            f" WHERE documents.state = 'refused'{_RETURNING}",
+            (kind, order_key, number, ref, body, input_hash, now, now),
+        )
         doc = self._doc(written[0]) if written else self.document(kind=kind, order_key=order_key, number=number)
         assert doc is not None
         return doc
@@ -386,20 +425,18 @@ class State:
     def mark_refused(self, doc: Doc, error: ApiError) -> None:
         """The server said no: keep its reasons; the document waits until its input changes."""
         answer = {"Code": error.status_code, "Message": error.message, "Errors": [e.as_wire() for e in error.errors]}
-        with self._tx() as db:
-            db.execute(
-                "UPDATE documents SET state = 'refused', attempts = attempts + 1, http_status = ?, answer = ?,"
-                " last_error = ?, updated_at = ? WHERE id = ?",
-                (error.status_code, jsonio.dumps(answer).decode(), error.reasons(), clock.now().isoformat(), doc.id),
-            )
+        self._write(
+            "UPDATE documents SET state = 'refused', attempts = attempts + 1, http_status = ?, answer = ?,"
+            " last_error = ?, updated_at = ? WHERE id = ?",
+            (error.status_code, jsonio.dumps(answer).decode(), error.reasons(), clock.now().isoformat(), doc.id),
+        )
 
     def mark_attempt(self, doc: Doc, reason: str) -> None:
         """No answer this time (server down, retries spent): the document stays pending for the next run."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE documents SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
-                (reason, clock.now().isoformat(), doc.id),
-            )
+        self._write(
+            "UPDATE documents SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
+            (reason, clock.now().isoformat(), doc.id),
+        )
 
     def refused(self) -> list[Doc]:
         rows = self._db.execute("SELECT * FROM documents WHERE state = 'refused' ORDER BY id").fetchall()
