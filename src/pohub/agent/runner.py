@@ -94,7 +94,12 @@ class Agent:
             return await work
 
     async def _all(self, works: Iterable[Awaitable[T]]) -> list[T]:
-        return list(await asyncio.gather(*(self._bounded(w) for w in works)))
+        return list(await self._start(works))
+
+    def _start(self, works: Iterable[Awaitable[T]]) -> asyncio.Future[list[T]]:
+        """The works as tasks, already scheduled: the first of them write their requests at the caller's
+        next await (``_going``), not one loop pass later as a task around gather would."""
+        return asyncio.gather(*(self._bounded(w) for w in works))
 
     def _task(self, description: str, total: int) -> Callable[[int], None]:
         if self.progress is None or total == 0:
@@ -234,6 +239,7 @@ class Agent:
             # The next chunk's POs are read while this one is decided and sent; each chunk is still decided
             # in listing order and after the previous chunk's answers (a refusal's stock is released first).
             reading = self._read_ahead(chunks, number + 1)
+            await _going()  # those reads reach the hub before this chunk's planning holds the loop
             with self.state.batch():
                 plans = [plan for plan in map(self._plan_ack, orders) if plan is not None]
             await self._set_statuses(plans)
@@ -246,7 +252,7 @@ class Agent:
     ) -> asyncio.Future[list[SalesOrder | Problem]] | None:
         if number >= len(chunks):
             return None
-        return asyncio.ensure_future(self._all(self._read(key) for key in chunks[number]))
+        return self._start(self._read(key) for key in chunks[number])
 
     async def _set_statuses(self, plans: Sequence[_AckPlan]) -> None:
         """Step 3 for several POs at once: one ``PUT /Orders/Status`` instead of one call per PO. Each key
@@ -466,15 +472,19 @@ class Agent:
                         docs.append(doc)
             # This chunk is written down (pending) while the previous one is still being sent.
             await _settle(sending)
-            sending = self._send_all(docs)
+            sending = await self._send_all(docs)
             advance(len(chunk))
         await _settle(sending)
         if self.stop.is_set():
             return False
         return len(self.report.failures) + len(self.report.held) == failures_before
 
-    def _send_all(self, docs: Sequence[Doc]) -> asyncio.Future[list[Created | None]]:
-        return asyncio.ensure_future(self._all(self._post(doc) for doc in docs))
+    async def _send_all(self, docs: Sequence[Doc]) -> asyncio.Future[list[Created | None]]:
+        """Start posting the documents; the first of them are at the hub when this returns, so the hub
+        works on them while the next chunk is planned."""
+        sending = self._start(self._post(doc) for doc in docs)
+        await _going()
+        return sending
 
     def _plan_shipment(self, request: ShipmentRequest, record: OrderRecord | Problem) -> Doc | None:
         po = request.order_ref[1]
@@ -548,7 +558,7 @@ class Agent:
             with self.state.batch():
                 docs = [doc for doc in map(self._plan_invoice, chunk) if doc is not None]
             await _settle(sending)
-            sending = self._send_all(docs)
+            sending = await self._send_all(docs)
             advance(len(chunk))
         await _settle(sending)
 
@@ -615,6 +625,11 @@ class Agent:
                     await asyncio.to_thread(_file_away, path)
         if not self.stop.is_set():
             await self.invoice()
+
+
+async def _going() -> None:
+    """One pass of the event loop: tasks just scheduled run to their first wait (a request written out)."""
+    await asyncio.sleep(0)
 
 
 async def _settle(sending: asyncio.Future[Any] | None) -> None:
