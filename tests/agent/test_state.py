@@ -3,11 +3,15 @@ statements they take."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from pohub.agent.policies import POLine, PurchaseOrder
-from pohub.agent.state import OrderRecord, State
+from pohub.agent.state import Doc, OrderRecord, State
 from pohub.client import ApiError, Created
 
 
@@ -143,3 +147,99 @@ def test_save_new_writes_only_a_number_not_taken(tmp_path: Path) -> None:
         assert kept is not None and (kept.state, kept.body, kept.input_hash) == ("refused", b"{}", "h")
     finally:
         state.close()
+
+
+def _sent_elsewhere(path: Path) -> set[str]:
+    """The numbers of the documents recorded as sent, as another connection sees them (committed only)."""
+    with sqlite3.connect(path) as db:
+        return {r[0] for r in db.execute("SELECT number FROM documents WHERE state = 'sent'")}
+
+
+def _two_pending(state: State, kind: str = "invoice") -> tuple[Doc, Doc]:
+    return (
+        state.save_pending(kind=kind, order_key="K1", number="I-1", body=b"{}", input_hash="h"),
+        state.save_pending(kind=kind, order_key="K1", number="I-2", body=b"{}", input_hash="h"),
+    )
+
+
+def test_the_answers_of_one_loop_pass_share_one_commit(tmp_path: Path) -> None:
+    path = tmp_path / "agent.db"
+
+    async def run() -> None:
+        state = State(path)
+        try:
+            first, second = _two_pending(state)
+            seen = _statements(state)
+            state.mark_sent(first, Created("S1", None, False), http_status=201)
+            state.mark_sent(second, Created("S2", None, False), http_status=201)
+            assert _sent_elsewhere(path) == set()  # not yet: committed as the next pass begins
+            await asyncio.sleep(0)
+            assert _sent_elsewhere(path) == {"I-1", "I-2"}
+            assert [s for s in seen if s in ("BEGIN IMMEDIATE", "COMMIT")] == ["BEGIN IMMEDIATE", "COMMIT"]
+        finally:
+            state.close()
+
+    asyncio.run(run())
+
+
+def test_any_other_write_and_close_commit_the_pass_s_answers_first(tmp_path: Path) -> None:
+    path = tmp_path / "agent.db"
+
+    async def run() -> None:
+        state = State(path)
+        try:
+            first, second = _two_pending(state)
+            state.mark_sent(first, Created("S1", None, False), http_status=201)
+            with state.batch():  # a chunk's documents written down before they are sent
+                state.save_pending(kind="invoice", order_key="K1", number="I-3", body=b"{}", input_hash="h")
+            assert _sent_elsewhere(path) == {"I-1"}
+            state.mark_sent(second, Created("S2", None, False), http_status=201)
+        finally:
+            state.close()  # no pass of the loop in between: close commits
+        assert _sent_elsewhere(path) == {"I-1", "I-2"}
+
+    asyncio.run(run())
+
+
+def test_an_answer_whose_lines_cannot_be_read_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "agent.db"
+
+    async def run() -> None:
+        state = State(path)
+        try:
+            first, second = _two_pending(state, "shipment")
+            state.mark_sent(first, Created("S1", None, False), http_status=201)
+            with pytest.raises(KeyError):  # a line without its number: the shipped units cannot be applied
+                state.mark_sent(second, Created("S2", None, False), http_status=201, data={"ShipmentLines": [{}]})
+            await asyncio.sleep(0)
+            assert _sent_elsewhere(path) == {"I-1"}
+            again = state.document(kind="shipment", order_key="K1", number="I-2")
+            assert again is not None and (again.state, again.attempts) == ("pending", 0)
+        finally:
+            state.close()
+
+    asyncio.run(run())
+
+
+def test_a_statement_that_fails_undoes_the_pass_s_answers_as_a_kill_would(tmp_path: Path) -> None:
+    path = tmp_path / "agent.db"
+
+    async def run() -> None:
+        state = State(path)
+        try:
+            first, second = _two_pending(state)
+            state.mark_sent(first, Created("S1", 500, False), http_status=201)
+            # In the pass's transaction: the order's status cannot be written now.
+            state._db.execute("ALTER TABLE orders RENAME TO gone")
+            with pytest.raises(sqlite3.OperationalError):
+                state.mark_sent(second, Created("S2", 500, False), http_status=201)
+            await asyncio.sleep(0)
+            assert _sent_elsewhere(path) == set()  # both pending again, neither half-written
+            assert [d.state for d in state.pending("invoice")] == ["pending", "pending"]
+            state.mark_sent(second, Created("S2", 500, False), http_status=201)  # the rename went with the pass
+            await asyncio.sleep(0)
+            assert _sent_elsewhere(path) == {"I-2"}
+        finally:
+            state.close()
+
+    asyncio.run(run())

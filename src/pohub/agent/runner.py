@@ -84,7 +84,7 @@ class Agent:
         self.stop = stop or asyncio.Event()
         self.report = Report()
         self._limit = asyncio.Semaphore(settings.concurrency)
-        self._orders: dict[str, asyncio.Task[OrderRecord | Problem]] = {}
+        self._orders: dict[str, asyncio.Future[OrderRecord | Problem]] = {}
         self._started = time.perf_counter()
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -416,6 +416,22 @@ class Agent:
             self._orders[ref] = task
         return await task
 
+    def _known_orders(self, requests: Sequence[ShipmentRequest]) -> None:
+        """What ``_order`` answers from the state for these rows' POs, read in three statements for them all
+        (not up to three each); the POs it does not know, or knows several of, are left to ``_find_order``."""
+        refs = {
+            r.order_ref for r in requests if r.rows and (r.order_ref[0] or f"po:{r.order_ref[1]}") not in self._orders
+        }
+        by_key = [key for key, _ in refs if key]
+        keys_of = self.state.order_keys_for_pos(po for key, po in refs if not key)
+        records = self.state.orders([*by_key, *(keys[0] for keys in keys_of.values() if len(keys) == 1)])
+        known = {key: records[key] for key in by_key if key in records}
+        known.update({f"po:{po}": records[keys[0]] for po, keys in keys_of.items() if len(keys) == 1})
+        loop = asyncio.get_running_loop()
+        for ref, record in known.items():
+            self._orders[ref] = future = loop.create_future()
+            future.set_result(record)
+
     async def _find_order(self, *, key: str, partner_po: str) -> OrderRecord | Problem:
         if key:
             record = self.state.order(key)
@@ -461,6 +477,7 @@ class Agent:
         for chunk in _chunks(requests, self.settings.concurrency * 4):
             if self.stop.is_set():
                 break
+            self._known_orders(chunk)
             resolved = await self._all(
                 self._order(key=r.order_ref[0], partner_po=r.order_ref[1]) for r in chunk if r.rows
             )

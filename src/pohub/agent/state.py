@@ -5,10 +5,16 @@ A document is written here as ``pending`` before it is sent, and its exact bytes
 then and on any later retry; the server's answer moves it to ``sent`` or ``refused``. Killed at any
 point, the next run sends the pending ones again, byte for byte, so the hub's duplicate rule (same
 number, same body: the first key back) covers a send whose answer was lost.
+
+The answers recorded in one pass of the event loop (``mark_sent``: about two at a time against a busy
+hub) share one commit, made by a callback at the start of the next pass and before any other write.
+A kill in between leaves those documents pending, as a kill while their answers were on the wire does:
+sent again, answered as duplicates. Every other write commits on its own (or with its batch).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -164,12 +170,26 @@ class State:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._batched = False
+        self._pass_open = False  # this loop pass's transaction of answers (mark_sent) is open
 
     def close(self) -> None:
+        self._commit_pass()
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, answer: bool = False) -> Iterator[sqlite3.Connection]:
+        if not self._batched and answer and self._join_pass():
+            # This pass's answers. What can fail in Python is worked out before the first statement (mark_sent),
+            # so a statement that fails here is the database's (I/O, a full disk): the whole pass is undone, as
+            # a kill would (those documents are sent again next run), and nothing is left half-written.
+            try:
+                yield self._db
+            except BaseException:
+                self._pass_open = False
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            return
         if self._batched:
             # Inside batch(): a savepoint, so a write that fails is undone alone, as its own transaction was.
             self._db.execute("SAVEPOINT write")
@@ -181,6 +201,7 @@ class State:
                 raise
             self._db.execute("RELEASE write")
             return
+        self._commit_pass()
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -193,7 +214,35 @@ class State:
         """One statement that writes, and the rows it returns. A statement is atomic by itself: alone it is
         its own transaction (autocommit: the same commit as BEGIN IMMEDIATE ... COMMIT), and inside batch()
         one that fails is undone alone (SQLite's statement journal), as the savepoint did."""
+        if not self._batched:
+            self._commit_pass()
         return self._db.execute(sql, params).fetchall()
+
+    def _join_pass(self) -> bool:
+        """This loop pass's transaction of answers, opened by the first; False without a running loop
+        (then each answer commits on its own)."""
+        if self._pass_open:
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._db.execute("BEGIN IMMEDIATE")
+        self._pass_open = True
+        loop.call_soon(self._commit_pass)
+        return True
+
+    def _commit_pass(self) -> None:
+        """Commit the answers of the pass, if any (the next pass's callback, any other write, close)."""
+        if not self._pass_open:
+            return
+        self._pass_open = False
+        try:
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")  # as a kill would: those documents are sent again next run
+            raise
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -289,6 +338,21 @@ class State:
     def order_keys_for_po(self, partner_po: str) -> list[str]:
         rows = self._db.execute("SELECT key FROM orders WHERE partner_po = ? ORDER BY seen_at", (partner_po,))
         return [r["key"] for r in rows]
+
+    def order_keys_for_pos(self, partner_pos: Iterable[str]) -> dict[str, list[str]]:
+        """``order_keys_for_po`` for several PartnerPOs at once; a PartnerPO not known here is left out."""
+        wanted = list(dict.fromkeys(partner_pos))
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(wanted), _IN_LIMIT):
+            part = wanted[start : start + _IN_LIMIT]
+            rows = self._db.execute(
+                f"SELECT partner_po, key FROM orders WHERE partner_po IN ({', '.join('?' * len(part))})"
+                " ORDER BY seen_at",
+                part,
+            )
+            for row in rows:
+                out.setdefault(row[0], []).append(row[1])
+        return out
 
     def backordered_orders(self) -> list[OrderRecord]:
         """Open POs with units this agent backordered: candidates for an updated acknowledgement."""
@@ -398,29 +462,34 @@ class State:
         return doc
 
     def mark_sent(self, doc: Doc, created: Created, *, http_status: int, data: dict[str, Any] | None = None) -> None:
-        """The server took the document: record its answer and what it did to the lines, in one go.
-        ``data`` is the document's body parsed already (``doc.data()``), when the caller has it."""
+        """The server took the document: record its answer and what it did to the lines, in one go (committed
+        with the other answers of this loop pass: the module's docstring). ``data`` is the document's body
+        parsed already (``doc.data()``), when the caller has it."""
         now = clock.now().isoformat()
-        with self._tx() as db:
+        answer = jsonio.dumps(created.as_dict()).decode()
+        lines = self._line_updates(doc, data)  # first: a body whose lines cannot be read writes nothing
+        with self._tx(answer=True) as db:
             db.execute(
                 "UPDATE documents SET state = 'sent', attempts = attempts + 1, http_status = ?, server_key = ?,"
                 " answer = ?, last_error = NULL, updated_at = ? WHERE id = ?",
-                (http_status, created.key, jsonio.dumps(created.as_dict()).decode(), now, doc.id),
+                (http_status, created.key, answer, now, doc.id),
             )
-            self._apply(db, doc, data)
+            if lines is not None:
+                db.executemany(*lines)
             if created.order_status is not None:
                 db.execute(
                     "UPDATE orders SET status = ?, updated_at = ? WHERE key = ?",
                     (created.order_status, now, doc.order_key),
                 )
 
-    def _apply(self, db: sqlite3.Connection, doc: Doc, data: dict[str, Any] | None) -> None:
+    def _line_updates(self, doc: Doc, data: dict[str, Any] | None) -> tuple[str, list[tuple[Any, ...]]] | None:
+        """What a sent document does to its order's lines: the statement and its rows (None: nothing)."""
         kind = kinds.sent(doc.kind)
         if kind.effect is LineEffect.NONE:
-            return
+            return None
         sql, row = _LINE_UPDATES[kind.effect]
         lines = kind.lines(doc.data() if data is None else data)
-        db.executemany(sql, [(*row(ln), doc.order_key, line_key(str(ln["LineNumber"]))) for ln in lines])
+        return sql, [(*row(ln), doc.order_key, line_key(str(ln["LineNumber"]))) for ln in lines]
 
     def mark_refused(self, doc: Doc, error: ApiError) -> None:
         """The server said no: keep its reasons; the document waits until its input changes."""
