@@ -243,3 +243,16 @@ def test_a_statement_that_fails_undoes_the_pass_s_answers_as_a_kill_would(tmp_pa
             state.close()
 
     asyncio.run(run())
+
+
+def test_order_keys_for_pos_answers_each_as_order_keys_for_po(tmp_path: Path) -> None:
+    state = State(tmp_path / "agent.db")
+    try:
+        for key, po in (("K1", "PO-A"), ("K2", "PO-B"), ("K3", "PO-A")):
+            state.remember_order(order=PurchaseOrder(key, po, ()), buyer_id=1, supplier_id=2, currency=None, status=100)
+        assert state.order_keys_for_pos(["PO-A", "PO-B", "PO-C", "PO-A"]) == {
+            po: state.order_keys_for_po(po) for po in ("PO-A", "PO-B")
+        }
+        assert sorted(state.order_keys_for_pos(["PO-A"])["PO-A"]) == ["K1", "K3"]
+    finally:
+        state.close()
