@@ -171,8 +171,10 @@ class State:
         self._db.executescript(SCHEMA)
         self._batched = False
         self._pass_open = False  # this loop pass's transaction of answers (mark_sent) is open
+        self._pass_loop: asyncio.AbstractEventLoop | None = None  # the loop whose callback commits it
 
     def close(self) -> None:
+        """Commit what is left (the last loop pass's answers) and close the file."""
         self._commit_pass()
         self._db.close()
 
@@ -221,14 +223,18 @@ class State:
     def _join_pass(self) -> bool:
         """This loop pass's transaction of answers, opened by the first; False without a running loop
         (then each answer commits on its own)."""
-        if self._pass_open:
-            return True
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
+            loop = None
+        if self._pass_open:
+            if loop is self._pass_loop:
+                return True
+            self._commit_pass()  # opened under a loop that ended before its callback ran
+        if loop is None:
             return False
         self._db.execute("BEGIN IMMEDIATE")
-        self._pass_open = True
+        self._pass_open, self._pass_loop = True, loop
         loop.call_soon(self._commit_pass)
         return True
 
