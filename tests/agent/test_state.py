@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from pohub.agent.policies import POLine, PurchaseOrder
-from pohub.agent.state import Doc, OrderRecord, State
+from pohub.agent.rows import Doc, OrderRecord
+from pohub.agent.state import State
 from pohub.client import ApiError, Created
 
 

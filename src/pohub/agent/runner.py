@@ -28,7 +28,8 @@ from pohub.agent.documents import BuildError
 from pohub.agent.kinds import ACK, BILL, SHIP
 from pohub.agent.policies import Decision, Policy, PurchaseOrder
 from pohub.agent.report import Problem, Report
-from pohub.agent.state import Doc, OrderRecord, State
+from pohub.agent.rows import Doc, OrderRecord
+from pohub.agent.state import State
 from pohub.client import ApiError, AsyncClient, ClientError, Created, UnavailableError
 from pohub.core import clock, jsonio
 from pohub.documents.kinds import ORDER

@@ -18,141 +18,25 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pohub.agent import kinds
 from pohub.agent.kinds import LineEffect, shipped_units
-from pohub.agent.policies import POLine, PurchaseOrder
+from pohub.agent.policies import PurchaseOrder
+from pohub.agent.rows import LINE_COLUMNS, ORDER_COLUMNS, SCHEMA, Doc, OrderRecord, doc_of, record_of
 from pohub.client import ApiError, Created
 from pohub.core import clock, jsonio
 from pohub.documents.kinds import INVOICE, SHIPMENT
 from pohub.documents.types import line_key
 from pohub.orders.status import OPEN, OrderStatus
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    key TEXT PRIMARY KEY,
-    partner_po TEXT NOT NULL,
-    buyer_id INTEGER,
-    supplier_id INTEGER,
-    sales_requirement INTEGER,
-    currency TEXT,
-    status INTEGER,
-    seen_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_po ON orders (partner_po);
-CREATE TABLE IF NOT EXISTS lines (
-    order_key TEXT NOT NULL REFERENCES orders (key),
-    line_key TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    line_number TEXT NOT NULL,
-    sku TEXT,
-    uom TEXT,
-    ordered INTEGER NOT NULL,
-    price TEXT,
-    ack_price TEXT,
-    accepted INTEGER NOT NULL DEFAULT 0,
-    backordered INTEGER NOT NULL DEFAULT 0,
-    cancelled INTEGER NOT NULL DEFAULT 0,
-    shipped INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (order_key, line_key)
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    order_key TEXT NOT NULL,
-    number TEXT NOT NULL,
-    ref TEXT,
-    body BLOB NOT NULL,
-    input_hash TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'refused')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    http_status INTEGER,
-    server_key TEXT,
-    answer TEXT,
-    last_error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (kind, order_key, number)
-);
-CREATE INDEX IF NOT EXISTS documents_state ON documents (kind, state);
-CREATE INDEX IF NOT EXISTS documents_ref ON documents (kind, order_key, ref);
-"""
+_IN_LIMIT = 500  # keys per IN (...) look-up
 
 # Every column of a document written, for Doc, from the statement that writes it (SQLite >= 3.35).
 _RETURNING = " RETURNING *" if sqlite3.sqlite_version_info >= (3, 35) else ""
 
 CLOSED = tuple(int(s) for s in OrderStatus if s not in OPEN)
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    key: str
-    partner_po: str
-    buyer_id: int | None
-    supplier_id: int | None
-    sales_requirement: int | None
-    currency: str | None
-    status: int | None
-    lines: tuple[POLine, ...]
-    ack_prices: dict[str, Decimal]
-
-    def as_po(self) -> PurchaseOrder:
-        return PurchaseOrder(self.key, self.partner_po, self.lines, self.sales_requirement)
-
-    def line(self, line_number: str) -> POLine | None:
-        wanted = line_key(line_number)
-        return next((ln for ln in self.lines if line_key(ln.line_number) == wanted), None)
-
-
-@dataclass(frozen=True)
-class Doc:
-    id: int
-    kind: str
-    order_key: str
-    number: str
-    ref: str | None
-    body: bytes
-    input_hash: str
-    state: str
-    attempts: int
-    http_status: int | None
-    server_key: str | None
-    last_error: str | None
-
-    def data(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = jsonio.loads(self.body)
-        return parsed
-
-
-def _money(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-# The columns an OrderRecord is made of, in _record's order; keys per IN (...) in State.orders.
-_ORDER_COLUMNS = "key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status"
-_LINE_COLUMNS = "line_number, sku, ordered, price, uom, accepted, backordered, cancelled, shipped, ack_price"
-_IN_LIMIT = 500
-
-
-def _record(head: Sequence[Any], lines: Sequence[Sequence[Any]]) -> OrderRecord:
-    """An OrderRecord from an orders row and its lines' rows (the columns above), in position order."""
-    key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status = head
-    return OrderRecord(
-        key,
-        partner_po,
-        buyer_id,
-        supplier_id,
-        sales_requirement,
-        currency,
-        status,
-        tuple(POLine(ln[0], ln[1], ln[2], _money(ln[3]), ln[4], ln[5], ln[6], ln[7], ln[8]) for ln in lines),
-        {ln[0]: Decimal(ln[9]) for ln in lines if ln[9] is not None},
-    )
 
 
 class State:
@@ -310,17 +194,17 @@ class State:
         if inserted == 1 and added == len(lines):
             # A PO new here, every line written: the rows are these values (other figures start at 0), so
             # they need not be read back.
-            return _record(head, [(ln[3], ln[4], ln[6], ln[7], ln[5], 0, 0, 0, ln[8], None) for ln in lines])
+            return record_of(head, [(ln[3], ln[4], ln[6], ln[7], ln[5], 0, 0, 0, ln[8], None) for ln in lines])
         record = self.order(order.key)
         assert record is not None
         return record
 
     def order(self, key: str) -> OrderRecord | None:
-        row = self._db.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE key = ?", (key,)).fetchone()
+        row = self._db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        lines = self._db.execute(f"SELECT {_LINE_COLUMNS} FROM lines WHERE order_key = ? ORDER BY position", (key,))
-        return _record(tuple(row), [tuple(ln) for ln in lines])
+        lines = self._db.execute(f"SELECT {LINE_COLUMNS} FROM lines WHERE order_key = ? ORDER BY position", (key,))
+        return record_of(tuple(row), [tuple(ln) for ln in lines])
 
     def orders(self, keys: Iterable[str]) -> dict[str, OrderRecord]:
         """Several POs at once (each what ``order`` reads), by key; keys not known here are left out."""
@@ -329,16 +213,16 @@ class State:
         for start in range(0, len(wanted), _IN_LIMIT):
             part = wanted[start : start + _IN_LIMIT]
             marks = ", ".join("?" * len(part))
-            heads = self._db.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE key IN ({marks})", part).fetchall()
+            heads = self._db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE key IN ({marks})", part).fetchall()
             lines: dict[str, list[tuple[Any, ...]]] = {}
             for ln in self._db.execute(
-                f"SELECT order_key, {_LINE_COLUMNS} FROM lines WHERE order_key IN ({marks})"
+                f"SELECT order_key, {LINE_COLUMNS} FROM lines WHERE order_key IN ({marks})"
                 " ORDER BY order_key, position",
                 part,
             ):
                 lines.setdefault(ln[0], []).append(tuple(ln)[1:])
             for head in heads:
-                out[head[0]] = _record(tuple(head), lines.get(head[0], []))
+                out[head[0]] = record_of(tuple(head), lines.get(head[0], []))
         return out
 
     def order_keys_for_po(self, partner_po: str) -> list[str]:
@@ -379,48 +263,30 @@ class State:
 
     # -- documents ------------------------------------------------------------------------------
 
-    def _doc(self, row: sqlite3.Row | None) -> Doc | None:
-        if row is None:
-            return None
-        return Doc(
-            row["id"],
-            row["kind"],
-            row["order_key"],
-            row["number"],
-            row["ref"],
-            bytes(row["body"]),
-            row["input_hash"],
-            row["state"],
-            row["attempts"],
-            row["http_status"],
-            row["server_key"],
-            row["last_error"],
-        )
-
     def document(self, *, kind: str, order_key: str, number: str) -> Doc | None:
         row = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND order_key = ? AND number = ?", (kind, order_key, number)
         ).fetchone()
-        return self._doc(row)
+        return doc_of(row)
 
     def documents_of(self, *, kind: str, order_key: str) -> list[Doc]:
         rows = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND order_key = ? ORDER BY id", (kind, order_key)
         ).fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def by_ref(self, *, kind: str, order_key: str, ref: str) -> Doc | None:
         row = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND order_key = ? AND ref = ? ORDER BY id DESC LIMIT 1",
             (kind, order_key, ref),
         ).fetchone()
-        return self._doc(row)
+        return doc_of(row)
 
     def pending(self, kind: str) -> list[Doc]:
         rows = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND state = 'pending' ORDER BY id", (kind,)
         ).fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def sent_shipments_without_invoice(self) -> list[Doc]:
         """Shipments this agent sent that no invoice of its own bills yet (a refused one does not count)."""
@@ -430,7 +296,7 @@ class State:
             " AND i.ref = s.number AND i.state IN ('sent', 'pending')) ORDER BY s.id",
             (SHIPMENT.name, INVOICE.name),
         ).fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def save_new(
         self, *, kind: str, order_key: str, number: str, body: bytes, input_hash: str, ref: str | None = None
@@ -443,7 +309,7 @@ class State:
             (kind, order_key, number, ref, body, input_hash, now, now),
         )
         if _RETURNING:
-            return self._doc(written[0]) if written else None
+            return doc_of(written[0]) if written else None
         inserted = self._db.execute("SELECT changes()").fetchone()[0]
         return self.document(kind=kind, order_key=order_key, number=number) if inserted else None
 
@@ -463,7 +329,7 @@ class State:
             f" WHERE documents.state = 'refused'{_RETURNING}",
             (kind, order_key, number, ref, body, input_hash, now, now),
         )
-        doc = self._doc(written[0]) if written else self.document(kind=kind, order_key=order_key, number=number)
+        doc = doc_of(written[0]) if written else self.document(kind=kind, order_key=order_key, number=number)
         assert doc is not None
         return doc
 
@@ -515,7 +381,7 @@ class State:
 
     def refused(self) -> list[Doc]:
         rows = self._db.execute("SELECT * FROM documents WHERE state = 'refused' ORDER BY id").fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Documents per kind and state."""
