@@ -10,7 +10,9 @@ three steps, not the seeding, not the hub: valgrind does not follow the hub's pr
         --callgrind-out-file=/tmp/agent.cg .venv/bin/python -m bench.agent_bench --orders 300
 
 and divide callgrind_annotate's "PROG TOTALS" by the POs. ``--profile FILE`` writes a cProfile of the
-three steps instead (where the time goes, by Python function)."""
+three steps instead (where the time goes, by Python function). ``--hub-split`` runs the steps one request
+at a time (concurrency 1) and charges the hub's CPU to each request's route: which requests the hub's
+share goes to (the hub's event-loop thread, from /proc/PID/schedstat in nanoseconds; Linux only)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import contextlib
 import cProfile
 import operator
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -37,6 +40,7 @@ from pohub.agent.policies import AcceptAll
 from pohub.agent.runner import Agent
 from pohub.agent.state import State
 from pohub.client import AsyncClient
+from pohub.client.calls import Call
 from pohub.core import jsonio
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
@@ -46,6 +50,7 @@ from pohub.documents.logicbroker import SalesOrder
 from pohub.orders.service import create_order
 from pohub.partners import service as partners
 
+T = TypeVar("T")
 SKUS = [("49-98760", "31.02"), ("PIP-200", "12.50"), ("FLK-500", "8.75"), ("CEN-15", "19.99")]
 
 
@@ -62,6 +67,35 @@ def _cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def _thread_cpu_ns(pid: int) -> int:
+    """CPU nanoseconds of a process's main thread (Linux /proc/PID/schedstat; 0 elsewhere)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+_KEY = re.compile(r"/[0-9]+(?=/|$)")
+
+
+class SplitClient(AsyncClient):
+    """The agent's client, charging the hub's CPU during each request to the request's route. Meant for
+    one request at a time: with several in flight, each would be charged the others' CPU too."""
+
+    hub_pid = 0
+    split: dict[str, list[int]]
+
+    async def send(self, call: Call[T]) -> T:
+        route = f"{call.method} {_KEY.sub('/{key}', call.path)}"
+        before = _thread_cpu_ns(self.hub_pid)
+        try:
+            return await super().send(call)
+        finally:
+            figures = self.split.setdefault(route, [0, 0])
+            figures[0] += 1
+            figures[1] += _thread_cpu_ns(self.hub_pid) - before
 
 
 @contextlib.contextmanager
@@ -137,14 +171,20 @@ def _ship_file(path: Path, orders: int, lines: int) -> Path:
     return path
 
 
-async def _agent_steps(url: str, key: str, tmp: Path, ship: Path, concurrency: int, hub_pid: int) -> dict[str, Any]:
+async def _agent_steps(
+    url: str, key: str, tmp: Path, ship: Path, concurrency: int, hub_pid: int, *, split: bool = False
+) -> dict[str, Any]:
     settings = load(
         None, base_url=url, api_key=key, state=tmp / "agent.db", rate="off", concurrency=concurrency, auth="bearer"
     )
     state = State(settings.state)
     figures: dict[str, Any] = {}
     try:
-        async with AsyncClient(settings.client_options()) as client:
+        client_class = SplitClient if split else AsyncClient
+        async with client_class(settings.client_options()) as client:
+            if isinstance(client, SplitClient):
+                client.hub_pid, client.split = hub_pid, {}
+                figures["hub_split"] = client.split
             agent = Agent(settings=settings, client=client, state=state, policy=AcceptAll())
             for step in ("acknowledge", "ship", "invoice"):
                 before_server = client.stats.server_seconds
@@ -181,7 +221,12 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--lines", type=int, default=2, help="lines per PO")
     parser.add_argument("--concurrency", type=int, default=8, help="agent requests in flight")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the agent's three steps here (pstats)")
+    parser.add_argument(
+        "--hub-split", action="store_true", help="the hub's CPU per route, one request at a time (concurrency 1)"
+    )
     args = parser.parse_args(argv or [])
+    if args.hub_split:
+        args.concurrency = 1
 
     with tempfile.TemporaryDirectory(prefix="pohub-agent-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -191,7 +236,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         key = asyncio.run(_seed(database_url, args.orders, args.lines))
         ship = _ship_file(tmp / "ship.csv", args.orders, args.lines)
         with _hub(database_url) as (url, proc):
-            steps_run = _agent_steps(url, key, tmp, ship, args.concurrency, proc.pid)
+            steps_run = _agent_steps(url, key, tmp, ship, args.concurrency, proc.pid, split=args.hub_split)
             if args.profile is None:
                 # operator.call: a C function nothing else calls, for callgrind's --toggle-collect (docstring)
                 figures = operator.call(asyncio.run, steps_run)
@@ -234,6 +279,16 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
         f"{result['agent_share']:.0%} in the agent only; "
         f"CPU: agent {result['agent_cpu_seconds']} s, hub {result['hub_cpu_seconds']} s"
     )
+    if "hub_split" in figures:
+        routes = sorted(figures["hub_split"].items(), key=lambda item: -item[1][1])
+        total_ns = sum(ns for _, ns in figures["hub_split"].values()) or 1
+        print("  hub CPU by route (its event-loop thread, one request at a time):")
+        for route, (count, ns) in routes:
+            print(
+                f"    {route:<34} {count:>6} requests  {ns / 1e9:>6.2f} s  {ns / 1e3 / count:>7.0f} µs each  "
+                f"{ns / total_ns:>4.0%}  ({ns / 1e6 / args.orders:.2f} ms per PO)"
+            )
+        result["hub_split"] = {route: {"requests": c, "cpu_seconds": round(ns / 1e9, 3)} for route, (c, ns) in routes}
     if figures["report"]["failed"]:
         print(f"  FAILED documents: {figures['report']['failed']}")
     return result

@@ -13,7 +13,7 @@ from typing import Any
 from pohub.agent.csvfiles import ShipmentRequest
 from pohub.agent.kinds import ACK, BILL, SHIP, sent, shipped_units
 from pohub.agent.policies import Decision, POLine, PurchaseOrder
-from pohub.agent.state import OrderRecord
+from pohub.agent.rows import OrderRecord
 from pohub.core import jsonio
 from pohub.core.money import ZERO, cents
 from pohub.documents.logicbroker import SalesOrder

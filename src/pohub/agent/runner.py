@@ -28,7 +28,8 @@ from pohub.agent.documents import BuildError
 from pohub.agent.kinds import ACK, BILL, SHIP
 from pohub.agent.policies import Decision, Policy, PurchaseOrder
 from pohub.agent.report import Problem, Report
-from pohub.agent.state import Doc, OrderRecord, State
+from pohub.agent.rows import Doc, OrderRecord
+from pohub.agent.state import State
 from pohub.client import ApiError, AsyncClient, ClientError, Created, UnavailableError
 from pohub.core import clock, jsonio
 from pohub.documents.kinds import ORDER
@@ -84,7 +85,7 @@ class Agent:
         self.stop = stop or asyncio.Event()
         self.report = Report()
         self._limit = asyncio.Semaphore(settings.concurrency)
-        self._orders: dict[str, asyncio.Task[OrderRecord | Problem]] = {}
+        self._orders: dict[str, asyncio.Future[OrderRecord | Problem]] = {}
         self._started = time.perf_counter()
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -94,7 +95,12 @@ class Agent:
             return await work
 
     async def _all(self, works: Iterable[Awaitable[T]]) -> list[T]:
-        return list(await asyncio.gather(*(self._bounded(w) for w in works)))
+        return list(await self._start(works))
+
+    def _start(self, works: Iterable[Awaitable[T]]) -> asyncio.Future[list[T]]:
+        """The works as tasks, already scheduled: the first of them write their requests at the caller's
+        next await (``_going``), not one loop pass later as a task around gather would."""
+        return asyncio.gather(*(self._bounded(w) for w in works))
 
     def _task(self, description: str, total: int) -> Callable[[int], None]:
         if self.progress is None or total == 0:
@@ -177,18 +183,15 @@ class Agent:
             await self._all(self._post(doc) for doc in chunk)
             advance(len(chunk))
 
-    def _remember(self, order: SalesOrder) -> OrderRecord:
-        po = build.purchase_order(order)
-        self.state.remember_order(
-            order=po,
+    def _remember(self, order: SalesOrder, po: PurchaseOrder | None = None) -> OrderRecord:
+        """Keep the PO (``po``: its ``build.purchase_order``, when the caller has it) and answer it as kept."""
+        return self.state.remember_order(
+            order=build.purchase_order(order) if po is None else po,
             buyer_id=order.sender_company_id,
             supplier_id=order.receiver_company_id,
             currency=order.currency,
             status=order.status_code,
         )
-        record = self.state.order(po.key)
-        assert record is not None
-        return record
 
     async def _read(self, key: str) -> SalesOrder | Problem:
         """One PO, or the Problem that says which PO and which field when it cannot be worked on (the
@@ -237,6 +240,7 @@ class Agent:
             # The next chunk's POs are read while this one is decided and sent; each chunk is still decided
             # in listing order and after the previous chunk's answers (a refusal's stock is released first).
             reading = self._read_ahead(chunks, number + 1)
+            await _going()  # those reads reach the hub before this chunk's planning holds the loop
             with self.state.batch():
                 plans = [plan for plan in map(self._plan_ack, orders) if plan is not None]
             await self._set_statuses(plans)
@@ -249,7 +253,7 @@ class Agent:
     ) -> asyncio.Future[list[SalesOrder | Problem]] | None:
         if number >= len(chunks):
             return None
-        return asyncio.ensure_future(self._all(self._read(key) for key in chunks[number]))
+        return self._start(self._read(key) for key in chunks[number])
 
     async def _set_statuses(self, plans: Sequence[_AckPlan]) -> None:
         """Step 3 for several POs at once: one ``PUT /Orders/Status`` instead of one call per PO. Each key
@@ -313,14 +317,14 @@ class Agent:
     def _plan_ack_of(self, order: SalesOrder) -> _AckPlan | None:
         if order.status_code is not None and order.status_code not in PICKED_UP:
             return None  # moved on since it was listed
-        record = self._remember(order)
+        po = build.purchase_order(order)
+        record = self._remember(order, po)
         earlier = self.state.documents_of(kind=ACK, order_key=record.key)
         if any(d.state == "pending" for d in earlier):
             return None  # resumed above; if that failed it is already reported
         if any(d.state == "sent" for d in earlier):
             self.report.already_done += 1
             return None
-        po = build.purchase_order(order)
         decision = self.policy.acknowledge(po)
         return self._save_ack(
             record, po, decision, earlier, update=False, set_status=order.status_code == READY_TO_ACKNOWLEDGE
@@ -413,6 +417,22 @@ class Agent:
             self._orders[ref] = task
         return await task
 
+    def _known_orders(self, requests: Sequence[ShipmentRequest]) -> None:
+        """What ``_order`` answers from the state for these rows' POs, read in three statements for them all
+        (not up to three each); the POs it does not know, or knows several of, are left to ``_find_order``."""
+        refs = {
+            r.order_ref for r in requests if r.rows and (r.order_ref[0] or f"po:{r.order_ref[1]}") not in self._orders
+        }
+        by_key = [key for key, _ in refs if key]
+        keys_of = self.state.order_keys_for_pos(po for key, po in refs if not key)
+        records = self.state.orders([*by_key, *(keys[0] for keys in keys_of.values() if len(keys) == 1)])
+        known = {key: records[key] for key in by_key if key in records}
+        known.update({f"po:{po}": records[keys[0]] for po, keys in keys_of.items() if len(keys) == 1})
+        loop = asyncio.get_running_loop()
+        for ref, record in known.items():
+            self._orders[ref] = future = loop.create_future()
+            future.set_result(record)
+
     async def _find_order(self, *, key: str, partner_po: str) -> OrderRecord | Problem:
         if key:
             record = self.state.order(key)
@@ -458,6 +478,7 @@ class Agent:
         for chunk in _chunks(requests, self.settings.concurrency * 4):
             if self.stop.is_set():
                 break
+            self._known_orders(chunk)
             resolved = await self._all(
                 self._order(key=r.order_ref[0], partner_po=r.order_ref[1]) for r in chunk if r.rows
             )
@@ -469,15 +490,19 @@ class Agent:
                         docs.append(doc)
             # This chunk is written down (pending) while the previous one is still being sent.
             await _settle(sending)
-            sending = self._send_all(docs)
+            sending = await self._send_all(docs)
             advance(len(chunk))
         await _settle(sending)
         if self.stop.is_set():
             return False
         return len(self.report.failures) + len(self.report.held) == failures_before
 
-    def _send_all(self, docs: Sequence[Doc]) -> asyncio.Future[list[Created | None]]:
-        return asyncio.ensure_future(self._all(self._post(doc) for doc in docs))
+    async def _send_all(self, docs: Sequence[Doc]) -> asyncio.Future[list[Created | None]]:
+        """Start posting the documents; the first of them are at the hub when this returns, so the hub
+        works on them while the next chunk is planned."""
+        sending = self._start(self._post(doc) for doc in docs)
+        await _going()
+        return sending
 
     def _plan_shipment(self, request: ShipmentRequest, record: OrderRecord | Problem) -> Doc | None:
         po = request.order_ref[1]
@@ -498,6 +523,11 @@ class Agent:
         self, *, kind: str, record: OrderRecord, number: str, body: dict[str, Any], digest: str, ref: str | None = None
     ) -> Doc | None:
         """Store a document to send, unless it went already, is waiting, or was refused as it stands."""
+        data = jsonio.dumps(body)
+        # The usual case, a number not used yet, in one statement; else what is there decides.
+        doc = self.state.save_new(kind=kind, order_key=record.key, number=number, body=data, input_hash=digest, ref=ref)
+        if doc is not None:
+            return doc
         existing = self.state.document(kind=kind, order_key=record.key, number=number)
         if existing is not None:
             if existing.state == "pending":
@@ -518,7 +548,7 @@ class Agent:
                 self.report.held.append(self._problem(existing, existing.last_error or "refused"))
                 return None
         return self.state.save_pending(
-            kind=kind, order_key=record.key, number=number, body=jsonio.dumps(body), input_hash=digest, ref=ref
+            kind=kind, order_key=record.key, number=number, body=data, input_hash=digest, ref=ref
         )
 
     # -- 6: invoice -----------------------------------------------------------------------------
@@ -530,8 +560,10 @@ class Agent:
         if self.stop.is_set():
             return
         candidates: list[_Candidate] = []
-        for doc in self.state.sent_shipments_without_invoice():
-            record = self.state.order(doc.order_key)
+        shipments = self.state.sent_shipments_without_invoice()
+        records = self.state.orders(doc.order_key for doc in shipments)
+        for doc in shipments:
+            record = records.get(doc.order_key)
             if record is not None:
                 candidates.append(_Candidate(record, doc.number, doc.data()))
         if self.settings.invoice_hub_shipments:
@@ -544,7 +576,7 @@ class Agent:
             with self.state.batch():
                 docs = [doc for doc in map(self._plan_invoice, chunk) if doc is not None]
             await _settle(sending)
-            sending = self._send_all(docs)
+            sending = await self._send_all(docs)
             advance(len(chunk))
         await _settle(sending)
 
@@ -611,6 +643,11 @@ class Agent:
                     await asyncio.to_thread(_file_away, path)
         if not self.stop.is_set():
             await self.invoice()
+
+
+async def _going() -> None:
+    """One pass of the event loop: tasks just scheduled run to their first wait (a request written out)."""
+    await asyncio.sleep(0)
 
 
 async def _settle(sending: asyncio.Future[Any] | None) -> None:

@@ -5,126 +5,38 @@ A document is written here as ``pending`` before it is sent, and its exact bytes
 then and on any later retry; the server's answer moves it to ``sent`` or ``refused``. Killed at any
 point, the next run sends the pending ones again, byte for byte, so the hub's duplicate rule (same
 number, same body: the first key back) covers a send whose answer was lost.
+
+The answers recorded in one pass of the event loop (``mark_sent``: about two at a time against a busy
+hub) share one commit, made by a callback at the start of the next pass and before any other write.
+A kill in between leaves those documents pending, as a kill while their answers were on the wire does:
+sent again, answered as duplicates. Every other write commits on its own (or with its batch).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pohub.agent import kinds
 from pohub.agent.kinds import LineEffect, shipped_units
-from pohub.agent.policies import POLine, PurchaseOrder
+from pohub.agent.policies import PurchaseOrder
+from pohub.agent.rows import LINE_COLUMNS, ORDER_COLUMNS, SCHEMA, Doc, OrderRecord, doc_of, record_of
 from pohub.client import ApiError, Created
 from pohub.core import clock, jsonio
 from pohub.documents.kinds import INVOICE, SHIPMENT
 from pohub.documents.types import line_key
 from pohub.orders.status import OPEN, OrderStatus
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    key TEXT PRIMARY KEY,
-    partner_po TEXT NOT NULL,
-    buyer_id INTEGER,
-    supplier_id INTEGER,
-    sales_requirement INTEGER,
-    currency TEXT,
-    status INTEGER,
-    seen_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_po ON orders (partner_po);
-CREATE TABLE IF NOT EXISTS lines (
-    order_key TEXT NOT NULL REFERENCES orders (key),
-    line_key TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    line_number TEXT NOT NULL,
-    sku TEXT,
-    uom TEXT,
-    ordered INTEGER NOT NULL,
-    price TEXT,
-    ack_price TEXT,
-    accepted INTEGER NOT NULL DEFAULT 0,
-    backordered INTEGER NOT NULL DEFAULT 0,
-    cancelled INTEGER NOT NULL DEFAULT 0,
-    shipped INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (order_key, line_key)
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    order_key TEXT NOT NULL,
-    number TEXT NOT NULL,
-    ref TEXT,
-    body BLOB NOT NULL,
-    input_hash TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'refused')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    http_status INTEGER,
-    server_key TEXT,
-    answer TEXT,
-    last_error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (kind, order_key, number)
-);
-CREATE INDEX IF NOT EXISTS documents_state ON documents (kind, state);
-CREATE INDEX IF NOT EXISTS documents_ref ON documents (kind, order_key, ref);
-"""
+_IN_LIMIT = 500  # keys per IN (...) look-up
 
 # Every column of a document written, for Doc, from the statement that writes it (SQLite >= 3.35).
 _RETURNING = " RETURNING *" if sqlite3.sqlite_version_info >= (3, 35) else ""
 
 CLOSED = tuple(int(s) for s in OrderStatus if s not in OPEN)
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    key: str
-    partner_po: str
-    buyer_id: int | None
-    supplier_id: int | None
-    sales_requirement: int | None
-    currency: str | None
-    status: int | None
-    lines: tuple[POLine, ...]
-    ack_prices: dict[str, Decimal]
-
-    def as_po(self) -> PurchaseOrder:
-        return PurchaseOrder(self.key, self.partner_po, self.lines, self.sales_requirement)
-
-    def line(self, line_number: str) -> POLine | None:
-        wanted = line_key(line_number)
-        return next((ln for ln in self.lines if line_key(ln.line_number) == wanted), None)
-
-
-@dataclass(frozen=True)
-class Doc:
-    id: int
-    kind: str
-    order_key: str
-    number: str
-    ref: str | None
-    body: bytes
-    input_hash: str
-    state: str
-    attempts: int
-    http_status: int | None
-    server_key: str | None
-    last_error: str | None
-
-    def data(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = jsonio.loads(self.body)
-        return parsed
-
-
-def _money(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
 
 
 class State:
@@ -142,12 +54,28 @@ class State:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._batched = False
+        self._pass_open = False  # this loop pass's transaction of answers (mark_sent) is open
+        self._pass_loop: asyncio.AbstractEventLoop | None = None  # the loop whose callback commits it
 
     def close(self) -> None:
+        """Commit what is left (the last loop pass's answers) and close the file."""
+        self._commit_pass()
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, answer: bool = False) -> Iterator[sqlite3.Connection]:
+        if not self._batched and answer and self._join_pass():
+            # This pass's answers. What can fail in Python is worked out before the first statement (mark_sent),
+            # so a statement that fails here is the database's (I/O, a full disk): the whole pass is undone, as
+            # a kill would (those documents are sent again next run), and nothing is left half-written.
+            try:
+                yield self._db
+            except BaseException:
+                self._pass_open = False
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            return
         if self._batched:
             # Inside batch(): a savepoint, so a write that fails is undone alone, as its own transaction was.
             self._db.execute("SAVEPOINT write")
@@ -159,6 +87,7 @@ class State:
                 raise
             self._db.execute("RELEASE write")
             return
+        self._commit_pass()
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -166,6 +95,44 @@ class State:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def _write(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        """One statement that writes, and the rows it returns. A statement is atomic by itself: alone it is
+        its own transaction (autocommit: the same commit as BEGIN IMMEDIATE ... COMMIT), and inside batch()
+        one that fails is undone alone (SQLite's statement journal), as the savepoint did."""
+        if not self._batched:
+            self._commit_pass()
+        return self._db.execute(sql, params).fetchall()
+
+    def _join_pass(self) -> bool:
+        """This loop pass's transaction of answers, opened by the first; False without a running loop
+        (then each answer commits on its own)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if self._pass_open:
+            if loop is self._pass_loop:
+                return True
+            self._commit_pass()  # opened under a loop that ended before its callback ran
+        if loop is None:
+            return False
+        self._db.execute("BEGIN IMMEDIATE")
+        self._pass_open, self._pass_loop = True, loop
+        loop.call_soon(self._commit_pass)
+        return True
+
+    def _commit_pass(self) -> None:
+        """Commit the answers of the pass, if any (the next pass's callback, any other write, close)."""
+        if not self._pass_open:
+            return
+        self._pass_open = False
+        try:
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")  # as a kill would: those documents are sent again next run
+            raise
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -192,78 +159,90 @@ class State:
         supplier_id: int | None,
         currency: str | None,
         status: int | None,
-    ) -> None:
-        """Keep a PO and its lines; figures already recorded for known lines are left as they are."""
+    ) -> OrderRecord:
+        """Keep a PO and its lines; figures already recorded for known lines are left as they are.
+        Answers the PO as it now stands here (what ``order`` reads)."""
         now = clock.now().isoformat()
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO orders (key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status,"
-                " seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-                (
-                    order.key,
-                    order.partner_po,
-                    buyer_id,
-                    supplier_id,
-                    order.sales_requirement,
-                    currency,
-                    status,
-                    now,
-                    now,
-                ),
+        head = (order.key, order.partner_po, buyer_id, supplier_id, order.sales_requirement, currency, status)
+        lines = [
+            (
+                order.key,
+                line_key(ln.line_number),
+                i,
+                ln.line_number,
+                ln.sku,
+                ln.uom,
+                ln.quantity,
+                None if ln.price is None else str(ln.price),
+                ln.shipped,
             )
-            db.executemany(
+            for i, ln in enumerate(order.lines)
+        ]
+        with self._tx() as db:
+            inserted = db.execute(
+                "INSERT INTO orders (key, partner_po, buyer_id, supplier_id, sales_requirement, currency, status,"
+                " seen_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (*head, now, now),
+            ).rowcount
+            if inserted != 1:
+                db.execute("UPDATE orders SET status = ?, updated_at = ? WHERE key = ?", (status, now, order.key))
+            added = db.executemany(
                 "INSERT OR IGNORE INTO lines (order_key, line_key, position, line_number, sku, uom, ordered, price,"
                 " shipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        order.key,
-                        line_key(ln.line_number),
-                        i,
-                        ln.line_number,
-                        ln.sku,
-                        ln.uom,
-                        ln.quantity,
-                        None if ln.price is None else str(ln.price),
-                        ln.shipped,
-                    )
-                    for i, ln in enumerate(order.lines)
-                ],
-            )
+                lines,
+            ).rowcount
+        if inserted == 1 and added == len(lines):
+            # A PO new here, every line written: the rows are these values (other figures start at 0), so
+            # they need not be read back.
+            return record_of(head, [(ln[3], ln[4], ln[6], ln[7], ln[5], 0, 0, 0, ln[8], None) for ln in lines])
+        record = self.order(order.key)
+        assert record is not None
+        return record
 
     def order(self, key: str) -> OrderRecord | None:
-        row = self._db.execute("SELECT * FROM orders WHERE key = ?", (key,)).fetchone()
+        row = self._db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
-        lines = self._db.execute("SELECT * FROM lines WHERE order_key = ? ORDER BY position", (key,)).fetchall()
-        return OrderRecord(
-            row["key"],
-            row["partner_po"],
-            row["buyer_id"],
-            row["supplier_id"],
-            row["sales_requirement"],
-            row["currency"],
-            row["status"],
-            tuple(
-                POLine(
-                    ln["line_number"],
-                    ln["sku"],
-                    ln["ordered"],
-                    _money(ln["price"]),
-                    ln["uom"],
-                    ln["accepted"],
-                    ln["backordered"],
-                    ln["cancelled"],
-                    ln["shipped"],
-                )
-                for ln in lines
-            ),
-            {ln["line_number"]: Decimal(ln["ack_price"]) for ln in lines if ln["ack_price"] is not None},
-        )
+        lines = self._db.execute(f"SELECT {LINE_COLUMNS} FROM lines WHERE order_key = ? ORDER BY position", (key,))
+        return record_of(tuple(row), [tuple(ln) for ln in lines])
+
+    def orders(self, keys: Iterable[str]) -> dict[str, OrderRecord]:
+        """Several POs at once (each what ``order`` reads), by key; keys not known here are left out."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, OrderRecord] = {}
+        for start in range(0, len(wanted), _IN_LIMIT):
+            part = wanted[start : start + _IN_LIMIT]
+            marks = ", ".join("?" * len(part))
+            heads = self._db.execute(f"SELECT {ORDER_COLUMNS} FROM orders WHERE key IN ({marks})", part).fetchall()
+            lines: dict[str, list[tuple[Any, ...]]] = {}
+            for ln in self._db.execute(
+                f"SELECT order_key, {LINE_COLUMNS} FROM lines WHERE order_key IN ({marks})"
+                " ORDER BY order_key, position",
+                part,
+            ):
+                lines.setdefault(ln[0], []).append(tuple(ln)[1:])
+            for head in heads:
+                out[head[0]] = record_of(tuple(head), lines.get(head[0], []))
+        return out
 
     def order_keys_for_po(self, partner_po: str) -> list[str]:
         rows = self._db.execute("SELECT key FROM orders WHERE partner_po = ? ORDER BY seen_at", (partner_po,))
         return [r["key"] for r in rows]
+
+    def order_keys_for_pos(self, partner_pos: Iterable[str]) -> dict[str, list[str]]:
+        """``order_keys_for_po`` for several PartnerPOs at once; a PartnerPO not known here is left out."""
+        wanted = list(dict.fromkeys(partner_pos))
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(wanted), _IN_LIMIT):
+            part = wanted[start : start + _IN_LIMIT]
+            rows = self._db.execute(
+                f"SELECT partner_po, key FROM orders WHERE partner_po IN ({', '.join('?' * len(part))})"
+                " ORDER BY seen_at",
+                part,
+            )
+            for row in rows:
+                out.setdefault(row[0], []).append(row[1])
+        return out
 
     def backordered_orders(self) -> list[OrderRecord]:
         """Open POs with units this agent backordered: candidates for an updated acknowledgement."""
@@ -284,48 +263,30 @@ class State:
 
     # -- documents ------------------------------------------------------------------------------
 
-    def _doc(self, row: sqlite3.Row | None) -> Doc | None:
-        if row is None:
-            return None
-        return Doc(
-            row["id"],
-            row["kind"],
-            row["order_key"],
-            row["number"],
-            row["ref"],
-            bytes(row["body"]),
-            row["input_hash"],
-            row["state"],
-            row["attempts"],
-            row["http_status"],
-            row["server_key"],
-            row["last_error"],
-        )
-
     def document(self, *, kind: str, order_key: str, number: str) -> Doc | None:
         row = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND order_key = ? AND number = ?", (kind, order_key, number)
         ).fetchone()
-        return self._doc(row)
+        return doc_of(row)
 
     def documents_of(self, *, kind: str, order_key: str) -> list[Doc]:
         rows = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND order_key = ? ORDER BY id", (kind, order_key)
         ).fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def by_ref(self, *, kind: str, order_key: str, ref: str) -> Doc | None:
         row = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND order_key = ? AND ref = ? ORDER BY id DESC LIMIT 1",
             (kind, order_key, ref),
         ).fetchone()
-        return self._doc(row)
+        return doc_of(row)
 
     def pending(self, kind: str) -> list[Doc]:
         rows = self._db.execute(
             "SELECT * FROM documents WHERE kind = ? AND state = 'pending' ORDER BY id", (kind,)
         ).fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def sent_shipments_without_invoice(self) -> list[Doc]:
         """Shipments this agent sent that no invoice of its own bills yet (a refused one does not count)."""
@@ -335,75 +296,92 @@ class State:
             " AND i.ref = s.number AND i.state IN ('sent', 'pending')) ORDER BY s.id",
             (SHIPMENT.name, INVOICE.name),
         ).fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
+
+    def save_new(
+        self, *, kind: str, order_key: str, number: str, body: bytes, input_hash: str, ref: str | None = None
+    ) -> Doc | None:
+        """Write a document before it is sent if no document has its number; None (nothing written) if one has."""
+        now = clock.now().isoformat()
+        written = self._write(
+            "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
+            f" VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (kind, order_key, number) DO NOTHING{_RETURNING}",
+            (kind, order_key, number, ref, body, input_hash, now, now),
+        )
+        if _RETURNING:
+            return doc_of(written[0]) if written else None
+        inserted = self._db.execute("SELECT changes()").fetchone()[0]
+        return self.document(kind=kind, order_key=order_key, number=number) if inserted else None
 
     def save_pending(
         self, *, kind: str, order_key: str, number: str, body: bytes, input_hash: str, ref: str | None = None
     ) -> Doc:
         """Write a document before it is sent (a refused one with this number is replaced)."""
         now = clock.now().isoformat()
-        with self._tx() as db:
-            # RETURNING gives the row written (SQLite >= 3.35); none when the number is taken by a document
-            # that is not refused, and then the row as it stands is read.
-            written = db.execute(
-                "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
-                " ON CONFLICT (kind, order_key, number) DO UPDATE SET body = excluded.body,"
-                " input_hash = excluded.input_hash, ref = excluded.ref, state = 'pending',"
-                " updated_at = excluded.updated_at"
-                f" WHERE documents.state = 'refused'{_RETURNING}",
-                (kind, order_key, number, ref, body, input_hash, now, now),
-            ).fetchall()
-        doc = self._doc(written[0]) if written else self.document(kind=kind, order_key=order_key, number=number)
+        # RETURNING gives the row written (SQLite >= 3.35); none when the number is taken by a document
+        # that is not refused, and then the row as it stands is read.
+        written = self._write(
+            "INSERT INTO documents (kind, order_key, number, ref, body, input_hash, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+            " ON CONFLICT (kind, order_key, number) DO UPDATE SET body = excluded.body,"
+            " input_hash = excluded.input_hash, ref = excluded.ref, state = 'pending',"
+            " updated_at = excluded.updated_at"
+            f" WHERE documents.state = 'refused'{_RETURNING}",
+            (kind, order_key, number, ref, body, input_hash, now, now),
+        )
+        doc = doc_of(written[0]) if written else self.document(kind=kind, order_key=order_key, number=number)
         assert doc is not None
         return doc
 
     def mark_sent(self, doc: Doc, created: Created, *, http_status: int, data: dict[str, Any] | None = None) -> None:
-        """The server took the document: record its answer and what it did to the lines, in one go.
-        ``data`` is the document's body parsed already (``doc.data()``), when the caller has it."""
+        """The server took the document: record its answer and what it did to the lines, in one go (committed
+        with the other answers of this loop pass: the module's docstring). ``data`` is the document's body
+        parsed already (``doc.data()``), when the caller has it."""
         now = clock.now().isoformat()
-        with self._tx() as db:
+        answer = jsonio.dumps(created.as_dict()).decode()
+        lines = self._line_updates(doc, data)  # first: a body whose lines cannot be read writes nothing
+        with self._tx(answer=True) as db:
             db.execute(
                 "UPDATE documents SET state = 'sent', attempts = attempts + 1, http_status = ?, server_key = ?,"
                 " answer = ?, last_error = NULL, updated_at = ? WHERE id = ?",
-                (http_status, created.key, jsonio.dumps(created.as_dict()).decode(), now, doc.id),
+                (http_status, created.key, answer, now, doc.id),
             )
-            self._apply(db, doc, data)
+            if lines is not None:
+                db.executemany(*lines)
             if created.order_status is not None:
                 db.execute(
                     "UPDATE orders SET status = ?, updated_at = ? WHERE key = ?",
                     (created.order_status, now, doc.order_key),
                 )
 
-    def _apply(self, db: sqlite3.Connection, doc: Doc, data: dict[str, Any] | None) -> None:
+    def _line_updates(self, doc: Doc, data: dict[str, Any] | None) -> tuple[str, list[tuple[Any, ...]]] | None:
+        """What a sent document does to its order's lines: the statement and its rows (None: nothing)."""
         kind = kinds.sent(doc.kind)
         if kind.effect is LineEffect.NONE:
-            return
+            return None
         sql, row = _LINE_UPDATES[kind.effect]
         lines = kind.lines(doc.data() if data is None else data)
-        db.executemany(sql, [(*row(ln), doc.order_key, line_key(str(ln["LineNumber"]))) for ln in lines])
+        return sql, [(*row(ln), doc.order_key, line_key(str(ln["LineNumber"]))) for ln in lines]
 
     def mark_refused(self, doc: Doc, error: ApiError) -> None:
         """The server said no: keep its reasons; the document waits until its input changes."""
         answer = {"Code": error.status_code, "Message": error.message, "Errors": [e.as_wire() for e in error.errors]}
-        with self._tx() as db:
-            db.execute(
-                "UPDATE documents SET state = 'refused', attempts = attempts + 1, http_status = ?, answer = ?,"
-                " last_error = ?, updated_at = ? WHERE id = ?",
-                (error.status_code, jsonio.dumps(answer).decode(), error.reasons(), clock.now().isoformat(), doc.id),
-            )
+        self._write(
+            "UPDATE documents SET state = 'refused', attempts = attempts + 1, http_status = ?, answer = ?,"
+            " last_error = ?, updated_at = ? WHERE id = ?",
+            (error.status_code, jsonio.dumps(answer).decode(), error.reasons(), clock.now().isoformat(), doc.id),
+        )
 
     def mark_attempt(self, doc: Doc, reason: str) -> None:
         """No answer this time (server down, retries spent): the document stays pending for the next run."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE documents SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
-                (reason, clock.now().isoformat(), doc.id),
-            )
+        self._write(
+            "UPDATE documents SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?",
+            (reason, clock.now().isoformat(), doc.id),
+        )
 
     def refused(self) -> list[Doc]:
         rows = self._db.execute("SELECT * FROM documents WHERE state = 'refused' ORDER BY id").fetchall()
-        return [d for d in map(self._doc, rows) if d is not None]
+        return [d for d in map(doc_of, rows) if d is not None]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Documents per kind and state."""
