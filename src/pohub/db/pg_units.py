@@ -243,6 +243,8 @@ def adapted_error(adapter: Any, exc: Exception) -> Exception:
 async def _end_driver(conn: AsyncConnection, adapter: Any, *, commit: bool) -> None:
     """COMMIT or ROLLBACK the asyncpg transaction, as the adapter's commit()/rollback() would: the
     transaction is done whether or not the statement succeeded; errors as SQLAlchemy raises them."""
+    if adapter._transaction is None and not adapter._execute_mutex.locked():
+        return  # nothing began (a read unit, or no statement ran), and no statement is under way
     async with adapter._execute_mutex:
         transaction = adapter._transaction
         if transaction is None:  # no statement ran (or autocommit): nothing began on the server
