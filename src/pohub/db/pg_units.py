@@ -119,9 +119,9 @@ class PgUnits:
         else:
             await self._gate.acquire()  # free: taken at once, no timer to arm and cancel
         try:
-            conn = await self._take()
+            conn, kept = await self._take()
             unit_cache.open_for(conn, sqlite=False)
-            adapter = adapter_of(conn) if read else None
+            adapter = (kept or adapter_of(conn)) if read else None
             if adapter is not None:
                 adapter.autocommit = True  # the adapter then starts no transaction (see above)
         except BaseException:
@@ -145,14 +145,17 @@ class PgUnits:
         finally:
             self._gate.release()
 
-    async def _take(self) -> AsyncConnection:
+    async def _take(self) -> tuple[AsyncConnection, Any]:
+        """A kept connection that is still usable, with its adapter; or a new one from the pool (its
+        adapter None: not looked up)."""
         while self._idle:
             conn = self._idle.pop()
-            if adapter_of(conn) is not None:
-                return conn
+            adapter = adapter_of(conn)
+            if adapter is not None:
+                return conn, adapter
             await self._discard(conn)
         async with asyncio.timeout(self.timeout):  # the pool's own wait, should anything else hold some
-            return await self.engine.connect()
+            return await self.engine.connect(), None
 
     async def _end(self, conn: AsyncConnection, *, commit: bool) -> None:
         clean = False
