@@ -7,17 +7,31 @@ rows too), with every listener the server registers (pohub.api.app imports them:
 looks up the pair's EDI partner for each event). After a warm-up (asyncpg's statement cache is
 filled: no Parse round trips), prints the round trips and statements of one document of each kind,
 and with ``--sql`` the statements; ``--cpu N`` prints the CPU per document instead (this process's
-and its PostgreSQL backend's, over N of each kind), without the proxy.
+and its PostgreSQL backend's, over N of each kind), without the proxy. ``--uvloop`` runs on uvloop,
+as ``pohub serve`` does (uvicorn's default loop where uvloop is installed): asyncio's own loop costs
+about twice its client instructions per round trip.
 
-    PYTHONPATH=$PWD/src .venv/bin/python -m bench.pg_round_trips [--pg-url postgresql://...] [--sql] [--cpu N]
+    PYTHONPATH=$PWD/src .venv/bin/python -m bench.pg_round_trips [--pg-url URL] [--sql] [--cpu N] [--uvloop]
+
+With ``--cpu N`` each kind's batch runs inside ``operator.call`` (a C function nothing else on the
+path calls), so callgrind counts the client's instructions per document deterministically:
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=_operator_call \\
+        --dump-after=_operator_call --callgrind-out-file=/tmp/cg.%p \\
+        .venv/bin/python -m bench.pg_round_trips --cpu 20 --uvloop
+
+writes one dump per batch, warm-up batches first (order, acknowledgement, shipment, invoice, twice):
+divide each of the last four dumps' totals (``callgrind_annotate`` "PROGRAM TOTALS") by N.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import operator
 import os
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -59,30 +73,43 @@ async def count(url: str, *, warm: int = 3) -> dict[str, Trips]:
         await counter.close()
 
 
-async def cpu(url: str, *, n: int) -> dict[str, tuple[float, float]]:
+def cpu(url: str, *, n: int, new_loop: Callable[[], asyncio.AbstractEventLoop]) -> dict[str, tuple[float, float]]:
     """CPU per document of each kind, in ms: this process's (``time.process_time``) and its
     PostgreSQL backend's (utime + stime from /proc, so the server must run on this machine), over
-    ``n`` documents after as many of warm-up, with no proxy in between."""
-    p = await asyncio.to_thread(setup_parties_sync, url)
+    ``n`` documents after as many of warm-up, with no proxy in between. Each batch runs inside
+    ``operator.call`` (for callgrind: see above)."""
+    p = setup_parties_sync(url)
+    loop = new_loop()
     db = Database(url, pool_size=1)
-    try:
-        await subscribe(db, p["buyer"])
+
+    def run(work: Coroutine[Any, Any, Any]) -> Any:
+        return operator.call(loop.run_until_complete, work)
+
+    async def batch(msgs: list[inbound.Message]) -> None:
+        for msg in msgs:
+            await inbound.receive(db, msg)
+
+    async def backend_pid() -> int:
         async with db.read() as conn:
-            backend = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+    try:
+        loop.run_until_complete(subscribe(db, p["buyer"]))
+        backend = loop.run_until_complete(backend_pid())
         out: dict[str, tuple[float, float]] = {}
         for prefix in ("W", "M"):
             for kind in KINDS:
-                msgs = await asyncio.to_thread(_messages, url, p, kind, prefix, n)
+                msgs = _messages(url, p, kind, prefix, n)
                 mine, theirs = time.process_time(), _cpu_of(backend)
-                for msg in msgs:
-                    await inbound.receive(db, msg)
+                run(batch(msgs))
                 out[kind] = (
                     (time.process_time() - mine) * 1000 / n,
                     (_cpu_of(backend) - theirs) * 1000 / n,
                 )
         return out
     finally:
-        await db.dispose()
+        loop.run_until_complete(db.dispose())
+        loop.close()
 
 
 def _cpu_of(pid: int) -> float:
@@ -112,14 +139,24 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--sql", action="store_true", help="print each statement sent")
     parser.add_argument("--cpu", type=int, default=0, help="instead: CPU per document over this many of each kind")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop, as pohub serve does")
     args = parser.parse_args()
+    new_loop: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
+    if args.uvloop:
+        import uvloop
+
+        new_loop = uvloop.new_event_loop
     with database("postgresql", args.pg_url) as url:
         upgrade(url)
         if args.cpu:
-            for kind, (mine, theirs) in asyncio.run(cpu(url, n=args.cpu)).items():
+            for kind, (mine, theirs) in cpu(url, n=args.cpu, new_loop=new_loop).items():
                 print(f"{kind}: client {mine:.3f} ms, backend {theirs:.3f} ms per document")
             return
-        result = asyncio.run(count(url))
+        loop = new_loop()
+        try:
+            result = loop.run_until_complete(count(url))
+        finally:
+            loop.close()
     for kind, trips in result.items():
         print(f"{kind}: {trips.round_trips} round trips, {trips.statements} statements")
         if args.sql:

@@ -15,7 +15,8 @@ On PostgreSQL the same compiled statement runs as an asyncpg prepared statement 
 own asyncpg connection, taken from (and kept in) SQLAlchemy's per-connection statement cache with its
 invalidation rules (so a migration's DDL invalidates it exactly as it does SQLAlchemy's), with the
 same bind and result processors (the result processors chosen by the column's PostgreSQL type, as
-SQLAlchemy does), and errors translated as SQLAlchemy translates them (IntegrityError ...).
+SQLAlchemy does), and errors translated as SQLAlchemy translates them (IntegrityError ...): the
+road itself is db/pg_fast.py.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import asyncpg as _sa_asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 
-from pohub.db.pg_units import adapted_error, refuse_writes
+from pohub.db import pg_fast
+from pohub.db.pg_fast import ASYNCPG_INTERNALS
 
 Processor = Callable[[Any], Any] | None
 
@@ -127,17 +128,24 @@ class _Compiled:
             else _rows_function(self.row, [])
         )
         self._by_oids: dict[tuple[int, ...], Callable[[Any], list[Row]]] = {}
+        # The last attributes seen and their rows function: a cached asyncpg statement hands out the
+        # same attributes object each time (held here, so never another's reused id).
+        self._last: tuple[Any, Callable[[Any], list[Row]]] | None = None
 
     def _result(self, type_: Any, oid: int | None) -> Processor:
         return _direct("result", type_, self._dialect, type_._cached_result_processor(self._dialect, oid))
 
     def pg_rows(self, raw: list[Any], attributes: Sequence[Any]) -> list[Row]:
         """asyncpg records, through the result processors of the columns' PostgreSQL types."""
+        last = self._last
+        if last is not None and last[0] is attributes:
+            return last[1](raw)
         oids = tuple(a.type.oid for a in attributes)
         rows = self._by_oids.get(oids)
         if rows is None:
             procs = [self._result(t, oid) for t, oid in zip(self._types, oids, strict=True)]
             rows = self._by_oids[oids] = _rows_function(self.row, procs)
+        self._last = (attributes, rows)
         return rows(raw)
 
 
@@ -196,9 +204,10 @@ class Prepared:
         return None if compiled is None else (driver, compiled)
 
     def _pg(self, conn: AsyncConnection, params: Mapping[str, Any]) -> _Compiled | None:
-        if conn.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
-            return None
-        return self._for(conn.dialect, params)
+        sync = conn.sync_connection  # (AsyncConnection.dialect is a property over a property)
+        if sync is None or sync.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
+            return None  # conn.execute then starts, revalidates or refuses the connection
+        return self._for(sync.dialect, params)
 
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns."""
@@ -206,7 +215,7 @@ class Prepared:
         if raw is None:
             pg = self._pg(conn, params)
             if pg is not None:
-                return await _asyncpg(conn, pg, [pg.params(params)], rows=True)
+                return await pg_fast.execute(conn, pg, [pg.params(params)], rows=True)
             return list((await conn.execute(self.stmt, dict(params))).all())
         driver, compiled = raw
         values = compiled.params(params)
@@ -227,7 +236,7 @@ class Prepared:
         if raw is None:
             pg = self._pg(conn, params)
             if pg is not None:
-                await _asyncpg(conn, pg, [pg.params(params)], rows=False)
+                await pg_fast.execute(conn, pg, [pg.params(params)], rows=False)
                 return
             await conn.execute(self.stmt, dict(params))
             return
@@ -246,7 +255,7 @@ class Prepared:
         if raw is None:
             pg = self._pg(conn, rows[0])
             if pg is not None:
-                await _asyncpg(conn, pg, [pg.params(r) for r in rows], rows=False, many=True)
+                await pg_fast.execute(conn, pg, [pg.params(r) for r in rows], rows=False, many=True)
                 return
             await conn.execute(self.stmt, [dict(r) for r in rows])
             return
@@ -256,49 +265,6 @@ class Prepared:
             driver.executemany(compiled.sql, values)
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
-
-
-# _asyncpg below uses SQLAlchemy's own asyncpg adapter internals (as of 2.1). A release without any
-# of them makes Prepared go through conn.execute on PostgreSQL: slower, never wrong.
-_ADAPTER_PARTS = ("_execute_mutex", "_transaction", "_start_transaction", "_prepare", "_handle_exception")
-_DIALECT_PARTS = ("_invalidate_schema_cache_asof", "_invalidate_schema_cache")
-ASYNCPG_INTERNALS = all(hasattr(_sa_asyncpg.AsyncAdapt_asyncpg_connection, a) for a in _ADAPTER_PARTS) and all(
-    hasattr(_sa_asyncpg.PGDialect_asyncpg, a) for a in _DIALECT_PARTS
-)
-
-
-async def _asyncpg(
-    conn: AsyncConnection, compiled: _Compiled, values: list[tuple[Any, ...]], *, rows: bool, many: bool = False
-) -> list[Row]:
-    """Run on the transaction's asyncpg connection as SQLAlchemy's asyncpg cursor does: the same
-    transaction start, the same statement cache and invalidation, the same error translation."""
-    sync = conn.sync_connection
-    assert sync is not None
-    if not sync.in_transaction():  # as conn.execute would autobegin (asyncpg's own BEGIN is below)
-        sync.begin()
-    dialect: Any = conn.dialect
-    adapter: Any = sync.connection.dbapi_connection
-    refuse_writes(adapter, compiled.sql)  # in a read unit (db/pg_units.py)
-    async with adapter._execute_mutex:
-        if adapter._transaction is None:
-            await adapter._start_transaction()
-        try:
-            stmt, attributes = await adapter._prepare(compiled.sql, dialect._invalidate_schema_cache_asof)
-            if many:
-                await stmt.executemany(values)
-                return []
-            found = await stmt.fetch(*values[0])
-        except Exception as exc:
-            adapted = adapted_error(adapter, exc)
-            dbapi = dialect.loaded_dbapi
-            if isinstance(adapted, (dbapi.InvalidCachedStatementError, dbapi.InternalServerError)):
-                dialect._invalidate_schema_cache()  # as PGExecutionContext_asyncpg does
-            if isinstance(adapted, dbapi.Error):
-                raise sa_exc.DBAPIError.instance(
-                    compiled.sql, values if many else values[0], adapted, dbapi.Error, dialect=dialect
-                ) from exc
-            raise
-    return compiled.pg_rows(found, attributes) if rows else []
 
 
 def _translated(sql: str, params: Any, exc: sqlite3.Error) -> sa_exc.StatementError:

@@ -32,8 +32,6 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -95,7 +93,7 @@ class PgUnits:
     """Units of work on up to ``size`` connections of one PostgreSQL engine, first come first served."""
 
     def __init__(self, engine: AsyncEngine, *, size: int, keep: int, timeout: float) -> None:
-        from pohub.db.fast import ASYNCPG_INTERNALS  # (db/fast imports this module)
+        from pohub.db.pg_fast import ASYNCPG_INTERNALS  # (db/pg_fast imports this module)
 
         if engine.dialect.driver != "asyncpg" or not ASYNCPG_INTERNALS:
             raise RuntimeError("PostgreSQL units of work need asyncpg and SQLAlchemy's asyncpg adapter")
@@ -107,8 +105,11 @@ class PgUnits:
         self._idle: list[AsyncConnection] = []
         guard(engine)
 
-    @asynccontextmanager
-    async def unit(self, *, read: bool = False) -> AsyncIterator[AsyncConnection]:
+    def unit(self, *, read: bool = False) -> _Unit:
+        """A unit of work (``async with``): a write unit, or with ``read`` a read unit (see above)."""
+        return _Unit(self, read)
+
+    async def _enter(self, read: bool) -> tuple[AsyncConnection, Any]:
         if self._gate.locked():
             try:
                 async with asyncio.timeout(self.timeout):
@@ -118,37 +119,43 @@ class PgUnits:
         else:
             await self._gate.acquire()  # free: taken at once, no timer to arm and cancel
         try:
-            conn = await self._take()
+            conn, kept = await self._take()
             unit_cache.open_for(conn, sqlite=False)
-            adapter = adapter_of(conn) if read else None
+            adapter = (kept or adapter_of(conn)) if read else None
             if adapter is not None:
                 adapter.autocommit = True  # the adapter then starts no transaction (see above)
-            try:
-                yield conn
-            except BaseException:
-                if adapter is not None:  # back in transactions before anything else sees it
-                    adapter.autocommit = False
+        except BaseException:
+            self._gate.release()
+            raise
+        return conn, adapter
+
+    async def _exit(self, conn: AsyncConnection, adapter: Any, failed: bool) -> None:
+        try:
+            if adapter is not None:  # back in transactions before anything else sees it
+                adapter.autocommit = False
+            if failed:
                 # The caller's error is the one to see; shielded so that a cancelled request still
                 # ends its transaction (or hands the connection back to the pool) before it goes.
                 try:
                     await asyncio.shield(self._end(conn, commit=False))
                 except Exception:
                     log.warning("could not roll back a PostgreSQL unit of work", exc_info=True)
-                raise
-            if adapter is not None:
-                adapter.autocommit = False
+                return
             await self._end(conn, commit=True)
         finally:
             self._gate.release()
 
-    async def _take(self) -> AsyncConnection:
+    async def _take(self) -> tuple[AsyncConnection, Any]:
+        """A kept connection that is still usable, with its adapter; or a new one from the pool (its
+        adapter None: not looked up)."""
         while self._idle:
             conn = self._idle.pop()
-            if adapter_of(conn) is not None:
-                return conn
+            adapter = adapter_of(conn)
+            if adapter is not None:
+                return conn, adapter
             await self._discard(conn)
         async with asyncio.timeout(self.timeout):  # the pool's own wait, should anything else hold some
-            return await self.engine.connect()
+            return await self.engine.connect(), None
 
     async def _end(self, conn: AsyncConnection, *, commit: bool) -> None:
         clean = False
@@ -207,6 +214,25 @@ class PgUnits:
             await self._discard(conn)
 
 
+class _Unit:
+    """``PgUnits.unit()``'s context manager: a class, not an ``@asynccontextmanager`` generator (whose
+    ``__aenter__`` and ``__aexit__`` each drive the generator through another coroutine)."""
+
+    __slots__ = ("_adapter", "_conn", "_read", "_units")
+
+    def __init__(self, units: PgUnits, read: bool) -> None:
+        self._units = units
+        self._read = read
+
+    async def __aenter__(self) -> AsyncConnection:
+        self._conn, self._adapter = await self._units._enter(self._read)
+        return self._conn
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        await self._units._exit(self._conn, self._adapter, exc_type is not None)
+        return False  # the caller's error, if any, goes on as it is
+
+
 def adapted_error(adapter: Any, exc: Exception) -> Exception:
     """The DB-API error SQLAlchemy's asyncpg adapter makes of an asyncpg exception (or the exception
     itself, when the adapter leaves it as it is)."""
@@ -220,6 +246,8 @@ def adapted_error(adapter: Any, exc: Exception) -> Exception:
 async def _end_driver(conn: AsyncConnection, adapter: Any, *, commit: bool) -> None:
     """COMMIT or ROLLBACK the asyncpg transaction, as the adapter's commit()/rollback() would: the
     transaction is done whether or not the statement succeeded; errors as SQLAlchemy raises them."""
+    if adapter._transaction is None and not adapter._execute_mutex.locked():
+        return  # nothing began (a read unit, or no statement ran), and no statement is under way
     async with adapter._execute_mutex:
         transaction = adapter._transaction
         if transaction is None:  # no statement ran (or autocommit): nothing began on the server
