@@ -10,10 +10,13 @@ function nothing else on the path calls), so
         --dump-after=_operator_call --callgrind-out-file=/tmp/cg.%p .venv/bin/python -m bench.write_cost
 
 writes one dump per batch, in the order printed (order, acknowledgement, shipment, invoice); divide
-each dump's total (``callgrind_annotate`` "PROG TOTALS") by ``--count``. ``--profile FILE`` writes a
-cProfile of the batches instead (where the instructions go, by Python function). ``--trace``
-prints every statement sqlite3 runs for the first measured document of each kind (trigger
-statements included, as ``-- TRIGGER`` lines), through ``set_trace_callback`` on the writer.
+each dump's total (``callgrind_annotate`` "PROG TOTALS") by ``--count``. Python's hash seed moves
+a kind by 10-30 k instructions from run to run: compare trees with the same ``PYTHONHASHSEED``, a
+few seeds each. ``--profile FILE`` writes a cProfile of the batches instead (where the instructions
+go, by Python function). ``--trace`` prints every statement sqlite3 runs for the first measured
+document of each kind, through ``set_trace_callback`` on the writer: an executemany's rows one line
+each; a statement that fires a trigger once more for the trigger's program and once for each of
+its statements (Python 3.11's sqlite3 prints the outer statement's text for them).
 """
 
 from __future__ import annotations
