@@ -10,8 +10,13 @@ function nothing else on the path calls), so
         --dump-after=_operator_call --callgrind-out-file=/tmp/cg.%p .venv/bin/python -m bench.write_cost
 
 writes one dump per batch, in the order printed (order, acknowledgement, shipment, invoice); divide
-each dump's total (``callgrind_annotate`` "PROG TOTALS") by ``--count``. ``--profile FILE`` writes a
-cProfile of the batches instead (where the instructions go, by Python function).
+each dump's total (``callgrind_annotate`` "PROG TOTALS") by ``--count``. Python's hash seed moves
+a kind by 10-30 k instructions from run to run: compare trees with the same ``PYTHONHASHSEED``, a
+few seeds each. ``--profile FILE`` writes a cProfile of the batches instead (where the instructions
+go, by Python function). ``--trace`` prints every statement sqlite3 runs for the first measured
+document of each kind, through ``set_trace_callback`` on the writer: an executemany's rows one line
+each; a statement that fires a trigger once more for the trigger's program and once for each of
+its statements (Python 3.11's sqlite3 prints the outer statement's text for them).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import operator
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from bench import documents as docs
 from bench.hub_bench import order_keys, setup_parties
@@ -62,6 +69,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--warm", type=int, default=10)
     parser.add_argument("--profile", default=None)
+    parser.add_argument("--trace", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
@@ -69,6 +77,15 @@ def main() -> None:
         p = asyncio.run(setup_parties(url))
         loop = asyncio.new_event_loop()
         db = Database(url)
+        traced: list[str] = []
+        tracing = [False]
+        if args.trace:
+
+            @event.listens_for(db.writer.sync_engine, "connect")
+            def _trace(dbapi_connection: Any, _record: Any) -> None:
+                raw = dbapi_connection.driver_connection._conn
+                raw.set_trace_callback(lambda sql: traced.append(sql) if tracing[0] else None)
+
         loop.run_until_complete(subscribe(db, p["buyer"]))
         profile = cProfile.Profile() if args.profile else None
 
@@ -103,6 +120,14 @@ def main() -> None:
                 if not measured:
                     loop.run_until_complete(batch(msgs))
                     continue
+                if args.trace:
+                    tracing[0] = True
+                    loop.run_until_complete(batch(msgs[:1]))
+                    tracing[0] = False
+                    print(f"-- {msgs[0].kind}: {len(traced)} statements")
+                    print("\n".join(traced), flush=True)
+                    traced.clear()
+                    msgs = msgs[1:]
                 if profile is not None:
                     profile.enable()
                 operator.call(loop.run_until_complete, batch(msgs))

@@ -149,20 +149,41 @@ class _Compiled:
         return rows(raw)
 
 
+_KEPT = "_pohub_sqlite3"  # on the SQLAlchemy Connection: (the pool's driver adapter, its sqlite3 or None)
+
+
 def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
     """The transaction's sqlite3 connection (it is open while the unit of work runs), or None: then
     the statement takes conn.execute, which revalidates or refuses a closed connection as it does.
     Read through plain attributes (AsyncConnection.dialect and the pool's driver_connection are
-    properties over properties: together they cost as much as the SQLite call itself)."""
+    properties over properties: together they cost as much as the SQLite call itself), and once
+    found, kept on the Connection with the driver adapter it came from: a later statement on the
+    same adapter takes it back (about half the look-up); an invalidated connection (its
+    adapter None), a closed one or one connected again (another adapter) looks it up anew."""
     sync = conn.sync_connection
     fairy = sync._dbapi_connection if sync is not None else None  # None once closed or invalidated
-    if fairy is None or sync is None or sync.dialect.name != "sqlite":
+    if fairy is None or sync is None:
         return None
     adapter = fairy.dbapi_connection
+    kept = getattr(sync, _KEPT, None)
+    if kept is not None and kept[0] is adapter:
+        return kept[1]  # type: ignore[no-any-return]
     if adapter is None:
         return None
-    inner = getattr(sync.dialect.get_driver_connection(adapter), "_conn", None)  # db/sqlite_inline.Connection
-    return inner if isinstance(inner, sqlite3.Connection) else None
+    inner = None
+    if sync.dialect.name == "sqlite":
+        inner = getattr(sync.dialect.get_driver_connection(adapter), "_conn", None)  # db/sqlite_inline.Connection
+        if not isinstance(inner, sqlite3.Connection):
+            inner = None
+    sync.__dict__[_KEPT] = (adapter, inner)
+    return inner
+
+
+class _Unset:
+    """Not compiled for SQLite yet."""
+
+
+_UNSET = _Unset()
 
 
 class Prepared:
@@ -174,6 +195,9 @@ class Prepared:
         self._by_keys = isinstance(stmt, Insert)
         # Per dialect (one process may use both databases: the tests do), then per inserted columns.
         self._compiled: dict[tuple[str, tuple[str, ...] | None], _Compiled | None] = {}
+        # A statement whose SQL does not depend on its parameters' keys, as SQLite runs it (None: it
+        # takes conn.execute), once compiled: read without the look-up by dialect and keys.
+        self._sqlite: _Compiled | _Unset | None = _UNSET
 
     def _for(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled | None:
         # Keyed by the given keys in their given order (a call site gives them alike every time);
@@ -200,7 +224,11 @@ class Prepared:
         driver = _sqlite3_of(conn)
         if driver is None:
             return None
-        compiled = self._for(conn.sync_connection.dialect, params)  # type: ignore[union-attr]
+        compiled = self._sqlite
+        if isinstance(compiled, _Unset):
+            compiled = self._for(conn.sync_connection.dialect, params)  # type: ignore[union-attr]
+            if not self._by_keys:
+                self._sqlite = compiled
         return None if compiled is None else (driver, compiled)
 
     def _pg(self, conn: AsyncConnection, params: Mapping[str, Any]) -> _Compiled | None:
