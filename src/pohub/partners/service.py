@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,9 +24,22 @@ class Company:
     name: str
 
 
+def _builtin_sha256() -> Callable[[bytes], Any]:
+    """CPython's own SHA-256 (``_sha2`` from 3.12, ``_sha256`` before): the same digest as hashlib's
+    OpenSSL one, in about 60 % of the instructions for a key's few bytes (OpenSSL sets up an EVP
+    context each call); hashlib's where the interpreter was built without it."""
+    for name in ("_sha2", "_sha256"):
+        with contextlib.suppress(ImportError):
+            return importlib.import_module(name).sha256  # type: ignore[no-any-return]
+    return hashlib.sha256
+
+
+_SHA256 = _builtin_sha256()
+
+
 def hash_key(key: str) -> str:
     # Keys are 192 random bits: a fast hash is enough, and lets every request look one up.
-    return hashlib.sha256(key.encode()).hexdigest()
+    return str(_SHA256(key.encode()).hexdigest())
 
 
 async def add_company(conn: AsyncConnection, *, name: str) -> Company:
