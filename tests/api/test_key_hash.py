@@ -20,5 +20,3 @@ def test_hash_key_is_sha256_hex(key: str) -> None:
 def test_hash_key_refuses_what_encode_refuses() -> None:
     with pytest.raises(UnicodeEncodeError):
         hash_key("\udc80")
-
-
