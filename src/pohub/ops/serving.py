@@ -196,6 +196,7 @@ class Supervisor:
         self.stopping = False
         self.selector = selectors.DefaultSelector()
         self.listener: socket.socket | None = None
+        self.handed = 0  # connections handed out, for the turn among ties
 
     @property
     def processes(self) -> list[SpawnProcess]:
@@ -240,13 +241,18 @@ class Supervisor:
                 self._hand(conn)
 
     def _hand(self, conn: socket.socket) -> None:
-        """To the ready child holding the fewest connections (the lowest index on a tie)."""
-        for child in sorted((c for c in self.children if c.ready), key=lambda c: (c.held, c.index)):
+        """To the ready child holding the fewest connections; ties in turn (short connections, each
+        closed before the next comes, would otherwise all go to the first child)."""
+        turn = self.handed % self.workers
+        for child in sorted(
+            (c for c in self.children if c.ready), key=lambda c: (c.held, (c.index - turn) % self.workers)
+        ):
             try:
                 socket.send_fds(child.channel, [CONNECTION], [conn.fileno()])
             except OSError:  # its pair is full (it has stopped reading) or it is ending: the next one
                 continue
             child.held += 1
+            self.handed += 1
             return
         log.warning("no server process could take a connection; closed it")
 
