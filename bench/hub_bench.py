@@ -94,6 +94,30 @@ def connection_split(pid: int, port: int) -> list[int]:
     return [len(_socket_inodes(server) & established) for server in servers or [pid]]
 
 
+def every_child_serving(pid: int, port: int, workers: int, seconds: float = 120) -> None:
+    """Wait until each server child takes connections: ``workers`` probe connections held at once
+    land one on each child only when all of them serve (the supervisor hands each to the child
+    holding the fewest; a child still starting gets none, and wrk's 32 would all go to the others)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        probes = [socket.create_connection(("127.0.0.1", port)) for _ in range(workers)]
+        try:
+            split: list[int] = []
+            for _ in range(100):  # each probe reaches its child
+                split = connection_split(pid, port)
+                if sum(split) >= workers:
+                    break
+                time.sleep(0.05)
+            if len(split) == workers and all(n == 1 for n in split):
+                return
+        finally:
+            for probe in probes:
+                probe.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not every server process took connections (split {split})")
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def split_midway(pid: int, port: int, seconds: float) -> Iterator[list[int]]:
     """The connection split read once, ``seconds`` / 2 into the block (every connection open)."""
@@ -444,10 +468,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     label = f"pohub serve --workers {workers} (search)"
                     env = hub_env(url, workers_elsewhere=pg)
                     with process(label, hub_cmd(workers), env, "/") as hub:
-                        if workers > 1:
-                            time.sleep(2)  # every process listening before the load starts
-                            hub.memory.sample("ready")
                         port = int(hub.url.rsplit(":", 1)[1])
+                        if workers > 1:
+                            every_child_serving(hub.proc.pid, port, workers)
+                            time.sleep(2)  # the probes' "closed" reach the supervisor before wrk connects
+                            hub.memory.sample("ready")
                         with split_midway(hub.proc.pid, port, bench.seconds) as split:
                             bench.load(f"{name}{suffix}", hub, pages, headers=bench.header("supplier"))
                         if workers > 1:
