@@ -36,6 +36,7 @@ class Served:
     proc: subprocess.Popen[str]
     port: int
     lines: queue.Queue[str] = field(default_factory=queue.Queue)
+    log: list[str] = field(default_factory=list)  # every line, for a failure's message
 
     def serving(self) -> int:
         """The pid of the next child the supervisor logs as serving."""
@@ -96,10 +97,10 @@ def _fd_inodes(pid: int) -> set[str]:
     return found
 
 
-def _until(what: str, check: Callable[[], bool]) -> None:
+def _until(what: str, check: Callable[[], bool], detail: Callable[[], object] = lambda: "") -> None:
     deadline = time.monotonic() + PATIENCE
     while not check():
-        assert time.monotonic() < deadline, what
+        assert time.monotonic() < deadline, f"{what} {detail()}"
         time.sleep(0.05)
 
 
@@ -130,6 +131,7 @@ def serve(tmp_path: Path, workers: int = 2, port: int | None = None) -> Iterator
         def read() -> None:
             for line in stderr:
                 served.lines.put(line)
+                served.log.append(line)
 
         threading.Thread(target=read, daemon=True).start()
         try:
@@ -151,7 +153,11 @@ def open_held(hub: Served, n: int) -> list[socket.socket]:
     for s in opened:
         s.sendall(HEAD)
     want = sum(before.values()) + n
-    _until("the connections were not all handed over", lambda: sum(hub.held().values()) == want)
+    _until(
+        "the connections were not all handed over",
+        lambda: sum(hub.held().values()) == want,
+        lambda: f"(want {want}, held {hub.held()}); the server's log ends:\n{''.join(hub.log[-20:])}",
+    )
     return opened
 
 
