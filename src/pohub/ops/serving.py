@@ -292,6 +292,7 @@ class Supervisor:
             "server process %s ended (exit code %s); starting another", child.process.pid, child.process.exitcode
         )
         self.children[self.children.index(child)] = self._start(child.index)
+        child.process.close()  # its sentinel fd (the replacement has its own)
         return None
 
     def run(self) -> int:
