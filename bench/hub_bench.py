@@ -9,7 +9,10 @@ Step 1 search with BENCH_SEARCH_ORDERS POs in the database, served by one proces
 Each process's RSS is kept when it is ready, after its first run (warm) and at the end.
 
     python -m bench.hub_bench [--backends sqlite,postgresql] [--seconds 10] [--search-orders 100000]
-                              [--search-only] [--no-workers2]
+                              [--search-only] [--no-workers2] [--sqlite-file PATH]
+
+With --sqlite-file the SQLite database is that file, kept after the run (its parties' keys beside it,
+in PATH.parties.json): a later run on the same file with as many search POs skips the fill.
 
 Beside each path: the server's CPU per answer (utime + stime of its processes, from /proc).
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import sqlite3
@@ -76,21 +80,42 @@ def _socket_inodes(pid: int) -> set[str]:
 
 def connection_split(pid: int, port: int) -> list[int]:
     """How many established connections to ``port`` each server process under ``pid`` holds (its
-    children listening on the port, or ``pid`` itself), from /proc: SO_REUSEPORT hands each new
-    connection to a process by a hash of its addresses, so 32 need not split 16/16."""
-    held: dict[str, str] = {}  # socket inode -> TCP state, for the sockets on the port
+    server children, or ``pid`` itself), from /proc: the supervisor hands each new connection to the
+    child holding the fewest (ops/serving.py), so 32 should split 16/16."""
+    established = set()  # socket inodes of the server ends of connections to the port
     for name in ("tcp", "tcp6"):
         for line in Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
             f = line.split()
-            if int(f[1].rsplit(":", 1)[1], 16) == port:
-                held[f[9]] = f[3]  # 0A: listening, 01: established
+            if int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01":
+                established.add(f[9])
     kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    split = []
-    for server in kids or [pid]:
-        states = [held[i] for i in _socket_inodes(server) if i in held]
-        if "0A" in states:
-            split.append(states.count("01"))
-    return split
+    # The server processes (multiprocessing's spawn_main), not its resource tracker.
+    servers = [k for k in kids if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()]
+    return [len(_socket_inodes(server) & established) for server in servers or [pid]]
+
+
+def every_child_serving(pid: int, port: int, workers: int, seconds: float = 120) -> None:
+    """Wait until each server child takes connections: ``workers`` probe connections held at once
+    land one on each child only when all of them serve (the supervisor hands each to the child
+    holding the fewest; a child still starting gets none, and wrk's 32 would all go to the others)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        probes = [socket.create_connection(("127.0.0.1", port)) for _ in range(workers)]
+        try:
+            split: list[int] = []
+            for _ in range(100):  # each probe reaches its child
+                split = connection_split(pid, port)
+                if sum(split) >= workers:
+                    break
+                time.sleep(0.05)
+            if len(split) == workers and all(n == 1 for n in split):
+                return
+        finally:
+            for probe in probes:
+                probe.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not every server process took connections (split {split})")
+        time.sleep(0.5)
 
 
 @contextlib.contextmanager
@@ -162,9 +187,12 @@ def process(label: str, cmd: list[str], env: dict[str, str], ready_path: str | N
 
 
 @contextlib.contextmanager
-def database(backend: str, pg_url: str) -> Iterator[str]:
+def database(backend: str, pg_url: str, sqlite_file: Path | None = None) -> Iterator[str]:
     """A throwaway database: a file in a temporary directory, or a PostgreSQL database created and
-    dropped on the server at pg_url."""
+    dropped on the server at pg_url; on SQLite ``sqlite_file`` if given, kept."""
+    if backend == "sqlite" and sqlite_file is not None:
+        yield f"sqlite:///{sqlite_file.resolve()}"
+        return
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -340,11 +368,25 @@ def the_writes(bench: Bench, hub: Process, url: str, prefix: str, floor: wrk.Wrk
     bench.load(f"acknowledgement{suffix}", hub, acks, headers=bench.header("supplier"), wrap=False, floor=floor)
 
 
+def kept_parties(sqlite_file: Path | None, search_orders: int) -> dict[str, Any] | None:
+    """The parties (and their keys, stored hashed in the database) of a kept file already filled with
+    ``search_orders`` POs; None when it must be filled."""
+    sidecar = Path(f"{sqlite_file}.parties.json") if sqlite_file else None
+    if sidecar is None or not sidecar.exists():
+        return None
+    saved = json.loads(sidecar.read_text())
+    return dict(saved["parties"]) if saved.get("search_orders") == search_orders else None
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with database(backend, args.pg_url) as url:
+    kept = args.sqlite_file if backend == "sqlite" else None
+    with database(backend, args.pg_url, kept) as url:
         upgrade(url)
-        parties = asyncio.run(setup_parties(url))
+        reused = kept_parties(kept, args.search_orders)
+        if kept is not None and reused is None and kept.exists() and kept.stat().st_size > 2_000_000:
+            raise RuntimeError(f"{kept} holds data but no {kept}.parties.json for {args.search_orders:,} POs")
+        parties = reused or asyncio.run(setup_parties(url))
         bench = Bench(args.seconds, args.connections, parties)
         pg = backend == "postgresql"
         memories: list[Memory] = []
@@ -409,21 +451,28 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                         worker.memory.sample("end")
                         memories.append(worker.memory)
             if args.search_orders:
-                print(f"filling {args.search_orders:,} ten-line POs for the search ...", flush=True)
-                fill_seconds = round(asyncio.run(fill(url, parties, args.search_orders)), 1)
-                print(f"filled in {fill_seconds:.0f} s", flush=True)
+                if reused is not None:
+                    print(f"{kept} already holds {args.search_orders:,} POs: no fill", flush=True)
+                else:
+                    print(f"filling {args.search_orders:,} ten-line POs for the search ...", flush=True)
+                    fill_seconds = round(asyncio.run(fill(url, parties, args.search_orders)), 1)
+                    print(f"filled in {fill_seconds:.0f} s", flush=True)
+                if kept is not None and reused is None:
+                    sidecar = Path(f"{kept}.parties.json")
+                    sidecar.write_text(json.dumps({"search_orders": args.search_orders, "parties": parties}))
                 pages = [("GET", f"{SEARCH}&page={n}", b"") for n in range(1, 21)]
                 name = f"Step 1 search ({args.search_orders:,} POs)"
-                # One process, then (same database, same wrk runs) two: each its own event loop on its
-                # own SO_REUSEPORT socket; the server CPU is summed over the supervisor and its children.
+                # One process, then (same database, same wrk runs) two: each its own event loop, handed
+                # its connections by the supervisor; the server CPU is summed over it and its children.
                 for workers, suffix in ((1, ""), *([(2, " (--workers 2)")] if args.workers2 else [])):
                     label = f"pohub serve --workers {workers} (search)"
                     env = hub_env(url, workers_elsewhere=pg)
                     with process(label, hub_cmd(workers), env, "/") as hub:
-                        if workers > 1:
-                            time.sleep(2)  # every process listening before the load starts
-                            hub.memory.sample("ready")
                         port = int(hub.url.rsplit(":", 1)[1])
+                        if workers > 1:
+                            every_child_serving(hub.proc.pid, port, workers)
+                            time.sleep(2)  # the probes' "closed" reach the supervisor before wrk connects
+                            hub.memory.sample("ready")
                         with split_midway(hub.proc.pid, port, bench.seconds) as split:
                             bench.load(f"{name}{suffix}", hub, pages, headers=bench.header("supplier"))
                         if workers > 1:
@@ -665,6 +714,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pg-url", default=os.environ.get("POHUB_BENCH_DATABASE_URL", PG_DEFAULT))
     parser.add_argument("--no-workers2", dest="workers2", action="store_false", help="skip serve --workers 2")
     parser.add_argument("--search-only", action="store_true", help="only the Step 1 search (no floor, no writes)")
+    parser.add_argument(
+        "--sqlite-file",
+        type=Path,
+        help="SQLite database file to use and keep (a second run with as many search POs skips the fill)",
+    )
     args = parser.parse_args(argv)
     wrk.executable()  # fail now, not after the set-up, when wrk is missing
     report: dict[str, Any] = {
