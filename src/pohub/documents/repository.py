@@ -79,8 +79,8 @@ _SET_STATUS = Prepared(
 _LINES_OF_ORDER = Prepared(select(order_lines).where(L.order_id == bindparam("order_id")).order_by(L.position))
 
 
-# Supplier documents only (kind <> 'order'), which lets SQLite's planner take the (order, kind, ...)
-# unique index even when ANALYZE has counted the orders' NULL order_id as one huge group.
+# Supplier documents only (kind <> 'order'; since migration 0019 ``order_id = ?`` alone lets both
+# planners take the (order, kind, ...) unique index, which leaves out the orders' NULL order_id).
 # One statement a kind, the kinds as literals (models.kind_literal: SQLite would prepare it again).
 @functools.cache
 def _numbered(kind: str) -> Prepared:
