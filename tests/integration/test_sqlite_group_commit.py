@@ -319,3 +319,20 @@ async def test_a_group_handed_to_a_unit_that_gave_up_still_commits(writer: Write
     with pytest.raises(asyncio.CancelledError):
         await cancel[0]
     assert writer.stored() == ["a"]
+
+
+async def test_a_commit_through_sqlalchemy_commits_the_group_so_far(writer: Writer) -> None:
+    """conn.commit() inside a unit of a group makes its rows durable as it did alone: with the
+    group's earlier units (they ended well), and the unit goes on in a transaction of its own."""
+    during: list[list[str]] = []
+
+    async def commits(conn: AsyncConnection) -> None:
+        await conn.execute(insert(ROWS).values(name="c1"))
+        await conn.commit()
+        during.append(writer.stored())
+        await conn.execute(insert(ROWS).values(name="c2"))
+
+    results = await writer.queue(add("a"), [add("b"), commits, add("d")])
+    assert results == [None] * 4
+    assert during == [["a", "b", "c1"]]
+    assert writer.stored() == ["a", "b", "c1", "c2", "d"]

@@ -301,16 +301,16 @@ class Units:
         group = member.group
         try:
             intact = await self._end_orm(member, commit=True)
-            if not intact:
-                if member.savepoint:  # lost under the group (the connection invalidated ...)
-                    raise _lost("COMMIT")
-                await self._commit(group)  # as a unit alone: COMMIT fails as it did (no transaction ...)
-                return None
-            if member.savepoint:
+            if not intact and member.savepoint:  # lost under the group (the connection invalidated ...)
+                raise _lost("COMMIT")
+            if intact and member.savepoint:
                 execute(group.raw, f"RELEASE {SAVEPOINT}")
         except BaseException as exc:
             await self._abandon(group, exc)
             raise
+        if not intact:  # the first unit ended its transaction itself: COMMIT fails as it did alone
+            await self._commit(group)
+            return None
         if not self._waiting and group.units < self.group:
             # No one queued yet: let the loop finish its turn first. Units on the event loop's thread
             # never wait inside (db/sqlite_inline.py), so requests already under way reach the gate
@@ -329,11 +329,12 @@ class Units:
     async def _fail(self, member: _Member) -> None:
         """The unit failed: undo its own part; the group's earlier units go on (or commit now)."""
         group = member.group
+        if not member.savepoint:  # the group's first unit: all of the transaction is its own
+            group.driver.unit = None  # so SQLAlchemy's rollback, if it joined, rolls it all back
+            await self._end(group.conn, group.raw, commit=False)
+            return
         try:
             intact = await self._end_orm(member, commit=False)
-            if not member.savepoint:  # the group's first unit: all of the transaction is its own
-                await self._end(group.conn, group.raw, commit=False)
-                return
             if not intact:
                 raise _lost("ROLLBACK")
             execute(group.raw, f"ROLLBACK TO {SAVEPOINT}")
