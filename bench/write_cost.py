@@ -17,6 +17,11 @@ go, by Python function). ``--trace`` prints every statement sqlite3 runs for the
 document of each kind, through ``set_trace_callback`` on the writer: an executemany's rows one line
 each; a statement that fires a trigger once more for the trigger's program and once for each of
 its statements (Python 3.11's sqlite3 prints the outer statement's text for them).
+
+``--concurrency N`` keeps N documents of a batch in flight (N tasks, each taking the next document),
+so write units queue for the writer as under load and group commit (db/sqlite_units.py) has units
+to group; ``--group K`` sets its bound (POHUB_SQLITE_GROUP_COMMIT; 1: off). ``--commits`` prints
+how many COMMITs each batch took (a trace callback on every statement: not for counting instructions).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import asyncio
 import cProfile
 import operator
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,29 +76,42 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=10)
     parser.add_argument("--profile", default=None)
     parser.add_argument("--trace", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--group", type=int, default=None)
+    parser.add_argument("--commits", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         p = asyncio.run(setup_parties(url))
         loop = asyncio.new_event_loop()
-        db = Database(url)
+        db = Database(url, group_commit=args.group)
         traced: list[str] = []
         tracing = [False]
-        if args.trace:
+        commits = [0]
 
-            @event.listens_for(db.writer.sync_engine, "connect")
-            def _trace(dbapi_connection: Any, _record: Any) -> None:
-                raw = dbapi_connection.driver_connection._conn
+        @event.listens_for(db.writer.sync_engine, "connect")
+        def _trace(dbapi_connection: Any, _record: Any) -> None:
+            raw = dbapi_connection.driver_connection._conn
+            if args.trace:
                 raw.set_trace_callback(lambda sql: traced.append(sql) if tracing[0] else None)
+            elif args.commits:
+                raw.set_trace_callback(lambda sql: sql == "COMMIT" and commits.__setitem__(0, commits[0] + 1))
 
         loop.run_until_complete(subscribe(db, p["buyer"]))
         profile = cProfile.Profile() if args.profile else None
 
-        async def batch(msgs: list[inbound.Message]) -> None:
+        async def serial(msgs: Iterator[inbound.Message]) -> None:
             for msg in msgs:
                 applied = await inbound.receive(db, msg)
                 assert not applied.duplicate
+
+        async def batch(msgs: list[inbound.Message]) -> None:
+            if args.concurrency <= 1:
+                await serial(iter(msgs))
+                return
+            shared = iter(msgs)  # each task takes the next document when its last one is done
+            await asyncio.gather(*(serial(shared) for _ in range(args.concurrency)))
 
         def run(prefix: str, n: int, measured: bool) -> None:
             orders = [
@@ -130,10 +149,12 @@ def main() -> None:
                     msgs = msgs[1:]
                 if profile is not None:
                     profile.enable()
+                commits[0] = 0
                 operator.call(loop.run_until_complete, batch(msgs))
                 if profile is not None:
                     profile.disable()
-                print(f"{msgs[0].kind}: {n}", flush=True)
+                shown = f" ({commits[0]} COMMITs)" if args.commits else ""
+                print(f"{msgs[0].kind}: {len(msgs)}{shown}", flush=True)
 
         run("W", args.warm, measured=False)
         run("M", args.count, measured=True)

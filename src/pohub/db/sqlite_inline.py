@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 DatabaseError = sqlite3.DatabaseError
 Error = sqlite3.Error
@@ -89,9 +89,20 @@ class _Immediate:
             future.set_exception(exc)
 
 
+class UnitEnd(Protocol):
+    """What commit() and rollback() do while a unit of a group commit runs (db/sqlite_units._Member)."""
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
 class Connection:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        # Set by db/sqlite_units while a unit runs in a group commit: its sqlite3 transaction holds
+        # other units' work too, so SQLAlchemy's commit and rollback end the unit's part, not it.
+        self.unit: UnitEnd | None = None
         self._connection: sqlite3.Connection | None = conn  # aiosqlite's "still open" marker
         self._tx = _Immediate()
         self._thread = SimpleNamespace(daemon=True)
@@ -113,10 +124,16 @@ class Connection:
         return Cursor(self._conn.execute(sql, parameters))
 
     async def commit(self) -> None:
-        self._conn.commit()
+        if self.unit is not None:
+            self.unit.commit()
+        else:
+            self._conn.commit()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
+        if self.unit is not None:
+            self.unit.rollback()
+        else:
+            self._conn.rollback()
 
     async def close(self) -> None:
         if self._connection is not None:
