@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pohub import secret_key as installation_key
@@ -24,8 +24,8 @@ class Settings(BaseSettings):
     key_cache_seconds: float = 30.0
     db_pool_size: int = 10
     # SQLite: at most this many write units share one COMMIT while others queue (1: each commits
-    # alone). db/engine.py reads it from the environment itself (docs/operations.md).
-    sqlite_group_commit: int = 8
+    # alone; docs/operations.md).
+    sqlite_group_commit: int = Field(default=8, ge=1)
     log_level: str = "info"
     # Signs dashboard cookies and seals webhook secrets. Unset: generated once and kept in
     # secret_key_file (default: beside the SQLite database, else ./var/pohub-secret.key).

@@ -96,7 +96,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
         )
 
     app.state.settings = settings
-    app.state.db = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    app.state.db = db or Database(
+        settings.database_url, pool_size=settings.db_pool_size, group_commit=settings.sqlite_group_commit
+    )
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
     install_error_handlers(app)
     ops_setup.install(app)

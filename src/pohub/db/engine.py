@@ -30,15 +30,9 @@ from pohub.db.pg_units import PgUnits
 from pohub.db.sqlite_units import Units
 
 POOL_TIMEOUT = 60.0  # seconds a unit of work waits for a connection before it fails
-# SQLite: at most this many write units share one COMMIT (db/sqlite_units.py; 1: each commits alone).
+# SQLite: at most this many write units share one COMMIT (db/sqlite_units.py; 1: each commits alone);
+# the server and the worker pass config.Settings.sqlite_group_commit.
 GROUP_COMMIT = 8
-
-
-def group_commit_bound() -> int:
-    """POHUB_SQLITE_GROUP_COMMIT (config.Settings.sqlite_group_commit), read here as well: every
-    Database (the server's, the worker's, the CLI's) groups alike without each passing it."""
-    value = os.environ.get("POHUB_SQLITE_GROUP_COMMIT", "").strip()
-    return max(int(value), 1) if value else GROUP_COMMIT
 
 
 def async_url(url: str) -> str:
@@ -216,7 +210,7 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
 class Database:
     """The process's connection pools; stateless apart from them."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, group_commit: int | None = None) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, group_commit: int = GROUP_COMMIT) -> None:
         self.url = async_url(url)
         self.sqlite = is_sqlite(self.url)
         self._pg: PgUnits | None = None
@@ -231,9 +225,8 @@ class Database:
                 Checkpointer(database) if database and database != ":memory:" else None
             )
             prepare = self._checkpointer.before_write if self._checkpointer is not None else None
-            group = group_commit if group_commit is not None else group_commit_bound()
             self._writes: Units | None = Units(
-                self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare, group=group
+                self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare, group=group_commit
             )
             self._reads: Units | None = Units(self.reader, begin=None, size=pool_size, timeout=POOL_TIMEOUT)
         else:

@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
 
         async def main() -> None:
-            db = Database(settings.database_url, pool_size=4)
+            db = Database(settings.database_url, pool_size=4, group_commit=settings.sqlite_group_commit)
             await reseal_all(db, server_key=settings.secret_key)
             w = Worker(db, settings)
             if poll is not None:
