@@ -117,9 +117,9 @@ def test_a_packed_line_reads_as_fill_reads_a_line() -> None:
     row = Row()
     for name, value in zip(wire.LINE_FIGURES, figures, strict=True):
         setattr(row, name, value)
-    packed = pages._Line(",".join(["1", *map(str, figures), ""]))
+    packed = pages._line(f"[1,{','.join(map(str, figures))},null]")
     assert wire.fill(stored, key=9, status=150, touched=[packed]) == wire.fill(stored, key=9, status=150, touched=[row])
     assert wire.fill(stored, key=9, status=150, touched=[packed]) != wire.fill(stored, key=9, status=150)
-    changed = pages._Line(",".join(["1", *map(str, figures), "1"]))
+    changed = pages._line(f"[1,{','.join(map(str, figures))},1]")
     assert changed.changed_at == 1
     assert wire.fill(stored, key=9, status=150, touched=[changed]) is None  # a buyer's change: the slow way

@@ -26,6 +26,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -50,6 +51,8 @@ _QUANTITIES = (
 )
 # The order_lines columns of those figures (a read fetches them for the lines not all zero).
 LINE_FIGURES = tuple(field for _, field in _QUANTITIES)
+# A line's figures, in LINE_FIGURES' order, read in one call.
+_figures_of = attrgetter(*LINE_FIGURES)
 
 
 def _run(figures: Sequence[str]) -> str:
@@ -194,8 +197,9 @@ def fill(wire: str | None, *, key: int, status: int, touched: Sequence[Any] = ()
             if line.changed_at is not None or not 0 <= line.position < n:
                 return None  # rewritten or added by a buyer's change: render.render knows how
             first = len(LINE_FIGURES) * line.position
-            for j, field in enumerate(LINE_FIGURES):
-                if figure := int(getattr(line, field)):
+            # The five figures in one call; most are 0 (only the others are read as integers).
+            for j, figure in enumerate(_figures_of(line)):
+                if figure and (figure := int(figure)):
                     edits.append((int(offsets[first + j]), 1, str(figure)))
     edits.sort()
     pieces: list[str] = []
