@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--profile", default=None)
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--concurrency", type=int, default=1)
-    parser.add_argument("--group", type=int, default=None)
+    parser.add_argument("--group", type=int, default=1)
     parser.add_argument("--commits", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
