@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import uvicorn
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from pohub.api.app import create_app
@@ -195,3 +195,61 @@ def make_trade(server: LiveServer, *, invoice_required: bool = True) -> Trade:
     supplier = make_party(server, f"supplier-{uuid.uuid4().hex[:8]}")
     connect(server, buyer, supplier, invoice_required=invoice_required)
     return Trade(buyer, supplier)
+
+
+# The indexes and query plans a migration's test checks, the same way on both databases.
+
+
+def index_where(index: dict[str, Any]) -> str | None:
+    """A partial index's condition as `inspect().get_indexes` reports it, in one spelling for both
+    databases (lower case, no parentheses, without PostgreSQL's ``::text`` casts); None: not partial."""
+    options = index.get("dialect_options", {})
+    where = options.get("sqlite_where", options.get("postgresql_where"))
+    if where is None:
+        return None
+    plain = str(where).replace("::text", "").replace("(", " ").replace(")", " ")
+    return " ".join(plain.split()).lower()
+
+
+def indexes_of(database_url: str, tables: list[str]) -> dict[str, dict[str, Any]]:
+    """Every index of ``tables``, by name, as SQLAlchemy's inspector reports it."""
+
+    def read(sync: Any) -> dict[str, dict[str, Any]]:
+        return {str(i["name"]): dict(i) for table in tables for i in inspect(sync).get_indexes(table)}
+
+    async def go() -> dict[str, dict[str, Any]]:
+        db = Database(database_url, pool_size=1)
+        try:
+            async with db.read() as conn:
+                return await conn.run_sync(read)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def query_plans(database_url: str, queries: list[str], params: dict[str, Any], *, analyze: bool = False) -> list[str]:
+    """Each query's plan as one line (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN). On
+    PostgreSQL sequential and bitmap scans are turned off, so that on a near-empty table the plan
+    shows which index the query can use at all; ``analyze`` runs ANALYZE first."""
+
+    async def go() -> list[str]:
+        db = Database(database_url, pool_size=1)
+        try:
+            if analyze:
+                async with db.write() as conn:
+                    await conn.execute(text("ANALYZE"))
+            async with db.read() as conn:
+                if not db.sqlite:
+                    await conn.execute(text("SET LOCAL enable_seqscan = off"))
+                    await conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+                explain = "EXPLAIN QUERY PLAN " if db.sqlite else "EXPLAIN "
+                plans = []
+                for query in queries:
+                    rows = await conn.execute(text(explain + query), params)
+                    plans.append(" ".join(str(r[-1] if db.sqlite else r[0]) for r in rows))
+                return plans
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())

@@ -8,19 +8,18 @@ both databases."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from pohub.db.engine import Database
 from pohub.db.migrate import alembic_config
 from pohub.documents.models import documents
-from tests.support import database_url
+from tests.support import database_url, index_where, indexes_of, query_plans
 
 BEFORE = "write_order_counts"  # the revision before one_order_index
 NUMBER = ["order_id", "kind", "sender_company_id", "number"]
@@ -44,21 +43,6 @@ QUERIES = [
 ]
 
 
-@pytest.fixture
-def migrated(backend: str, tmp_path: Path) -> Iterator[str]:
-    with database_url(backend, tmp_path) as url:
-        yield url
-
-
-def _where(index: dict[str, Any]) -> str | None:
-    options = index.get("dialect_options", {})
-    where = options.get("sqlite_where", options.get("postgresql_where"))
-    if where is None:
-        return None
-    plain = str(where).replace("::text", "").replace("(", " ").replace(")", " ")  # PostgreSQL's casts
-    return " ".join(plain.split()).lower()
-
-
 async def _with(url: str, work: Any) -> Any:
     db = Database(url, pool_size=1)
     try:
@@ -68,12 +52,7 @@ async def _with(url: str, work: Any) -> Any:
 
 
 def _indexes(url: str) -> dict[str, dict[str, Any]]:
-    async def go(db: Database) -> dict[str, dict[str, Any]]:
-        async with db.read() as conn:
-            found = await conn.run_sync(lambda sync: inspect(sync).get_indexes("documents"))
-            return {str(i["name"]): dict(i) for i in found}
-
-    return asyncio.run(_with(url, go))
+    return indexes_of(url, ["documents"])
 
 
 async def _companies(db: Database) -> None:
@@ -130,7 +109,7 @@ def test_the_merged_index_is_as_the_models_declare(migrated: str) -> None:
     index = found["ix_documents_order"]
     assert index["unique"]
     assert index["column_names"] == NUMBER
-    assert _where(index) == "order_id is not null"
+    assert index_where(index) == "order_id is not null"
     declared = next(i for i in documents.indexes if i.name == "ix_documents_order")
     assert [c.name for c in declared.expressions] == NUMBER  # type: ignore[union-attr]
     assert declared.unique
@@ -143,22 +122,8 @@ def test_a_number_is_unique_per_order_kind_and_sender_as_before(backend: str, tm
 
 
 def _plans(url: str, *, analyze: bool) -> list[str]:
-    async def go(db: Database) -> list[str]:
-        if analyze:  # the statistics that once sent the duplicate rule's query to a full scan
-            async with db.write() as conn:
-                await conn.execute(text("ANALYZE"))
-        async with db.read() as conn:
-            if not db.sqlite:  # an empty table: make the planner show which index it can use at all
-                await conn.execute(text("SET LOCAL enable_seqscan = off"))
-                await conn.execute(text("SET LOCAL enable_bitmapscan = off"))
-            plans = []
-            for sql in QUERIES:
-                explain = "EXPLAIN QUERY PLAN " if db.sqlite else "EXPLAIN "
-                rows = await conn.execute(text(explain + sql), {"v": 1, "k": "acknowledgement"})
-                plans.append(" ".join(str(r[-1] if db.sqlite else r[0]) for r in rows))
-            return plans
-
-    return asyncio.run(_with(url, go))
+    # analyze: the statistics that once sent the duplicate rule's query to a full scan
+    return query_plans(url, QUERIES, {"v": 1, "k": "acknowledgement"}, analyze=analyze)
 
 
 def test_each_query_by_order_reads_the_merged_index(migrated: str) -> None:
@@ -181,9 +146,9 @@ def test_downgrade_restores_both_indexes(migrated: str) -> None:
     found = _indexes(migrated)
     number, order = found["uq_documents_number"], found["ix_documents_order"]
     assert number["unique"] and number["column_names"] == NUMBER
-    assert _where(number) == "kind <> 'order'"
+    assert index_where(number) == "kind <> 'order'"
     assert not order["unique"] and order["column_names"] == ["order_id", "kind"]
-    assert _where(order) == "order_id is not null"
+    assert index_where(order) == "order_id is not null"
     assert _insert(migrated, [row for row, _ in RULE]) == [expected for _, expected in RULE]
     command.upgrade(alembic_config(migrated), "head")
     assert "uq_documents_number" not in _indexes(migrated)
