@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bench.processes import stop
 from pohub.agent.config import load
 from pohub.agent.csvfiles import read_shipments
 from pohub.agent.policies import AcceptAll
@@ -121,12 +122,7 @@ def _hub(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
                 time.sleep(0.1)
         yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 15)
 
 
 async def _seed(database_url: str, orders: int, lines: int) -> str:

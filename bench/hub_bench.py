@@ -43,6 +43,7 @@ from sqlalchemy.engine import make_url
 
 from bench import documents as docs
 from bench import wrk
+from bench.processes import stop
 from bench.report import Memory, Row, table
 from pohub.db.engine import Database
 from pohub.db.migrate import upgrade
@@ -177,12 +178,7 @@ def process(label: str, cmd: list[str], env: dict[str, str], ready_path: str | N
         memory.sample("ready")
         yield Process(url, proc, memory)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 20)
         log.close()
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from bench import documents as docs
 from bench.hub_bench import API, free_port, hub_cmd, hub_env, order_keys, setup_parties
+from bench.processes import stop
 from pohub.db.migrate import upgrade
 
 TOTALS = re.compile(rb"^(?:summary|totals): (\d+)", re.MULTILINE)
@@ -113,12 +114,7 @@ def server(cmd: list[str], env: dict[str, str], port: int, out: Path) -> Iterato
                 time.sleep(1)
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 120)
         log.close()
 
 
