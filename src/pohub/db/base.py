@@ -65,7 +65,13 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if dialect.name != "sqlite":
             return None
         text = jsonio.plain  # format(value, "f"), for less
-        return lambda value: text(value) if type(value) is Decimal else usual(value)
+
+        def bind(value: Any) -> Any:
+            if value is None:
+                return None  # what ``usual`` gives (a sample), without its layers: most lines' ack_price
+            return text(value) if type(value) is Decimal else usual(value)
+
+        return bind
 
     def direct_result(self, dialect: Dialect, usual: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
