@@ -65,8 +65,8 @@ async def test_the_earlier_documents_and_the_lines_read_together_are_those_read_
         names = [c.key for c in documents_inbound.RULE_LINE_COLUMNS]
         assert list(lines[0]._fields) == names
         assert [r._mapping for r in lines] == [{n: a._mapping[n] for n in names} for a in apart_lines], kind
-        assert [[type(v) for v in r] for r in lines] == [
-            [type(a._mapping[n]) for n in names] for a in apart_lines
-        ], kind
+        assert [[type(v) for v in r] for r in lines] == [[type(a._mapping[n]) for n in names] for a in apart_lines], (
+            kind
+        )
         assert [r.id for r in lines] == [a.id for a in apart_lines]
         assert lines[0].line_key == apart_lines[0].line_key and earlier == sorted(earlier, key=lambda r: r.id)

@@ -31,7 +31,9 @@ class _Later(datetime):
 def _values(rng: random.Random) -> list[Any]:
     def utc() -> datetime:
         return datetime(1, 1, 1, tzinfo=UTC) + timedelta(
-            days=rng.randrange(3_652_058), seconds=rng.randrange(86_400), microseconds=rng.choice([0, rng.randrange(10**6)])
+            days=rng.randrange(3_652_058),
+            seconds=rng.randrange(86_400),
+            microseconds=rng.choice([0, rng.randrange(10**6)]),
         )
 
     made: list[Any] = []
@@ -42,7 +44,8 @@ def _values(rng: random.Random) -> list[Any]:
         if pick == 0:
             made.append(base.replace())  # equal, another object
         elif pick == 1:
-            made.append(base.astimezone(timezone(timedelta(hours=rng.randrange(-12, 13)))))  # the same instant elsewhere
+            # the same instant elsewhere
+            made.append(base.astimezone(timezone(timedelta(hours=rng.randrange(-12, 13)))))
         elif pick == 2:
             made.append(base.replace(microsecond=0))  # the same second, no microseconds
         elif pick == 3:

@@ -71,7 +71,11 @@ def _rows(rng: random.Random, now: datetime) -> list[dict[str, Any]]:
 def _subs(rng: random.Random) -> list[Any]:
     choices = [*topics.BY_EVENT_TYPE.values(), topics.ALL, topics.JOB_FINISHED, topics.TEST]
     return [
-        SimpleNamespace(id=rng.randrange(1, 10**6), company_id=rng.choice([1, 2, 3, 4]), topic=rng.choice([topics.ALL, rng.choice(choices)]))
+        SimpleNamespace(
+            id=rng.randrange(1, 10**6),
+            company_id=rng.choice([1, 2, 3, 4]),
+            topic=rng.choice([topics.ALL, rng.choice(choices)]),
+        )
         for _ in range(rng.randrange(0, 5))
     ]
 

@@ -110,8 +110,8 @@ def deliveries(rows: list[dict[str, Any]], subs: list[Any], now: datetime) -> li
         if isinstance(at, datetime):
             if last[0] is not at:
                 last = (at, at.isoformat())
-            date: str | None = last[1]
-            timestamp = date
+            timestamp = last[1]
+            date: str | None = timestamp
         else:
             date = None
             timestamp = (at or now).isoformat()
