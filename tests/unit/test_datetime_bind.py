@@ -1,18 +1,19 @@
 """AwareDateTime's direct bind on SQLite (db/base.py) writes what SQLAlchemy's own processor writes,
 for every value in any order, though it answers None at once and keeps the text of the last UTC
 time it wrote (by identity): an equal time that is another object, a time in another zone, a naive
-time and other types after it each get their own answer."""
+time and other types after it each get their own answer. ExactDecimal's (None at once) likewise."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy.dialects import sqlite
 
-from pohub.db.base import AwareDateTime
+from pohub.db.base import AwareDateTime, ExactDecimal
 from pohub.db.fast import _direct
 
 
@@ -85,3 +86,15 @@ def test_a_naive_time_is_refused_even_right_after_the_same_instant() -> None:
     fast(now)
     with pytest.raises(ValueError, match="naive datetime"):
         fast(now.replace(tzinfo=None))
+
+
+def test_the_money_bind_writes_what_sqlalchemy_writes() -> None:
+    type_ = ExactDecimal()
+    usual = type_._cached_bind_processor(sqlite.dialect())
+    fast = _direct("bind", type_, sqlite.dialect(), usual)
+    assert fast is not usual
+    rng = random.Random(24)
+    values: list[Any] = [None, 0, 3, "1.5", Decimal("-0"), Decimal("1E+2"), Decimal("0E-6")]
+    values += [Decimal(rng.randrange(-(10**20), 10**20)).scaleb(-rng.randrange(0, 7)) for _ in range(2_000)]
+    for value in values:
+        assert fast(value) == usual(value), value
