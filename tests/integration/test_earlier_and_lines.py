@@ -1,7 +1,8 @@
 """A supplier document's two reads after its order's lock, the order's earlier documents of its kind
 and the order's lines, run as one statement (documents/inbound.duplicate_and_lines, db/together.py):
 on both databases, the rows, their order, their values and their types are those of the two
-statements it replaces (repository.numbered_documents, repository.order_lines_of)."""
+statements it replaces (repository.numbered_documents, repository.order_lines_of: of the lines,
+the columns the rules read, documents/inbound.RULE_LINE_COLUMNS)."""
 
 from __future__ import annotations
 
@@ -57,8 +58,15 @@ async def test_the_earlier_documents_and_the_lines_read_together_are_those_read_
             apart_lines = await repo.order_lines_of(conn, order_id=po.document_id)
         assert dup is None
         assert len(earlier) == count and len(lines) == 10
-        for together, apart in ((earlier, apart_earlier), (lines, apart_lines)):
-            assert [r._mapping for r in together] == [r._mapping for r in apart], kind
-            assert [[type(v) for v in r] for r in together] == [[type(v) for v in r] for r in apart], kind
-        assert [r.position for r in lines] == sorted(r.position for r in lines)
+        assert [r._mapping for r in earlier] == [r._mapping for r in apart_earlier], kind
+        assert [[type(v) for v in r] for r in earlier] == [[type(v) for v in r] for r in apart_earlier], kind
+        # The lines: the columns the rules read (RULE_LINE_COLUMNS), each as order_lines_of reads it,
+        # in the lines' order (order_lines_of's, by position).
+        names = [c.key for c in documents_inbound.RULE_LINE_COLUMNS]
+        assert list(lines[0]._fields) == names
+        assert [r._mapping for r in lines] == [{n: a._mapping[n] for n in names} for a in apart_lines], kind
+        assert [[type(v) for v in r] for r in lines] == [[type(a._mapping[n]) for n in names] for a in apart_lines], (
+            kind
+        )
+        assert [r.id for r in lines] == [a.id for a in apart_lines]
         assert lines[0].line_key == apart_lines[0].line_key and earlier == sorted(earlier, key=lambda r: r.id)
