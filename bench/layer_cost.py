@@ -116,7 +116,9 @@ def run(count: int, warm: int) -> None:
 
 
 def summary(directory: str, count: int) -> None:
-    dumps = sorted(Path(directory).glob("layer.*"), key=lambda f: f.stat().st_mtime)[-len(BATCHES) :]
+    # callgrind names the dumps layer.PID.1, .2, ... (and layer.PID for the empty one at exit).
+    numbered = [f for f in Path(directory).glob("layer.*.*") if f.suffix[1:].isdigit()]
+    dumps = sorted(numbered, key=lambda f: (f.stat().st_mtime, int(f.suffix[1:])))[-len(BATCHES) :]
     totals = []
     for dump in dumps:
         found = re.search(rb"^(?:summary|totals): (\d+)", dump.read_bytes(), re.MULTILINE)
