@@ -1,7 +1,7 @@
 """The request layer's cost (issue 15), in process, for callgrind: the same requests through the app
 (raw ASGI calls, no socket) and their database or document part alone, on one fresh SQLite database
 with a webhook subscription of the buyer's to every topic (as ``bench.write_cost``), so that
-"app − part" is the request layer of a lane GET, a PO create and an acknowledgement.
+"app - part" is the request layer of a lane GET, a PO create and an acknowledgement.
 
 After a warm-up of every batch, each batch of ``--count`` runs inside ``operator.call`` (a C
 function nothing else on the path calls), in this order:

@@ -44,7 +44,7 @@ def _checker() -> Callable[[dict[str, Any]], bool] | None:
         if not hasattr(module, attribute):
             return None
         modules.append((module, attribute))
-    env_keys = tuple(encode(variable) for _, _, variable, _ in _PROVIDERS)
+    tracer_env, meter_env, logger_env = (encode(variable) for _, _, variable, _ in _PROVIDERS)
     config_keys = tuple(key for _, _, _, key in _PROVIDERS)
     (trace, t), (metrics, m), (logs, lg) = modules
 
@@ -54,10 +54,7 @@ def _checker() -> Callable[[dict[str, Any]], bool] | None:
                 return False
         if getattr(trace, t) is not None or getattr(metrics, m) is not None or getattr(logs, lg) is not None:
             return False
-        for key in env_keys:
-            if key in data:
-                return False
-        return True
+        return tracer_env not in data and meter_env not in data and logger_env not in data
 
     return quiet
 
