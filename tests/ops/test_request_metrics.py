@@ -1,6 +1,7 @@
-"""ops/metrics.request_recorder and in_flight write the request metrics straight on the children's
-values: /metrics must read exactly what prometheus_client's own inc()/observe()/dec() give, in one
-process and in multiprocess mode (the files another process's /metrics reads)."""
+"""ops/metrics.request_recorder and in_flight keep the request metrics without prometheus_client's
+public calls (straight on the children's values; in memory, in-flight requests as a deque the gauge
+reads): /metrics must read exactly what its own inc()/observe()/dec() give, in one process and in
+multiprocess mode (the files another process's /metrics reads)."""
 
 from __future__ import annotations
 
