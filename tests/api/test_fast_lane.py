@@ -357,13 +357,17 @@ def test_a_route_taking_more_than_the_lane_passes_is_left_to_fastapi() -> None:
     assert table.find("GET", "/x/Orders/") is None and table.find("POST", "/x/Orders/42") is None
 
 
-def _layers(app: Any) -> list[type]:
-    """The classes of a built stack's layers, top first, down to the router."""
-    found: list[type] = []
+def _chain(app: Any) -> list[Any]:
+    """A built stack's layers, top first, down to the router."""
+    found: list[Any] = []
     while app is not None and not isinstance(app, APIRouter):
-        found.append(type(app))
+        found.append(app)
         app = getattr(app, "app", None)
     return found
+
+
+def _layers(app: Any) -> list[type]:
+    return [type(layer) for layer in _chain(app)]
 
 
 @pytest.mark.parametrize("rate_limits", ["off", "reads=2/60s:2"])
@@ -383,15 +387,22 @@ def test_the_lane_runs_fastapis_layers_but_the_pass_throughs(rate_limits: str, t
         AsyncExitStackMiddleware,
     ]
     assert lane.layers == [ServerErrorMiddleware, *limited, ExceptionMiddleware]
-    # Copies of the same layers: the same 500 handler and exception handlers.
-    full, short = outer.app, lane.stack
-    assert short.handler is full.handler and short.debug == full.debug
-    while not isinstance(full, ExceptionMiddleware):
-        full = full.app
-    while not isinstance(short, ExceptionMiddleware):
-        short = short.app
-    assert short._exception_handlers is full._exception_handlers
-    assert short._status_handlers is full._status_handlers
+    # The lowest layers are folded into the lane's bottom: the stack's own objects, handed an error
+    # (fast_lane.replay); any above them run as copies of the same layers (the same 500 handler).
+    full = outer.app
+    own = {type(layer): layer for layer in _chain(full)}
+    folded = [ExceptionMiddleware] if limited else [ServerErrorMiddleware, ExceptionMiddleware]
+    assert [type(layer) for layer in lane.folded] == folded
+    assert all(layer is own[type(layer)] for layer in lane.folded)
+    assert lane.handlers == (own[ExceptionMiddleware]._exception_handlers, own[ExceptionMiddleware]._status_handlers)
+    short = lane.stack
+    if limited:
+        assert isinstance(short, ServerErrorMiddleware) and short is not own[ServerErrorMiddleware]
+        assert short.handler is own[ServerErrorMiddleware].handler and short.debug == own[ServerErrorMiddleware].debug
+        assert isinstance(short.app, RateLimitMiddleware) and short.app.limiter is own[RateLimitMiddleware].limiter
+        assert short.app.app == lane._endpoint
+    else:
+        assert short == lane._endpoint
 
     def scope(path: str, **extra: Any) -> dict[str, Any]:
         return {"type": "http", "method": "GET", "path": path, "root_path": "", "query_string": b"", **extra}

@@ -1,6 +1,7 @@
-"""ops/metrics.request_recorder and in_flight write the request metrics straight on the children's
-values: /metrics must read exactly what prometheus_client's own inc()/observe()/dec() give, in one
-process and in multiprocess mode (the files another process's /metrics reads)."""
+"""ops/metrics.request_recorder and in_flight keep the request metrics without prometheus_client's
+public calls (straight on the children's values; in memory, in-flight requests as a deque the gauge
+reads): /metrics must read exactly what its own inc()/observe()/dec() give, in one process and in
+multiprocess mode (the files another process's /metrics reads)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,23 @@ def test_the_recorder_writes_what_the_public_calls_write(multiproc: bool, tmp_pa
     # Every bucket boundary case landed somewhere, and the in-flight gauge moved (36 entered, 28 left).
     assert 'pohub_http_request_duration_seconds_bucket{le="0.005",method="GET",route="<unmatched>"}' in direct
     assert "pohub_http_requests_in_flight 8.0" in direct
+
+
+MIXED = """
+from prometheus_client import REGISTRY, generate_latest
+from pohub.ops import metrics
+
+enter, leave = metrics.in_flight()
+assert metrics.in_flight() == (enter, leave)  # one pair per process
+enter(); enter(); enter(); leave()
+metrics.HTTP_IN_FLIGHT.inc(5)  # the gauge's own calls still count beside the middleware's
+metrics.HTTP_IN_FLIGHT.dec()
+print([r for r in generate_latest(REGISTRY).decode().splitlines() if r.startswith("pohub_http_requests_in_flight")])
+"""
+
+
+def test_the_in_flight_gauge_adds_the_middlewares_requests_to_its_own_value() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    done = subprocess.run([sys.executable, "-c", MIXED], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['pohub_http_requests_in_flight 6.0']"

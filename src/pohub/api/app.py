@@ -22,6 +22,7 @@ from pohub.api.documents import document_router
 from pohub.api.exchanges import router as exchanges_router
 from pohub.api.http import install_error_handlers, refuse_nul
 from pohub.api.schemas import BulkStatusUpdateRequest
+from pohub.api.telemetry import Hub
 from pohub.changes.api import router as changes_router
 from pohub.config import Settings, get_settings
 from pohub.db.engine import Database
@@ -75,7 +76,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
             await app.state.db.dispose()
 
     # /docs is served with Swagger UI's files from this server: no CDN (installs may be offline).
-    app = FastAPI(
+    # Hub: FastAPI with its telemetry question asked cheaply (api/telemetry.py).
+    app = Hub(
         title="pohub",
         version=pohub.__version__,
         description=DESCRIPTION,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pohub.api import answers
 from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
-from pohub.api.http import JSON, message, page, read_body
+from pohub.api.http import JSON, header, message, page, read_body, url_path
 from pohub.api.search import SEARCH_PARAMETERS, parse_search
 from pohub.core.errors import PohubError
 from pohub.db.engine import Database
@@ -20,7 +20,7 @@ from pohub.exchanges.inbound import Message
 
 def channel_message(request: Request, *, channel: str, company_id: int, kind: str, path_key: str | None) -> Message:
     params = {"path_key": path_key} if path_key is not None else {}
-    params |= {"method": request.method, "path": request.url.path[:500]}
+    params |= {"method": request.method, "path": url_path(request)[:500]}
     return Message(
         channel=channel,
         operation=exchange_documents.OPERATION,
@@ -28,7 +28,7 @@ def channel_message(request: Request, *, channel: str, company_id: int, kind: st
         raw=b"",
         kind=kind,
         params=params,
-        content_type=request.headers.get("content-type"),
+        content_type=header(request, b"content-type"),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import mmap
+import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -45,26 +46,50 @@ def page(records: list[Any], *, total: int, page_number: int, page_size: int, **
 
 
 CONTENT_TYPE_MAX = 200
+# A path that a URL built from the scope gives back unchanged as its .path: nothing Starlette's URL
+# escapes (? # \\) or urlsplit strips or splits at, and no leading // (an authority without a host).
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")
+
+
+def header(request: Request, name: bytes) -> str | None:
+    """``request.headers.get(name)`` without building Starlette's Headers: the first header of that
+    (lower-case) name, latin-1, as ``Headers.__getitem__`` finds it in the scope's list."""
+    raw = request.scope["headers"]
+    if type(raw) is not list:  # Headers makes a list of it first (and puts that in the scope)
+        return request.headers.get(name.decode("latin-1"))
+    for key, value in raw:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def url_path(request: Request) -> str:
+    """``request.url.path`` without building the URL, for a plain path (``_PLAIN_PATH``: what every
+    API path is); any other path through the URL itself."""
+    path: str = request.scope["path"]
+    if _PLAIN_PATH.fullmatch(path) is not None:
+        return path
+    return request.url.path
 
 
 def require_json(request: Request) -> None:
     """Bodies are JSON: application/json or any application/...+json type, UTF-8 (RFC 8259), else 415.
     A body sent without a Content-Type is read as JSON (clients and the seeds' examples often omit it)."""
-    header = request.headers.get("content-type")
-    if header is None:
+    content_type = header(request, b"content-type")
+    if content_type is None:
         return
-    if len(header) > CONTENT_TYPE_MAX:  # kept with the message (exchanges.content_type)
+    if len(content_type) > CONTENT_TYPE_MAX:  # kept with the message (exchanges.content_type)
         raise UnsupportedMediaType(
-            f"The Content-Type header is {len(header)} characters long",
+            f"The Content-Type header is {len(content_type)} characters long",
             [FieldError("Content-Type", f"must be at most {CONTENT_TYPE_MAX} characters")],
         )
-    media_type, _, params = header.partition(";")
+    media_type, _, params = content_type.partition(";")
     media_type = media_type.strip().lower()
     if media_type != "application/json" and not (
         media_type.startswith("application/") and media_type.endswith("+json")
     ):
         raise UnsupportedMediaType(
-            f"Content-Type {media_type or header!r} is not JSON: send the body as application/json",
+            f"Content-Type {media_type or content_type!r} is not JSON: send the body as application/json",
             [FieldError("Content-Type", "must be application/json (or an application/...+json type)")],
         )
     for param in params.split(";"):
@@ -88,7 +113,7 @@ def _too_large(limit: int, declared: str | None = None) -> PayloadTooLarge:
 
 def _refuse_declared(request: Request, limit: int) -> None:
     """Refuse at once, before reading a byte, a body whose Content-Length is over the limit."""
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared and is_ascii_int(declared) and int(declared) > limit:
         raise _too_large(limit, declared)
 

@@ -14,9 +14,12 @@ How it stays exact:
   FastAPI's stack; for a hot route's request the lane answers with a copy of that stack's own layers
   (``shorter``: the 500 handler, rate limits, the exception handlers, each the same object's
   settings) without the ones that do nothing for such a request (``PASS_THROUGH``) and the router,
-  ending in the route's endpoint. So the request id, access log and metrics, NUL refusal, rate
-  limits, the 500 handler and exception handlers all run as before, in the same order, and an error
-  raised by the endpoint or the key check is answered by the same handlers.
+  ending in the route's endpoint; the lowest of them (ServerErrorMiddleware, ExceptionMiddleware:
+  ``FOLDED``), which until an error only note whether the answer has started, are folded into the
+  endpoint's own frame, and an error is handed to copies of them (``replay``). So the request id,
+  access log and metrics, NUL refusal, rate limits, the 500 handler and exception handlers all run
+  as before, in the same order, and an error raised by the endpoint or the key check is answered
+  by the same handlers.
 - Each entry is FastAPI's own route, found in the router's flattened order; the request path is
   matched with that route's compiled pattern and convertors, and the routes FastAPI would try first
   that could match the same path (``Entry.blockers``) are tried too: if one would take the request,
@@ -45,10 +48,12 @@ from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
 from starlette._utils import get_route_path
 from starlette.convertors import Convertor, StringConvertor
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY as BODY_LIMIT
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pohub.api.auth import cached_caller, caller_company, current_company
 from pohub.documents import kinds
@@ -254,11 +259,27 @@ HIT = "pohub.fast_lane"
 # the app body limit passes a request straight on unless a parent app put its limit in the scope;
 # the exit stack is there to close an endpoint's uploaded files, and the lane's endpoints take none.
 PASS_THROUGH: tuple[type, ...] = (ExceptionTelemetryMiddleware, AppBodyLimitMiddleware, AsyncExitStackMiddleware)
+# Layers that, until something raises, only note whether the answer has started (and, for
+# ExceptionMiddleware, put its handlers in the scope): when they are the last ones above the
+# endpoint, the lane's bottom does that itself in one frame and one ``send`` wrapper, and hands an
+# error to copies of the same layers (``replay``), which then do exactly what they would have done.
+FOLDED: tuple[type, ...] = (ServerErrorMiddleware, ExceptionMiddleware)
+# The answer had started before the error: what ``replay`` sends its layers so they know it (their
+# own flag), dropped before it reaches the server.
+_STARTED: Message = {"type": "http.response.start", "status": 500, "headers": []}
 
 
-def shorter(stack: ASGIApp, router: ASGIApp, bottom: ASGIApp) -> tuple[ASGIApp, list[type]] | None:
+@dataclass(frozen=True)
+class Shorter:
+    app: ASGIApp  # the top of the shorter stack
+    layers: list[type]  # the classes of the layers it runs, top first (folded ones included)
+    folded: list[Any]  # the layers the bottom stands in for, top first (the stack's own objects)
+
+
+def shorter(stack: ASGIApp, router: ASGIApp, bottom: ASGIApp) -> Shorter | None:
     """A copy of the stack's layers from its top down to the router, without ``PASS_THROUGH``, ending in
-    ``bottom`` (and the classes kept, top first); None if a layer does not say what it wraps."""
+    ``bottom``, which stands in for the last ones when they are ``FOLDED``; None if a layer does not
+    say what it wraps."""
     kept: list[Any] = []
     node: Any = stack
     while node is not router:
@@ -268,13 +289,38 @@ def shorter(stack: ASGIApp, router: ASGIApp, bottom: ASGIApp) -> tuple[ASGIApp, 
         if not isinstance(node, PASS_THROUGH):
             kept.append(node)
         node = inner
+    classes = [type(layer) for layer in kept]
+    folded: list[Any] = []
+    while kept and type(kept[-1]) in FOLDED:  # the exact classes: a subclass may do more
+        folded.insert(0, kept.pop())
     app = bottom
     for layer in reversed(kept):
         # The same object's settings (handlers, limiter, debug), only wrapping another app.
         layer = copy.copy(layer)
         layer.app = app
         app = layer
-    return app, [type(layer) for layer in kept]
+    return Shorter(app, classes, folded)
+
+
+async def replay(folded: list[Any], exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send) -> None:
+    """What the folded layers do with ``exc`` raised below them (an answer started or not): copies
+    of them, over an app that raises it. They answer with their handlers, or raise as they would."""
+
+    async def raising(scope: Scope, receive: Receive, send: Send) -> None:
+        if started:
+            await send(_STARTED)
+        raise exc
+
+    async def to_server(message: Message) -> None:
+        if message is not _STARTED:
+            await send(message)
+
+    app: ASGIApp = raising
+    for layer in reversed(folded):
+        layer = copy.copy(layer)
+        layer.app = app
+        app = layer
+    await app(scope, receive, to_server)
 
 
 class FastLane:
@@ -287,6 +333,8 @@ class FastLane:
         self.table: Table | None = None
         self.stack: ASGIApp | None = None  # the shorter stack (``front``)
         self.layers: list[type] = []  # its layers' classes, top first
+        self.folded: list[Any] = []  # the layers its bottom stands in for (``FOLDED``)
+        self.handlers: tuple[Any, Any] | None = None
         self.served = 0  # requests the lane answered (tests check that the hot ones did not go round it)
 
     def warm(self) -> Table:
@@ -302,7 +350,12 @@ class FastLane:
         if found is None:
             log.warning("fast lane: a middleware layer does not say what it wraps; FastAPI serves every request")
             return refuse
-        self.stack, self.layers = found
+        self.stack, self.layers, self.folded = found.app, found.layers, found.folded
+        # What the folded ExceptionMiddleware (the lowest one) puts in the scope for its handlers.
+        handlers = [
+            (m._exception_handlers, m._status_handlers) for m in found.folded if isinstance(m, ExceptionMiddleware)
+        ]
+        self.handlers = handlers[-1] if handlers else None
         app = self.app
 
         def pick(scope: Scope) -> ASGIApp | None:
@@ -323,22 +376,35 @@ class FastLane:
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry, params = scope.pop(HIT)
         self.served += 1
-        # What the router's match puts in the scope (FastAPI's own scope keys serve only its handler).
-        if "router" not in scope:
-            scope["router"] = self.app.router
-        path_params = dict(scope.get("path_params", {}))
-        path_params.update(params)
-        scope["endpoint"] = entry.endpoint
-        scope["path_params"] = path_params
-        scope["route"] = entry.route
-        request = Request(scope, receive, send)
-        # Errors propagate to the same handlers FastAPI's route would reach (ExceptionMiddleware, the 500 handler).
-        kwargs: dict[str, Any] = {name: path_params[name] for name in params}
-        kwargs[entry.request_name] = request
-        company = cached_caller(request)
-        kwargs[entry.company_name] = company if company is not None else await caller_company(request)
-        response: Response = await entry.endpoint(**kwargs)
-        await response(scope, receive, send)
+        started = False
+
+        async def sender(message: Message) -> None:  # the folded layers' one flag (``FOLDED``)
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        if self.handlers is not None:
+            scope["starlette.exception_handlers"] = self.handlers
+        try:
+            # What the router's match puts in the scope (FastAPI's own scope keys serve only its handler).
+            if "router" not in scope:
+                scope["router"] = self.app.router
+            path_params = dict(scope.get("path_params", {}))
+            path_params.update(params)
+            scope["endpoint"] = entry.endpoint
+            scope["path_params"] = path_params
+            scope["route"] = entry.route
+            request = Request(scope, receive, sender)
+            kwargs: dict[str, Any] = {name: path_params[name] for name in params}
+            kwargs[entry.request_name] = request
+            company = cached_caller(request)
+            kwargs[entry.company_name] = company if company is not None else await caller_company(request)
+            response: Response = await entry.endpoint(**kwargs)
+            await response(scope, receive, sender)
+        except Exception as exc:
+            # The same handlers FastAPI's route would reach (ExceptionMiddleware, the 500 handler).
+            await replay(self.folded, exc, started, scope, receive, send)
 
 
 def warm(app: FastAPI) -> None:

@@ -9,11 +9,22 @@ a process (queues, jobs) are read at scrape time: see ``db_gauges``.
 from __future__ import annotations
 
 import bisect
+import collections
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
 
 from pohub.core import outcomes
 
@@ -77,6 +88,23 @@ def request_recorder(route: str, method: str, status: int) -> Callable[[float], 
 
         return public
 
+    if all(type(v) is values.MutexValue for v in (count, total, *buckets)):
+        # In memory: MutexValue.inc's own two lines (its lock held around the addition), without
+        # three Python calls a request.
+        count_lock, total_lock = count._lock, total._lock
+        locked = [(bucket._lock, bucket) for bucket in buckets]
+
+        def record_in_memory(seconds: float) -> None:
+            with count_lock:
+                count._value += 1
+            with total_lock:
+                total._value += seconds
+            lock, bucket = locked[bisect.bisect_left(bounds, seconds)]  # observe()'s bucket, as below
+            with lock:
+                bucket._value += 1
+
+        return record_in_memory
+
     def record(seconds: float) -> None:
         count.inc(1)
         total.inc(seconds)
@@ -87,10 +115,27 @@ def request_recorder(route: str, method: str, status: int) -> Callable[[float], 
 
 
 def in_flight() -> tuple[Callable[[], None], Callable[[], None]]:
-    """``HTTP_IN_FLIGHT.inc`` and ``.dec``, straight on the gauge's value as ``request_recorder``."""
+    """What ``HTTP_IN_FLIGHT.inc`` and ``.dec`` do, for the request middleware (the same pair on
+    every call). In memory, a request in flight is an item in a deque (append and pop are atomic,
+    no lock nor Python call a request) and the gauge reads its length on top of its own value (which
+    ``inc()``/``dec()`` still move); in multiprocess mode, straight on the gauge's value (the file
+    every process's /metrics reads), as ``request_recorder``."""
+    if not _IN_FLIGHT:
+        _IN_FLIGHT.append(_in_flight())
+    return _IN_FLIGHT[0]
+
+
+_IN_FLIGHT: list[tuple[Callable[[], None], Callable[[], None]]] = []
+
+
+def _in_flight() -> tuple[Callable[[], None], Callable[[], None]]:
     value = getattr(HTTP_IN_FLIGHT, "_value", None)
     if value is None:
         return HTTP_IN_FLIGHT.inc, HTTP_IN_FLIGHT.dec
+    if getattr(value, "_multiprocess", True) is False:
+        inside: collections.deque[None] = collections.deque()
+        HTTP_IN_FLIGHT.set_function(lambda: value.get() + len(inside))
+        return functools.partial(inside.append, None), inside.pop
     return lambda: value.inc(1), lambda: value.inc(-1)
 
 
