@@ -31,12 +31,11 @@ from pohub.db.pg_units import PgUnits
 from pohub.db.sqlite_units import Units
 
 POOL_TIMEOUT = 60.0  # seconds a unit of work waits for a connection before it fails
-# SQLite: at most this many write units share one COMMIT (db/sqlite_units.py; 1: each commits alone,
-# the default); the server and the worker pass config.Settings.sqlite_group_commit. Off by default: a
-# group keeps its transaction open across turns of the event loop, and another writer on the same
-# file in the same loop (a second Database) then blocks the loop in BEGIN IMMEDIATE's busy wait
-# until it times out (docs/operations.md).
-GROUP_COMMIT = 1
+# SQLite: at most this many write units share one COMMIT (db/sqlite_units.py; 1: each commits alone);
+# the server and the worker pass config.Settings.sqlite_group_commit (the same default). A group keeps
+# its transaction open across turns of the event loop: another writer on the file waits for it on its
+# loop's timers (db/sqlite_lock.py), so it may be on by default (docs/operations.md).
+GROUP_COMMIT = 8
 
 
 def async_url(url: str) -> str:
