@@ -23,9 +23,9 @@ class Settings(BaseSettings):
     # within this many seconds on every process).
     key_cache_seconds: float = 30.0
     db_pool_size: int = 10
-    # SQLite: at most this many write units share one COMMIT while others queue (1, the default:
-    # each commits alone; docs/operations.md).
-    sqlite_group_commit: int = Field(default=1, ge=1)
+    # SQLite: at most this many write units share one COMMIT while others queue (1: each commits
+    # alone; docs/operations.md). The same default as db.engine.GROUP_COMMIT (a test holds them equal).
+    sqlite_group_commit: int = Field(default=8, ge=1)
     log_level: str = "info"
     # Signs dashboard cookies and seals webhook secrets. Unset: generated once and kept in
     # secret_key_file (default: beside the SQLite database, else ./var/pohub-secret.key).

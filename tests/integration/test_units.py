@@ -190,14 +190,20 @@ async def test_a_unit_that_fails_to_begin_leaves_the_writer_usable(tmp_path: Pat
 
     from sqlalchemy.exc import OperationalError
 
+    from pohub.db.sqlite_lock import LockWait
+
     path = tmp_path / "busy.db"
     url = f"sqlite:///{path}"
     t, add, _get, _bump = _table()
-    db = Database(url, pool_size=1)
+    now = [0.0]
+
+    async def sleep(delay: float) -> None:  # the writer's wait (30 s) passes at once
+        now[0] += delay
+
+    db = Database(url, pool_size=1, lock_wait=LockWait(clock=lambda: now[0], sleep=sleep))
     try:
         async with db.write() as conn:
             await conn.run_sync(t.metadata.create_all)
-            await conn.execute(text("PRAGMA busy_timeout=50"))  # the writer's wait (30 s) cut short
         blocker = sqlite3.connect(path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         with pytest.raises(OperationalError):

@@ -24,18 +24,18 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
-from pohub.db import sqlite_inline, sqlite_units
+from pohub.db import sqlite_inline, sqlite_lock
 from pohub.db.pg_units import PgUnits
 from pohub.db.sqlite_units import Units
 
 POOL_TIMEOUT = 60.0  # seconds a unit of work waits for a connection before it fails
-# SQLite: at most this many write units share one COMMIT (db/sqlite_units.py; 1: each commits alone,
-# the default); the server and the worker pass config.Settings.sqlite_group_commit. Off by default: a
-# group keeps its transaction open across turns of the event loop, and another writer on the same
-# file in the same loop (a second Database) then blocks the loop in BEGIN IMMEDIATE's busy wait
-# until it times out (docs/operations.md).
-GROUP_COMMIT = 1
+# SQLite: at most this many write units share one COMMIT (db/sqlite_units.py; 1: each commits alone);
+# the server and the worker pass config.Settings.sqlite_group_commit (the same default). A group keeps
+# its transaction open across turns of the event loop: another writer on the file waits for it on its
+# loop's timers (db/sqlite_lock.py), so it may be on by default (docs/operations.md).
+GROUP_COMMIT = 8
 
 
 def async_url(url: str) -> str:
@@ -165,7 +165,7 @@ class Checkpointer:
             thread.join(timeout=10)
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, lock: sqlite_lock.LockWait) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -179,9 +179,13 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        wal = str(cursor.fetchone()[0]).lower() == "wal"
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # The writer waits for the write lock on the event loop, not inside sqlite3 (db/sqlite_lock.py):
+        # in WAL mode only its BEGIN can meet a busy lock. Elsewhere (no WAL) COMMIT waits for readers.
+        timeout = 0 if immediate and wal else int(sqlite_lock.DEADLINE * 1000)
+        cursor.execute(f"PRAGMA busy_timeout={timeout}")
         if not immediate:  # each reader's page cache would fill to 2 MB and stay (RSS: docs/operations.md)
             cursor.execute("PRAGMA cache_size=-512")
         if immediate:  # the writer: checkpoints run on the Checkpointer's thread
@@ -203,7 +207,9 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
                 # Database.write()/read() began it on sqlite3 already; SQLAlchemy joins it when a
                 # statement falls back to conn.execute (or a savepoint opens), and ends it on COMMIT.
                 return
-            sqlite_units.execute(inner, begin)
+            busy = lock.try_begin(inner, begin)
+            if busy is not None:  # in a greenlet (every call of the async adapter is): wait on the loop
+                await_(lock.wait(inner, begin, busy))
         else:
             conn.exec_driver_sql(begin)
 
@@ -213,7 +219,14 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
 class Database:
     """The process's connection pools; stateless apart from them."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, group_commit: int = GROUP_COMMIT) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        group_commit: int = GROUP_COMMIT,
+        lock_wait: sqlite_lock.LockWait | None = None,
+    ) -> None:
         self.url = async_url(url)
         self.sqlite = is_sqlite(self.url)
         self._pg: PgUnits | None = None
@@ -221,15 +234,17 @@ class Database:
             # One writer connection: writes queue on its unit's lock instead of spinning on the file
             # lock, first come first served (a pool's queue lets a newcomer take a freed connection
             # ahead of requests already waiting, which starves a few of them: seconds at p99).
-            self.writer = _sqlite_engine(self.url, immediate=True, pool_size=1)
-            self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size)
+            # How the writer's BEGIN waits for the write lock (db/sqlite_lock.py; the tests' clock).
+            lock = lock_wait if lock_wait is not None else sqlite_lock.LockWait()
+            self.writer = _sqlite_engine(self.url, immediate=True, pool_size=1, lock=lock)
+            self.reader = _sqlite_engine(self.url, immediate=False, pool_size=pool_size, lock=lock)
             database = make_url(self.url).database
             self._checkpointer: Checkpointer | None = (
                 Checkpointer(database) if database and database != ":memory:" else None
             )
             prepare = self._checkpointer.before_write if self._checkpointer is not None else None
             self._writes: Units | None = Units(
-                self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare, group=group_commit
+                self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare, group=group_commit, lock=lock
             )
             self._reads: Units | None = Units(self.reader, begin=None, size=pool_size, timeout=POOL_TIMEOUT)
         else:

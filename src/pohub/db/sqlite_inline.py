@@ -5,9 +5,10 @@ thread round trips per statement, more than half a millisecond each on a busy tw
 while the SQLite call itself takes microseconds. SQLAlchemy's aiosqlite dialect takes this module
 in its place (``module=``), so the async API, pooling and dialect stay exactly as they were.
 
-The cost: a statement that waits for SQLite's file lock (another *process* writing) holds the
-event loop for that wait. Within one process writes queue on a one-connection pool instead, so
-that only happens with several server processes on one SQLite file, where waits are brief.
+The cost: a statement that waits for SQLite's file lock inside sqlite3 holds the event loop for that
+wait. Within one Database writes queue on the writer's one connection instead, and the writer's
+BEGIN IMMEDIATE, the one statement that waits for another writer (another process, or another
+Database on the same file), waits on the loop's timers (db/sqlite_lock.py), not inside sqlite3.
 """
 
 from __future__ import annotations

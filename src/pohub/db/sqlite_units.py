@@ -11,9 +11,10 @@ engine's begin listener sees sqlite3 is in a transaction and issues nothing) and
 through SQLAlchemy, which commits or rolls back the same sqlite3 transaction.
 
 Semantics are SQLite's own and unchanged: an exception rolls the whole unit back, a crash leaves
-nothing of it (it never committed), and BEGIN IMMEDIATE with busy_timeout serializes writers across
-processes. A connection whose unit could not be ended cleanly goes back to the pool (whose reset
-rolls it back) and a fresh one is checked out next time.
+nothing of it (it never committed), and BEGIN IMMEDIATE serializes writers across processes (while
+another connection holds the lock, a unit's BEGIN waits on the event loop: db/sqlite_lock.py). A
+connection whose unit could not be ended cleanly goes back to the pool (whose reset rolls it back)
+and a fresh one is checked out next time.
 
 Group commit (the writer, ``group`` > 1): COMMIT is a document's dearest statement (the WAL's frames
 written), and consecutive documents change many of the same pages (order_counts, each index's last
@@ -23,9 +24,11 @@ and ``after`` runs, only once its rows are durable). The last unit of a group (n
 ``group`` units in it) commits and wakes the others. Every unit after the first runs in a SAVEPOINT
 of its own, so a failing unit undoes only its own part and fails at once; a failing COMMIT fails
 every unit of its group (after a rollback: nothing of it is stored). Readers see nothing of a group
-before its COMMIT, and other processes still wait for BEGIN IMMEDIATE's lock. Through SQLAlchemy a
-unit's commit() and rollback() reach sqlite3 through db/sqlite_inline.Connection, which hands them to
-the unit (``_Member``) while one runs: a rollback undoes that unit's savepoint, never the group.
+before its COMMIT, and other writers (processes, or Databases on the same file) wait for its lock,
+on their loop's timers (db/sqlite_lock.py), so a group open across a turn of this loop still ends.
+Through SQLAlchemy a unit's commit() and rollback() reach sqlite3 through db/sqlite_inline.Connection,
+which hands them to the unit (``_Member``) while one runs: a rollback undoes that unit's savepoint,
+never the group.
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pohub.db import sqlite_inline, unit_cache
+from pohub.db.sqlite_lock import LockWait, wrapped
 
 log = logging.getLogger("pohub.db")
 
@@ -61,7 +65,7 @@ def execute(raw: sqlite3.Connection, sql: str) -> None:
     try:
         raw.execute(sql).close()
     except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, (), exc, sqlite3.Error) from exc
+        raise wrapped(sql, exc) from exc
 
 
 def _driver_of(conn: AsyncConnection) -> sqlite_inline.Connection:
@@ -72,7 +76,7 @@ def _driver_of(conn: AsyncConnection) -> sqlite_inline.Connection:
 
 def _lost(sql: str) -> StatementError:
     """The group's sqlite3 transaction is gone (the connection was invalidated, or a unit ended it)."""
-    return DBAPIError.instance(sql, (), sqlite3.OperationalError("the group's transaction was lost"), sqlite3.Error)
+    return wrapped(sql, sqlite3.OperationalError("the group's transaction was lost"))
 
 
 class _Group:
@@ -159,8 +163,11 @@ class Units:
         timeout: float | None = None,
         prepare: Callable[[], Awaitable[None]] | None = None,
         group: int = 1,
+        lock: LockWait | None = None,
     ) -> None:
         self.engine = engine
+        # How BEGIN waits while another connection holds the write lock (db/sqlite_lock.py).
+        self.lock = lock if lock is not None else LockWait()
         # None (reads): no BEGIN. Each statement then reads in a transaction of its own, as reads do
         # on PostgreSQL (db/pg_units: READ COMMITTED, no BEGIN), and a one-statement read (GET one
         # order, a search page) saves BEGIN and COMMIT, two of its three sqlite3 calls.
@@ -210,7 +217,7 @@ class Units:
             conn, raw = await self._take()
             if self.begin is not None:
                 try:
-                    execute(raw, self.begin)
+                    await self.lock.begin(raw, self.begin)
                 except BaseException:
                     await self._discard(conn)
                     raise
@@ -252,7 +259,7 @@ class Units:
                     await self.prepare()
                 conn, raw = await self._take()
                 try:
-                    execute(raw, self.begin or "BEGIN")
+                    await self.lock.begin(raw, self.begin or "BEGIN")
                 except BaseException:
                     await self._discard(conn)
                     raise

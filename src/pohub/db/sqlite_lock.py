@@ -1,0 +1,89 @@
+"""The SQLite writer's wait for the write lock, awaited instead of slept inside sqlite3.
+
+sqlite3 runs on the event loop's thread (db/sqlite_inline.py). With a busy_timeout, a BEGIN IMMEDIATE
+that finds the write lock taken (another process, or another Database on the same file in this
+process) sleeps inside sqlite3 and the whole loop stalls with it, reads too, for up to the timeout;
+and when the holder is a group commit waiting on this very loop (db/sqlite_units.py), it never lets
+go, so the wait ends in "database is locked". So the writer connection has busy_timeout 0 (in WAL
+mode: engine._sqlite_engine) and its BEGIN IMMEDIATE goes through ``LockWait.begin``: one try, and on
+SQLITE_BUSY a retry after ``await sleep(...)``, the delay doubling from FIRST to CAP, until DEADLINE
+(today's busy_timeout) has passed since the first try; then the last try's error is raised, wrapped
+as every statement's is (sqlalchemy.exc.OperationalError, "database is locked").
+
+Only BEGIN needs the wait. In WAL mode, once BEGIN IMMEDIATE holds the write lock (and the database
+file's SHARED lock with it) no statement of the transaction can get SQLITE_BUSY: reads use the
+snapshot taken at BEGIN, COMMIT appends to the WAL under the lock it holds, and the WAL's restart at
+a transaction's first write skips the restart when a reader is in the way instead of waiting (nor
+does the writer checkpoint: wal_autocheckpoint=0, the Checkpointer's thread does, on a connection of
+its own that keeps its busy_timeout). Readers keep their busy_timeout too: in WAL mode they wait
+only while another process's last connection checkpoints on closing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import DBAPIError, StatementError
+
+DEADLINE = 30.0  # seconds; the busy_timeout the writer had (readers still have it)
+FIRST = 0.0005  # the first retry's delay: a unit holds the lock for about a millisecond
+CAP = 0.004  # the longest delay between tries
+
+
+def wrapped(sql: str, exc: sqlite3.Error) -> StatementError:
+    """sqlite3's error as SQLAlchemy raises it for a statement (OperationalError ...)."""
+    return DBAPIError.instance(sql, (), exc, sqlite3.Error)
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or one of its extended codes (BUSY_SNAPSHOT, BUSY_RECOVERY ...)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.OperationalError) and code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
+class LockWait:
+    """How the writer waits for BEGIN's lock; the clock and the sleep are the tests' to replace."""
+
+    def __init__(
+        self,
+        *,
+        deadline: float = DEADLINE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.deadline = deadline
+        self.clock = clock
+        self.sleep = sleep
+
+    async def begin(self, raw: sqlite3.Connection, sql: str) -> None:
+        """Run ``sql`` (a BEGIN) on ``raw``, waiting on the loop while another connection holds the lock."""
+        busy = self.try_begin(raw, sql)
+        if busy is not None:
+            await self.wait(raw, sql, busy)
+
+    def try_begin(self, raw: sqlite3.Connection, sql: str) -> sqlite3.Error | None:
+        """One try: None once begun, sqlite3's error when the lock is busy (any other error raised)."""
+        try:
+            raw.execute(sql).close()
+        except sqlite3.Error as exc:
+            if not is_busy(exc):
+                raise wrapped(sql, exc) from exc
+            return exc
+        return None
+
+    async def wait(self, raw: sqlite3.Connection, sql: str, busy: sqlite3.Error) -> None:
+        """Try ``sql`` again after each delay until it begins or the deadline has passed (then the last
+        try's error, as SQLAlchemy raises it)."""
+        end = self.clock() + self.deadline
+        delay = FIRST
+        while (left := end - self.clock()) > 0:
+            await self.sleep(min(delay, left))
+            delay = min(2 * delay, CAP)
+            again = self.try_begin(raw, sql)
+            if again is None:
+                return
+            busy = again
+        raise wrapped(sql, busy) from busy
