@@ -9,6 +9,7 @@ total, from statements kept here. Any other filter goes to repository.search.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any, AnyStr, NamedTuple
@@ -418,12 +419,16 @@ assert len(_IN_RUN) == 5 and _IN_RUN[0] == 0 and _IN_RUN[-1] == _RUN_LEN - 1
 
 
 class _Plan(NamedTuple):
-    """What a template's header says for the touched-line fill: its line count, where the key and
-    the status go, and where each line's run of five figures starts (all in the text)."""
+    """What a template's header says for the touched-line fill: its line count; the key's and the
+    status's places in text order (``key_first``), each with how many runs start before it; and
+    where each line's run of five figures starts (places in the text)."""
 
     line_count: int
-    key_at: int
-    status_at: int
+    first_index: int
+    first_at: int
+    second_index: int
+    second_at: int
+    key_first: bool
     runs: tuple[int, ...]
 
 
@@ -432,8 +437,8 @@ def _plan(header: str) -> _Plan | None:
     """The _Plan of a current template's ``count:key,status:figures`` (wire._compiled), or None
     unless each line's five figures stand as one run (the figures' places say so: each is the
     value of its key in the line's object, so places as close as the run's leave room for nothing
-    but the run's own text between them), the runs in line order, and the key before them and the
-    status after (wire.fill does the rest)."""
+    but the run's own text between them), the runs in line order, and the key and the status
+    outside them (wire.fill does the rest)."""
     try:
         count_text, places, figures = header.split(":")
         count = int(count_text)
@@ -442,17 +447,21 @@ def _plan(header: str) -> _Plan | None:
         offsets = [int(x) for x in figures.split(",")] if figures else []
     except ValueError:
         return None
-    if len(offsets) != 5 * count:
+    if len(offsets) != 5 * count or key_at == status_at or min(key_at, status_at) < 0:
         return None
     runs = tuple(offsets[0::5])
-    end = key_at
+    end = 0
     for p, start in enumerate(runs):
         if start < end or tuple(x - start for x in offsets[5 * p : 5 * p + 5]) != _IN_RUN:
             return None
         end = start + _RUN_LEN
-    if status_at < end:
-        return None
-    return _Plan(count, key_at, status_at, runs)
+    first_at, second_at = sorted((key_at, status_at))
+    # How many runs start before each (bisect: the runs starting at or before it).
+    first_index, second_index = bisect.bisect_right(runs, first_at), bisect.bisect_right(runs, second_at)
+    for index, at in ((first_index, first_at), (second_index, second_at)):
+        if index and at < runs[index - 1] + _RUN_LEN:
+            return None  # inside a run
+    return _Plan(count, first_index, first_at, second_index, second_at, key_at < status_at, runs)
 
 
 def _touched(w: Any, key: int, status: int, lines: Iterable[Sequence[Any]]) -> str | None:
@@ -468,19 +477,35 @@ def _touched(w: Any, key: int, status: int, lines: Iterable[Sequence[Any]]) -> s
     end = w.find(":", figures_at) if figures_at else -1
     if end < 0 or (plan := _plan(w[start:end])) is None:
         return None
-    count, key_at, status_at, runs = plan
+    count, first_index, first_at, second_index, second_at, key_first, runs = plan
+    first, second = (f'"{key}"', str(int(status))) if key_first else (str(int(status)), f'"{key}"')
     t = end + 1  # where the text starts
-    pieces = [w[t : t + key_at], f'"{key}"']
-    at = t + key_at
+    pieces: list[str] = []
+    at = t
+    cuts = 0  # how many of the two (key, status) are written
+    bound = first_index  # the first line whose run comes after the next of them
     for p, a, b, c, h, i, changed in lines:
         if changed is not None or not 0 <= p < count:
             return None
+        if p >= bound:  # the key or the status (or both) stand before this line's run
+            if cuts == 0:
+                pieces += (w[at : t + first_at], first)
+                at, cuts, bound = t + first_at, 1, second_index
+            if cuts == 1 and p >= bound:
+                pieces += (w[at : t + second_at], second)
+                at, cuts, bound = t + second_at, 2, count
         run = t + runs[p]
         if run < at:
             return None  # not by position
         pieces += (w[at:run], _run_of(a, b, c, h, i))
         at = run + _RUN_LEN
-    pieces += (w[at : t + status_at], str(int(status)), w[t + status_at :])
+    if cuts == 0:
+        pieces += (w[at : t + first_at], first)
+        at = t + first_at
+    if cuts < 2:
+        pieces += (w[at : t + second_at], second)
+        at = t + second_at
+    pieces.append(w[at:])
     return "".join(pieces)
 
 
