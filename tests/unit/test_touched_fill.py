@@ -7,6 +7,7 @@ function of the header; the text is cut afresh on every read)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections import namedtuple
@@ -208,3 +209,19 @@ def test_one_text_serves_the_row_of_one() -> None:
     assert pages.one_text(OneRow(*(41, 500, "{}", stored, json.dumps(lines)))) is None
     changed = json.dumps([[0, 5, 0, 0, 0, 0, 1]])
     assert pages.one_text(OneRow(*(41, 500, None, stored, changed))) is None
+
+
+def test_the_plain_search_page_fills_touched_orders_as_wire_fill() -> None:
+    """The Step 1 page (pages._parts with the templates as UTF-8 bytes and the lines as _Line)
+    writes each touched order as wire.fill does; one the new fill cannot write goes to wire.fill."""
+    stored = _stored()
+    touched = {
+        41: [_line(0, 5), _line(2, 1, 2)],
+        42: [_line(2, 1), _line(0, 3)],  # not by position: wire.fill's own loop
+        43: [_line(1, 1000, 0, 0, 7)],
+    }
+    rows = [(key, 500, None, stored.encode()) for key in (40, 41, 42, 43)]
+    parts = asyncio.run(pages._parts(None, rows, touched))  # type: ignore[arg-type]  # no order rendered afresh
+    expected = [wire.fill(stored, key=key, status=500, touched=touched.get(key, [])) for key in (40, 41, 42, 43)]
+    assert b"".join(parts).decode() == ",".join(text or "" for text in expected)
+    assert all(expected)
