@@ -2,7 +2,9 @@
 same answer, byte for byte, and the same touched lines, as the statement it replaced (a row for
 each touched line, each with the template: kept here as the oracle), over orders untouched, partly
 and fully acknowledged, shipped, invoiced, cancelled, changed by the buyer, of 1, 10 and 120 lines,
-with text beyond ASCII, details laid over, no template or a stale one. On both databases."""
+with text beyond ASCII, quantities past a thousand, figure keys in the body, details laid over, no
+template or a stale one; and which of them the touched-line fill (pages._touched, stop 24) answers
+itself. On both databases."""
 
 from __future__ import annotations
 
