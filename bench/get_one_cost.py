@@ -61,13 +61,15 @@ def batches(n: int, backend: str, pg_url: str) -> None:
             for i in range(20):
                 body = docs.order(i, prefix="G", buyer=p["buyer"], supplier=p["supplier"])
                 assert await asgi_call(app, "POST", f"{API}/Orders", body, buyer) == 201
-            for i, key in enumerate(order_keys(url, prefix="G", status=150)[:10]):
-                assert (
-                    await asgi_call(app, "POST", f"{API}/Acknowledgements", docs.acknowledgement(i, key), supplier)
-                    == 201
-                )
+
+        async def acknowledge(keys: list[str]) -> None:
+            for i, key in enumerate(keys):
+                ack = docs.acknowledgement(i, key)
+                assert await asgi_call(app, "POST", f"{API}/Acknowledgements", ack, supplier) == 201
 
         loop.run_until_complete(make_orders())
+        # order_keys runs its own event loop (asyncpg on PostgreSQL): outside this one.
+        loop.run_until_complete(acknowledge(order_keys(url, prefix="G", status=150)[:10]))
         acked = order_keys(url, prefix="G", status=500)
         fresh = order_keys(url, prefix="G", status=150)
         assert len(acked) == 10 and len(fresh) == 10, (acked, fresh)
