@@ -2,7 +2,9 @@
 same answer, byte for byte, and the same touched lines, as the statement it replaced (a row for
 each touched line, each with the template: kept here as the oracle), over orders untouched, partly
 and fully acknowledged, shipped, invoiced, cancelled, changed by the buyer, of 1, 10 and 120 lines,
-with text beyond ASCII, details laid over, no template or a stale one. On both databases."""
+with text beyond ASCII, quantities past a thousand, figure keys in the body, details laid over, no
+template or a stale one; and which of them the touched-line fill (pages._touched, stop 24) answers
+itself. On both databases."""
 
 from __future__ import annotations
 
@@ -84,6 +86,22 @@ async def _both(url: str, key: str, company_id: int) -> tuple[Any, Any]:
         await db.dispose()
 
 
+async def _served(url: str, keys: dict[str, str], company_id: int) -> set[str]:
+    """The orders whose answer pages._touched wrote (not wire.fill nor the slow way)."""
+    db = Database(url, pool_size=1)
+    out = set()
+    try:
+        async with db.read() as conn:
+            for name, key in keys.items():
+                r = (await pages.ONE.all(conn, {"doc_id": int(key), "me": company_id}))[0]
+                lines = None if r[4] is None or r[2] is not None else jsonio.loads_fast(r[4])
+                if lines is not None and pages._touched(r[3], r[0], r[1], lines) is not None:
+                    out.add(name)
+    finally:
+        await db.dispose()
+    return out
+
+
 async def _write(url: str, key: str, **values: Any) -> None:
     db = Database(url, pool_size=1)
     try:
@@ -139,6 +157,19 @@ def test_one_row_answers_as_a_row_per_touched_line(trade: Trade, db_url: str) ->
     ]:
         keys[name] = _order(trade, f"ONE-{name}", n)
         _ack(trade, keys[name], f"ONE-{name}", lines)
+    # Quantities past a thousand; lines whose body carries a figure's key apart from the others
+    # (not one run: wire.fill answers); lines carrying all five in the run's order.
+    keys["big"] = _order(trade, "ONE-BIG", 2, OrderLines=[line("001", 12000), line("002", 1000, SKU2)])
+    _ack(trade, keys["big"], "ONE-BIG", [line("001", 12000), line("002", 999, SKU2, QuantityBackordered=1)])
+    apart = [{**line(f"{p + 1:03d}", 5 + p, {"SupplierSKU": f"S{p}"}), "QuantityBackordered": 0} for p in range(2)]
+    keys["apart"] = _order(trade, "ONE-APART", 2, OrderLines=apart)
+    _ack(trade, keys["apart"], "ONE-APART", _all(2))
+    figures = dict.fromkeys(
+        ("QuantityAcknowledged", "QuantityBackordered", "QuantityCancelled", "QuantityShipped", "QuantityInvoiced"), 0
+    )
+    runs = [{**line(f"{p + 1:03d}", 5 + p % 3, {"SupplierSKU": f"S{p}"}), **figures} for p in range(2)]
+    keys["runs"] = _order(trade, "ONE-RUNS", 2, OrderLines=runs)
+    _ack(trade, keys["runs"], "ONE-RUNS", _all(2)[1:])
     keys["unicode"] = _order(trade, "ONE-UNI", 3, Note="Café — ünïcode ✓ 𝄞 ; , : {}")
     _ack(trade, keys["unicode"], "ONE-UNI", _all(3)[:2])
     keys["shipped"] = _order(trade, "ONE-SHIP", 4)
@@ -180,6 +211,10 @@ def test_one_row_answers_as_a_row_per_touched_line(trade: Trade, db_url: str) ->
             touched.add(len(new[1]))
     # The corpus reaches orders of no touched line, one, several and over a hundred.
     assert {0, 1, 10, 120} <= touched, touched
+    # The touched-line fill itself answered the usual ones, and left the others to wire.fill.
+    served = asyncio.run(_served(db_url, keys, s.id))
+    assert {"acked1", "acked10", "acked120", "partly", "cancelled", "big", "runs", "unicode", "shipped"} <= served
+    assert not served & {"apart", "changed", "marker", "stale", "untemplated", "details"}, served
     # Nothing found answers alike: another company's order, a key naming nothing, a malformed key.
     for key, company_id in [(keys["acked10"], 0), ("999999999", s.id), ("12x", s.id), ("", s.id)]:
         new, old = asyncio.run(_both(db_url, key, company_id))

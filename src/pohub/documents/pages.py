@@ -9,8 +9,9 @@ total, from statements kept here. Any other filter goes to repository.search.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import cache
+import bisect
+from collections.abc import Iterable, Sequence
+from functools import cache, lru_cache
 from typing import Any, AnyStr, NamedTuple
 
 from sqlalchemy import (
@@ -376,12 +377,8 @@ async def _parts(conn: AsyncConnection, rows: Sequence[Any], touched: dict[int, 
             if r[0] not in touched and (raw := _untouched_bytes(r)) is not None:
                 parts += raw
                 continue
-            # As wire.from_template reads the row with its template decoded.
-            text = (
-                None
-                if r[2] is not None
-                else wire.fill(w.decode(), key=r[0], status=r[1], touched=touched.get(r[0], ()))
-            )
+            # As wire.from_template reads the row with its template decoded (the lines: _Line).
+            text = None if r[2] is not None else _filled(w.decode(), r[0], r[1], touched.get(r[0], []))
         elif r[0] not in touched and (pieces := _untouched(r)) is not None:
             parts += [p.encode() for p in pieces]
             continue
@@ -400,17 +397,141 @@ async def _parts(conn: AsyncConnection, rows: Sequence[Any], touched: dict[int, 
     return parts
 
 
+# The touched-line fill. wire.fill cuts the text at each nonzero figure (edits sorted, the header's
+# offsets split and read as integers on every read: ≈ 18 K instructions a touched line). Here a
+# template's header (count, key and status places, figure offsets) is read once into a _Plan, kept
+# by the header's text: a pure function of it, so an entry cannot be stale (the text is cut afresh
+# on every read; the VERSION is checked before). A line's five figures stand side by side as
+# render.line_quantities writes them (wire._run) in every template the hub renders, and are
+# written in one piece. A template whose header says otherwise is filled by wire.fill.
+def _run_text(a: Any, b: Any, c: Any, h: Any, i: Any) -> str:
+    """A touched line's five figures with the keys between them, as wire.fill writes each (a
+    figure that is 0, or falsy, stays 0)."""
+    return wire._run([str(int(x)) if x else "0" for x in (a, b, c, h, i)])
+
+
+# A line's figures repeat (fully acknowledged: its quantity and four zeros): their text is kept.
+_run_of = lru_cache(maxsize=4096)(_run_text)
+_RUN_LEN = len(_run_text(0, 0, 0, 0, 0))
+# Where each of a line's five figures stands in its run (the first at 0).
+_IN_RUN = tuple(at for at, ch in enumerate(wire._run(["\x00"] * 5)) if ch == "\x00")
+assert len(_IN_RUN) == 5 and _IN_RUN[0] == 0 and _IN_RUN[-1] == _RUN_LEN - 1
+
+
+class _Plan(NamedTuple):
+    """What a template's header says for the touched-line fill: its line count; the key's and the
+    status's places in text order (``key_first``), each with how many runs start before it; and
+    where each line's run of five figures starts (places in the text)."""
+
+    line_count: int
+    first_index: int
+    first_at: int
+    second_index: int
+    second_at: int
+    key_first: bool
+    runs: tuple[int, ...]
+
+
+@lru_cache(maxsize=1024)
+def _plan(header: str) -> _Plan | None:
+    """The _Plan of a current template's ``count:key,status:figures`` (wire._compiled), or None
+    unless each line's five figures stand as one run (the figures' places say so: each is the
+    value of its key in the line's object, so places as close as the run's leave room for nothing
+    but the run's own text between them), the runs in line order, and the key and the status
+    outside them (wire.fill does the rest)."""
+    try:
+        count_text, places, figures = header.split(":")
+        count = int(count_text)
+        k_at, s_at = places.split(",")
+        key_at, status_at = int(k_at), int(s_at)
+        offsets = [int(x) for x in figures.split(",")] if figures else []
+    except ValueError:
+        return None
+    if len(offsets) != 5 * count or key_at == status_at or min(key_at, status_at) < 0:
+        return None
+    runs = tuple(offsets[0::5])
+    end = 0
+    for p, start in enumerate(runs):
+        if start < end or tuple(x - start for x in offsets[5 * p : 5 * p + 5]) != _IN_RUN:
+            return None
+        end = start + _RUN_LEN
+    first_at, second_at = sorted((key_at, status_at))
+    # How many runs start before each (bisect: the runs starting at or before it).
+    first_index, second_index = bisect.bisect_right(runs, first_at), bisect.bisect_right(runs, second_at)
+    for index, at in ((first_index, first_at), (second_index, second_at)):
+        if index and at < runs[index - 1] + _RUN_LEN:
+            return None  # inside a run
+    return _Plan(count, first_index, first_at, second_index, second_at, key_at < status_at, runs)
+
+
+def _touched(w: Any, key: int, status: int, lines: Iterable[Sequence[Any]]) -> str | None:
+    """wire.fill's text of a current template (``w``, as text) with ``lines``: its touched lines,
+    each (position, wire.LINE_FIGURES, changed), by position; None where wire.fill must answer (a
+    template of another shape, lines out of order) or the order must be rendered the slow way (a
+    line a buyer's change rewrote or added)."""
+    if type(w) is not str or not w.startswith(_CURRENT):
+        return None
+    start = len(_CURRENT)
+    places_at = w.find(":", start) + 1
+    figures_at = w.find(":", places_at) + 1 if places_at else 0
+    end = w.find(":", figures_at) if figures_at else -1
+    if end < 0 or (plan := _plan(w[start:end])) is None:
+        return None
+    count, first_index, first_at, second_index, second_at, key_first, runs = plan
+    first, second = (f'"{key}"', str(int(status))) if key_first else (str(int(status)), f'"{key}"')
+    t = end + 1  # where the text starts
+    pieces: list[str] = []
+    at = t
+    cuts = 0  # how many of the two (key, status) are written
+    bound = first_index  # the first line whose run comes after the next of them
+    for p, a, b, c, h, i, changed in lines:
+        if changed is not None or not 0 <= p < count:
+            return None
+        if p >= bound:  # the key or the status (or both) stand before this line's run
+            if cuts == 0:
+                pieces += (w[at : t + first_at], first)
+                at, cuts, bound = t + first_at, 1, second_index
+            if cuts == 1 and p >= bound:
+                pieces += (w[at : t + second_at], second)
+                at, cuts, bound = t + second_at, 2, count
+        run = t + runs[p]
+        if run < at:
+            return None  # not by position
+        pieces += (w[at:run], _run_of(a, b, c, h, i))
+        at = run + _RUN_LEN
+    if cuts == 0:
+        pieces += (w[at : t + first_at], first)
+        at = t + first_at
+    if cuts < 2:
+        pieces += (w[at : t + second_at], second)
+        at = t + second_at
+    pieces.append(w[at:])
+    return "".join(pieces)
+
+
+def _filled(w: str, key: int, status: int, lines: list[_Line]) -> str | None:
+    """wire.fill's answer for a current template's text and its touched lines (_Line, by position)."""
+    text = _touched(w, key, status, lines)
+    return wire.fill(w, key=key, status=status, touched=lines) if text is None else text
+
+
+def one_text(r: Any) -> str | None:
+    """The answer of ONE's row (by position: id, status, details, wire, lines) from its template,
+    or None when the order must be rendered the slow way."""
+    if r[4] is None:
+        if (pieces := _untouched(r)) is not None:  # no touched line
+            return "".join(pieces)
+    elif r[2] is None and (text := _touched(r[3], r[0], r[1], jsonio.loads_fast(r[4]))) is not None:
+        return text
+    return wire.from_template(r, _lines_of(r[4]))
+
+
 async def order_json(conn: AsyncConnection, *, key: str, company_id: int) -> str:
     """The JSON text of the order a LogicbrokerKey names, sent or received by the company, in one
     statement when its template serves; NotFound as repository.document_by_key says it."""
     doc_id = repo.parse_key(key)
     rows = [] if doc_id is None else await ONE.all(conn, {"doc_id": doc_id, "me": company_id})
-    text = None
-    if rows:
-        r = rows[0]  # by position (id, status, details, wire, lines)
-        if r[4] is None and (pieces := _untouched(r)) is not None:  # no touched line
-            return "".join(pieces)
-        text = wire.from_template(r, _lines_of(r[4]))
+    text = one_text(rows[0]) if rows else None
     if text is None:
         row = await repo.document_by_key(conn, key=key, company_id=company_id, kind="order")
         text = slow(row, await repo.order_lines_of(conn, order_id=row.id))
