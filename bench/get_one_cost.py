@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import operator
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bench import documents as docs
 from bench.hub_bench import API, PG_DEFAULT, database, order_keys, setup_parties
-from bench.lane_cpu import asgi_call
+from bench.lane_cpu import Batch, app_in_process, asgi_call, run_batches
 from pohub.db.migrate import upgrade
 
 
@@ -42,20 +41,13 @@ def main() -> None:
 
 
 def batches(n: int, backend: str, pg_url: str) -> None:
-    from pohub.api import lane
-    from pohub.api.app import create_app
-    from pohub.config import Settings
     from pohub.documents import pages
 
     with database(backend, pg_url) as url:
         upgrade(url)
         p = asyncio.run(setup_parties(url))
-        buyer = {"Authorization": f"Bearer {p['buyer_key']}"}
-        supplier = {"Authorization": f"Bearer {p['supplier_key']}"}
-        app = create_app(Settings(database_url=url, log_level="warning"))
-        lane.warm(app)
-        db = app.state.db
-        loop = asyncio.new_event_loop()
+        here = app_in_process(url, p)
+        app, db, loop, buyer, supplier = here.app, here.db, here.loop, here.buyer, here.supplier
 
         async def make_orders() -> None:
             for i in range(20):
@@ -117,7 +109,7 @@ def batches(n: int, backend: str, pg_url: str) -> None:
                 if one_text(r) is None:
                     raise RuntimeError("the template did not serve")
 
-        runs: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+        runs: list[Batch] = [
             ("GET one, app, acknowledged", app_batch(acked)),
             ("GET one, app, untouched", app_batch(fresh)),
             ("db.read() + order_json, acknowledged", bare_batch(acked)),
@@ -125,13 +117,7 @@ def batches(n: int, backend: str, pg_url: str) -> None:
             ("ONE.all in db.read(), acknowledged", statement),
             ("the fill alone, acknowledged", fill_alone),
         ]
-        for _, run in runs:  # warm-up: the first calls of each path cost more
-            loop.run_until_complete(run())
-        for name, run in runs:
-            operator.call(loop.run_until_complete, run())  # the callgrind toggle (docstring)
-            print(f"batch: {name} x {n}", flush=True)
-        loop.run_until_complete(db.dispose())
-        loop.close()
+        run_batches(here, runs, n)
 
 
 if __name__ == "__main__":

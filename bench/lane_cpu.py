@@ -39,7 +39,7 @@ import signal
 import subprocess
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bench import documents as docs
 from bench import wrk
@@ -288,9 +288,6 @@ def bare_units(n: int, backend: str, pg_url: str) -> None:
 
 def read_batches(n: int, search_orders: int, backend: str, pg_url: str) -> None:
     """The read path's batches for callgrind (the module's docstring), in process."""
-    from pohub.api import lane
-    from pohub.api.app import create_app
-    from pohub.config import Settings
     from pohub.documents import pages
     from pohub.documents.repository import Search
 
@@ -298,19 +295,14 @@ def read_batches(n: int, search_orders: int, backend: str, pg_url: str) -> None:
         upgrade(url)
         p = asyncio.run(setup_parties(url))
         asyncio.run(fill(url, p, max(search_orders, 10_000)))  # two full pages for the supplier
-        buyer = {"Authorization": f"Bearer {p['buyer_key']}"}
-        supplier = {"Authorization": f"Bearer {p['supplier_key']}"}
-
-        app = create_app(Settings(database_url=url, log_level="warning"))
-        lane.warm(app)
-        db = app.state.db
+        here = app_in_process(url, p)
+        app, db, loop, buyer, supplier = here.app, here.db, here.loop, here.buyer, here.supplier
 
         async def make_orders() -> None:
             for i in range(20):
                 body = docs.order(i, prefix="C", buyer=p["buyer"], supplier=p["supplier"])
                 assert await asgi_call(app, "POST", f"{API}/Orders", body, buyer) == 201
 
-        loop = asyncio.new_event_loop()
         loop.run_until_complete(make_orders())
         keys = order_keys(url, prefix="C", status=150)
         searches = [f"{SEARCH}&page={1 + i % 2}" for i in range(n)]
@@ -339,20 +331,58 @@ def read_batches(n: int, search_orders: int, backend: str, pg_url: str) -> None:
                 async with db.read():
                     pass
 
-        batches: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+        batches: list[Batch] = [
             ("Step 1 search, app", lambda: app_batch(searches)),
             ("Step 1 search, db.read() + page_parts", bare_pages),
             ("GET one PO, app", lambda: app_batch(gets)),
             ("GET one PO, db.read() + order_json", bare_gets),
             ("empty db.read()", bare_units),
         ]
-        for _, batch in batches:  # warm-up: the first calls of each path cost more
-            loop.run_until_complete(batch())
-        for name, batch in batches:
-            operator.call(loop.run_until_complete, batch())  # the callgrind toggle (docstring)
-            print(f"batch: {name} x {n}", flush=True)
-        loop.run_until_complete(db.dispose())
-        loop.close()
+        run_batches(here, batches, n)
+
+
+Batch = tuple[str, Callable[[], Coroutine[Any, Any, None]]]
+
+
+class InProcess(NamedTuple):
+    """The app driven in this process (no socket, no server), on a migrated database with parties."""
+
+    app: Any
+    db: Any
+    loop: asyncio.AbstractEventLoop
+    parties: dict[str, Any]
+    buyer: dict[str, str]  # the buyer's and the supplier's Authorization headers
+    supplier: dict[str, str]
+
+
+def app_in_process(url: str, parties: dict[str, Any]) -> InProcess:
+    """The app on ``url`` with its lane warmed, and a loop of its own to drive it."""
+    from pohub.api import lane
+    from pohub.api.app import create_app
+    from pohub.config import Settings
+
+    app = create_app(Settings(database_url=url, log_level="warning"))
+    lane.warm(app)
+    return InProcess(
+        app,
+        app.state.db,
+        asyncio.new_event_loop(),
+        parties,
+        {"Authorization": f"Bearer {parties['buyer_key']}"},
+        {"Authorization": f"Bearer {parties['supplier_key']}"},
+    )
+
+
+def run_batches(here: InProcess, batches: list[Batch], n: int) -> None:
+    """Each batch once to warm up (the first calls of each path cost more), then each inside
+    ``operator.call`` (the callgrind toggle: the module's docstring); then the app is closed."""
+    for _, batch in batches:
+        here.loop.run_until_complete(batch())
+    for name, batch in batches:
+        operator.call(here.loop.run_until_complete, batch())
+        print(f"batch: {name} x {n}", flush=True)
+    here.loop.run_until_complete(here.db.dispose())
+    here.loop.close()
 
 
 async def asgi_call(app: Any, method: str, target: str, body: bytes, headers: dict[str, str]) -> int:

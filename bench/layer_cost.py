@@ -27,13 +27,11 @@ import asyncio
 import operator
 import re
 import tempfile
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 from bench import documents as docs
 from bench.hub_bench import API, order_keys, setup_parties
-from bench.lane_cpu import asgi_call
+from bench.lane_cpu import Batch, app_in_process, asgi_call
 from bench.write_cost import message, subscribe
 from pohub.db.migrate import upgrade
 
@@ -48,9 +46,6 @@ BATCHES = (
 
 
 def run(count: int, warm: int) -> None:
-    from pohub.api import lane
-    from pohub.api.app import create_app
-    from pohub.config import Settings
     from pohub.documents import pages
     from pohub.exchanges import inbound
 
@@ -58,12 +53,8 @@ def run(count: int, warm: int) -> None:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'layer.db'}"
         upgrade(url)
         p = asyncio.run(setup_parties(url))
-        buyer = {"Authorization": f"Bearer {p['buyer_key']}"}
-        supplier = {"Authorization": f"Bearer {p['supplier_key']}"}
-        app = create_app(Settings(database_url=url, log_level="warning"))
-        lane.warm(app)
-        db = app.state.db
-        loop = asyncio.new_event_loop()
+        here = app_in_process(url, p)
+        app, db, loop, buyer, supplier = here.app, here.db, here.loop, here.buyer, here.supplier
         loop.run_until_complete(subscribe(db, p["buyer"]))
 
         def orders(prefix: str, n: int) -> list[bytes]:
@@ -93,7 +84,7 @@ def run(count: int, warm: int) -> None:
         def acks(prefix: str) -> list[bytes]:
             return [docs.acknowledgement(i, k) for i, k in enumerate(order_keys(url, prefix=prefix, status=150))]
 
-        def batches(tag: str, n: int) -> list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]]:
+        def batches(tag: str, n: int) -> list[Batch]:
             # Each write batch makes its own POs (app and bare alike), then acknowledges them.
             return [
                 ("get", lambda: gets(order_keys(url, prefix="G", status=150)[:n])),

@@ -4,6 +4,7 @@ a pohub server on a loopback port, and trading partners with keys."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import threading
@@ -253,3 +254,28 @@ def query_plans(database_url: str, queries: list[str], params: dict[str, Any], *
             await db.dispose()
 
     return asyncio.run(go())
+
+
+class LogLines(logging.Handler):
+    """Every record a logger emits, kept in order."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def log_lines(name: str, level: int = logging.INFO) -> Iterator[LogLines]:
+    """The records of logger ``name`` at ``level`` and above while the block runs."""
+    logger = logging.getLogger(name)
+    handler, before = LogLines(), logger.level
+    logger.setLevel(level)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(before)

@@ -24,6 +24,7 @@ from pohub.api.http import JSON, install_error_handlers
 from pohub.core.errors import Conflict, NotFound
 from pohub.ops.requests import RequestMiddleware
 from pohub.partners.service import KeyCache, hash_key
+from tests.support import LogLines, log_lines
 
 TEMPLATE = "/x/Orders/{LogicbrokerKey}"
 KEY = "pohub_test_key"
@@ -87,26 +88,10 @@ def build(lane: bool) -> tuple[Any, fast_lane.FastLane | None]:
     return served, found
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def lines() -> Iterator[Lines]:
-    logger = logging.getLogger("pohub.access")
-    handler, level = Lines(), logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    try:
+def lines() -> Iterator[LogLines]:
+    with log_lines("pohub.access") as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def call(app: Any, how: str) -> list[Any]:
@@ -147,7 +132,7 @@ HOW = ["ok", "pohub", "conflict-subclass", "http", "http-status-handler", "crash
 
 
 @pytest.mark.parametrize("how", HOW)
-def test_every_way_of_failing_ends_as_in_fastapis_stack(lines: Lines, how: str) -> None:
+def test_every_way_of_failing_ends_as_in_fastapis_stack(lines: LogLines, how: str) -> None:
     plain, _ = build(lane=False)
     laned, found = build(lane=True)
     assert found is not None and found.stack == found._endpoint  # both layers folded (no rate limits)
@@ -161,7 +146,7 @@ def test_every_way_of_failing_ends_as_in_fastapis_stack(lines: Lines, how: str) 
     assert [getattr(after, f) for f in fields] == [getattr(before, f) for f in fields]
 
 
-def test_the_answers_are_what_the_handlers_give(lines: Lines) -> None:
+def test_the_answers_are_what_the_handlers_give(lines: LogLines) -> None:
     laned, _ = build(lane=True)
     assert call(laned, "ok") == [
         (200, [(b"content-length", b"11"), (b"content-type", b"application/json")]),

@@ -13,28 +13,13 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from pohub.ops.requests import RequestMiddleware
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+from tests.support import LogLines, log_lines
 
 
 @pytest.fixture
-def lines() -> Iterator[Lines]:
-    logger = logging.getLogger("pohub.access")
-    handler, level = Lines(), logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    try:
+def lines() -> Iterator[LogLines]:
+    with log_lines("pohub.access") as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def call(app: Any, pick: Any = None) -> list[MutableMapping[str, Any]]:
@@ -72,7 +57,7 @@ def answering(status: int, *, body: bool, then_fail: bool) -> Any:
     ],
 )
 def test_the_access_line_says_how_the_answer_went(
-    lines: Lines, status: int, body: bool, then_fail: bool, level: int
+    lines: LogLines, status: int, body: bool, then_fail: bool, level: int
 ) -> None:
     sent = call(answering(status, body=body, then_fail=then_fail))
     assert sent[0]["status"] == status
@@ -81,7 +66,7 @@ def test_the_access_line_says_how_the_answer_went(
     assert (record.levelno, getattr(record, "status", None)) == (level, status)
 
 
-def test_an_error_before_any_answer_is_a_500_line(lines: Lines) -> None:
+def test_an_error_before_any_answer_is_a_500_line(lines: LogLines) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("no answer")
 
@@ -90,7 +75,7 @@ def test_an_error_before_any_answer_is_a_500_line(lines: Lines) -> None:
     assert (record.levelno, getattr(record, "status", None)) == (logging.ERROR, 500)
 
 
-def test_pick_answers_instead_of_the_app(lines: Lines) -> None:
+def test_pick_answers_instead_of_the_app(lines: LogLines) -> None:
     def pick(scope: Scope) -> Any:
         return answering(422, body=True, then_fail=False) if scope["path"] == "/x" else None
 
