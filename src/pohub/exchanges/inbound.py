@@ -287,7 +287,8 @@ async def retry(db: Database, *, exchange_id: int, company_id: int) -> Any:
         async with db.write() as conn:
             if not await outbound.resend(conn, exchange_id=exchange_id, company_id=company_id):
                 raise Conflict(f"Exchange {exchange_id} is {row.state}: it is on its way already")
-        async with db.read() as conn:
+            # Read in the same unit: the answer is the state this retry set (queued), not whatever a
+            # worker has made of it since (it may claim the row as soon as this unit commits).
             return await repo.get_exchange(conn, exchange_id=exchange_id, company_id=company_id)
     if row.state not in RETRYABLE:
         raise Conflict(f"Exchange {exchange_id} is {row.state}: only refused or failed messages are run again")
