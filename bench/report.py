@@ -84,15 +84,30 @@ def _load() -> list[float]:
         return []
 
 
-def rss_kb(pid: int) -> int | None:
-    """Resident set size of one process in KiB, or None if it is gone."""
+def status_kb(pid: int, field: str) -> int | None:
+    """One KiB figure of /proc/PID/status ("VmRSS", "RssAnon"), or None if the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except (OSError, ValueError):
         return None
     return None
+
+
+def rss_kb(pid: int) -> int | None:
+    """Resident set size of one process in KiB, or None if it is gone."""
+    return status_kb(pid, "VmRSS")
+
+
+def private_kb(pid: int) -> int | None:
+    """The anonymous part of the RSS (RssAnon): the process's own memory, without the file pages it
+    maps (SQLite readers map the database file: the OS's shared file cache, docs/operations.md)."""
+    return status_kb(pid, "RssAnon")
+
+
+def _change(before: int | None, after: int | None) -> float | None:
+    return round((after - before) / before * 100, 1) if before and after else None
 
 
 def descendants(pid: int) -> list[int]:
@@ -137,10 +152,12 @@ class Memory:
         self.label = label
         self.pid = pid
         self.samples: dict[str, dict[int, int]] = {}
+        self.private: dict[str, dict[int, int]] = {}
         self.commands: dict[int, str] = {}
 
     def sample(self, when: str) -> None:
         self.samples[when] = {p: kb for p in descendants(self.pid) if (kb := rss_kb(p)) is not None}
+        self.private[when] = {p: kb for p in self.samples[when] if (kb := private_kb(p)) is not None}
         for p in self.samples[when]:
             self.commands.setdefault(p, command_of(p))  # kept now: the report is written after they stop
 
@@ -149,14 +166,16 @@ class Memory:
         processes = []
         for p in pids:
             kb = {when: s.get(p) for when, s in self.samples.items()}
-            warm, end = kb.get("warm"), kb.get("end")
+            private = {when: s.get(p) for when, s in self.private.items()}
             processes.append(
                 {
                     "pid": p,
                     "role": role(self.commands.get(p, ""), p == self.pid),
                     "command": self.commands.get(p, ""),
                     "rss_kb": kb,
-                    "warm_to_end_percent": round((end - warm) / warm * 100, 1) if warm and end else None,
+                    "warm_to_end_percent": _change(kb.get("warm"), kb.get("end")),
+                    "private_kb": private,
+                    "private_warm_to_end_percent": _change(private.get("warm"), private.get("end")),
                 }
             )
         return {"label": self.label, "processes": processes}
@@ -171,8 +190,10 @@ class Memory:
             def mb(v: int | None) -> str:
                 return "?" if v is None else f"{v / 1024:.0f}"
 
+            own = proc["private_kb"]
             parts.append(
                 f"{proc['role']} {proc['pid']}: ready {mb(ready)} MB, warm {mb(warm)} MB, end {mb(end)} MB"
                 + ("" if change is None else f" ({change:+.1f} % warm->end)")
+                + f", private {mb(own.get('ready'))}/{mb(own.get('warm'))}/{mb(own.get('end'))} MB"
             )
         return f"RSS {self.label}: " + "; ".join(parts)

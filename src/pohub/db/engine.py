@@ -36,6 +36,12 @@ POOL_TIMEOUT = 60.0  # seconds a unit of work waits for a connection before it f
 # its transaction open across turns of the event loop: another writer on the file waits for it on its
 # loop's timers (db/sqlite_lock.py), so it may be on by default (docs/operations.md).
 GROUP_COMMIT = 8
+# SQLite readers map the file (PRAGMA mmap_size, capped by the build: 2 GiB for Debian's 3.40) instead
+# of pread()ing each page into their 512 KiB caches: a search page reads a few hundred b-tree and
+# overflow pages, and the copies were most of its kernel time (docs/operations.md, "Memory"). The
+# mapped pages are the OS's file cache, shared by every reader and process: they show in RSS as
+# file-backed pages, not as private memory.
+READER_MMAP_BYTES = 1 << 40
 
 
 def async_url(url: str) -> str:
@@ -188,6 +194,7 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, lock: sqlite_lo
         cursor.execute(f"PRAGMA busy_timeout={timeout}")
         if not immediate:  # each reader's page cache would fill to 2 MB and stay (RSS: docs/operations.md)
             cursor.execute("PRAGMA cache_size=-512")
+            cursor.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
         if immediate:  # the writer: checkpoints run on the Checkpointer's thread
             cursor.execute("PRAGMA wal_autocheckpoint=0")
             # Once checkpointed, the WAL restarts from its beginning and is cut to 1 MB: so a WAL file
