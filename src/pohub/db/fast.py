@@ -87,6 +87,26 @@ def _params_function(binds: list[tuple[str, Processor, Any]]) -> Callable[[Mappi
     return _function("params", f"def params(given):\n    get = given.get\n    return {body}\n", names)  # type: ignore[no-any-return]
 
 
+def _bound_function(
+    binds: list[tuple[str, Processor, Any]],
+) -> Callable[[Mapping[str, Any]], tuple[tuple[bool, ...], tuple[Any, ...]]]:
+    """``params`` (the same values) with, ahead of them, which of them are None: db/fast writes
+    those as SQL NULL on SQLite (see _Nulls)."""
+    names: dict[str, Any] = {}
+    lines = []
+    for i, (name, proc, default) in enumerate(binds):
+        names[f"d{i}"] = default
+        value = f"get({name!r}, d{i})"
+        if proc is not None:
+            names[f"p{i}"] = proc
+            value = f"p{i}({value})"
+        lines.append(f"    v{i} = {value}\n")
+    nones = "(" + "".join(f"v{i} is None, " for i in range(len(binds))) + ")"
+    values = "(" + "".join(f"v{i}, " for i in range(len(binds))) + ")"
+    source = f"def bound(given):\n    get = given.get\n{''.join(lines)}    return {nones}, {values}\n"
+    return _function("bound", source, names)  # type: ignore[no-any-return]
+
+
 def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], list[Row]]:
     if all(p is None for p in procs):
         return lambda raw: list(map(make, raw))
@@ -100,6 +120,67 @@ def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], l
             values.append(f"p{i}(r[{i}])")
     body = "(" + "".join(f"{v}, " for v in values) + ")"
     return _function("rows", f"def rows(raw):\n    return [make({body}) for r in raw]\n", names)  # type: ignore[no-any-return]
+
+
+# At most this many variants of a statement with NULLs written in (besides the statement itself),
+# so that values a client chooses cannot fill sqlite3's statement cache (128 by default).
+NULL_VARIANTS = 8
+
+Keep = Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
+
+
+class _Nulls:
+    """A statement's SQLite text with its None parameters written as NULL.
+
+    sqlite3 binds int, float, str and bytearray as they are; every other value, None included, goes
+    through its adaptation protocol first (a registry look-up, then ``__adapt__`` looked up on its
+    protocol type, which raises and clears an AttributeError): ~3.5 k instructions for a None,
+    against nothing for a NULL in the SQL (an acknowledgement binds some 40). A NULL in the text is
+    what a bound None is to SQLite (a NULL value, no affinity), wherever it stands, so rows and
+    results are the same. One variant per set of None positions, made on first use, up to
+    NULL_VARIANTS; past that the statement binds its Nones as before."""
+
+    def __init__(self, sql: str, count: int) -> None:
+        parts = sql.split("?")
+        # Only where every "?" is a parameter (no quoted text that could hold one).
+        self._parts = parts if len(parts) == count + 1 and "'" not in sql and '"' not in sql else None
+        self._plain: tuple[str, Keep] = (sql, None)
+        self._variants: dict[tuple[bool, ...], tuple[str, Keep]] = {}
+        self._made = 0
+
+    def of(self, nones: tuple[bool, ...]) -> tuple[str, Keep]:
+        """The text for these None positions and the picker of the values it still binds (None: all)."""
+        found = self._variants.get(nones)
+        if found is not None:
+            return found
+        if self._parts is None or self._made >= NULL_VARIANTS:
+            return self._plain
+        if True not in nones:
+            found = self._plain
+        else:
+            found = self._variant(nones)
+            self._made += 1
+        self._variants[nones] = found
+        return found
+
+    def _variant(self, nones: tuple[bool, ...]) -> tuple[str, Keep]:
+        parts = self._parts
+        assert parts is not None
+        sql = parts[0] + "".join(("NULL" if none else "?") + part for none, part in zip(nones, parts[1:], strict=True))
+        kept = [i for i, none in enumerate(nones) if not none]
+        keep: Keep
+        if not kept:
+            keep = _nothing
+        elif len(kept) == 1:
+            only = kept[0]
+            keep = lambda values: (values[only],)  # noqa: E731  (itemgetter of one gives no tuple)
+        else:
+            keep = itemgetter(*kept)
+        return sql, keep
+
+
+def _nothing(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return ()
 
 
 class _Compiled:
@@ -116,6 +197,9 @@ class _Compiled:
             else:
                 self.binds.append((name, _direct("bind", bind.type, dialect, proc), bind.effective_value))
         self.params: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _params_function(self.binds)
+        # SQLite: the values with their None positions, and the statement's texts by those (_Nulls).
+        self.bound = _bound_function(self.binds)
+        self.nulls = _Nulls(self.sql, len(self.names))
         self._types = [entry.type for entry in compiled._result_columns]
         self._dialect = dialect
         fields = tuple(entry.keyname for entry in compiled._result_columns)
@@ -246,9 +330,10 @@ class Prepared:
                 return await pg_fast.execute(conn, pg, [pg.params(params)], rows=True)
             return list((await conn.execute(self.stmt, dict(params))).all())
         driver, compiled = raw
-        values = compiled.params(params)
+        nones, values = compiled.bound(params)
+        sql, keep = compiled.nulls.of(nones)
         try:
-            cursor = driver.execute(compiled.sql, values)
+            cursor = driver.execute(sql, values if keep is None else keep(values))
             rows = cursor.fetchall()
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
@@ -269,9 +354,10 @@ class Prepared:
             await conn.execute(self.stmt, dict(params))
             return
         driver, compiled = raw
-        values = compiled.params(params)
+        nones, values = compiled.bound(params)
+        sql, keep = compiled.nulls.of(nones)
         try:
-            driver.execute(compiled.sql, values).close()
+            driver.execute(sql, values if keep is None else keep(values)).close()
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
 
@@ -288,9 +374,18 @@ class Prepared:
             await conn.execute(self.stmt, [dict(r) for r in rows])
             return
         driver, compiled = raw
-        values = [compiled.params(r) for r in rows]
+        bound = compiled.bound
+        nones_values = [bound(r) for r in rows]
+        values = [v for _, v in nones_values]
+        # One executemany as before: NULL written only where every row has None.
+        nones = nones_values[0][0]
+        for other, _ in nones_values:
+            if other != nones:
+                nones = tuple(map(all, zip(*(n for n, _ in nones_values), strict=True)))
+                break
+        sql, keep = compiled.nulls.of(nones)
         try:
-            driver.executemany(compiled.sql, values)
+            driver.executemany(sql, values if keep is None else list(map(keep, values)))
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
 
