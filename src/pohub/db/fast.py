@@ -88,9 +88,11 @@ def _params_function(binds: list[tuple[str, Processor, Any]]) -> Callable[[Mappi
     return _function("params", f"def params(given):\n    get = given.get\n    return {body}\n", names)  # type: ignore[no-any-return]
 
 
-def _bound_source(binds: list[tuple[str, Processor, Any]], checked: Sequence[int], names: dict[str, Any]) -> str:
-    """The lines that take the statement's values (as ``params`` does) and which of the ``checked``
-    positions are None (``nones``)."""
+def _bound_source(
+    binds: list[tuple[str, Processor, Any]], checked: Sequence[int], names: dict[str, Any], *, nones: bool = True
+) -> str:
+    """The lines that take the statement's values (as ``params`` does: v0, v1 ...) and, with
+    ``nones``, which of the ``checked`` positions are None (``nones``) and all of them (``values``)."""
     lines = ["    get = given.get\n"]
     for i, (name, proc, default) in enumerate(binds):
         names[f"d{i}"] = default
@@ -99,23 +101,33 @@ def _bound_source(binds: list[tuple[str, Processor, Any]], checked: Sequence[int
             names[f"p{i}"] = proc
             value = f"p{i}({value})"
         lines.append(f"    v{i} = {value}\n")
+    if not nones:
+        return "".join(lines)
     lines.append("    nones = (" + "".join(f"v{i} is None, " for i in checked) + ")\n")
     lines.append("    values = (" + "".join(f"v{i}, " for i in range(len(binds))) + ")\n")
     return "".join(lines)
 
 
-def _bound_function(binds: list[tuple[str, Processor, Any]], nulls: _Nulls) -> Callable[[Mapping[str, Any]], Any]:
-    """One row's SQLite text and the values it binds: its Nones at ``nulls``' positions written as
-    NULL (_Nulls)."""
-    names: dict[str, Any] = {"variants": nulls.variants, "make": nulls.of}
-    source = (
-        "def bound(given):\n"
-        + _bound_source(binds, nulls.checked, names)
-        + "    found = variants.get(nones)\n"
-        + "    sql, keep = make(nones) if found is None else found\n"
-        + "    return sql, (values if keep is None else keep(values))\n"
-    )
-    return _function("bound", source, names)
+def _bound_function(
+    binds: list[tuple[str, Processor, Any]], nulls: _Nulls, miss: Callable[..., Any]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """One row's SQLite text and the values it binds, its Nones at ``nulls``' positions written as
+    NULL (_Nulls): one branch per variant made so far, each testing its positions and building its
+    tuple (no look-up, no picker); any other set of Nones goes to ``miss``, which makes its variant
+    (and this function again) or binds as before."""
+    names: dict[str, Any] = {"miss": miss}
+    lines = ["def bound(given):\n", _bound_source(binds, nulls.checked, names, nones=False)]
+    everything = range(len(binds))
+    for n, (nones, (sql, _keep)) in enumerate(nulls.variants.items()):
+        names[f"s{n}"] = sql
+        null = {i for i, none in zip(nulls.checked, nones, strict=True) if none}
+        test = " and ".join(f"v{i} is {'' if i in null else 'not '}None" for i in nulls.checked)
+        kept = "(" + "".join(f"v{i}, " for i in everything if i not in null) + ")"
+        lines.append(f"    if {test}:\n        return s{n}, {kept}\n" if test else f"    return s{n}, {kept}\n")
+    nones_now = "(" + "".join(f"v{i} is None, " for i in nulls.checked) + ")"
+    values = "(" + "".join(f"v{i}, " for i in everything) + ")"
+    lines.append(f"    return miss({nones_now}, {values})\n")
+    return _function("bound", "".join(lines), names)  # type: ignore[no-any-return]
 
 
 def _row_function(binds: list[tuple[str, Processor, Any]], nulls: _Nulls) -> Callable[[Mapping[str, Any]], Any]:
@@ -238,7 +250,7 @@ class _Compiled:
         if dialect.name == "sqlite":  # its texts with NULLs written in (_Nulls)
             checked = [i for i, name in enumerate(self.names) if name in nullable]
             self.nulls = _Nulls(self.sql, len(self.names), checked)
-            self.bound = _bound_function(self.binds, self.nulls)
+            self.bound = _bound_function(self.binds, self.nulls, self._miss)
             self.row_nones = _row_function(self.binds, self.nulls)
         self._types = [entry.type for entry in compiled._result_columns]
         self._dialect = dialect
@@ -255,6 +267,15 @@ class _Compiled:
         # The last attributes seen and their rows function: a cached asyncpg statement hands out the
         # same attributes object each time (held here, so never another's reused id).
         self._last: tuple[Any, Callable[[Any], list[Row]]] | None = None
+
+    def _miss(self, nones: tuple[bool, ...], values: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+        """A set of Nones ``bound`` has no branch for: its variant, made now (and ``bound`` again with
+        a branch for it), or the statement as it is once NULL_VARIANTS are made."""
+        known = len(self.nulls.variants)
+        sql, keep = self.nulls.of(nones)
+        if len(self.nulls.variants) != known:
+            self.bound = _bound_function(self.binds, self.nulls, self._miss)
+        return sql, values if keep is None else keep(values)
 
     def _result(self, type_: Any, oid: int | None) -> Processor:
         return _direct("result", type_, self._dialect, type_._cached_result_processor(self._dialect, oid))
