@@ -114,9 +114,7 @@ async def test_nulls_written_in_store_and_read_what_sqlalchemy_does(db_url: str)
 
                 for step in range(120):
                     ids = rng.sample(range(1, count + 1), rng.randint(1, 5))
-                    params = [
-                        {"row_id": i} | {f"u_{c}": v for c, v in _row(rng, 0).items() if c != "req"} for i in ids
-                    ]
+                    params = [{"row_id": i} | {f"u_{c}": v for c, v in _row(rng, 0).items() if c != "req"} for i in ids]
                     if step % 2 == 0:
                         await change.run(conn, params[0])
                         params = params[:1]
@@ -215,4 +213,3 @@ def test_a_statement_keeps_at_most_its_variants() -> None:
     # Quoted text could hold a "?" that is not a parameter: such a statement binds as before.
     quoted = _Nulls("SELECT x FROM t WHERE a = ? AND b = 'what?'", 1, [0])
     assert quoted.checked == () and quoted.of(()) == ("SELECT x FROM t WHERE a = ? AND b = 'what?'", None)
-

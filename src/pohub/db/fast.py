@@ -134,7 +134,7 @@ def _row_function(binds: list[tuple[str, Processor, Any]], nulls: _Nulls) -> Cal
     """A row of an executemany: which of its ``nulls.checked`` values are None, and its values."""
     names: dict[str, Any] = {}
     source = "def row(given):\n" + _bound_source(binds, nulls.checked, names) + "    return nones, values\n"
-    return _function("row", source, names)
+    return _function("row", source, names)  # type: ignore[no-any-return]
 
 
 def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], list[Row]]:
@@ -234,7 +234,9 @@ def _nullable_binds(stmt: Any) -> set[str]:
 
 
 class _Compiled:
-    def __init__(self, compiled: SQLCompiler, dialect: Dialect, nullable: set[str] | frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, compiled: SQLCompiler, dialect: Dialect, nullable: set[str] | frozenset[str] = frozenset()
+    ) -> None:
         self.sql = compiled.string
         binds = compiled.binds
         self.names: list[str] = list(compiled.positiontup or [])
