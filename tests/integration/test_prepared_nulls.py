@@ -213,3 +213,27 @@ def test_a_statement_keeps_at_most_its_variants() -> None:
     # Quoted text could hold a "?" that is not a parameter: such a statement binds as before.
     quoted = _Nulls("SELECT x FROM t WHERE a = ? AND b = 'what?'", 1, [0])
     assert quoted.checked == () and quoted.of(()) == ("SELECT x FROM t WHERE a = ? AND b = 'what?'", None)
+
+
+async def test_a_variant_made_by_many_gets_its_branch(tmp_path: Path) -> None:
+    """A set of Nones first met by ``many`` is given a branch in the one-row function at its next
+    miss, so single rows with it do not take the slow road every time."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'branches.db'}"
+    await upgrade_async(url)
+    meta, fast, _ = _tables("branches")
+    db = Database(url)
+    try:
+        async with db.write() as conn:
+            await conn.run_sync(meta.create_all)
+        row = {"req": "a"} | dict.fromkeys(NULLABLE) | {"s": "x"}
+        add = Prepared(insert(fast))
+        async with db.write() as conn:
+            await add.many(conn, [row, row])
+            compiled = next(c for c in add._compiled.values() if c is not None)
+            assert compiled._branches < len(compiled.nulls.variants)
+            await add.run(conn, row)
+            assert compiled._branches == len(compiled.nulls.variants)
+            count = (await conn.execute(select(fast.c.id))).all()
+            assert len(count) == 3
+    finally:
+        await db.dispose()

@@ -168,9 +168,9 @@ class _Nulls:
     against nothing for a NULL in the SQL (an acknowledgement bound some 40). A NULL in the text is
     what a bound None is to SQLite (a NULL value, no affinity), wherever it stands, so rows and
     results are the same. Only the ``checked`` positions are looked at (the values of nullable
-    columns: the others are never None in a statement that succeeds, and a None there is bound as
-    before). One variant per set of None positions, made on first use, up to NULL_VARIANTS; past
-    that a new set binds its Nones as before."""
+    columns; a None elsewhere, a NOT NULL column's or a condition's, is bound as before). One
+    variant per set of None positions, made on first use, up to NULL_VARIANTS; past that a new set
+    binds its Nones as before."""
 
     def __init__(self, sql: str, count: int, checked: Sequence[int]) -> None:
         parts = sql.split("?")
@@ -252,7 +252,7 @@ class _Compiled:
         if dialect.name == "sqlite":  # its texts with NULLs written in (_Nulls)
             checked = [i for i, name in enumerate(self.names) if name in nullable]
             self.nulls = _Nulls(self.sql, len(self.names), checked)
-            self.bound = _bound_function(self.binds, self.nulls, self._miss)
+            self._bind_branches()
             self.row_nones = _row_function(self.binds, self.nulls)
         self._types = [entry.type for entry in compiled._result_columns]
         self._dialect = dialect
@@ -271,13 +271,16 @@ class _Compiled:
         self._last: tuple[Any, Callable[[Any], list[Row]]] | None = None
 
     def _miss(self, nones: tuple[bool, ...], values: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
-        """A set of Nones ``bound`` has no branch for: its variant, made now (and ``bound`` again with
-        a branch for it), or the statement as it is once NULL_VARIANTS are made."""
-        known = len(self.nulls.variants)
+        """A set of Nones ``bound`` has no branch for: its variant (``bound`` made again with a branch
+        for it), or the statement as it is once NULL_VARIANTS are made."""
         sql, keep = self.nulls.of(nones)
-        if len(self.nulls.variants) != known:
-            self.bound = _bound_function(self.binds, self.nulls, self._miss)
+        if len(self.nulls.variants) != self._branches:  # made now, or by ``many`` since
+            self._bind_branches()
         return sql, values if keep is None else keep(values)
+
+    def _bind_branches(self) -> None:
+        self._branches = len(self.nulls.variants)
+        self.bound = _bound_function(self.binds, self.nulls, self._miss)
 
     def _result(self, type_: Any, oid: int | None) -> Processor:
         return _direct("result", type_, self._dialect, type_._cached_result_processor(self._dialect, oid))
