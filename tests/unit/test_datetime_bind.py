@@ -98,3 +98,27 @@ def test_the_money_bind_writes_what_sqlalchemy_writes() -> None:
     values += [Decimal(rng.randrange(-(10**20), 10**20)).scaleb(-rng.randrange(0, 7)) for _ in range(2_000)]
     for value in values:
         assert fast(value) == usual(value), value
+
+
+@pytest.mark.parametrize("type_", [AwareDateTime(), ExactDecimal()], ids=["time", "money"])
+def test_the_direct_results_read_what_sqlalchemy_reads_and_none_at_once(type_: Any) -> None:
+    """A NULL read back (most lines' ack price, a delivery's times) is None without SQLAlchemy's
+    layers; every other stored text reads as the usual processor reads it."""
+    dialect = sqlite.dialect()
+    usual = type_._cached_result_processor(dialect, None)
+    fast = _direct("result", type_, dialect, usual)
+    assert fast is not usual
+    rng = random.Random(25)
+    if isinstance(type_, AwareDateTime):
+        texts = [f"{rng.randrange(1, 10000):04d}-03-04 05:06:07.{rng.randrange(10**6):06d}" for _ in range(500)]
+    else:
+        texts = [format(Decimal(rng.randrange(-(10**20), 10**20)).scaleb(-6), "f") for _ in range(500)]
+    for text in [*texts, None]:
+        mine, theirs = fast(text), usual(text)
+        assert mine == theirs and type(mine) is type(theirs), text
+
+    def refuse(value: Any) -> Any:
+        raise AssertionError(f"the usual processor was called for {value!r}")
+
+    made = type_.direct_result(dialect, refuse)
+    assert made(None) is None

@@ -76,7 +76,13 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def direct_result(self, dialect: Dialect, usual: Callable[[Any], Any]) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return None
-        return lambda value: plain(Decimal(value)) if type(value) is str else usual(value)
+
+        def result(value: Any) -> Any:
+            if value is None:
+                return None  # what ``usual`` gives (a sample), without its layers: most lines' ack_price
+            return plain(Decimal(value)) if type(value) is str else usual(value)
+
+        return result
 
 
 def plain(value: Decimal) -> Decimal:
@@ -153,7 +159,7 @@ class AwareDateTime(TypeDecorator[object]):
 
         def result(value: Any) -> Any:
             if type(value) is not str:
-                return usual(value)
+                return None if value is None else usual(value)  # None: what ``usual`` gives (a sample)
             found = parse(value)
             return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 

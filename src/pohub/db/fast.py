@@ -31,7 +31,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.sql.elements import BindParameter
 
 from pohub.db import pg_fast
 from pohub.db.pg_fast import ASYNCPG_INTERNALS
@@ -87,6 +88,55 @@ def _params_function(binds: list[tuple[str, Processor, Any]]) -> Callable[[Mappi
     return _function("params", f"def params(given):\n    get = given.get\n    return {body}\n", names)  # type: ignore[no-any-return]
 
 
+def _bound_source(
+    binds: list[tuple[str, Processor, Any]], checked: Sequence[int], names: dict[str, Any], *, nones: bool = True
+) -> str:
+    """The lines that take the statement's values (as ``params`` does: v0, v1 ...) and, with
+    ``nones``, which of the ``checked`` positions are None (``nones``) and all of them (``values``)."""
+    lines = ["    get = given.get\n"]
+    for i, (name, proc, default) in enumerate(binds):
+        names[f"d{i}"] = default
+        value = f"get({name!r}, d{i})"
+        if proc is not None:
+            names[f"p{i}"] = proc
+            value = f"p{i}({value})"
+        lines.append(f"    v{i} = {value}\n")
+    if not nones:
+        return "".join(lines)
+    lines.append("    nones = (" + "".join(f"v{i} is None, " for i in checked) + ")\n")
+    lines.append("    values = (" + "".join(f"v{i}, " for i in range(len(binds))) + ")\n")
+    return "".join(lines)
+
+
+def _bound_function(
+    binds: list[tuple[str, Processor, Any]], nulls: _Nulls, miss: Callable[..., Any]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """One row's SQLite text and the values it binds, its Nones at ``nulls``' positions written as
+    NULL (_Nulls): one branch per variant made so far, each testing its positions and building its
+    tuple (no look-up, no picker); any other set of Nones goes to ``miss``, which makes its variant
+    (and this function again) or binds as before."""
+    names: dict[str, Any] = {"miss": miss}
+    lines = ["def bound(given):\n", _bound_source(binds, nulls.checked, names, nones=False)]
+    everything = range(len(binds))
+    for n, (nones, (sql, _keep)) in enumerate(nulls.variants.items()):
+        names[f"s{n}"] = sql
+        null = {i for i, none in zip(nulls.checked, nones, strict=True) if none}
+        test = " and ".join(f"v{i} is {'' if i in null else 'not '}None" for i in nulls.checked)
+        kept = "(" + "".join(f"v{i}, " for i in everything if i not in null) + ")"
+        lines.append(f"    if {test}:\n        return s{n}, {kept}\n" if test else f"    return s{n}, {kept}\n")
+    nones_now = "(" + "".join(f"v{i} is None, " for i in nulls.checked) + ")"
+    values = "(" + "".join(f"v{i}, " for i in everything) + ")"
+    lines.append(f"    return miss({nones_now}, {values})\n")
+    return _function("bound", "".join(lines), names)  # type: ignore[no-any-return]
+
+
+def _row_function(binds: list[tuple[str, Processor, Any]], nulls: _Nulls) -> Callable[[Mapping[str, Any]], Any]:
+    """A row of an executemany: which of its ``nulls.checked`` values are None, and its values."""
+    names: dict[str, Any] = {}
+    source = "def row(given):\n" + _bound_source(binds, nulls.checked, names) + "    return nones, values\n"
+    return _function("row", source, names)  # type: ignore[no-any-return]
+
+
 def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], list[Row]]:
     if all(p is None for p in procs):
         return lambda raw: list(map(make, raw))
@@ -102,8 +152,91 @@ def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], l
     return _function("rows", f"def rows(raw):\n    return [make({body}) for r in raw]\n", names)  # type: ignore[no-any-return]
 
 
+# At most this many variants of a statement with NULLs written in (besides the statement itself),
+# so that values a client chooses cannot fill sqlite3's statement cache (128 by default).
+NULL_VARIANTS = 8
+
+Keep = Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
+
+
+class _Nulls:
+    """A statement's SQLite texts with its None parameters written as NULL.
+
+    sqlite3 binds int, float, str and bytearray as they are; every other value, None included, goes
+    through its adaptation protocol first (a registry look-up, then ``__adapt__`` looked up on its
+    protocol type, which raises and clears an AttributeError): ~3.5 k instructions for a None,
+    against nothing for a NULL in the SQL (an acknowledgement bound some 40). A NULL in the text is
+    what a bound None is to SQLite (a NULL value, no affinity), wherever it stands, so rows and
+    results are the same. Only the ``checked`` positions are looked at (the values of nullable
+    columns; a None elsewhere, a NOT NULL column's or a condition's, is bound as before). One
+    variant per set of None positions, made on first use, up to NULL_VARIANTS; past that a new set
+    binds its Nones as before."""
+
+    def __init__(self, sql: str, count: int, checked: Sequence[int]) -> None:
+        parts = sql.split("?")
+        # Only where every "?" is a parameter (no quoted text that could hold one).
+        usable = len(parts) == count + 1 and "'" not in sql and '"' not in sql
+        self._parts = parts
+        self.checked: tuple[int, ...] = tuple(checked) if usable else ()
+        self._plain: tuple[str, Keep] = (sql, None)
+        # By the checked positions' None-ness (read by the bound function).
+        self.variants: dict[tuple[bool, ...], tuple[str, Keep]] = {}
+        self._made = 0
+
+    def of(self, nones: tuple[bool, ...]) -> tuple[str, Keep]:
+        """The text for these None positions and the picker of the values it still binds (None: all)."""
+        found = self.variants.get(nones)
+        if found is not None:
+            return found
+        if True not in nones:
+            found = self._plain
+        elif self._made >= NULL_VARIANTS:
+            return self._plain
+        else:
+            found = self._variant(nones)
+            self._made += 1
+        self.variants[nones] = found
+        return found
+
+    def _variant(self, nones: tuple[bool, ...]) -> tuple[str, Keep]:
+        null = {i for i, none in zip(self.checked, nones, strict=True) if none}
+        parts = self._parts
+        sql = parts[0] + "".join(("NULL" if i in null else "?") + part for i, part in enumerate(parts[1:]))
+        kept = [i for i in range(len(parts) - 1) if i not in null]
+        keep: Keep
+        if not kept:
+            keep = _nothing
+        elif len(kept) == 1:
+            only = kept[0]
+            keep = lambda values: (values[only],)  # noqa: E731  (itemgetter of one gives no tuple)
+        else:
+            keep = itemgetter(*kept)
+        return sql, keep
+
+
+def _nothing(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return ()
+
+
+def _nullable_binds(stmt: Any) -> set[str]:
+    """The names of an INSERT's or UPDATE's parameters that give a nullable column its value: the
+    column's own key (SQLAlchemy's names for them), or the bindparam given for it in ``values()``."""
+    table = getattr(stmt, "table", None)
+    if not isinstance(stmt, Insert | Update) or table is None:
+        return set()
+    columns = {c.key: c for c in table.c}
+    names = {key for key, c in columns.items() if c.nullable}
+    for target, value in (getattr(stmt, "_values", None) or {}).items():
+        column = columns.get(target if isinstance(target, str) else getattr(target, "key", None))
+        if column is not None and column.nullable and isinstance(value, BindParameter):
+            names.add(value.key)
+    return names
+
+
 class _Compiled:
-    def __init__(self, compiled: SQLCompiler, dialect: Dialect) -> None:
+    def __init__(
+        self, compiled: SQLCompiler, dialect: Dialect, nullable: set[str] | frozenset[str] = frozenset()
+    ) -> None:
         self.sql = compiled.string
         binds = compiled.binds
         self.names: list[str] = list(compiled.positiontup or [])
@@ -116,6 +249,11 @@ class _Compiled:
             else:
                 self.binds.append((name, _direct("bind", bind.type, dialect, proc), bind.effective_value))
         self.params: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _params_function(self.binds)
+        if dialect.name == "sqlite":  # its texts with NULLs written in (_Nulls)
+            checked = [i for i, name in enumerate(self.names) if name in nullable]
+            self.nulls = _Nulls(self.sql, len(self.names), checked)
+            self._bind_branches()
+            self.row_nones = _row_function(self.binds, self.nulls)
         self._types = [entry.type for entry in compiled._result_columns]
         self._dialect = dialect
         fields = tuple(entry.keyname for entry in compiled._result_columns)
@@ -131,6 +269,18 @@ class _Compiled:
         # The last attributes seen and their rows function: a cached asyncpg statement hands out the
         # same attributes object each time (held here, so never another's reused id).
         self._last: tuple[Any, Callable[[Any], list[Row]]] | None = None
+
+    def _miss(self, nones: tuple[bool, ...], values: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+        """A set of Nones ``bound`` has no branch for: its variant (``bound`` made again with a branch
+        for it), or the statement as it is once NULL_VARIANTS are made."""
+        sql, keep = self.nulls.of(nones)
+        if len(self.nulls.variants) != self._branches:  # made now, or by ``many`` since
+            self._bind_branches()
+        return sql, values if keep is None else keep(values)
+
+    def _bind_branches(self) -> None:
+        self._branches = len(self.nulls.variants)
+        self.bound = _bound_function(self.binds, self.nulls, self._miss)
 
     def _result(self, type_: Any, oid: int | None) -> Processor:
         return _direct("result", type_, self._dialect, type_._cached_result_processor(self._dialect, oid))
@@ -215,7 +365,7 @@ class Prepared:
             plain = not (compiled.insert_prefetch or compiled.update_prefetch) and not any(
                 b.expanding for b in compiled.binds.values()
             )
-            prepared = _Compiled(compiled, dialect) if plain else None
+            prepared = _Compiled(compiled, dialect, _nullable_binds(self.stmt)) if plain else None
             self._compiled[dialect.name, keys] = prepared
         self._compiled[given] = prepared
         return prepared
@@ -246,12 +396,12 @@ class Prepared:
                 return await pg_fast.execute(conn, pg, [pg.params(params)], rows=True)
             return list((await conn.execute(self.stmt, dict(params))).all())
         driver, compiled = raw
-        values = compiled.params(params)
+        sql, values = compiled.bound(params)
         try:
-            cursor = driver.execute(compiled.sql, values)
+            cursor = driver.execute(sql, values)
             rows = cursor.fetchall()
         except sqlite3.Error as exc:
-            raise _translated(compiled.sql, values, exc) from exc
+            raise _translated(compiled.sql, compiled.params(params), exc) from exc
         return compiled.rows(rows)
 
     async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Any:
@@ -269,11 +419,11 @@ class Prepared:
             await conn.execute(self.stmt, dict(params))
             return
         driver, compiled = raw
-        values = compiled.params(params)
+        sql, values = compiled.bound(params)
         try:
-            driver.execute(compiled.sql, values).close()
+            driver.execute(sql, values).close()
         except sqlite3.Error as exc:
-            raise _translated(compiled.sql, values, exc) from exc
+            raise _translated(compiled.sql, compiled.params(params), exc) from exc
 
     async def many(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
         """The statement once per row (no results): executemany on the driver."""
@@ -288,9 +438,18 @@ class Prepared:
             await conn.execute(self.stmt, [dict(r) for r in rows])
             return
         driver, compiled = raw
-        values = [compiled.params(r) for r in rows]
+        row = compiled.row_nones
+        nones_values = [row(r) for r in rows]
+        values = [v for _, v in nones_values]
+        # One executemany as before: NULL written only where every row has None.
+        nones = nones_values[0][0]
+        for other, _ in nones_values:
+            if other != nones:
+                nones = tuple(map(all, zip(*(n for n, _ in nones_values), strict=True)))
+                break
+        sql, keep = compiled.nulls.of(nones)
         try:
-            driver.executemany(compiled.sql, values)
+            driver.executemany(sql, values if keep is None else list(map(keep, values)))
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, values, exc) from exc
 

@@ -17,7 +17,7 @@ from pohub.exchanges.models import exchange_chunks, exchanges
 X = exchanges.c
 _INSERT = Prepared(insert(exchanges).returning(X.id))
 # One prepared UPDATE per set of columns changed (a handful: the pipeline's outcomes, retries).
-_UPDATES: dict[frozenset[str], Prepared] = {}
+_UPDATES: dict[frozenset[str], tuple[Prepared, dict[str, str]]] = {}
 
 # Listing leaves the bodies out: a page of messages must not read megabytes of raw bytes.
 SUMMARY = [c for c in exchanges.c if c.name not in ("raw", "params")]
@@ -79,13 +79,18 @@ async def lock_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: 
 
 async def update_exchange(conn: AsyncConnection, *, exchange_id: int, values: dict[str, Any]) -> None:
     keys = frozenset(values)
-    stmt = _UPDATES.get(keys)
-    if stmt is None:
+    found = _UPDATES.get(keys)
+    if found is None:
+        # Its parameters are named apart from the columns (SQLAlchemy keeps those names for itself).
+        names = {k: f"x_{k}" for k in keys}
         stmt = Prepared(
-            update(exchanges).where(X.id == bindparam("x_exchange_id")).values({k: bindparam(f"x_{k}") for k in keys})
+            update(exchanges).where(X.id == bindparam("x_exchange_id")).values({k: bindparam(names[k]) for k in keys})
         )
-        _UPDATES[keys] = stmt
-    await stmt.run(conn, {"x_exchange_id": exchange_id, **{f"x_{k}": v for k, v in values.items()}})
+        found = _UPDATES[keys] = (stmt, names)
+    stmt, names = found
+    params = {names[k]: v for k, v in values.items()}  # the names made once, not per call
+    params["x_exchange_id"] = exchange_id
+    await stmt.run(conn, params)
 
 
 async def children(conn: AsyncConnection, *, parent_id: int) -> list[Any]:
