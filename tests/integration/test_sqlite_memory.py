@@ -77,3 +77,23 @@ async def _grow_while_reading(url: str) -> list[int]:
 def test_a_mapped_reader_sees_every_commit_as_the_file_grows(tmp_path: Path) -> None:
     with database_url("sqlite", tmp_path) as url:
         assert asyncio.run(_grow_while_reading(url)) == [250, 500, 750, 1000]
+
+
+async def _kept_prepared(url: str, texts: int) -> int:
+    """How many prepared statements the writer's sqlite3 connection holds after ``texts`` distinct
+    ones (SQLite's sqlite_stmt table lists them)."""
+    db = Database(url, pool_size=1)
+    try:
+        async with db.write() as conn:
+            inner = (await conn.get_raw_connection()).driver_connection._conn  # db/sqlite_inline's sqlite3
+            for i in range(texts):
+                inner.execute(f"SELECT {i}").fetchall()
+            return int(inner.execute("SELECT count(*) FROM sqlite_stmt").fetchone()[0])
+    finally:
+        await db.dispose()
+
+
+def test_each_connection_keeps_more_prepared_statements_than_sqlite3s_default(tmp_path: Path) -> None:
+    # db/fast writes a statement's NULLs into its text: up to 1 + NULL_VARIANTS texts a statement.
+    with database_url("sqlite", tmp_path) as url:
+        assert asyncio.run(_kept_prepared(url, 300)) > 300  # the default, 128, keeps 128

@@ -42,6 +42,7 @@ GROUP_COMMIT = 8
 # mapped pages are the OS's file cache, shared by every reader and process: they show in RSS as
 # file-backed pages, not as private memory.
 READER_MMAP_BYTES = 1 << 40
+STATEMENT_CACHE = 1024  # prepared statements each SQLite connection keeps (sqlite3's default: 128)
 
 
 def async_url(url: str) -> str:
@@ -176,7 +177,14 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, lock: sqlite_lo
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_TIMEOUT, module=sqlite_inline.dbapi()
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=POOL_TIMEOUT,
+        module=sqlite_inline.dbapi(),
+        # sqlite3 keeps 128 prepared statements a connection by default; db/fast writes a statement's
+        # NULLs into its text (up to 1 + NULL_VARIANTS texts each), so keep room for all of them.
+        connect_args={"cached_statements": STATEMENT_CACHE},
     )
 
     @event.listens_for(engine.sync_engine, "connect")
