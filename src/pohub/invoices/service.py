@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -107,9 +106,9 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
                 message=f"Cannot invoice more than shipped on line {line.line_number}",
             )
         invoiced = line.qty_invoiced + this_invoice
-        # The line's figures made once (dataclasses.replace builds its fields anew, ten lines an invoice).
+        # The line's figures made once (a replace builds its fields anew, ten lines an invoice).
         changes[line.id] = (
-            line_update(line, qty_invoiced=invoiced) if change is None else replace(change, qty_invoiced=invoiced)
+            line_update(line, qty_invoiced=invoiced) if change is None else change._replace(qty_invoiced=invoiced)
         )
         prices.append(Decimal(price))
         units.append(qty)

@@ -40,6 +40,7 @@ from pohub.orders.status import (
     judge_manual_move,
     manual_move,
     parse_status,
+    status_of,
 )
 from pohub.partners import pairs
 from pohub.partners import repository as partners_repo
@@ -174,7 +175,7 @@ async def apply_status(
     conn: AsyncConnection, *, order: Any, new: OrderStatus, at: datetime, reason: str
 ) -> list[dict[str, Any]]:
     """Write a status change; returns the event rows to insert with the rest of the change."""
-    old = OrderStatus(order.status)
+    old = status_of(order.status)
     if new == old:
         return []
     await repo.set_order_status(conn, order_id=order.id, status=int(new), at=at)
@@ -192,7 +193,7 @@ async def rederive(
 ) -> tuple[OrderStatus, list[dict[str, Any]]]:
     """Recompute the order's status from its lines after a document changed them."""
     new = derive_status(
-        OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=order.invoice_required
+        status_of(order.status), lines, acknowledged=acknowledged, invoice_required=order.invoice_required
     )
     return new, await apply_status(conn, order=order, new=new, at=at, reason=reason)
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,10 +56,11 @@ async def store_document(
     )
 
 
-@dataclass(frozen=True)
-class LineChange:
+class LineChange(NamedTuple):
     """A line's figures as a document's rules leave them: the whole row repository.update_lines
-    writes. Typed, so a rule cannot set a figure that does not exist."""
+    writes. Typed, so a rule cannot set a figure that does not exist; a named tuple, not a frozen
+    dataclass (whose __init__ sets each field through object.__setattr__: 13.5 k instructions a
+    line against 3.8 k, ten lines a document)."""
 
     line_id: int
     qty_accepted: int
@@ -72,17 +72,7 @@ class LineChange:
     change_reason: str | None
 
     def row(self) -> dict[str, Any]:
-        # Spelled out: dataclasses.asdict deep-copies every value, ten lines a document.
-        return {
-            "line_id": self.line_id,
-            "qty_accepted": self.qty_accepted,
-            "qty_backordered": self.qty_backordered,
-            "qty_cancelled": self.qty_cancelled,
-            "qty_shipped": self.qty_shipped,
-            "qty_invoiced": self.qty_invoiced,
-            "ack_price": self.ack_price,
-            "change_reason": self.change_reason,
-        }
+        return self._asdict()
 
 
 def line_update(

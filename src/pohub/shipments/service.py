@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -90,9 +89,9 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
                 message=f"Cannot over-ship line {line.line_number}",
             )
         shipped = line.qty_shipped + this_shipment
-        # The line's figures made once (dataclasses.replace builds its fields anew, ten lines a shipment).
+        # The line's figures made once (a replace builds its fields anew, ten lines a shipment).
         changes[line.id] = (
-            line_update(line, qty_shipped=shipped) if change is None else replace(change, qty_shipped=shipped)
+            line_update(line, qty_shipped=shipped) if change is None else change._replace(qty_shipped=shipped)
         )
         units_total += units
 
