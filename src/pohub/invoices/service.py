@@ -40,8 +40,13 @@ def compute_total(invoice: Invoice, prices: list[Decimal], quantities: list[int]
     taxes += total(t.tax_amount for t in invoice.handling_taxes or [])
     discounts = total(d.discount_amount for d in invoice.discounts or [])
     for line in invoice.invoice_lines:
-        taxes += total(t.tax_amount for t in line.taxes or [])
-        discounts += total(d.discount_amount for d in line.discounts or [])
+        # A line without taxes or discounts (most) adds nothing: not summed as a zero, ten lines an
+        # invoice. Adding ZERO to these sums (begun at ZERO: exponent <= 0) changed neither value
+        # nor digits.
+        if line.taxes:
+            taxes += total(t.tax_amount for t in line.taxes)
+        if line.discounts:
+            discounts += total(d.discount_amount for d in line.discounts)
     handling = invoice.handling_amount or ZERO
     charges = _attributes(invoice, "charge - ")
     allowances = _attributes(invoice, "allowance - ")
