@@ -125,7 +125,7 @@ async def test_prepared_statements_store_and_read_what_sqlalchemy_does(db_url: s
 
 def test_line_change_row_names_every_field() -> None:
     change = LineChange(7, 1, 2, 3, 4, 5, Decimal("1.5"), None)
-    assert change.row() == {name: getattr(change, name) for name in LineChange.__dataclass_fields__}
+    assert change.row() == {name: getattr(change, name) for name in LineChange._fields}
 
 
 def _fill_wal(path: Path, pages: int) -> None:

@@ -40,6 +40,11 @@ class KindSpec:
     # that stands alone (inventory): it has its own routes and rules, and no per-order routes.
     per_order: bool = True
 
+    def __hash__(self) -> int:
+        # Consistent with the fields' equality (equal specs have one name), and a fraction of
+        # hashing all eighteen fields: a spec is a cache's key on every document (rules_of).
+        return hash(self.name)
+
 
 ORDER = KindSpec(
     name="order",

@@ -130,17 +130,21 @@ def _row(msg: Message, *, state: str, now: Any) -> dict[str, Any]:
 
 
 def _outcome(applied: Applied) -> dict[str, Any]:
-    return {
+    # Built in place, in the order the merged literal had (kind and job_id only when known).
+    values: dict[str, Any] = {
         "state": DUPLICATE if applied.duplicate else APPLIED,
         "status_code": applied.status_code,
         "document_id": applied.document_id,
         "order_id": applied.order_id,
         "partner_id": applied.partner_id,
-        **({"kind": applied.kind} if applied.kind else {}),
-        **({"job_id": applied.job_id} if applied.job_id is not None else {}),
-        "error": jsonio.dumps(applied.error).decode() if applied.error else None,
-        "trace_id": None,
     }
+    if applied.kind:
+        values["kind"] = applied.kind
+    if applied.job_id is not None:
+        values["job_id"] = applied.job_id
+    values["error"] = jsonio.dumps(applied.error).decode() if applied.error else None
+    values["trace_id"] = None
+    return values
 
 
 def _refusal(exc: PohubError) -> dict[str, Any]:
@@ -214,7 +218,8 @@ async def receive(db: Database, msg: Message) -> Applied:
             # Written first, so that the handler's own records (children, replies) can point at it.
             msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=RECEIVED, now=clock.now()))
             applied = await run(conn, msg)
-            values = _outcome(applied) | {"updated_at": clock.now()}
+            values = _outcome(applied)
+            values["updated_at"] = clock.now()
             await repo.update_exchange(conn, exchange_id=msg.exchange_id, values=values)
         outcomes.document(kind=msg.kind or applied.kind or "unknown", channel=msg.channel, outcome=values["state"])
         return applied

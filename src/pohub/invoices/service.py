@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -41,8 +40,13 @@ def compute_total(invoice: Invoice, prices: list[Decimal], quantities: list[int]
     taxes += total(t.tax_amount for t in invoice.handling_taxes or [])
     discounts = total(d.discount_amount for d in invoice.discounts or [])
     for line in invoice.invoice_lines:
-        taxes += total(t.tax_amount for t in line.taxes or [])
-        discounts += total(d.discount_amount for d in line.discounts or [])
+        # A line without taxes or discounts (most) adds nothing: not summed as a zero, ten lines an
+        # invoice. Adding ZERO to these sums (begun at ZERO: exponent <= 0) changed neither value
+        # nor digits.
+        if line.taxes:
+            taxes += total(t.tax_amount for t in line.taxes)
+        if line.discounts:
+            discounts += total(d.discount_amount for d in line.discounts)
     handling = invoice.handling_amount or ZERO
     charges = _attributes(invoice, "charge - ")
     allowances = _attributes(invoice, "allowance - ")
@@ -107,9 +111,9 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
                 message=f"Cannot invoice more than shipped on line {line.line_number}",
             )
         invoiced = line.qty_invoiced + this_invoice
-        # The line's figures made once (dataclasses.replace builds its fields anew, ten lines an invoice).
+        # The line's figures made once (a replace builds its fields anew, ten lines an invoice).
         changes[line.id] = (
-            line_update(line, qty_invoiced=invoiced) if change is None else replace(change, qty_invoiced=invoiced)
+            line_update(line, qty_invoiced=invoiced) if change is None else change._replace(qty_invoiced=invoiced)
         )
         prices.append(Decimal(price))
         units.append(qty)

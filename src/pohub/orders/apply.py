@@ -20,7 +20,7 @@ from pohub.documents.inbound import Duplicate, Inbound, LockedOrder, duplicate_a
 from pohub.documents.kinds import KindSpec
 from pohub.orders import events
 from pohub.orders.service import Created, rederive
-from pohub.orders.status import OPEN, LineQuantities, OrderStatus
+from pohub.orders.status import OPEN, LineQuantities, status_of
 from pohub.orders.store import LineChange, quantities_after, store_document
 
 EventRow = dict[str, Any]
@@ -45,7 +45,7 @@ Rules = Callable[[LockedOrder, list[Any], list[Any]], Effect]
 
 def ensure_open(order: LockedOrder, kind: str) -> None:
     """Only open orders take new documents (a re-post of an earlier one is answered before this)."""
-    status = OrderStatus(order.status)
+    status = status_of(order.status)
     if status not in OPEN:
         raise Conflict(f"Order {order.id} is {int(status)} {status.label}: it takes no more {kind}s")
 

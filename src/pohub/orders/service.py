@@ -40,6 +40,7 @@ from pohub.orders.status import (
     judge_manual_move,
     manual_move,
     parse_status,
+    status_of,
 )
 from pohub.partners import pairs
 from pohub.partners import repository as partners_repo
@@ -54,22 +55,31 @@ class Created:
     partner_id: int | None = None  # the other party: the order's supplier, or a document's buyer
 
 
-def _validate_order(order: SalesOrder) -> None:
+def _validate_order(order: SalesOrder) -> list[str]:
+    """Refuse what an order may not be; returns its lines' keys (line_key of each LineNumber)."""
     require(order.partner_po, "PartnerPO")
     require(order.order_lines, "OrderLines", "must have at least one line")
     seen: dict[str, int] = {}
     for i, line in enumerate(order.order_lines):
-        field = f"OrderLines[{i}]"
-        require(line.line_number, f"{field}.LineNumber")
-        require(line.item_identifier.supplier_sku, f"{field}.ItemIdentifier.SupplierSKU")
+        # The field's name is written only for a refusal (ten lines a PO).
+        if not _present(line.line_number):
+            raise invalid(f"OrderLines[{i}].LineNumber", "is required")
+        if not _present(line.item_identifier.supplier_sku):
+            raise invalid(f"OrderLines[{i}].ItemIdentifier.SupplierSKU", "is required")
         if line.quantity is None or line.quantity < 1:
-            raise invalid(f"{field}.Quantity", "is required and must be at least 1")
+            raise invalid(f"OrderLines[{i}].Quantity", "is required and must be at least 1")
         if line.price is not None and line.price < 0:
-            raise invalid(f"{field}.Price", "must not be negative")
+            raise invalid(f"OrderLines[{i}].Price", "must not be negative")
         key = line_key(str(line.line_number))
         if key in seen:
-            raise invalid(f"{field}.LineNumber", f"{line.line_number!r} repeats line {seen[key]}'s number")
+            raise invalid(f"OrderLines[{i}].LineNumber", f"{line.line_number!r} repeats line {seen[key]}'s number")
         seen[key] = i
+    return list(seen)
+
+
+def _present(value: Any) -> bool:
+    """What require accepts (not None, not a blank string, not an empty list)."""
+    return not (value is None or (isinstance(value, str) and not value.strip()) or value == [])
 
 
 async def _receiver_for(conn: AsyncConnection, *, company_id: int, given: int | None) -> int:
@@ -84,7 +94,7 @@ async def _receiver_for(conn: AsyncConnection, *, company_id: int, given: int | 
 async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbound[SalesOrder]) -> Created:
     """A buyer sends a PO to a connected supplier; it starts in 150 (or 100 when the body says so)."""
     order = inbound.doc
-    _validate_order(order)
+    keys = _validate_order(order)
     if order.sender_company_id is not None and order.sender_company_id != company_id:
         raise Forbidden(
             f"SenderCompanyId {order.sender_company_id} is not your company ({company_id})",
@@ -111,7 +121,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     if order_id is None:
         # Another request created the same PO between our check and our insert.
         raise _duplicate_po(order.partner_po, None)
-    await repo.insert_lines(conn, line_rows(order_id, order))
+    await repo.insert_lines(conn, line_rows(order_id, order, keys))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
     return Created(order_id, int(initial_status(order)), order_id=order_id, partner_id=receiver)
@@ -174,7 +184,7 @@ async def apply_status(
     conn: AsyncConnection, *, order: Any, new: OrderStatus, at: datetime, reason: str
 ) -> list[dict[str, Any]]:
     """Write a status change; returns the event rows to insert with the rest of the change."""
-    old = OrderStatus(order.status)
+    old = status_of(order.status)
     if new == old:
         return []
     await repo.set_order_status(conn, order_id=order.id, status=int(new), at=at)
@@ -192,7 +202,7 @@ async def rederive(
 ) -> tuple[OrderStatus, list[dict[str, Any]]]:
     """Recompute the order's status from its lines after a document changed them."""
     new = derive_status(
-        OrderStatus(order.status), lines, acknowledged=acknowledged, invoice_required=order.invoice_required
+        status_of(order.status), lines, acknowledged=acknowledged, invoice_required=order.invoice_required
     )
     return new, await apply_status(conn, order=order, new=new, at=at, reason=reason)
 
@@ -350,15 +360,18 @@ def _below(target: OrderStatus) -> tuple[OrderStatus, ...]:
     return tuple(s for s in TRANSITIONS if target in TRANSITIONS[s])
 
 
-def line_rows(order_id: int, order: SalesOrder) -> list[dict[str, Any]]:
+def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -> list[dict[str, Any]]:
     """The order_lines rows of a new order: one per entry of its OrderLines, nothing answered yet
-    (the bulk import's fast road writes the same rows)."""
+    (the bulk import's fast road writes the same rows). ``keys``: _validate_order's answer, the
+    lines' keys in order (else worked out here)."""
+    if keys is None:
+        keys = [line_key(str(line.line_number)) for line in order.order_lines]
     return [
         {
             "order_id": order_id,
             "position": i,
             "line_number": str(line.line_number),
-            "line_key": line_key(str(line.line_number)),
+            "line_key": key,
             "supplier_sku": line.item_identifier.supplier_sku,
             "partner_sku": line.item_identifier.partner_sku,
             "description": (line.description or "")[:500] or None,
@@ -371,5 +384,5 @@ def line_rows(order_id: int, order: SalesOrder) -> list[dict[str, Any]]:
             "qty_shipped": 0,
             "qty_invoiced": 0,
         }
-        for i, line in enumerate(order.order_lines)
+        for i, (line, key) in enumerate(zip(order.order_lines, keys, strict=True))
     ]

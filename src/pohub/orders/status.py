@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from typing import NamedTuple
 
 from pohub.core.ids import is_ascii_int
 
@@ -48,6 +49,19 @@ _FORWARD = (
     S.READY_TO_INVOICE,
     S.COMPLETE,
 )
+
+_RANK = {status: i for i, status in enumerate(_FORWARD)}
+_BY_VALUE: dict[int, OrderStatus] = {int(s): s for s in OrderStatus}
+
+
+def status_of(value: int) -> OrderStatus:
+    """``OrderStatus(value)`` without the enum's call (4.7 k instructions, three a document): the
+    same member, and the same ValueError for a value that is none."""
+    try:
+        return _BY_VALUE[value]
+    except (KeyError, TypeError):
+        return OrderStatus(value)
+
 
 # The one table of allowed moves. Forward along the main line, cancel or fail from any open
 # status, ignore a failed order. Complete, Cancelled and Ignored are final.
@@ -286,8 +300,10 @@ def judge_manual_move(
     return None
 
 
-@dataclass(frozen=True)
-class LineQuantities:
+class LineQuantities(NamedTuple):
+    """A line's figures, as derive_status reads them (a named tuple: ten made a document, and a
+    frozen dataclass's __init__ costs three times as much)."""
+
     ordered: int
     accepted: int = 0
     backordered: int = 0
@@ -313,18 +329,28 @@ def derive_status(
     takes an explicit status change."""
     if current not in OPEN:
         return current
-    lines = list(lines)
+    # One pass over the lines for every figure the rules below read (every document runs this).
+    any_accepted = False
+    owed = 0
+    all_shipped = all_invoiced = True
+    for ordered, accepted, _backordered, cancelled, shipped, invoiced in lines:
+        owed += ordered - cancelled
+        if accepted > 0:
+            any_accepted = True
+        if shipped < ordered - cancelled:
+            all_shipped = False
+        if invoiced < shipped:
+            all_invoiced = False
     implied = S.SUBMITTED
     if acknowledged:
         implied = S.ACKNOWLEDGED
-    if any(line.accepted > 0 for line in lines):
+    if any_accepted:
         implied = S.READY_TO_SHIP
-    owed = sum(line.open for line in lines)
-    if owed > 0 and all(line.shipped >= line.open for line in lines):
+    if owed > 0 and all_shipped:
         implied = S.READY_TO_INVOICE if invoice_required else S.COMPLETE
-        if all(line.invoiced >= line.shipped for line in lines) and invoice_required:
+        if all_invoiced and invoice_required:
             implied = S.COMPLETE
-    return max(current, implied, key=_FORWARD.index)
+    return implied if _RANK[implied] > _RANK[current] else current
 
 
 def all_cancelled(lines: Iterable[LineQuantities]) -> bool:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,10 +56,11 @@ async def store_document(
     )
 
 
-@dataclass(frozen=True)
-class LineChange:
+class LineChange(NamedTuple):
     """A line's figures as a document's rules leave them: the whole row repository.update_lines
-    writes. Typed, so a rule cannot set a figure that does not exist."""
+    writes. Typed, so a rule cannot set a figure that does not exist; a named tuple, not a frozen
+    dataclass (whose __init__ sets each field through object.__setattr__: 13.5 k instructions a
+    line against 3.8 k, ten lines a document)."""
 
     line_id: int
     qty_accepted: int
@@ -72,16 +72,18 @@ class LineChange:
     change_reason: str | None
 
     def row(self) -> dict[str, Any]:
-        # Spelled out: dataclasses.asdict deep-copies every value, ten lines a document.
+        # Unpacked once and spelled out: reading each field by name, or _asdict, costs more
+        # (dataclasses.asdict deep-copies every value), ten lines a document.
+        line_id, accepted, backordered, cancelled, shipped, invoiced, ack_price, change_reason = self
         return {
-            "line_id": self.line_id,
-            "qty_accepted": self.qty_accepted,
-            "qty_backordered": self.qty_backordered,
-            "qty_cancelled": self.qty_cancelled,
-            "qty_shipped": self.qty_shipped,
-            "qty_invoiced": self.qty_invoiced,
-            "ack_price": self.ack_price,
-            "change_reason": self.change_reason,
+            "line_id": line_id,
+            "qty_accepted": accepted,
+            "qty_backordered": backordered,
+            "qty_cancelled": cancelled,
+            "qty_shipped": shipped,
+            "qty_invoiced": invoiced,
+            "ack_price": ack_price,
+            "change_reason": change_reason,
         }
 
 
@@ -97,38 +99,37 @@ def line_update(
     change_reason: str | _Keep | None = KEEP,
 ) -> LineChange:
     """The line's current figures, with the ones given changed."""
+    # By position, in LineChange's order (keywords cost a named tuple's __new__ a third more).
     return LineChange(
-        line_id=line.id,
-        qty_accepted=line.qty_accepted if qty_accepted is None else qty_accepted,
-        qty_backordered=line.qty_backordered if qty_backordered is None else qty_backordered,
-        qty_cancelled=line.qty_cancelled if qty_cancelled is None else qty_cancelled,
-        qty_shipped=line.qty_shipped if qty_shipped is None else qty_shipped,
-        qty_invoiced=line.qty_invoiced if qty_invoiced is None else qty_invoiced,
-        ack_price=line.ack_price if isinstance(ack_price, _Keep) else ack_price,
-        change_reason=line.change_reason if isinstance(change_reason, _Keep) else change_reason,
+        line.id,
+        line.qty_accepted if qty_accepted is None else qty_accepted,
+        line.qty_backordered if qty_backordered is None else qty_backordered,
+        line.qty_cancelled if qty_cancelled is None else qty_cancelled,
+        line.qty_shipped if qty_shipped is None else qty_shipped,
+        line.qty_invoiced if qty_invoiced is None else qty_invoiced,
+        line.ack_price if isinstance(ack_price, _Keep) else ack_price,
+        line.change_reason if isinstance(change_reason, _Keep) else change_reason,
     )
 
 
 def quantities_after(lines: list[Any], changes: dict[int, LineChange]) -> list[LineQuantities]:
     """Every line's figures once ``changes`` (line id -> its LineChange) are applied."""
     # A line the document leaves alone is read as it is (no LineChange built to be thrown away).
-    return [
-        LineQuantities(
-            line.quantity,
-            line.qty_accepted,
-            line.qty_backordered,
-            line.qty_cancelled,
-            line.qty_shipped,
-            line.qty_invoiced,
-        )
-        if (change := changes.get(line.id)) is None
-        else LineQuantities(
-            line.quantity,
-            change.qty_accepted,
-            change.qty_backordered,
-            change.qty_cancelled,
-            change.qty_shipped,
-            change.qty_invoiced,
-        )
-        for line in lines
-    ]
+    # tuple.__new__ is what LineQuantities' own __new__ (a Python function) ends in: the same tuple.
+    out: list[LineQuantities] = []
+    for line in lines:
+        change = changes.get(line.id)
+        if change is None:
+            figures = (
+                line.quantity,
+                line.qty_accepted,
+                line.qty_backordered,
+                line.qty_cancelled,
+                line.qty_shipped,
+                line.qty_invoiced,
+            )
+        else:
+            _line_id, accepted, backordered, cancelled, shipped, invoiced, _price, _reason = change
+            figures = (line.quantity, accepted, backordered, cancelled, shipped, invoiced)
+        out.append(tuple.__new__(LineQuantities, figures))
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,21 +21,26 @@ KIND = kinds.SHIPMENT
 
 def line_units(i: int, line: Any) -> int:
     """A shipment line's units: the sum of its ShipmentInfos' Qty (one per carton) when given."""
-    field = f"ShipmentLines[{i}]"
-    infos = [info for info in (line.shipment_infos or []) if info.qty is not None]
-    if infos:
-        units = sum(info.qty for info in infos)
+    # The field's name is written only for a refusal, the cartons' Qty added in one loop (ten
+    # lines a shipment).
+    units = 0
+    counted = False
+    for info in line.shipment_infos or ():
+        if info.qty is not None:
+            units += info.qty
+            counted = True
+    if counted:
         if line.quantity is not None and line.quantity != units:
             raise invalid(
-                f"{field}.Quantity",
+                f"ShipmentLines[{i}].Quantity",
                 f"is {line.quantity} but its ShipmentInfos' Qty add up to {units}",
             )
     elif line.quantity is not None:
         units = line.quantity
     else:
-        raise invalid(f"{field}.Quantity", "is required (or ShipmentInfos[].Qty per carton)")
+        raise invalid(f"ShipmentLines[{i}].Quantity", "is required (or ShipmentInfos[].Qty per carton)")
     if units < 1:
-        raise invalid(f"{field}.Quantity", f"must be at least 1 (got {units})")
+        raise invalid(f"ShipmentLines[{i}].Quantity", f"must be at least 1 (got {units})")
     return int(units)
 
 
@@ -90,9 +94,9 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
                 message=f"Cannot over-ship line {line.line_number}",
             )
         shipped = line.qty_shipped + this_shipment
-        # The line's figures made once (dataclasses.replace builds its fields anew, ten lines a shipment).
+        # The line's figures made once (a replace builds its fields anew, ten lines a shipment).
         changes[line.id] = (
-            line_update(line, qty_shipped=shipped) if change is None else replace(change, qty_shipped=shipped)
+            line_update(line, qty_shipped=shipped) if change is None else change._replace(qty_shipped=shipped)
         )
         units_total += units
 
