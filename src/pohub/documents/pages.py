@@ -338,20 +338,12 @@ def slow(row: Any, lines: list[Any] | None) -> str:
 _CURRENT = f"{wire.VERSION}:"
 
 
-def _places(w: AnyStr, start: int, colon: AnyStr, comma: AnyStr, brace: AnyStr) -> tuple[int, int, int] | None:
-    """Where a current template (VERSION:count:key,status:figures:text, as text or as bytes) puts
-    the key and the status in its text, and where the text starts; None where it is not that shape
-    (fill would do anything else: then it is asked)."""
-    places = _header_places(w, start, colon, comma, brace)
-    if places is None or places[1] > len(w) - places[2]:
-        return None  # text[:k] and w[t : t + k] differ only there
-    return places
-
-
 def _header_places(w: AnyStr, start: int, colon: AnyStr, comma: AnyStr, brace: AnyStr) -> tuple[int, int, int] | None:
-    """``_places`` as the header alone says them (the status's place not yet checked against the
-    text's length): a function of ``w[:t]`` only, so every template starting with those bytes has
-    them too."""
+    """Where a current template (VERSION:count:key,status:figures:text, as text or as bytes) puts
+    the key and the status in its text, and where the text starts, as its header says them (the
+    status's place is not checked against the text's length here: the callers do); None where it
+    is not that shape (fill would do anything else: then it is asked). A function of ``w[:t]``
+    only, so every template starting with those characters or bytes has the same places."""
     count_end = w.find(colon, start)
     places_end = w.find(colon, count_end + 1) if count_end >= 0 else -1
     figures_end = w.find(colon, places_end + 1) if places_end >= 0 else -1
@@ -375,9 +367,9 @@ def _untouched(r: Any) -> tuple[str, str, str, str, str] | None:
     w = r[3]
     if r[2] is not None or type(w) is not str or not w.startswith(_CURRENT):
         return None
-    places = _places(w, len(_CURRENT), ":", ",", "{")
-    if places is None:
-        return None
+    places = _header_places(w, len(_CURRENT), ":", ",", "{")
+    if places is None or places[1] > len(w) - places[2]:
+        return None  # text[:k] and w[t : t + k] differ only there
     k, s, t = places
     return w[t : t + k], f'"{r[0]}"', w[t + k : t + s], str(int(r[1])), w[t + s :]
 
