@@ -185,8 +185,8 @@ ONE = fast.Prepared(
 )
 
 
-# The page's orders (ids from the statement's ``ids``), each with its touched lines: a row for each
-# line, or one row with a NULL line; oldest first. PAGE_COLUMNS with the template as bytes, then the
+# The page's orders (those ``in_page`` names), each with its touched lines: a row for each line, or
+# one row with a NULL line; oldest first. PAGE_COLUMNS with the template as bytes, then the
 # line packed (_packed_line).
 def _with_touched(in_page: ColumnElement[bool]) -> Select[Any]:
     return (
@@ -271,7 +271,7 @@ def _in_page(statuses: int) -> ColumnElement[bool]:
 @cache
 def _statements(statuses: int) -> tuple[fast.Prepared, fast.Prepared]:
     """(the page, the total) for the orders the company received or sent: as repository.search,
-    one index range per side merged by id (_page_ids), with their touched lines; the total from
+    one index range per side merged by id (_in_page), with their touched lines; the total from
     order_counts (both sides, as repository.search counts each side's rows)."""
     page = _with_touched(_in_page(statuses))
     # The total: each side's orders in the statuses asked for, kept by order_counts' triggers (the
