@@ -32,6 +32,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeEngine
 
 from pohub.core import jsonio
@@ -184,14 +185,14 @@ ONE = fast.Prepared(
 )
 
 
-# The page's orders (ids from the statement's ``ids``), each with its touched lines: a row for each
-# line, or one row with a NULL line; oldest first. PAGE_COLUMNS with the template as bytes, then the
+# The page's orders (those ``in_page`` names), each with its touched lines: a row for each line, or
+# one row with a NULL line; oldest first. PAGE_COLUMNS with the template as bytes, then the
 # line packed (_packed_line).
-def _with_touched(ids: Any) -> Select[Any]:
+def _with_touched(in_page: ColumnElement[bool]) -> Select[Any]:
     return (
         select(D.id, D.status, D.details, _utf8(D.wire).label("wire"), _packed_line().label("line"))
         .select_from(documents.outerjoin(order_lines, (L.order_id == D.id) & _IS_TOUCHED))
-        .where(D.id.in_(ids))
+        .where(in_page)
         .order_by(D.id)
     )
 
@@ -214,27 +215,65 @@ def _status_filter(status: Any, statuses: int) -> list[Any]:
     return [status.in_(bindparam("statuses", expanding=True))]
 
 
+def _arm(side: Any, statuses: int) -> Select[Any]:
+    """The ids of one side's orders in the statuses asked for."""
+    return select(D.id).where(D.kind == _ORDER, *_status_filter(D.status, statuses), side == bindparam("me"))
+
+
+def _cut_each(arms: list[Select[Any]], size: Any, offset: Any) -> Any:
+    """Each arm ordered by id and cut at the rows the page could need, then merged and cut at the
+    page (a bounded sort or an index range under a Limit in each arm, whatever its order)."""
+    enough = bindparam("enough", type_=Integer)
+    merged = union_all(*(arm.order_by(D.id).limit(enough).subquery().select() for arm in arms)).subquery()
+    return select(merged.c.id).order_by(merged.c.id).limit(size).offset(offset).scalar_subquery()
+
+
+class _by_dialect(ColumnElement[bool]):
+    """A condition written one way for SQLite and another way elsewhere (untyped: a Boolean would
+    have SQLite's compiler write it as ``(...) = 1``)."""
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("sqlite", InternalTraversal.dp_clauseelement),
+        ("other", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, *, sqlite: ColumnElement[bool], other: ColumnElement[bool]) -> None:
+        self.sqlite, self.other = sqlite, other
+
+
+@compiles(_by_dialect)
+def _by_dialect_other(element: _by_dialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.other, **kw)
+
+
+@compiles(_by_dialect, "sqlite")
+def _by_dialect_sqlite(element: _by_dialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.sqlite, **kw)
+
+
+def _in_page(statuses: int) -> ColumnElement[bool]:
+    """The page's orders: both sides' merged by id, cut at the page."""
+    arms = [_arm(side, statuses) for side in (D.receiver_company_id, D.sender_company_id)]
+    size, offset = bindparam("size", type_=Integer), bindparam("offset", type_=Integer)
+    each = D.id.in_(_cut_each(arms, size, offset))
+    if statuses != 1:
+        return each  # no status or several: an arm's index range is not in id order
+    # One status on SQLite: each arm is an index range on (kind, side, status), so in id order, and
+    # one compound ordered and cut once is merged as it comes (MERGE (UNION ALL), stopping at the
+    # page's last row); each arm cut in a subquery of its own had SQLite sort its rows again in a
+    # temporary b-tree. PostgreSQL keeps each arm cut (given the compound, it read the whole of
+    # both ranges and sorted them: a Merge Append under each arm's Limit instead).
+    once = D.id.in_(union_all(*arms).order_by(literal_column("id")).limit(size).offset(offset))
+    return _by_dialect(sqlite=once, other=each)
+
+
 @cache
 def _statements(statuses: int) -> tuple[fast.Prepared, fast.Prepared]:
     """(the page, the total) for the orders the company received or sent: as repository.search,
-    one index range per side, each cut at the rows the page could need, merged by id, with their
-    touched lines; the total from order_counts (both sides, as repository.search counts each
-    side's rows)."""
-    sides = [D.receiver_company_id, D.sender_company_id]
-    arms = [[D.kind == _ORDER, *_status_filter(D.status, statuses), side == bindparam("me")] for side in sides]
-    merged = union_all(
-        *(
-            select(D.id).where(*arm).order_by(D.id).limit(bindparam("enough", type_=Integer)).subquery().select()
-            for arm in arms
-        )
-    ).subquery()
-    ids = (
-        select(merged.c.id)
-        .order_by(merged.c.id)
-        .limit(bindparam("size", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-    )
-    page = _with_touched(ids.scalar_subquery())
+    one index range per side merged by id (_in_page), with their touched lines; the total from
+    order_counts (both sides, as repository.search counts each side's rows)."""
+    page = _with_touched(_in_page(statuses))
     # The total: each side's orders in the statuses asked for, kept by order_counts' triggers (the
     # same as counting each arm's rows).
     total = select(func.coalesce(func.sum(C.n), 0)).where(
@@ -299,10 +338,12 @@ def slow(row: Any, lines: list[Any] | None) -> str:
 _CURRENT = f"{wire.VERSION}:"
 
 
-def _places(w: AnyStr, start: int, colon: AnyStr, comma: AnyStr, brace: AnyStr) -> tuple[int, int, int] | None:
+def _header_places(w: AnyStr, start: int, colon: AnyStr, comma: AnyStr, brace: AnyStr) -> tuple[int, int, int] | None:
     """Where a current template (VERSION:count:key,status:figures:text, as text or as bytes) puts
-    the key and the status in its text, and where the text starts; None where it is not that shape
-    (fill would do anything else: then it is asked)."""
+    the key and the status in its text, and where the text starts, as its header says them (the
+    status's place is not checked against the text's length here: the callers do); None where it
+    is not that shape (fill would do anything else: then it is asked). A function of ``w[:t]``
+    only, so every template starting with those characters or bytes has the same places."""
     count_end = w.find(colon, start)
     places_end = w.find(colon, count_end + 1) if count_end >= 0 else -1
     figures_end = w.find(colon, places_end + 1) if places_end >= 0 else -1
@@ -313,10 +354,9 @@ def _places(w: AnyStr, start: int, colon: AnyStr, comma: AnyStr, brace: AnyStr) 
         k, s = int(k_at), int(s_at)
     except ValueError:
         return None
-    t = figures_end + 1
-    if not 0 <= k < s <= len(w) - t:
-        return None  # text[:k] and w[t : t + k] differ only there
-    return k, s, t
+    if not 0 <= k < s:
+        return None
+    return k, s, figures_end + 1
 
 
 def _untouched(r: Any) -> tuple[str, str, str, str, str] | None:
@@ -327,9 +367,9 @@ def _untouched(r: Any) -> tuple[str, str, str, str, str] | None:
     w = r[3]
     if r[2] is not None or type(w) is not str or not w.startswith(_CURRENT):
         return None
-    places = _places(w, len(_CURRENT), ":", ",", "{")
-    if places is None:
-        return None
+    places = _header_places(w, len(_CURRENT), ":", ",", "{")
+    if places is None or places[1] > len(w) - places[2]:
+        return None  # text[:k] and w[t : t + k] differ only there
     k, s, t = places
     return w[t : t + k], f'"{r[0]}"', w[t + k : t + s], str(int(r[1])), w[t + s :]
 
@@ -349,18 +389,55 @@ async def page_parts(conn: AsyncConnection, q: repo.Search) -> tuple[list[bytes]
 _CURRENT_BYTES = _CURRENT.encode()
 
 
-def _untouched_bytes(r: Any) -> tuple[bytes, bytes, bytes, bytes, bytes] | None:
-    """``_untouched`` for a template given as UTF-8 bytes: its pieces as bytes, for an ASCII
-    template only (the template's places count characters, which are its bytes only there)."""
-    w = r[3]
-    if r[2] is not None or not w.startswith(_CURRENT_BYTES) or not w.isascii():
+class _Header(NamedTuple):
+    """A current template's header as UTF-8 bytes (``prefix``: up to where its text starts) and where
+    it puts, in the whole template, the end of the text before the key, the status and the text's
+    start (``_header_places``: they depend on the prefix alone)."""
+
+    prefix: bytes
+    key_at: int
+    status_at: int
+    text_at: int
+
+
+def _header_of(w: bytes) -> _Header | None:
+    """The _Header of a template given as UTF-8 bytes, or None where it is not a current one of
+    that shape (fill, or the slow way, is asked)."""
+    if not w.startswith(_CURRENT_BYTES):
         return None
-    places = _places(w, len(_CURRENT_BYTES), b":", b",", b"{")
+    places = _header_places(w, len(_CURRENT_BYTES), b":", b",", b"{")
     if places is None:
         return None
     k, s, t = places
-    # b"%d" writes an integer as str(int(...)) does, in one call (not a str made, then encoded).
-    return w[t : t + k], b'"%d"' % r[0], w[t + k : t + s], b"%d" % r[1], w[t + s :]
+    return _Header(w[:t], t + k, t + s, t)
+
+
+def _decimal(n: int) -> bytes:
+    return b"%d" % n  # as str(int(...)) writes it, in one call (not a str made, then encoded)
+
+
+# A page's statuses are a handful of values: their text is kept (b"%d" costs about 1,000
+# instructions); 150 and 150.0 or True and 1 share an entry, and write alike.
+_status_text = lru_cache(maxsize=64)(_decimal)
+
+
+def _untouched_bytes(r: Any) -> tuple[bytes, bytes, bytes, bytes, bytes] | None:
+    """``_untouched`` for a template given as UTF-8 bytes: its pieces as bytes, for an ASCII
+    template only (the template's places count characters, which are its bytes only there)."""
+    if r[2] is not None:
+        return None
+    header = _header_of(r[3])
+    return None if header is None else _pieces_bytes(r, header)
+
+
+def _pieces_bytes(r: Any, header: _Header) -> tuple[bytes, bytes, bytes, bytes, bytes] | None:
+    """``_untouched_bytes``' pieces of a row without details whose template starts with
+    ``header.prefix``."""
+    w = r[3]
+    if header.status_at > len(w) or not w.isascii():
+        return None
+    _, k, s, t = header
+    return w[t:k], b'"%d"' % r[0], w[k:s], _status_text(r[1]), w[s:]
 
 
 async def _parts(conn: AsyncConnection, rows: Sequence[Any], touched: dict[int, list[Any]]) -> list[bytes]:
@@ -369,14 +446,20 @@ async def _parts(conn: AsyncConnection, rows: Sequence[Any], touched: dict[int, 
     its UTF-8 bytes)."""
     parts: list[bytes] = []
     missing: list[tuple[int, Any]] = []  # where an order's text goes in parts, and its id
+    # The last header read: a page's orders mostly share one (same sender, same layout), and
+    # reading it (three finds, two integers) cost more than the rest of an untouched order.
+    header: _Header | None = None
     for r in rows:
         if parts:
             parts.append(b",")
         w = r[3]
         if type(w) is bytes:
-            if r[0] not in touched and (raw := _untouched_bytes(r)) is not None:
-                parts += raw
-                continue
+            if r[0] not in touched and r[2] is None:
+                if header is None or not w.startswith(header.prefix):
+                    header = _header_of(w)
+                if header is not None and (raw := _pieces_bytes(r, header)) is not None:
+                    parts += raw
+                    continue
             # As wire.from_template reads the row with its template decoded (the lines: _Line).
             text = None if r[2] is not None else _filled(w.decode(), r[0], r[1], touched.get(r[0], []))
         elif r[0] not in touched and (pieces := _untouched(r)) is not None:
