@@ -37,7 +37,7 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -57,6 +57,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pohub.api.auth import cached_caller, caller_company, current_company
 from pohub.documents import kinds
+from pohub.ops.requests import Answer
 
 log = logging.getLogger("pohub")
 
@@ -104,15 +105,29 @@ class Entry:
     request_name: str
     company_name: str
     blockers: tuple[Blocker, ...]
+    # For a request of the entry's own method (the table's only kind): each blocker's ``takes`` is
+    # its regex's match (``build`` kept only blockers of this method), None if one takes every path.
+    _takers: tuple[Callable[[str], object], ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        takers = [b.regex.match for b in self.blockers if b.methods is None or self.method in b.methods if b.regex]
+        every = any(b.regex is None for b in self.blockers)
+        object.__setattr__(self, "_takers", None if every else tuple(takers))
 
     def match(self, method: str, path: str) -> dict[str, Any] | None:
         """The path parameters if FastAPI would send this request to this entry's route, else None."""
         found = self.regex.match(path)
         if found is None:
             return None
-        for blocker in self.blockers:  # a loop, not any() over a generator: this runs on every request
-            if blocker.takes(method, path):
-                return None
+        takers = self._takers
+        if method == self.method and takers is not None:
+            for takes in takers:  # a loop, not any() over a generator: this runs on every request
+                if takes(path) is not None:
+                    return None
+        else:
+            for blocker in self.blockers:
+                if blocker.takes(method, path):
+                    return None
         return {name: self.convertors[name].convert(value) for name, value in found.groupdict().items()}
 
 
@@ -365,7 +380,9 @@ class FastLane:
             if app.dependency_overrides or scope.get("fastapi.telemetry") is not None or BODY_LIMIT in scope:
                 return None
             table = self.table or self.warm()
-            hit = table.find(scope["method"], get_route_path(scope))
+            # get_route_path's answer, its first case without its call: no root path, the path itself.
+            path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            hit = table.find(scope["method"], path)
             if hit is None:
                 return None
             scope[HIT] = hit
@@ -376,14 +393,10 @@ class FastLane:
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry, params = scope.pop(HIT)
         self.served += 1
-        started = False
-
-        async def sender(message: Message) -> None:  # the folded layers' one flag (``FOLDED``)
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        # The folded layers' one flag (``FOLDED``): whether the answer started below them. The
+        # request middleware's own ``send`` keeps it when it reaches here unwrapped and not yet
+        # started (nothing above could have sent a start through it then); otherwise a wrapper.
+        answer: Answer | _Started = send if type(send) is Answer and not send.started else _Started(send)
         if self.handlers is not None:
             scope["starlette.exception_handlers"] = self.handlers
         try:
@@ -395,16 +408,31 @@ class FastLane:
             scope["endpoint"] = entry.endpoint
             scope["path_params"] = path_params
             scope["route"] = entry.route
-            request = Request(scope, receive, sender)
+            request = Request(scope, receive, answer)
             kwargs: dict[str, Any] = {name: path_params[name] for name in params}
             kwargs[entry.request_name] = request
             company = cached_caller(request)
             kwargs[entry.company_name] = company if company is not None else await caller_company(request)
             response: Response = await entry.endpoint(**kwargs)
-            await response(scope, receive, sender)
+            await response(scope, receive, answer)
         except Exception as exc:
             # The same handlers FastAPI's route would reach (ExceptionMiddleware, the 500 handler).
-            await replay(self.folded, exc, started, scope, receive, send)
+            await replay(self.folded, exc, answer.started, scope, receive, send)
+
+
+class _Started:
+    """``send`` noting whether the answer has started (where the middleware's ``Answer`` cannot)."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 def warm(app: FastAPI) -> None:
