@@ -16,7 +16,9 @@ function nothing else on the path calls), in this order:
 
 writes one dump per batch in that order; divide each dump's total (``callgrind_annotate``
 "PROG TOTALS", or ``totals:`` in the file) by ``--count``. ``--summary DIR`` instead reads the
-newest six dumps there and prints the figures and the three differences. Compare trees with the
+newest six dumps there and prints the figures and the three differences. ``--only get`` (or
+``create``, or ``ack``, which brings ``create``; several allowed) runs only those pairs, in the
+same order, for a quicker look; give ``--summary`` the same ``--only``. Compare trees with the
 same ``PYTHONHASHSEED`` (a few seeds each): the hash seed moves a batch by a few K a request.
 """
 
@@ -43,9 +45,18 @@ BATCHES = (
     "acknowledgement, app",
     "acknowledgement, inbound.receive",
 )
+# Each pair of batches (through the app, the part alone) by the name ``--only`` takes.
+PAIRS = ("get", "create", "ack")
 
 
-def run(count: int, warm: int) -> None:
+def chosen(only: list[str] | None) -> list[int]:
+    """The indexes in BATCHES of the pairs ``--only`` names (all without it); an acknowledgement
+    batch acknowledges the POs its create batch made, so ``ack`` brings ``create``."""
+    wanted = set(only or PAIRS) | ({"create"} if only and "ack" in only else set())
+    return [i for pair, name in enumerate(PAIRS) if name in wanted for i in (2 * pair, 2 * pair + 1)]
+
+
+def run(count: int, warm: int, only: list[str] | None = None) -> None:
     from pohub.documents import pages
     from pohub.exchanges import inbound
 
@@ -95,10 +106,13 @@ def run(count: int, warm: int) -> None:
                 ("bare ack", lambda: received([message("acknowledgement", p["supplier"], b) for b in acks(f"B{tag}")])),
             ]
 
+        picked = chosen(only)
         loop.run_until_complete(through_app("POST", f"{API}/Orders", orders("G", max(count, warm)), buyer))
-        for _, batch in batches("W", warm):  # the first calls of each path cost more
+        for _, batch in (batches("W", warm)[i] for i in picked):  # the first calls of each path cost more
             loop.run_until_complete(batch())
-        for (_, batch), name in zip(batches("M", count), BATCHES, strict=True):
+        measured = batches("M", count)
+        for i in picked:
+            (_, batch), name = measured[i], BATCHES[i]
             coroutine = batch()  # the batch's inputs (bodies, keys) are made before the toggle
             operator.call(loop.run_until_complete, coroutine)
             print(f"batch: {name} x {count}", flush=True)
@@ -106,18 +120,20 @@ def run(count: int, warm: int) -> None:
         loop.close()
 
 
-def summary(directory: str, count: int) -> None:
+def summary(directory: str, count: int, only: list[str] | None = None) -> None:
+    picked = chosen(only)
     # callgrind names the dumps layer.PID.1, .2, ... (and layer.PID for the empty one at exit).
     numbered = [f for f in Path(directory).glob("layer.*.*") if f.suffix[1:].isdigit()]
-    dumps = sorted(numbered, key=lambda f: (f.stat().st_mtime, int(f.suffix[1:])))[-len(BATCHES) :]
+    dumps = sorted(numbered, key=lambda f: (f.stat().st_mtime, int(f.suffix[1:])))[-len(picked) :]
     totals = []
     for dump in dumps:
         found = re.search(rb"^(?:summary|totals): (\d+)", dump.read_bytes(), re.MULTILINE)
         totals.append(int(found.group(1)) / count if found else float("nan"))
-    for name, total in zip(BATCHES, totals, strict=False):
-        print(f"{name:<40} {total / 1e6:.4f} M")
-    for i, what in ((0, "GET one"), (2, "PO create"), (4, "acknowledgement")):
-        print(f"request layer, {what:<24} {(totals[i] - totals[i + 1]) / 1e3:.1f} K")
+    for i, total in zip(picked, totals, strict=False):
+        print(f"{BATCHES[i]:<40} {total / 1e6:.4f} M")
+    names = {0: "GET one", 2: "PO create", 4: "acknowledgement"}
+    for at in range(0, len(totals) - 1, 2):
+        print(f"request layer, {names[picked[at]]:<24} {(totals[at] - totals[at + 1]) / 1e3:.1f} K")
 
 
 def main() -> None:
@@ -125,11 +141,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--warm", type=int, default=20)
     parser.add_argument("--summary", default=None, metavar="DIR")
+    parser.add_argument("--only", action="append", choices=PAIRS, help="only these pairs (repeatable)")
     args = parser.parse_args()
     if args.summary:
-        summary(args.summary, args.count)
+        summary(args.summary, args.count, args.only)
     else:
-        run(args.count, args.warm)
+        run(args.count, args.warm, args.only)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ def build(lane: bool) -> tuple[Any, fast_lane.FastLane | None]:
 
     @app.get(TEMPLATE)
     async def one(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> Response:
+        if LogicbrokerKey == "sender":  # what the endpoint's answer goes down (test_one_send_wrapper)
+            return JSON({"send": type(request._send).__name__})
         return failing(LogicbrokerKey)
 
     stack = app.build_middleware_stack()
@@ -161,3 +163,26 @@ def test_the_answers_are_what_the_handlers_give(lines: LogLines) -> None:
     # Started, then failed: nothing more is sent, and the access line is an ERROR.
     assert len(call(laned, "late-crash")) == 1 and len(call(laned, "late-handled")) == 1
     assert [r.levelno for r in lines.records[-2:]] == [logging.ERROR, logging.ERROR]
+
+
+def test_one_send_wrapper() -> None:
+    """The lane's bottom sends down the middleware's own ``Answer`` (no wrapper of its own)."""
+    served, _ = build(lane=True)
+    sent: list[Any] = []
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": TEMPLATE.replace("{LogicbrokerKey}", "sender"),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"authorization", f"Bearer {KEY}".encode())],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(served(scope, receive, send))
+    assert orjson.loads(sent[-1]["body"]) == {"send": "Answer"}

@@ -29,7 +29,7 @@ def _cached(request: Request, key: str | None) -> int | None:
     """The company the key cache holds for this key (remembered for the access log line), else None."""
     if not key:
         return None
-    cache: KeyCache = request.app.state.key_cache
+    cache: KeyCache = request.scope["app"].state.key_cache  # request.app, without the property's call
     hit = cache.get(hash_key(key))
     if hit is not None:
         # What request.state.company_id = hit stores (in the scope's state dict), without the State object.

@@ -37,7 +37,7 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -52,11 +52,12 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pohub.api.auth import cached_caller, caller_company, current_company
 from pohub.documents import kinds
+from pohub.ops.requests import Answer
 
 log = logging.getLogger("pohub")
 
@@ -104,16 +105,70 @@ class Entry:
     request_name: str
     company_name: str
     blockers: tuple[Blocker, ...]
+    # For a request of the entry's own method (the table's only kind): each blocker's ``takes`` is
+    # its regex's match (``build`` kept only blockers of this method), None if one takes every path.
+    _takers: tuple[Callable[[str], object], ...] | None = field(init=False, repr=False, compare=False)
+    # (name, segment index) of each parameter when every one is a whole segment under Starlette's
+    # own regex for the template (``[^/]+``): then ``found`` needs no regex for the route itself.
+    _plain: tuple[tuple[str, int], ...] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        takers = [b.regex.match for b in self.blockers if b.methods is None or self.method in b.methods if b.regex]
+        every = any(b.regex is None for b in self.blockers)
+        object.__setattr__(self, "_takers", None if every else tuple(takers))
+        object.__setattr__(self, "_plain", _plain_params(self.template, self.regex))
 
     def match(self, method: str, path: str) -> dict[str, Any] | None:
         """The path parameters if FastAPI would send this request to this entry's route, else None."""
         found = self.regex.match(path)
-        if found is None:
+        if found is None or self._blocked(method, path):
             return None
-        for blocker in self.blockers:  # a loop, not any() over a generator: this runs on every request
-            if blocker.takes(method, path):
-                return None
         return {name: self.convertors[name].convert(value) for name, value in found.groupdict().items()}
+
+    def found(self, method: str, path: str, segments: list[str]) -> dict[str, Any] | None:
+        """``match``, for a path whose literal segments are the template's (``Table.find``'s lookup
+        saw to that; ``segments`` is ``path.split("/")``). Where the parameters are plain
+        (``_plain``), the route's regex matches exactly when each parameter's segment is not empty,
+        and its groups are those segments (a string convertor gives them back as they are)."""
+        plain = self._plain
+        if plain is None:
+            return self.match(method, path)
+        params: dict[str, Any] = {}
+        for name, at in plain:
+            value = segments[at]
+            if not value:
+                return None
+            params[name] = value
+        return None if self._blocked(method, path) else params
+
+    def _blocked(self, method: str, path: str) -> bool:
+        """Whether a route FastAPI tries first would take the request."""
+        takers = self._takers
+        if method == self.method and takers is not None:
+            # A loop, not any() over a generator: this runs on every request.
+            for takes in takers:  # noqa: SIM110
+                if takes(path) is not None:
+                    return True
+            return False
+        for blocker in self.blockers:  # noqa: SIM110
+            if blocker.takes(method, path):
+                return True
+        return False
+
+
+def _plain_params(template: str, regex: re.Pattern[str]) -> tuple[tuple[str, int], ...] | None:
+    """Where the template's parameters are, if each is a whole segment ``{name}`` and the route's
+    regex is the one Starlette compiles for the template (literals escaped, ``[^/]+`` for each)."""
+    plain: list[tuple[str, int]] = []
+    for at, segment in enumerate(template.split("/")):
+        if "{" in segment or "}" in segment:
+            name = segment[1:-1]
+            if not (segment.startswith("{") and segment.endswith("}")) or not name.isidentifier():
+                return None
+            plain.append((name, at))
+    if compile_path(template)[0].pattern != regex.pattern:
+        return None
+    return tuple(plain)
 
 
 def _segments(template: str) -> list[str | None]:
@@ -247,7 +302,7 @@ class Table:
                 shape[i] = None
             entry = self._by_key.get((method, tuple(shape)))
             if entry is not None:
-                params = entry.match(method, path)
+                params = entry.found(method, path, segments)
                 return None if params is None else (entry, params)
         return None
 
@@ -365,7 +420,9 @@ class FastLane:
             if app.dependency_overrides or scope.get("fastapi.telemetry") is not None or BODY_LIMIT in scope:
                 return None
             table = self.table or self.warm()
-            hit = table.find(scope["method"], get_route_path(scope))
+            # get_route_path's answer, its first case without its call: no root path, the path itself.
+            path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            hit = table.find(scope["method"], path)
             if hit is None:
                 return None
             scope[HIT] = hit
@@ -376,14 +433,10 @@ class FastLane:
     async def _endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry, params = scope.pop(HIT)
         self.served += 1
-        started = False
-
-        async def sender(message: Message) -> None:  # the folded layers' one flag (``FOLDED``)
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        # The folded layers' one flag (``FOLDED``): whether the answer started below them. The
+        # request middleware's own ``send`` keeps it when it reaches here unwrapped and not yet
+        # started (nothing above could have sent a start through it then); otherwise a wrapper.
+        answer: Answer | _Started = send if type(send) is Answer and not send.started else _Started(send)
         if self.handlers is not None:
             scope["starlette.exception_handlers"] = self.handlers
         try:
@@ -395,16 +448,42 @@ class FastLane:
             scope["endpoint"] = entry.endpoint
             scope["path_params"] = path_params
             scope["route"] = entry.route
-            request = Request(scope, receive, sender)
+            request = Request(scope, receive, answer)
             kwargs: dict[str, Any] = {name: path_params[name] for name in params}
             kwargs[entry.request_name] = request
             company = cached_caller(request)
             kwargs[entry.company_name] = company if company is not None else await caller_company(request)
             response: Response = await entry.endpoint(**kwargs)
-            await response(scope, receive, sender)
+            await send_response(response, scope, receive, answer)
         except Exception as exc:
             # The same handlers FastAPI's route would reach (ExceptionMiddleware, the 500 handler).
-            await replay(self.folded, exc, started, scope, receive, send)
+            await replay(self.folded, exc, answer.started, scope, receive, send)
+
+
+async def send_response(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    """``await response(scope, receive, send)``; for a plain Response to an HTTP request (no
+    background task), its ``__call__``'s two messages sent here, one coroutine fewer
+    (``tests/api/test_lane_lookup.py`` compares the messages with Starlette's own)."""
+    if type(response) is Response and response.background is None and scope["type"] == "http":
+        await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
+        return
+    await response(scope, receive, send)
+
+
+class _Started:
+    """``send`` noting whether the answer has started (where the middleware's ``Answer`` cannot)."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 def warm(app: FastAPI) -> None:

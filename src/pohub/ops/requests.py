@@ -79,6 +79,33 @@ def _count(route: str, method: str, status: int, seconds: float) -> None:
     record(seconds)
 
 
+class Answer:
+    """The ``send`` the middleware hands down: each message on to the server, the start with the
+    request id added; it notes the status (metrics, access line), whether the answer has started
+    and whether it was sent in full. One object, so the fast lane's bottom can read ``started``
+    off it instead of wrapping ``send`` once more (api/lane.py)."""
+
+    __slots__ = ("complete", "header", "send", "started", "status")
+
+    def __init__(self, send: Send, header: tuple[bytes, bytes]) -> None:
+        self.send = send
+        self.header = header
+        self.status = 500
+        self.started = False
+        self.complete = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            self.started = True
+            message["headers"] = [*message.get("headers", []), self.header]
+            await self.send(message)
+            return
+        await self.send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.complete = True
+
+
 class RequestMiddleware:
     def __init__(self, app: ASGIApp, pick: Callable[[Scope], ASGIApp | None] | None = None) -> None:
         self.app = app
@@ -92,33 +119,20 @@ class RequestMiddleware:
         token = context.request_id.set(rid)
         state: dict[str, Any] = scope.setdefault("state", {})
         started = time.perf_counter()
-        status = 500
-        complete = False
-        header = (b"x-request-id", rid.encode())
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status, complete
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                message["headers"] = [*message.get("headers", []), header]
-                await send(message)
-                return
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                complete = True
-
+        answer = Answer(send, (b"x-request-id", rid.encode()))
         _ENTER()
         failed = False
         try:
             app = self.pick(scope) if self.pick is not None else None
-            await (self.app if app is None else app)(scope, receive, send_with_id)
+            await (self.app if app is None else app)(scope, receive, answer)
         except Exception:
             # The 500 handler has answered and logged the trace (see the module's docstring).
-            failed = not complete
+            failed = not answer.complete
         finally:
             _LEAVE()
             seconds = time.perf_counter() - started
             route = route_template(scope)
+            status = answer.status
             _count(route, scope.get("method", ""), status, seconds)
             _log_access(scope, state, route=route, status=status, seconds=seconds, failed=failed)
             context.request_id.reset(token)
