@@ -266,6 +266,7 @@ class Bench:
     parties: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
     cpu_ms: dict[str, float | None] = field(default_factory=dict)  # server CPU per answer, by path
+    wrk_cpu_ms: dict[str, float | None] = field(default_factory=dict)  # the load generator's, by path
 
     def load(
         self,
@@ -277,6 +278,7 @@ class Bench:
         wrap: bool = True,
         floor: wrk.WrkResult | None = None,
         connections: int | None = None,
+        threads: int = 1,
     ) -> wrk.WrkResult:
         if not requests:
             raise RuntimeError(f"{name}: nothing to send (no orders in the right status)")
@@ -288,6 +290,7 @@ class Bench:
             connections=connections or self.connections,
             headers=headers,
             wrap=wrap,
+            threads=threads,
         )
         if "warm" not in server.memory.samples:
             server.memory.sample("warm")
@@ -297,7 +300,13 @@ class Bench:
         self.rows.append(row)
         answered = sum(result.statuses.values())
         self.cpu_ms[name] = round(1000 * cpu / answered, 3) if answered else None
-        print(table([row]).splitlines()[-1], f" server CPU {self.cpu_ms[name]} ms/request", flush=True)
+        self.wrk_cpu_ms[name] = round(1000 * result.client_cpu_s / answered, 3) if answered else None
+        print(
+            table([row]).splitlines()[-1],
+            f" server CPU {self.cpu_ms[name]} ms/request, wrk CPU {self.wrk_cpu_ms[name]} ms/request"
+            + (f" ({threads} threads)" if threads > 1 else ""),
+            flush=True,
+        )
         return result
 
     def header(self, who: str) -> dict[str, str]:
@@ -470,7 +479,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                             time.sleep(2)  # the probes' "closed" reach the supervisor before wrk connects
                             hub.memory.sample("ready")
                         with split_midway(hub.proc.pid, port, bench.seconds) as split:
-                            bench.load(f"{name}{suffix}", hub, pages, headers=bench.header("supplier"))
+                            bench.load(
+                                f"{name}{suffix}",
+                                hub,
+                                pages,
+                                headers=bench.header("supplier"),
+                                threads=args.search_wrk_threads,
+                            )
                         if workers > 1:
                             # The busier process sets the p99: an uneven split raises it (read-path.md, stop 22).
                             print(f"connections per process: {split}", flush=True)
@@ -490,6 +505,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         out["search_orders"] = args.search_orders
         out["fill_seconds"] = fill_seconds
         out["server_cpu_ms_per_request"] = bench.cpu_ms
+        out["wrk_cpu_ms_per_request"] = bench.wrk_cpu_ms
+        out["search_wrk_threads"] = args.search_wrk_threads
         print(
             f"\n== {backend}: rate counts 2xx only; ratio = rate / the floor's "
             "(writes: one INSERT, GET one PO: empty GET)"
@@ -709,6 +726,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--backends", default=os.environ.get("BENCH_BACKENDS", "sqlite,postgresql"))
     parser.add_argument("--pg-url", default=os.environ.get("POHUB_BENCH_DATABASE_URL", PG_DEFAULT))
     parser.add_argument("--no-workers2", dest="workers2", action="store_false", help="skip serve --workers 2")
+    parser.add_argument(
+        "--search-wrk-threads",
+        type=int,
+        default=int(os.environ.get("BENCH_SEARCH_WRK_THREADS", "1")),
+        help="wrk threads for the 32-connection search runs (one thread reading ~440 KB answers can be"
+        " the limit: compare its CPU per page with the server's)",
+    )
     parser.add_argument("--search-only", action="store_true", help="only the Step 1 search (no floor, no writes)")
     parser.add_argument(
         "--sqlite-file",

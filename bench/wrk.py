@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -125,6 +126,7 @@ class WrkResult:
     exhausted: bool
     connections: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    client_cpu_s: float = 0.0  # wrk's own user + system CPU over the run: is the load generator the limit?
 
     @property
     def ok(self) -> int:
@@ -153,6 +155,7 @@ class WrkResult:
             "socket_errors": self.socket_errors,
             "list_exhausted": self.exhausted,
             "connections": self.connections,
+            "client_cpu_s": round(self.client_cpu_s, 3),
             **self.extra,
         }
 
@@ -230,8 +233,10 @@ def run(
     headers: Mapping[str, str] | None = None,
     wrap: bool = True,
     timeout_s: float = 30.0,  # a slow answer under load is a latency, not a lost request
+    threads: int = 1,
 ) -> WrkResult:
-    """`wrk -t1 -cN -dS` against url with the given requests; wrap=False stops at the list's end."""
+    """`wrk -tT -cN -dS` against url with the given requests; wrap=False stops at the list's end. The
+    result carries wrk's own CPU (its rusage, reaped by subprocess.run)."""
     with tempfile.TemporaryDirectory(prefix="pohub-wrk-") as tmp:
         listing = Path(tmp) / "requests.tsv"
         write_requests(listing, requests)
@@ -248,7 +253,7 @@ def run(
         )
         cmd = [
             executable(),
-            "-t1",
+            f"-t{threads}",
             f"-c{connections}",
             f"-d{max(1, round(seconds))}s",
             f"--timeout={max(1, round(timeout_s))}s",
@@ -256,8 +261,11 @@ def run(
             str(script),
             url,
         ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + timeout_s + 60)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise WrkError(f"wrk exited {done.returncode}: {done.stderr.strip() or done.stdout[-2000:]}")
         result = parse(done.stdout)
-    return WrkResult(**{**result.__dict__, "connections": connections})
+    client = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return WrkResult(**{**result.__dict__, "connections": connections, "client_cpu_s": client})

@@ -1,9 +1,12 @@
 """`make bench` reads wrk's figures from the JSON line its Lua script prints: recorded outputs of real
 wrk runs (tests/fixtures/bench) must parse to the figures in them, and a run without that line must be
-an error, not a zero. No timing here: only the reading and the arithmetic."""
+an error, not a zero. No timing here: only the reading and the arithmetic (and, where wrk is installed,
+one short run against a loopback server, for what wrk.run hands back beside the figures)."""
 
 from __future__ import annotations
 
+import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -73,3 +76,34 @@ def test_goals_are_judged_on_the_ratio_and_the_p99() -> None:
 def test_request_lists_are_one_line_each() -> None:
     with pytest.raises(ValueError, match="one-line"):
         wrk.write_requests(Path("/dev/null"), [("POST", "/x", b'{\n"a": 1}')])
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (scripts/install-wrk.sh)")
+def test_a_run_carries_wrks_own_cpu_and_takes_its_threads() -> None:
+    """Against a real server on loopback: wrk's rusage comes back with the run (the load generator's
+    cost beside the server's), and -t2 splits the connections over two threads."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Ok(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = wrk.run(url, [("GET", "/", b"")], seconds=1, connections=4, threads=2)
+    finally:
+        server.shutdown()
+    assert result.ok > 0
+    assert result.client_cpu_s > 0
+    assert result.as_dict()["client_cpu_s"] == round(result.client_cpu_s, 3)
