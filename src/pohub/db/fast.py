@@ -74,16 +74,20 @@ def _function(name: str, source: str, names: dict[str, Any]) -> Any:
     return names[name]
 
 
+def _value(i: int, bind: tuple[str, Processor, Any], names: dict[str, Any]) -> str:
+    """The expression that takes bind ``i``'s value from ``given`` (its default, its processor)."""
+    name, proc, default = bind
+    names[f"d{i}"] = default
+    value = f"get({name!r}, d{i})"
+    if proc is not None:
+        names[f"p{i}"] = proc
+        value = f"p{i}({value})"
+    return value
+
+
 def _params_function(binds: list[tuple[str, Processor, Any]]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     names: dict[str, Any] = {}
-    values = []
-    for i, (name, proc, default) in enumerate(binds):
-        names[f"d{i}"] = default
-        value = f"get({name!r}, d{i})"
-        if proc is not None:
-            names[f"p{i}"] = proc
-            value = f"p{i}({value})"
-        values.append(value)
+    values = [_value(i, bind, names) for i, bind in enumerate(binds)]
     body = "(" + "".join(f"{v}, " for v in values) + ")"
     return _function("params", f"def params(given):\n    get = given.get\n    return {body}\n", names)  # type: ignore[no-any-return]
 
@@ -94,13 +98,7 @@ def _bound_source(
     """The lines that take the statement's values (as ``params`` does: v0, v1 ...) and, with
     ``nones``, which of the ``checked`` positions are None (``nones``) and all of them (``values``)."""
     lines = ["    get = given.get\n"]
-    for i, (name, proc, default) in enumerate(binds):
-        names[f"d{i}"] = default
-        value = f"get({name!r}, d{i})"
-        if proc is not None:
-            names[f"p{i}"] = proc
-            value = f"p{i}({value})"
-        lines.append(f"    v{i} = {value}\n")
+    lines += [f"    v{i} = {_value(i, bind, names)}\n" for i, bind in enumerate(binds)]
     if not nones:
         return "".join(lines)
     lines.append("    nones = (" + "".join(f"v{i} is None, " for i in checked) + ")\n")
