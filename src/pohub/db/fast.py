@@ -151,7 +151,7 @@ def _rows_function(make: type[Row], procs: list[Processor]) -> Callable[[Any], l
 
 
 # At most this many variants of a statement with NULLs written in (besides the statement itself),
-# so that values a client chooses cannot fill sqlite3's statement cache (128 by default).
+# so that values a client chooses cannot fill sqlite3's statement cache (db/engine.STATEMENT_CACHE).
 NULL_VARIANTS = 8
 
 Keep = Callable[[tuple[Any, ...]], tuple[Any, ...]] | None

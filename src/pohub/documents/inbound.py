@@ -68,8 +68,13 @@ def parse(raw: bytes, model: type[M]) -> Inbound[M]:
     return Inbound(raw, data, doc, *jsonio.digest(data))
 
 
+def present(value: Any) -> bool:
+    """What a required field must be: not None, not a blank string, not an empty list."""
+    return not (value is None or (isinstance(value, str) and not value.strip()) or value == [])
+
+
 def require(value: Any, field: str, what: str = "is required") -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+    if not present(value):
         raise invalid(field, what)
     return value
 

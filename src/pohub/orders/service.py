@@ -24,7 +24,7 @@ from pohub.core.errors import (
     invalid,
 )
 from pohub.documents import repository as repo
-from pohub.documents.inbound import Inbound, LockedOrder, require
+from pohub.documents.inbound import Inbound, LockedOrder, present, require
 from pohub.documents.logicbroker import SalesOrder
 from pohub.documents.types import line_key
 from pohub.orders import events
@@ -62,9 +62,9 @@ def _validate_order(order: SalesOrder) -> list[str]:
     seen: dict[str, int] = {}
     for i, line in enumerate(order.order_lines):
         # The field's name is written only for a refusal (ten lines a PO).
-        if not _present(line.line_number):
+        if not present(line.line_number):
             raise invalid(f"OrderLines[{i}].LineNumber", "is required")
-        if not _present(line.item_identifier.supplier_sku):
+        if not present(line.item_identifier.supplier_sku):
             raise invalid(f"OrderLines[{i}].ItemIdentifier.SupplierSKU", "is required")
         if line.quantity is None or line.quantity < 1:
             raise invalid(f"OrderLines[{i}].Quantity", "is required and must be at least 1")
@@ -75,11 +75,6 @@ def _validate_order(order: SalesOrder) -> list[str]:
             raise invalid(f"OrderLines[{i}].LineNumber", f"{line.line_number!r} repeats line {seen[key]}'s number")
         seen[key] = i
     return list(seen)
-
-
-def _present(value: Any) -> bool:
-    """What require accepts (not None, not a blank string, not an empty list)."""
-    return not (value is None or (isinstance(value, str) and not value.strip()) or value == [])
 
 
 async def _receiver_for(conn: AsyncConnection, *, company_id: int, given: int | None) -> int:

@@ -334,7 +334,7 @@ def derive_status(
     owed = 0
     all_shipped = all_invoiced = True
     for ordered, accepted, _backordered, cancelled, shipped, invoiced in lines:
-        owed += ordered - cancelled
+        owed += ordered - cancelled  # the line's open units (LineQuantities.open), unpacked
         if accepted > 0:
             any_accepted = True
         if shipped < ordered - cancelled:
