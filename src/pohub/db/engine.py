@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_
 
-from pohub.db import sqlite_inline, sqlite_lock
+from pohub.db import sqlite_inline, sqlite_lock, sqlite_turn
 from pohub.db.pg_units import PgUnits
 from pohub.db.sqlite_units import Units
 
@@ -258,8 +258,16 @@ class Database:
                 Checkpointer(database) if database and database != ":memory:" else None
             )
             prepare = self._checkpointer.before_write if self._checkpointer is not None else None
+            # The write turn among pohub's writers on this file (other processes, other Databases).
+            turn = sqlite_turn.for_database(database)
             self._writes: Units | None = Units(
-                self.writer, begin="BEGIN IMMEDIATE", size=1, prepare=prepare, group=group_commit, lock=lock
+                self.writer,
+                begin="BEGIN IMMEDIATE",
+                size=1,
+                prepare=prepare,
+                group=group_commit,
+                lock=lock,
+                turn=turn,
             )
             self._reads: Units | None = Units(self.reader, begin=None, size=pool_size, timeout=POOL_TIMEOUT)
         else:

@@ -28,9 +28,12 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError, StatementError
 
+from pohub.db.sqlite_turn import Turn
+
 DEADLINE = 30.0  # seconds; the busy_timeout the writer had (readers still have it)
 FIRST = 0.0005  # the first retry's delay: a unit holds the lock for about a millisecond
 CAP = 0.004  # the longest delay between tries
+TICK = 0.25  # how often a wait for the turn looks at the clock: only the deadline needs it
 
 
 def wrapped(sql: str, exc: sqlite3.Error) -> StatementError:
@@ -58,11 +61,43 @@ class LockWait:
         self.clock = clock
         self.sleep = sleep
 
-    async def begin(self, raw: sqlite3.Connection, sql: str) -> None:
-        """Run ``sql`` (a BEGIN) on ``raw``, waiting on the loop while another connection holds the lock."""
+    async def begin(self, raw: sqlite3.Connection, sql: str, turn: Turn | None = None) -> None:
+        """Run ``sql`` (a BEGIN) on ``raw``, waiting on the loop while another connection holds the lock.
+        With a ``turn`` (db/sqlite_turn.py) it first waits for pohub's other writers on the file, then
+        for any other connection as before; one deadline for both."""
+        end = None
+        if turn is not None and not turn.held and not turn.try_take():
+            end = self.clock() + self.deadline
+            await self.wait_turn(turn, end)
         busy = self.try_begin(raw, sql)
         if busy is not None:
-            await self.wait(raw, sql, busy)
+            await self.wait(raw, sql, busy, end)
+
+    async def wait_turn(self, turn: Turn, end: float) -> None:
+        """Wait (a thread blocks, the loop runs on) until the turn is ours or ``end`` has passed. Past
+        it, or when flock fails, the writer goes on without the turn: BEGIN's own tries then end in
+        the error they always did, or begin (the turn only orders pohub's writers)."""
+        waiting = turn.wait()
+        try:
+            while not waiting.done() and (left := end - self.clock()) > 0:
+                tick = asyncio.ensure_future(self.sleep(min(TICK, left)))
+                try:
+                    await asyncio.wait((waiting, tick), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    tick.cancel()
+        except BaseException:
+            self._give_up(turn, waiting)
+            raise
+        if waiting.done() and waiting.exception() is None:
+            turn.taken()
+        else:
+            self._give_up(turn, waiting)
+
+    @staticmethod
+    def _give_up(turn: Turn, waiting: asyncio.Future[None]) -> None:
+        turn.give_up()
+        # Its thread's outcome no longer matters: retrieved, so asyncio logs nothing about it.
+        waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     def try_begin(self, raw: sqlite3.Connection, sql: str) -> sqlite3.Error | None:
         """One try: None once begun, sqlite3's error when the lock is busy (any other error raised)."""
@@ -74,10 +109,10 @@ class LockWait:
             return exc
         return None
 
-    async def wait(self, raw: sqlite3.Connection, sql: str, busy: sqlite3.Error) -> None:
+    async def wait(self, raw: sqlite3.Connection, sql: str, busy: sqlite3.Error, end: float | None = None) -> None:
         """Try ``sql`` again after each delay until it begins or the deadline has passed (then the last
-        try's error, as SQLAlchemy raises it)."""
-        end = self.clock() + self.deadline
+        try's error, as SQLAlchemy raises it); ``end``: a deadline already running."""
+        end = self.clock() + self.deadline if end is None else end
         delay = FIRST
         while (left := end - self.clock()) > 0:
             await self.sleep(min(delay, left))

@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pohub.db import sqlite_inline, unit_cache
 from pohub.db.sqlite_lock import LockWait, wrapped
+from pohub.db.sqlite_turn import Turn
 
 log = logging.getLogger("pohub.db")
 
@@ -164,8 +165,12 @@ class Units:
         prepare: Callable[[], Awaitable[None]] | None = None,
         group: int = 1,
         lock: LockWait | None = None,
+        turn: Turn | None = None,
     ) -> None:
         self.engine = engine
+        # The writer's turn among pohub's writers on the file (db/sqlite_turn.py): taken before BEGIN,
+        # let go once no transaction of these units is open (``_settle_turn``); closed with the units.
+        self.turn = turn
         # How BEGIN waits while another connection holds the write lock (db/sqlite_lock.py).
         self.lock = lock if lock is not None else LockWait()
         # None (reads): no BEGIN. Each statement then reads in a transaction of its own, as reads do
@@ -217,7 +222,7 @@ class Units:
             conn, raw = await self._take()
             if self.begin is not None:
                 try:
-                    await self.lock.begin(raw, self.begin)
+                    await self.lock.begin(raw, self.begin, self.turn)
                 except BaseException:
                     await self._discard(conn)
                     raise
@@ -229,6 +234,7 @@ class Units:
                 raise
             await self._end(conn, raw, commit=True)
         finally:
+            self._settle_turn()
             self._gate.release()
         if after is not None:
             after()
@@ -259,7 +265,7 @@ class Units:
                     await self.prepare()
                 conn, raw = await self._take()
                 try:
-                    await self.lock.begin(raw, self.begin or "BEGIN")
+                    await self.lock.begin(raw, self.begin or "BEGIN", self.turn)
                 except BaseException:
                     await self._discard(conn)
                     raise
@@ -283,6 +289,7 @@ class Units:
                 raise
             done = await self._succeed(member)
         finally:
+            self._settle_turn()
             self._gate.release()
         if done is not None:
             await asyncio.shield(done)  # cancelled: the group still commits, without this caller
@@ -318,10 +325,12 @@ class Units:
         if not intact:  # the first unit ended its transaction itself: COMMIT fails as it did alone
             await self._commit(group)
             return None
-        if not self._waiting and group.units < self.group:
+        if not self._waiting and group.units < self.group and not self._turn_wanted():
             # No one queued yet: let the loop finish its turn first. Units on the event loop's thread
             # never wait inside (db/sqlite_inline.py), so requests already under way reach the gate
-            # only now; those that do queue for this transaction.
+            # only now; those that do queue for this transaction. Not while another process waits
+            # for the write: the whole turn of this loop (parsing requests, answering) would pass
+            # with the file's write lock held and idle.
             try:
                 await asyncio.sleep(0)
             except BaseException:
@@ -382,6 +391,15 @@ class Units:
             await self._discard(group.conn)
         group.settle(error)
 
+    def _turn_wanted(self) -> bool:
+        return self.turn is not None and self.turn.contended()
+
+    def _settle_turn(self) -> None:
+        """Called by the unit holding the gate as it ends: with no transaction handed on, the
+        write is over and the next writer on the file may take its turn."""
+        if self.turn is not None and self._open is None:
+            self.turn.release()
+
     def _flush_soon(self) -> None:
         """A unit handed its transaction to one that gave up waiting: commit it once the gate is free
         (if no other unit took it on meanwhile)."""
@@ -397,6 +415,8 @@ class Units:
                     await self._commit(group)
                 except Exception:  # its units have the error
                     log.warning("a group commit failed", exc_info=True)
+                finally:
+                    self._settle_turn()
 
     async def _take(self) -> tuple[AsyncConnection, sqlite3.Connection]:
         while self._idle:
@@ -443,3 +463,5 @@ class Units:
         idle, self._idle = self._idle, []
         for conn in idle:
             await conn.close()
+        if self.turn is not None:
+            self.turn.close()
