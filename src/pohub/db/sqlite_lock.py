@@ -10,6 +10,11 @@ SQLITE_BUSY a retry after ``await sleep(...)``, the delay doubling from FIRST to
 (today's busy_timeout) has passed since the first try; then the last try's error is raised, wrapped
 as every statement's is (sqlalchemy.exc.OperationalError, "database is locked").
 
+pohub's own writers on the file (other server processes, other Databases) first wait for the write
+turn (db/sqlite_turn.py: flock, on a thread, woken the moment the holder lets go), so between them
+BEGIN IMMEDIATE finds the lock free and the retries above are for other writers (the sqlite3 shell);
+the turn's wait and BEGIN's retries share one deadline and end in the same error.
+
 Only BEGIN needs the wait. In WAL mode, once BEGIN IMMEDIATE holds the write lock (and the database
 file's SHARED lock with it) no statement of the transaction can get SQLITE_BUSY: reads use the
 snapshot taken at BEGIN, COMMIT appends to the WAL under the lock it holds, and the WAL's restart at

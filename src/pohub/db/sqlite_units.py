@@ -24,8 +24,10 @@ and ``after`` runs, only once its rows are durable). The last unit of a group (n
 ``group`` units in it) commits and wakes the others. Every unit after the first runs in a SAVEPOINT
 of its own, so a failing unit undoes only its own part and fails at once; a failing COMMIT fails
 every unit of its group (after a rollback: nothing of it is stored). Readers see nothing of a group
-before its COMMIT, and other writers (processes, or Databases on the same file) wait for its lock,
-on their loop's timers (db/sqlite_lock.py), so a group open across a turn of this loop still ends.
+before its COMMIT, and other writers (processes, or Databases on the same file) wait for its lock
+without holding up their loops (db/sqlite_turn.py, db/sqlite_lock.py), so a group open across a turn
+of this loop still ends. While another writer waits for the turn, a unit that ends with no one queued
+here commits at once instead of letting this loop turn first with the lock held.
 Through SQLAlchemy a unit's commit() and rollback() reach sqlite3 through db/sqlite_inline.Connection,
 which hands them to the unit (``_Member``) while one runs: a rollback undoes that unit's savepoint,
 never the group.
