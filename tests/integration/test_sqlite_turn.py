@@ -398,3 +398,38 @@ def test_no_turn_in_memory_or_where_its_files_cannot_be_made(tmp_path: Path) -> 
     turn = sqlite_turn.for_database(str(tmp_path / "x.db"))
     assert turn is not None
     turn.close()
+
+
+# Waits for a turn held elsewhere, gives up (its deadline, say) and ends: the process must exit.
+QUITTER = """
+import asyncio, sys
+from pohub.db.sqlite_turn import Turn
+
+async def main() -> None:
+    turn = Turn(sys.argv[1])
+    assert not turn.try_take()
+    waiting = turn.wait()
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    turn.give_up()
+    turn.close()
+    print("gave up", flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_wait_given_up_on_does_not_hold_up_the_process_exit(tmp_path: Path) -> None:
+    """The thread still blocked in flock (the holder never lets go) is a daemon: the process ends."""
+    path = tmp_path / "turn.db"
+    holder = Turn(str(path))
+    try:
+        assert holder.try_take()
+        quitter = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", QUITTER, str(path), stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await asyncio.wait_for(quitter.communicate(), PATIENCE)
+        assert (out, quitter.returncode) == (b"gave up\n", 0)
+        assert holder.held and not holder.contended()  # the quitter's queue went with its process
+    finally:
+        holder.close()

@@ -8,7 +8,7 @@ until the next try, and a holder that begins again within one turn of its loop a
 it first, so the other process writes only when the holder's queue runs dry.
 
 Here the writer first takes ``flock`` on a file beside the database (``DATABASE-pohub-write``):
-free, that is one system call and nothing else. Taken, a thread of the default executor blocks in
+free, that is three system calls and nothing else. Taken, a thread of its own blocks in
 ``flock`` and wakes the loop the moment the holder lets go; meanwhile the loop runs everything else.
 A second file (``DATABASE-pohub-queue``) makes it a turnstile. A writer takes the turn only when it
 can take the queue exclusively for a moment; one that cannot have the turn joins the queue shared,
@@ -33,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import queue
 import threading
+from collections.abc import Callable
 
 try:
     import fcntl
@@ -68,13 +70,14 @@ class _Files:
         self.abandoned = False
         self.queued = False  # this opening holds the queue already (taken by try_take)
 
-    def let_go(self) -> None:
-        """Close now, or (a thread still blocks on them) have the thread close once it is done."""
+    def let_go(self) -> bool:
+        """Close now, or (a thread still blocks on them: True) have the thread close once it is done."""
         with self.guard:
             if self.waiting and not self.done:
                 self.abandoned = True
-            else:
-                self.close()
+                return True
+            self.close()
+            return False
 
     def close(self) -> None:
         for fd in (self.write, self.queue):
@@ -100,12 +103,52 @@ class _Files:
                     self.close()
 
 
+class _Waiter:
+    """A daemon thread that blocks in flock for a turn's waits, one at a time. A daemon: a wait stuck
+    behind a holder that never lets go cannot hold up the process's exit (the default executor's
+    threads are joined at exit); given up on, the thread ends once its flock returns and the turn
+    starts another."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[_Files, Callable[[BaseException | None], None]] | None]
+        self._jobs = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="pohub-write-turn", daemon=True).start()
+
+    def submit(self, files: _Files, done: Callable[[BaseException | None], None]) -> None:
+        self._jobs.put((files, done))
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            files, done = job
+            error: BaseException | None = None
+            try:
+                files.block()
+            except BaseException as exc:  # an OSError from flock: the wait fails with it
+                error = exc
+            done(error)
+            if files.abandoned:  # the turn has a new waiter by now
+                return
+
+
+def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
 class Turn:
     """The write turn on one database file, for one writer (a Database's write units)."""
 
     def __init__(self, database: str) -> None:
         self.paths = (database + WRITE_SUFFIX, database + QUEUE_SUFFIX)
         self._files: _Files | None = None
+        self._waiter: _Waiter | None = None
         self.held = False
         self.waits = 0  # turns that had to wait (tests and figures)
 
@@ -126,7 +169,11 @@ class Turn:
         """Take the turn if no one holds it or waits for it (three system calls); False else, and
         then this writer is in the queue already (shared, beside any other waiter): from here the
         holder cannot take the turn again before it (``wait`` goes on from there)."""
-        files = self._open()
+        try:
+            files = self._open()
+        except OSError:  # no files to lock any more (out of descriptors ...): write as if without one
+            self.held = True  # nothing to let go of: release() finds no files
+            return True
         if _try(files.queue) and _try(files.write):
             fcntl.flock(files.queue, fcntl.LOCK_UN)
             self.held = True
@@ -137,12 +184,22 @@ class Turn:
         return False
 
     def wait(self) -> asyncio.Future[None]:
-        """Block on a thread of the default executor until the turn is ours (then call ``taken``).
-        A wait given up on (``give_up``) keeps that thread until the lock comes free."""
+        """Block on the turn's thread until the turn is ours (then call ``taken``); the loop's future
+        is set the moment flock returns."""
         self.waits += 1
         files = self._open()
         files.waiting, files.done = True, False
-        return asyncio.get_running_loop().run_in_executor(None, files.block)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def done(error: BaseException | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: no one to tell
+                loop.call_soon_threadsafe(_settle, future, error)
+
+        if self._waiter is None:
+            self._waiter = _Waiter()
+        self._waiter.submit(files, done)
+        return future
 
     def taken(self) -> None:
         """The thread's wait ended: the turn is held."""
@@ -156,8 +213,8 @@ class Turn:
         the thread gets it; the next turn opens the files afresh."""
         files, self._files = self._files, None
         self.held = False
-        if files is not None:
-            files.let_go()
+        if files is not None and files.let_go():
+            self._waiter = None  # it ends once its flock returns
 
     def contended(self) -> bool:
         """Another writer waits for the turn (it holds the queue)."""
@@ -181,6 +238,9 @@ class Turn:
         files, self._files = self._files, None
         if files is not None:
             files.let_go()
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.stop()
 
 
 def for_database(database: str | None) -> Turn | None:
