@@ -17,6 +17,8 @@ from pohub.exchanges.models import exchange_chunks, exchanges
 
 X = exchanges.c
 _INSERT = Prepared(insert(exchanges).returning(X.id))
+# On SQLite the same INSERT without RETURNING, its id read from the connection (db/fast.Prepared.rowid).
+_INSERT_ROWID = Prepared(insert(exchanges))
 # One prepared UPDATE per set of columns changed (a handful: the pipeline's outcomes, retries).
 _UPDATES: dict[frozenset[str], tuple[Prepared, dict[str, str]]] = {}
 
@@ -40,10 +42,15 @@ async def insert_exchange(conn: AsyncConnection, values: dict[str, Any]) -> int:
 async def _insert(conn: AsyncConnection, values: dict[str, Any]) -> int:
     raw = values.get("raw")
     if raw is None or len(raw) <= CHUNK_BYTES:
-        return int((await _INSERT.all(conn, values))[0][0])
-    exchange_id = int((await _INSERT.all(conn, values | {"raw": b""}))[0][0])
+        return await _insert_row(conn, values)
+    exchange_id = await _insert_row(conn, values | {"raw": b""})
     await insert_chunks(conn, exchange_id=exchange_id, raw=raw)
     return exchange_id
+
+
+async def _insert_row(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    found = await _INSERT_ROWID.rowid(conn, values)
+    return int((await _INSERT.all(conn, values))[0][0]) if found is None else found
 
 
 async def insert_chunks(conn: AsyncConnection, *, exchange_id: int, raw: Any) -> None:
