@@ -406,6 +406,23 @@ class Prepared:
         rows = await self.all(conn, params)
         return rows[0] if rows else None
 
+    async def rowid(self, conn: AsyncConnection, params: Mapping[str, Any]) -> int | None:
+        """On SQLite, run an INSERT of one row and return the rowid SQLite gave it (sqlite3's
+        lastrowid: what ``RETURNING id`` of an INTEGER PRIMARY KEY returns, without the RETURNING,
+        which costs SQLite about as much again as the insert). None, and nothing run, otherwise."""
+        raw = self._raw(conn, params)
+        if raw is None:
+            return None
+        driver, compiled = raw
+        sql, values = compiled.bound(params)
+        try:
+            cursor = driver.execute(sql, values)
+        except sqlite3.Error as exc:
+            raise _translated(compiled.sql, compiled.params(params), exc) from exc
+        found = cursor.lastrowid
+        cursor.close()
+        return found
+
     async def run(self, conn: AsyncConnection, params: Mapping[str, Any]) -> None:
         """Run a statement that returns nothing (an UPDATE)."""
         raw = self._raw(conn, params)

@@ -210,17 +210,45 @@ async def _crash(db: Database, msg: Message, exc: BaseException) -> Crashed:
     return Crashed(trace_id, exchange_id)
 
 
+# Operations whose handlers never read ``msg.exchange_id`` (nor anything that does): their exchange
+# is held and written once with its outcome (exchanges/repository.hold), one statement fewer a
+# message. The canonical documents' handler (exchanges/documents.apply_document, the API's and the
+# dashboard's) passes the message's kind, company, body and path key on, never the message.
+ID_UNREAD = frozenset({"document"})
+
+
+async def _held(
+    conn: AsyncConnection, run: Handler, msg: Message, received: dict[str, Any]
+) -> tuple[Applied, dict[str, Any]]:
+    """Run the handler with its exchange held; write the exchange with its outcome (the same row as
+    written before the handler and updated after)."""
+    repo.hold(conn, received)
+    try:
+        applied = await run(conn, msg)
+    except BaseException:
+        repo.drop(conn)  # the unit rolls back: nothing held is written
+        raise
+    values = _outcome(applied)
+    values["updated_at"] = clock.now()
+    msg.exchange_id = await repo.settle(conn, values)
+    return applied, values
+
+
 async def receive(db: Database, msg: Message) -> Applied:
     """Apply a message through its handler in one unit of work, recording its exchange either way."""
     run = HANDLERS[msg.operation]
     try:
         async with db.write() as conn:
-            # Written first, so that the handler's own records (children, replies) can point at it.
-            msg.exchange_id = await repo.insert_exchange(conn, _row(msg, state=RECEIVED, now=clock.now()))
-            applied = await run(conn, msg)
-            values = _outcome(applied)
-            values["updated_at"] = clock.now()
-            await repo.update_exchange(conn, exchange_id=msg.exchange_id, values=values)
+            received = _row(msg, state=RECEIVED, now=clock.now())
+            if msg.operation in ID_UNREAD:
+                applied, values = await _held(conn, run, msg, received)
+            else:
+                # Written first, so that the handler's own records (children, replies) can point at it.
+                msg.exchange_id = await repo.insert_exchange(conn, received)
+                applied = await run(conn, msg)
+                values = _outcome(applied)
+                values["updated_at"] = clock.now()
+                await repo.update_exchange(conn, exchange_id=msg.exchange_id, values=values)
         outcomes.document(kind=msg.kind or applied.kind or "unknown", channel=msg.channel, outcome=values["state"])
         return applied
     except PohubError as exc:

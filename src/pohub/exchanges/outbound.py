@@ -26,6 +26,7 @@ from pohub.core import outcomes as reported
 from pohub.core.retry import RetryPolicy, is_retryable_status
 from pohub.db.engine import Database
 from pohub.db.fast import Prepared
+from pohub.exchanges import repository
 from pohub.exchanges.models import exchange_attempts, exchanges
 
 X = exchanges.c
@@ -88,9 +89,18 @@ _INSERT = Prepared(insert(exchanges))
 
 
 async def queue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Write outbound exchanges in the caller's transaction (one executemany)."""
+    """Write outbound exchanges in the caller's transaction (one executemany); while the unit holds
+    its message's exchange (exchanges/repository.hold), behind it, when that is written."""
     if not rows:
         return
+    held = repository.held(conn)
+    if held is not None:
+        held.queued.append(list(rows))
+        return
+    await _write(conn, rows)
+
+
+async def _write(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     keys = rows[0].keys()
     if all(r.keys() == keys for r in rows):
         await _INSERT.many(conn, rows)
@@ -98,7 +108,11 @@ async def queue(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         await conn.execute(insert(exchanges), rows)
 
 
+repository.queued_by(_write)
+
+
 async def queue_one(conn: AsyncConnection, row: dict[str, Any]) -> int:
+    await repository.flush(conn)  # its id is wanted now: what is held is written first, below it
     return int((await conn.execute(insert(exchanges).returning(X.id), row)).scalar_one())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mmap
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -16,6 +17,8 @@ from pohub.exchanges.models import exchange_chunks, exchanges
 
 X = exchanges.c
 _INSERT = Prepared(insert(exchanges).returning(X.id))
+# On SQLite the same INSERT without RETURNING, its id read from the connection (db/fast.Prepared.rowid).
+_INSERT_ROWID = Prepared(insert(exchanges))
 # One prepared UPDATE per set of columns changed (a handful: the pipeline's outcomes, retries).
 _UPDATES: dict[frozenset[str], tuple[Prepared, dict[str, str]]] = {}
 
@@ -32,12 +35,22 @@ _INSERT_CHUNK = Prepared(insert(exchange_chunks))
 async def insert_exchange(conn: AsyncConnection, values: dict[str, Any]) -> int:
     """Write an exchange; a body over CHUNK_BYTES (a bulk upload, bytes or a mapped file) goes to
     exchange_chunks a piece at a time, so that memory does not grow with its size."""
+    await flush(conn)  # a held message's exchange comes first (its id below this one), as if written first
+    return await _insert(conn, values)
+
+
+async def _insert(conn: AsyncConnection, values: dict[str, Any]) -> int:
     raw = values.get("raw")
     if raw is None or len(raw) <= CHUNK_BYTES:
-        return int((await _INSERT.all(conn, values))[0][0])
-    exchange_id = int((await _INSERT.all(conn, values | {"raw": b""}))[0][0])
+        return await _insert_row(conn, values)
+    exchange_id = await _insert_row(conn, values | {"raw": b""})
     await insert_chunks(conn, exchange_id=exchange_id, raw=raw)
     return exchange_id
+
+
+async def _insert_row(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    found = await _INSERT_ROWID.rowid(conn, values)
+    return int((await _INSERT.all(conn, values))[0][0]) if found is None else found
 
 
 async def insert_chunks(conn: AsyncConnection, *, exchange_id: int, raw: Any) -> None:
@@ -75,6 +88,84 @@ async def get_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: i
 async def lock_exchange(conn: AsyncConnection, *, exchange_id: int, company_id: int) -> Any:
     stmt = select(exchanges).where(X.id == exchange_id, X.company_id == company_id).with_for_update()
     return await _whole(conn, (await conn.execute(stmt)).first())
+
+
+# A message whose handler never reads its exchange's id (exchanges/inbound.ID_UNREAD) need not be
+# written before it runs and updated with its outcome after: it is held, and written once, with its
+# outcome, at the end of its unit (one INSERT where it took an INSERT and an UPDATE). The outbound
+# exchanges its unit queues meanwhile (webhook deliveries, EDI documents) are held behind it and
+# written after it, in the order queued, so every exchange keeps the id, and so the order, it had.
+# Anything else that writes an exchange first writes what is held (``flush``), and the outcome is
+# then an UPDATE as before. Kept on the unit's SQLAlchemy Connection, as db/unit_cache keeps its
+# lookups, from ``hold`` to ``settle`` or ``drop`` (the unit fails: nothing of it is written).
+_HELD = "_pohub_held_exchange"
+
+
+@dataclass
+class Held:
+    """The exchange of the message being handled, as received, and the outbound rows queued after it."""
+
+    row: dict[str, Any]
+    queued: list[list[dict[str, Any]]]
+    exchange_id: int | None = None  # once written (``flush``): its outcome is then an UPDATE
+
+
+Queue = Callable[[AsyncConnection, list[dict[str, Any]]], Awaitable[None]]
+
+
+def hold(conn: AsyncConnection, row: dict[str, Any]) -> None:
+    """Hold the exchange of the message about to be handled (see _HELD)."""
+    conn.sync_connection.__dict__[_HELD] = Held(row, [])
+
+
+def held(conn: AsyncConnection) -> Held | None:
+    """What this unit holds and has not written yet (None: nothing, or written already)."""
+    found: Held | None = getattr(conn.sync_connection, _HELD, None)
+    return found if found is not None and found.exchange_id is None else None
+
+
+def drop(conn: AsyncConnection) -> None:
+    """The unit failed: forget what it held (its transaction is rolled back; nothing was written)."""
+    sync = conn.sync_connection
+    if sync is not None:
+        sync.__dict__.pop(_HELD, None)
+
+
+async def flush(conn: AsyncConnection) -> None:
+    """Write what the unit holds, as received, then the rows held behind it."""
+    found = held(conn)
+    if found is None:
+        return
+    found.exchange_id = await _insert(conn, found.row)
+    for rows in found.queued:
+        await _QUEUE[0](conn, rows)
+    found.queued.clear()
+
+
+async def settle(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    """The held exchange with its outcome: written now, with the rows held behind it, or (written
+    already) updated, as ``update_exchange`` would. Returns its id; nothing is held afterwards."""
+    sync = conn.sync_connection
+    found: Held = sync.__dict__.pop(_HELD)
+    if found.exchange_id is not None:
+        await update_exchange(conn, exchange_id=found.exchange_id, values=values)
+        return found.exchange_id
+    exchange_id = await _insert(conn, found.row | values)  # the same keys, in the same order
+    for rows in found.queued:
+        await _QUEUE[0](conn, rows)
+    return exchange_id
+
+
+async def _no_queue(_conn: AsyncConnection, _rows: list[dict[str, Any]]) -> None:
+    raise RuntimeError("exchanges.outbound registers the writer of held rows")  # pragma: no cover
+
+
+# exchanges/outbound's writer of outbound rows (it imports this module, so it registers itself).
+_QUEUE: list[Queue] = [_no_queue]
+
+
+def queued_by(write: Queue) -> None:
+    _QUEUE[0] = write
 
 
 async def update_exchange(conn: AsyncConnection, *, exchange_id: int, values: dict[str, Any]) -> None:
