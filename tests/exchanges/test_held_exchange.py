@@ -244,3 +244,9 @@ def test_a_held_exchange_is_written_first_when_an_id_is_wanted(roads: Callable[.
     assert kinds[:5] == ["test", "held-1", "held-2", "held-4", "test"]
     assert kinds[5:10] == ["held-1", "held-2", "held-3", "held-4", "in"]
     assert [rank[int(o)] for o in outcomes[1::2]] == [r["id"] for r in exchange_rows if r["direction"] == "in"]
+
+
+def test_the_documents_handler_is_registered_as_not_reading_its_id() -> None:
+    """The canonical documents' handler says so where it is registered; nothing else does today."""
+    assert inbound.ID_UNREAD == {exchange_documents.OPERATION}
+    assert inbound.HANDLERS[exchange_documents.OPERATION] is exchange_documents.apply_document

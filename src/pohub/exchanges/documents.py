@@ -50,7 +50,8 @@ async def apply_canonical(
     return await rules_of(spec)(conn, **kwargs)
 
 
-@handler(OPERATION)
+# It passes the message's kind, company, body and path key on, never the message: its exchange is held.
+@handler(OPERATION, id_unread=True)
 async def apply_document(conn: AsyncConnection, msg: Message) -> Applied:
     spec = kinds.kind(msg.kind or "")
     assert msg.company_id is not None  # the API and dashboard know their caller before receiving

@@ -79,11 +79,20 @@ Handler = Callable[[AsyncConnection, Message], Awaitable[Applied]]
 HANDLERS: dict[str, Handler] = {}
 
 
-def handler(operation: str) -> Callable[[Handler], Handler]:
-    """Register the handler of an operation (``"api.document"``, ``"kojo.acknowledge"``)."""
+# Operations whose handlers never read ``msg.exchange_id`` (nor anything that does): their exchange
+# is held and written once with its outcome (exchanges/repository.hold), one statement fewer a
+# message. Said where the handler is registered (``id_unread=True``).
+ID_UNREAD: set[str] = set()
+
+
+def handler(operation: str, *, id_unread: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of an operation (``"api.document"``, ``"kojo.acknowledge"``);
+    ``id_unread``: it never reads the message's exchange id, so its exchange can be held."""
 
     def register(fn: Handler) -> Handler:
         HANDLERS[operation] = fn
+        if id_unread:
+            ID_UNREAD.add(operation)
         return fn
 
     return register
@@ -208,13 +217,6 @@ async def _crash(db: Database, msg: Message, exc: BaseException) -> Crashed:
     except Exception:  # the database itself may be what failed; the log still has the trace id
         log.exception("could not record the failed exchange, trace id %s", trace_id)
     return Crashed(trace_id, exchange_id)
-
-
-# Operations whose handlers never read ``msg.exchange_id`` (nor anything that does): their exchange
-# is held and written once with its outcome (exchanges/repository.hold), one statement fewer a
-# message. The canonical documents' handler (exchanges/documents.apply_document, the API's and the
-# dashboard's) passes the message's kind, company, body and path key on, never the message.
-ID_UNREAD = frozenset({"document"})
 
 
 async def _held(
