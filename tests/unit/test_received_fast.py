@@ -314,3 +314,20 @@ def test_a_python_name_key_takes_the_received_road() -> None:
     got = inbound.parse(jsonio.dumps(body), KINDS["invoice"].model)
     line = got.doc.invoice_lines[0]
     assert line.price == Decimal("31.02") and not line.__pydantic_extra__
+
+
+def test_no_fast_road_for_a_model_with_a_python_name_the_keys_check_misses() -> None:
+    """A field whose Python name is not snake_case could be filled by that name unseen: no fast road."""
+    from pydantic import Field
+
+    from pohub.documents.types import LBModel
+
+    class Odd(LBModel):
+        Weird: str | None = Field(default=None, alias="W")
+
+    class Holder(LBModel):
+        odd: Odd | None = Field(default=None, alias="Odd")
+
+    assert types.fast_received_validator(Odd) is None and types.fast_received_validator(Holder) is None
+    got = types.validate_received(Holder, {"Odd": {"Weird": "x"}}, short=True)
+    assert got.odd is not None and got.odd.Weird == "x" and not got.odd.__pydantic_extra__

@@ -229,14 +229,13 @@ def _fast_schema(schema: Any) -> Any:
 
 
 def _names_look_like_python(model: type[BaseModel], seen: set[type[BaseModel]]) -> bool:
-    """Every field of ``model`` and of the models it holds is looked up by an alias that is not
-    snake_case, or by a Python name that is (what _NOT_A_PYTHON_NAME refuses)."""
+    """Every Python name of a field of ``model`` and of the models it holds (that is not its
+    alias too) is snake_case: a key spelling it is what _NOT_A_PYTHON_NAME refuses."""
     if model in seen:
         return True
     seen.add(model)
     for name, field in model.model_fields.items():
-        alias = field.alias or name
-        if alias != name and (not _PYTHON_NAME.fullmatch(name) or _PYTHON_NAME.fullmatch(alias)):
+        if (field.alias or name) != name and not _PYTHON_NAME.fullmatch(name):
             return False
         nested = [t for t in _types_in(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
         if not all(_names_look_like_python(t, seen) for t in nested):
