@@ -64,13 +64,39 @@ def digest(value: Any) -> tuple[str, bool]:
     hands each Decimal to the check. An integer past 53 bits (the check needs its exact size), a
     value orjson cannot write, or anything else unusual takes the two functions themselves, which
     answer (or fail) as they always do."""
+    text_hash, safe, _ = digest_short(value, places=0)
+    return text_hash, safe
+
+
+# A decimal of at most 15 significant digits comes back from the nearest double unchanged (DBL_DIG):
+# repr(float(v)) is then v's value, so a plain text this short needs no float trip to be float-safe.
+SHORT_TEXT = 15
+
+
+def digest_short(value: Any, *, places: int) -> tuple[str, bool, bool]:
+    """As digest, and whether every Decimal in ``value`` is short: written without an exponent, with
+    a decimal point, in at most SHORT_TEXT characters (its sign and point included) of which at most
+    ``places`` follow the point. A short Decimal has at most SHORT_TEXT - 1 digits before the point
+    (documents/types reads that as "within Money's limits" without asking pydantic)."""
     safe = True
+    short = True
 
     def default(v: Any) -> Any:
-        nonlocal safe
-        if type(v) is not Decimal or not v.is_finite():
+        nonlocal safe, short
+        if type(v) is not Decimal:
             raise TypeError  # to the two functions themselves
-        text = plain(v)
+        text = str(v)
+        dot = text.find(".")
+        # A text with a point is finite ("NaN", "Infinity" have none), and without "E" it is plain.
+        if dot >= 0 and len(text) <= SHORT_TEXT and "E" not in text:
+            if len(text) - dot - 1 > places:
+                short = False
+            return orjson.Fragment(text)  # float-safe (SHORT_TEXT)
+        if not v.is_finite():
+            raise TypeError
+        short = False
+        if "E" in text:  # str() is the plain form whenever it can be (plain())
+            text = format(v, "f")
         # float(v) is float(str(v)); when its repr is v's own text the trip changes nothing, and
         # only otherwise is the exact comparison needed.
         if safe and repr(float(v)) != text and Decimal(repr(float(v))) != v:
@@ -80,8 +106,8 @@ def digest(value: Any) -> tuple[str, bool]:
     try:
         text = orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
     except TypeError:
-        return content_hash(value), float_safe(value)
-    return hashlib.sha256(text).hexdigest(), safe
+        return content_hash(value), float_safe(value), False
+    return hashlib.sha256(text).hexdigest(), safe, short
 
 
 _LEAVES = frozenset({str, bool, type(None), float})

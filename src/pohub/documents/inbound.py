@@ -16,7 +16,7 @@ from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unproce
 from pohub.db.together import Branch, Together
 from pohub.documents import repository as repo
 from pohub.documents.models import documents, kind_literal, order_lines
-from pohub.documents.types import line_key, received_validator
+from pohub.documents.types import MONEY_PLACES, line_key, validate_received
 from pohub.partners import pairs
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,12 +60,14 @@ def parse(raw: bytes, model: type[M]) -> Inbound[M]:
     data = jsonio.parse_received(raw)
     if not isinstance(data, dict):
         raise Unprocessable("The body must be a JSON object", [FieldError("body", "must be a JSON object")])
+    # The digest first: it says whether the fast road may validate the body (types.validate_received).
+    body_hash, float_safe, short = jsonio.digest_short(data, places=MONEY_PLACES)
     try:
         # parse_received refused a NUL anywhere in the body: the model's NoNul checks are left out.
-        doc = received_validator(model).validate_python(data)
+        doc = validate_received(model, data, short=short)
     except ValidationError as exc:
         raise Unprocessable(f"The {model.__name__} is not valid", validation_errors(exc)) from None
-    return Inbound(raw, data, doc, *jsonio.digest(data))
+    return Inbound(raw, data, doc, body_hash, float_safe)
 
 
 def present(value: Any) -> bool:

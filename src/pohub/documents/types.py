@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -15,12 +16,15 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
 )
-from pydantic_core import SchemaValidator
+from pydantic_core import SchemaValidator, core_schema
 
 from pohub.core.ids import is_ascii_int
-from pohub.core.jsonio import NUL_RULE
+from pohub.core.jsonio import NUL_RULE, SHORT_TEXT
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _parse_datetime(value: Any) -> Any:
@@ -182,3 +186,90 @@ def received_validator(model: type[BaseModel]) -> SchemaValidator:
         return SchemaValidator(_without_nul_check(model.__pydantic_core_schema__), config, _use_prebuilt=False)
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - another pydantic release
         return model.__pydantic_validator__  # type: ignore[return-value]
+
+
+# The fast road for received bodies (validate_received): a validator that accepts fewer bodies than
+# received_validator and builds the same instances from each of them; whatever it refuses, the
+# received validator decides, so every refusal is that validator's own, error for error.
+#
+# Its Money takes a Decimal as it is and an integer of at most SHORT_TEXT - 1 digits, in C (no
+# before validator, no normalize() and as_tuple() for the limits): a caller uses it only for a body
+# whose every Decimal jsonio.digest_short found short, so within Money's limits (at most
+# MONEY_PLACES places, SHORT_TEXT - 1 digits before the point, finite). Anything else a Money field
+# holds (a bool, a string, a bigger integer) fails it and goes the received validator's way.
+_SHORT_INT = 10 ** (SHORT_TEXT - 1) - 1
+_FAST_MONEY = core_schema.union_schema(
+    [
+        core_schema.decimal_schema(strict=True),
+        core_schema.chain_schema(
+            [core_schema.int_schema(strict=True, ge=-_SHORT_INT, le=_SHORT_INT), core_schema.decimal_schema()]
+        ),
+    ]
+)
+# It looks fields up by alias only (by_name=False: one dict lookup a field, not two). A key that is a
+# field's Python name is then left over as an extra, where the received validator would have taken
+# it for the field: its extra keys must not look like a Python name (snake_case), so such a body
+# fails it and goes the received validator's way.
+_PYTHON_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_NOT_A_PYTHON_NAME = core_schema.str_schema(strict=True, pattern=r"^$|^[^a-z]|[^a-z0-9_]")
+
+
+def _fast_schema(schema: Any) -> Any:
+    """``schema`` with the fast road's Money and extra keys (above), the rest as it was."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "function-before" and schema["function"].get("function") is _parse_money:
+            return _FAST_MONEY
+        out = {k: _fast_schema(v) for k, v in schema.items()}
+        if out.get("type") == "model-fields":
+            out["extras_keys_schema"] = _NOT_A_PYTHON_NAME
+        return out
+    if isinstance(schema, list):
+        return [_fast_schema(v) for v in schema]
+    return schema
+
+
+def _names_look_like_python(model: type[BaseModel], seen: set[type[BaseModel]]) -> bool:
+    """Every Python name of a field of ``model`` and of the models it holds (that is not its
+    alias too) is snake_case: a key spelling it is what _NOT_A_PYTHON_NAME refuses."""
+    if model in seen:
+        return True
+    seen.add(model)
+    for name, field in model.model_fields.items():
+        if (field.alias or name) != name and not _PYTHON_NAME.fullmatch(name):
+            return False
+        nested = [t for t in _types_in(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+        if not all(_names_look_like_python(t, seen) for t in nested):
+            return False
+    return True
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    return [annotation, *(t for arg in get_args(annotation) for t in _types_in(arg))]
+
+
+@functools.cache
+def fast_received_validator(model: type[BaseModel]) -> SchemaValidator | None:
+    """The fast road's validator of ``model`` (see above), None where there is none."""
+    if not _names_look_like_python(model, set()):
+        return None
+    try:
+        from pydantic._internal._config import ConfigWrapper  # as received_validator
+
+        config = ConfigWrapper(model.model_config).core_config(title=model.__name__)
+        schema = _fast_schema(_without_nul_check(model.__pydantic_core_schema__))
+        return SchemaValidator(schema, config, _use_prebuilt=False)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another pydantic release
+        return None
+
+
+def validate_received(model: type[M], data: Any, *, short: bool) -> M:
+    """``received_validator(model).validate_python(data)``, the same instance or the same
+    ValidationError, through the fast road when it can take the body: ``short`` says every Decimal
+    in ``data`` is short (jsonio.digest_short with MONEY_PLACES)."""
+    fast = fast_received_validator(model) if short else None
+    if fast is not None:
+        try:
+            return fast.validate_python(data, by_name=False)  # type: ignore[no-any-return]
+        except ValidationError:
+            pass  # the received validator decides, and says why
+    return received_validator(model).validate_python(data)  # type: ignore[no-any-return]
