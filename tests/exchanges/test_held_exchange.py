@@ -248,5 +248,5 @@ def test_a_held_exchange_is_written_first_when_an_id_is_wanted(roads: Callable[.
 
 def test_the_documents_handler_is_registered_as_not_reading_its_id() -> None:
     """The canonical documents' handler says so where it is registered; nothing else does today."""
-    assert inbound.ID_UNREAD == {exchange_documents.OPERATION}
+    assert {exchange_documents.OPERATION} == inbound.ID_UNREAD
     assert inbound.HANDLERS[exchange_documents.OPERATION] is exchange_documents.apply_document
