@@ -4,8 +4,8 @@ PostgreSQL, loaded by `wrk` (one thread, 32 keep-alive connections, BENCH_SECOND
 For each database: the floor's one INSERT and empty GET; then pohub's PO create, GET one PO,
 acknowledgement, shipment and invoice (ten-line documents, each write on its own order), and the
 Step 1 search with BENCH_SEARCH_ORDERS POs in the database, served by one process and then by
-`pohub serve --workers 2` (both databases). On PostgreSQL also `pohub serve --workers 2` against
-`--workers 1` for PO create and acknowledgements, with a separate `pohub worker`.
+`pohub serve --workers 2` (both databases). Then `pohub serve --workers 2` against `--workers 1`
+for PO create and acknowledgements (on PostgreSQL with a separate `pohub worker`).
 Each process's RSS is kept when it is ready, after its first run (warm) and at the end.
 
     python -m bench.hub_bench [--backends sqlite,postgresql] [--seconds 10] [--search-orders 100000]
@@ -438,12 +438,12 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     memories.append(hub.memory)
                     if worker is not None:
                         worker.memory.sample("warm")
-                    # Several server processes (PostgreSQL only: SQLite has one writer and one embedded worker).
-                    if pg and args.workers2:
+                    # Several server processes: on SQLite they take the one write lock in turn (db/sqlite_turn.py).
+                    if args.workers2:
                         hub.proc.terminate()  # one server at a time on the two cores
                         hub.proc.wait(timeout=20)
                         with process(
-                            "pohub serve --workers 2", hub_cmd(2), hub_env(url, workers_elsewhere=True), "/"
+                            "pohub serve --workers 2", hub_cmd(2), hub_env(url, workers_elsewhere=pg), "/"
                         ) as hub2:
                             time.sleep(2)  # both worker processes listening before the load starts
                             hub2.memory.sample("ready")
