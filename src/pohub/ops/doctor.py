@@ -122,8 +122,8 @@ async def check_processes(db: Database, settings: Settings) -> list[Finding]:
             Finding(
                 WARNING,
                 "sqlite",
-                f"{len(servers)} server processes share one SQLite file: their writers wait on its lock with "
-                "the event loop held. Run one server process, or use PostgreSQL",
+                f"{len(servers)} server processes share one SQLite file: their writers take its one write lock "
+                "in turn, and answer fewer writes than one process. Run one server process, or use PostgreSQL",
             )
         )
     if not workers:
