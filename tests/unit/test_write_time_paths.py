@@ -149,26 +149,6 @@ def _m(slot: str) -> str:
     return f"\x01{slot}\x01"
 
 
-@pytest.mark.parametrize(
-    ("marked", "n"),
-    [
-        ('{"K":' + _m("k") + ',"S":' + _m("s") + "," + ",".join(_m(f"{q}0") for q in "abchi") + "}", 1),
-        ('{"S":' + _m("s") + ',"K":' + _m("k") + "," + ",".join(_m(f"{q}{p}") for p in (1, 0) for q in "abchi"), 2),
-        ("é" + _m("k") + _m("s") + "".join(_m(f"{q}0") for q in "abchi") + "tail", 1),
-        (_m("k") + _m("s"), 0),
-        (_m("k") + _m("s") + _m("k"), 0),  # a slot twice
-        (_m("k") + "x", 0),  # no status
-        (_m("k") + _m("s") + _m("a0"), 0),  # a figure the count does not have
-        (_m("k") + _m("s") + "".join(_m(f"{q}0") for q in "abch"), 1),  # a figure missing
-        (_m("k") + _m("s") + "".join(_m(f"{q}0") for q in "abch") + _m("z0"), 1),  # an unknown slot
-        (_m("k") + _m("s") + "\x01a0", 0),  # an unclosed marker
-        ("no markers", 0),
-    ],
-)
-def test_the_slot_table_is_what_it_was(marked: str, n: int) -> None:
-    assert wire._compiled(marked, n) == _old_compiled(marked, n)
-
-
 def test_templates_of_varied_orders_hold_their_slots() -> None:
     """A template filled with its order's key and status reads as the order's slow rendering
     (tests/api/test_search_wire.py checks that against the database; this over odd bodies)."""

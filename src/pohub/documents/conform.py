@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator
 
@@ -79,30 +80,17 @@ def fields_of(model: type[BaseModel]) -> dict[str, Field]:
     return out
 
 
-# The types a stored value of each wire type already has when it needs no conforming (a date-time
-# string must also read as RFC 3339).
+# The types a stored value of each wire type already has when it needs no conforming. A
+# date-time string must also read as RFC 3339: every one goes to its converter (_date_time).
 _FITS: dict[str, tuple[type, ...]] = {
     "object": (),
-    "date-time": (str,),
+    "date-time": (),
     "integer": (int,),
     "number": (Decimal, int, float),
     "boolean": (bool,),
     "string": (str,),
     "coerced-string": (str,),
 }
-# A field to check: its wire type, nested model, whether a list, and the types that fit as they are.
-Check = tuple[str, type[BaseModel] | None, bool, tuple[type, ...]]
-
-
-@cache
-def _to_check(model: type[BaseModel]) -> dict[str, Check]:
-    """The fields whose stored value may differ from the wire type. Plain strings cannot: the hub's
-    models take only strings for them (a null is handled apart)."""
-    return {
-        name: (kind, nested, many, _FITS[kind])
-        for name, (kind, nested, many) in fields_of(model).items()
-        if kind != "string" or nested is not None
-    }
 
 
 def date_time(value: str) -> str:
@@ -122,55 +110,125 @@ def date_time(value: str) -> str:
     return parsed.isoformat()
 
 
-def _scalar(kind: str, value: Any) -> Any:
-    if kind == "date-time" and isinstance(value, str):
-        return date_time(value)
-    if kind == "integer" and isinstance(value, str) and is_ascii_int(value.strip(), signed=True):
+# Orders carry the same few dates over and over (and a PO's body a dozen): a date's RFC 3339 form
+# is kept rather than matched again (three regular expressions for a bare date).
+_date_time_of = lru_cache(maxsize=4096)(date_time)
+
+
+def _date_time(value: Any) -> Any:
+    return _date_time_of(value) if isinstance(value, str) else value
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, str) and is_ascii_int(value.strip(), signed=True):
         return int(value.strip())
-    if kind == "number" and isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            return value
-        return number if number.is_finite() else value
-    if kind in ("string", "coerced-string") and isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return str(value)
-    if kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+    return value
+
+
+def _number(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        return value
+    return number if number.is_finite() else value
+
+
+def _string(value: Any) -> Any:
+    return str(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
+
+
+def _boolean(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return value
 
 
-def conform(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` (changed in place and returned) with every field the model knows in its wire format."""
+def _same(value: Any) -> Any:
+    return value
+
+
+# What each wire type makes of a stored value that may be off (a value it cannot read stays).
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "object": _same,
+    "date-time": _date_time,
+    "integer": _integer,
+    "number": _number,
+    "boolean": _boolean,
+    "string": _string,
+    "coerced-string": _string,
+}
+
+
+def _scalar(kind: str, value: Any) -> Any:
+    return _CONVERT[kind](value)
+
+
+# A field's step: the plan of its nested model (None for a scalar), whether a list, the types that
+# fit as they are, and the converter of a value that does not.
+Step = tuple["_Plan | None", bool, tuple[type, ...], Callable[[Any], Any]]
+
+
+class _Plan(NamedTuple):
+    """How to conform a body of one model: the fields it knows (a null one is dropped), and the
+    fields whose stored value may differ from the wire type, each with its step."""
+
+    fields: dict[str, Field]
+    steps: dict[str, Step]
+
+
+@cache
+def _plan(model: type[BaseModel], nulls: bool) -> _Plan:
+    """The plan of a model, for bodies that may hold nulls or hold none. Plain strings are not
+    visited: the hub's models take only strings for them (a null is handled apart). Without nulls
+    a nested model with nothing to conform at any depth is not visited either (the definitions'
+    models do not nest themselves, so this ends)."""
+    steps: dict[str, Step] = {}
+    for name, (kind, nested, many) in fields_of(model).items():
+        if nested is not None:
+            sub = _plan(nested, nulls)
+            if nulls or sub.steps:
+                steps[name] = (sub, many, (), _same)
+        elif kind != "string":
+            steps[name] = (None, many, _FITS[kind], _CONVERT[kind])
+    return _Plan(fields_of(model), steps)
+
+
+def conform(model: type[BaseModel], body: dict[str, Any], *, nulls: bool = True) -> dict[str, Any]:
+    """``body`` (changed in place and returned) with every field the model knows in its wire
+    format. ``nulls=False``: the caller knows the body holds no null (its JSON text has none)."""
+    return _conform(_plan(model, nulls), body, nulls)
+
+
+def _conform(plan: _Plan, body: dict[str, Any], nulls: bool) -> dict[str, Any]:
     # Search pages carry 100 documents of ~100 fields each, and every order's template is rendered
     # when it is written: only the fields that can be off and that the body has are visited (the
     # intersection is taken in C; each field's value is conformed on its own, so their order is
-    # immaterial), and the scan for nulls runs in C.
-    if None in body.values():
-        table = fields_of(model)
-        for name in [k for k, v in body.items() if v is None and k in table]:
+    # immaterial), and the scan for nulls runs in C, and not at all for a body known to have none.
+    if nulls and None in body.values():
+        fields = plan.fields
+        for name in [k for k, v in body.items() if v is None and k in fields]:
             del body[name]
-    checks = _to_check(model)
-    for name in checks.keys() & body.keys():
+    steps = plan.steps
+    for name in steps.keys() & body.keys():
         value = body[name]
-        if value is None:
-            continue
-        kind, nested, many, fits = checks[name]
-        if nested is not None:
+        sub, many, fits, convert = steps[name]
+        if sub is not None:
             if type(value) is dict:
-                conform(nested, value)
+                _conform(sub, value, nulls)
             elif many and type(value) is list:
                 for item in value:
                     if type(item) is dict:
-                        conform(nested, item)
+                        _conform(sub, item, nulls)
         elif many:
             if type(value) is list:
-                body[name] = [_scalar(kind, v) for v in value if v is not None]
-        elif type(value) not in fits or (kind == "date-time" and _RFC3339.fullmatch(value) is None):
-            body[name] = _scalar(kind, value)
+                body[name] = [convert(v) for v in value if v is not None]
+        elif type(value) not in fits:
+            body[name] = convert(value)
     return body
 
 
-def document(kind: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A rendered document as the definitions write it."""
-    return conform(MODELS[kind], body)
+def document(kind: str, body: dict[str, Any], *, nulls: bool = True) -> dict[str, Any]:
+    """A rendered document as the definitions write it (``nulls``: as for conform)."""
+    return conform(MODELS[kind], body, nulls=nulls)

@@ -30,6 +30,7 @@ from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -77,6 +78,17 @@ def _version() -> str:
 VERSION = _version()
 
 
+# The marker of each line figure and of the status: a raw control character, which orjson writes
+# as it is from a Fragment and never otherwise (it escapes them in strings), so each stands for
+# its slot alone; the key is a string, where orjson writes its marker as escapes (_KEY_TEXT).
+_FIGURE = orjson.Fragment("\x01")
+_STATUS = orjson.Fragment("\x02")
+_KEY_TEXT = '"\\u0001k\\u0001"'
+# A line's figures by wire name, in render.line_quantities' (and _QUANTITIES') order.
+_FIGURE_ORDER = tuple(render.line_quantities(SimpleNamespace(**dict.fromkeys(LINE_FIGURES, 0))))
+_WIRE_FIGURES = frozenset(_FIGURE_ORDER)
+
+
 def _marker(slot: str) -> str:
     """Stands for a value only known when the order is read (orjson writes it as an escape)."""
     return f"{_MARK}{slot}{_MARK}"
@@ -95,7 +107,7 @@ def template(values: Mapping[str, Any]) -> str | None:
         float_safe=values.get("float_safe", True),
         details=None,
         id=_marker("k"),
-        status=_marker("s"),
+        status=_STATUS,
         # As the database gives it back (in UTC, db.base.AwareDateTime), on both databases.
         document_date=document_date.astimezone(UTC),
         source_key=values.get("source_key"),
@@ -110,56 +122,63 @@ def template(values: Mapping[str, Any]) -> str | None:
     # (a line that is not an object, lines sent under the Python name) is left to the slow way.
     if "order_lines" in body or not isinstance(wire_lines, list) or not all(isinstance(x, dict) for x in wire_lines):
         return None
+    # A line that holds a figure's name already keeps it where it stands (dict.update), so its
+    # figures are not in render.line_quantities' order: their order is read from the line below.
+    in_order = all(map(_WIRE_FIGURES.isdisjoint, wire_lines))
     body = render.render(row, _marked_lines(len(wire_lines)), body=body)
-    # orjson writes the marker character as an escape, so the raw character marks the slots alone.
-    text = jsonio.dumps(conform.document("order", body)).decode()
-    return _compiled(text.replace('"\\u0001', _MARK).replace('\\u0001"', _MARK), len(wire_lines))
+    # Nothing the hub lays over the body is null, so only a body whose text has one can hold one.
+    nulls = "null" in raw or row.sender_company_id is None or row.receiver_company_id is None
+    text = jsonio.dumps(conform.document("order", body, nulls=nulls)).decode()
+    return _compiled(text, wire_lines, in_order)
 
 
 @cache
 def _marked_lines(n: int) -> list[Any]:
     """The order_lines rows render.render reads for an order of n lines, each figure a marker
     (the same for every order of n lines; render only reads them)."""
-    return [
-        SimpleNamespace(position=p, changed_at=None, **{field: _marker(f"{slot}{p}") for slot, field in _QUANTITIES})
-        for p in range(n)
-    ]
+    return [SimpleNamespace(position=p, changed_at=None, **dict.fromkeys(LINE_FIGURES, _FIGURE)) for p in range(n)]
 
 
-@cache
-def _figure_slots(n: int) -> tuple[str, ...]:
-    """The figure slots of an order of n lines: line 0's five, line 1's, ... in _QUANTITIES' order."""
-    return tuple(f"{slot}{p}" for p in range(n) for slot, _ in _QUANTITIES)
-
-
-def _compiled(marked: str, n: int) -> str | None:
-    """``VERSION:n:key,status:figures:text`` from the text with its markers: the text with 0 for
-    each line figure; where the key and the status go; where each figure of line 0, 1, ... stands
-    (five a line, in _QUANTITIES' order). None unless each slot is there once."""
-    parts = marked.split(_MARK)
-    # Text and slot names alternate: the text between the markers, and each slot's name.
-    texts, names = parts[0::2], parts[1::2]
-    figures = _figure_slots(n)
-    if len(names) != 2 + len(figures) or len(set(names)) != len(names):
+def _compiled(text: str, lines: list[dict[str, Any]], in_order: bool) -> str | None:
+    """``VERSION:n:key,status:figures:text`` from the rendered text with its markers: the text
+    with 0 for each line figure; where the key and the status go; where each figure of line 0,
+    1, ... stands (five a line, in _FIGURE_ORDER). ``lines``: the rendered lines; ``in_order``:
+    each line's figures stand in that order (none held a figure's name before). None unless each
+    slot is there once."""
+    k, s = text.find(_KEY_TEXT), text.find("\x02")
+    if k < 0 or s < 0 or text.find(_KEY_TEXT, k + 1) >= 0 or text.find("\x02", s + 1) >= 0:
         return None
-    places: dict[str, int] = {}
-    at = 0
-    for name, before in zip(names, texts, strict=False):
-        at += len(before)
-        places[name] = at
-        if name not in ("k", "s"):
-            at += 1  # the "0" the figure's slot holds in the text
-    if "k" not in places or "s" not in places:
+    # The key's and the status's markers taken out (the key's is longer): where they were is
+    # where their values go.
+    if k < s:
+        k_at, s_at = k, s - len(_KEY_TEXT)
+        text = f"{text[:k]}{text[k + len(_KEY_TEXT) : s]}{text[s + 1 :]}"
+    else:
+        s_at, k_at = s, k - 1
+        text = f"{text[:s]}{text[s + 1 : k]}{text[k + len(_KEY_TEXT) :]}"
+    # Each figure's marker is one character, as the 0 that takes its place: its place in the text.
+    places = []
+    at = text.find("\x01")
+    while at >= 0:
+        places.append(at)
+        at = text.find("\x01", at + 1)
+    if len(places) != len(_FIGURE_ORDER) * len(lines):
         return None
-    try:
-        offsets = ",".join([str(places[f]) for f in figures])
-    except KeyError:
-        return None
-    # Each figure's slot holds "0" (the names are unique, and only k and s are not figures).
-    zeroed: list[str] = [""] * len(parts)
-    zeroed[0::2] = texts
-    zeroed[1::2] = ["" if name in ("k", "s") else "0" for name in names]
-    return f"{VERSION}:{n}:{places['k']},{places['s']}:{offsets}:{''.join(zeroed)}"
+    if not in_order:
+        places = _in_figure_order(places, lines)
+    zeroed = text.replace("\x01", "0")
+    return f"{VERSION}:{len(lines)}:{k_at},{s_at}:{','.join(map(str, places))}:{zeroed}"
+
+
+def _in_figure_order(places: list[int], lines: list[dict[str, Any]]) -> list[int]:
+    """The figures' places (each line's five in the order its keys hold them) in _FIGURE_ORDER."""
+    out: list[int] = []
+    five = len(_FIGURE_ORDER)
+    for p, line in enumerate(lines):
+        mine = [name for name in line if name in _WIRE_FIGURES]
+        at = dict(zip(mine, places[five * p : five * (p + 1)], strict=True))
+        out += [at[name] for name in _FIGURE_ORDER]
+    return out
 
 
 @cache
