@@ -7,13 +7,15 @@ import asyncio
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType, FrameType
 from typing import Any
 
 import httpx
@@ -279,3 +281,50 @@ def log_lines(name: str, level: int = logging.INFO) -> Iterator[LogLines]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(before)
+
+
+class WriterClock:
+    """A clock that moves only when the writer sleeps: the deadline passes without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.delays: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.now += delay
+        await asyncio.sleep(0)
+
+
+class FirstWait:
+    """A writer's sleep that tells when the writer first waits (then sleeps for real)."""
+
+    def __init__(self) -> None:
+        self.waiting = asyncio.Event()
+        self.delays: list[float] = []
+
+    async def sleep(self, delay: float) -> None:
+        self.delays.append(delay)
+        self.waiting.set()
+        await asyncio.sleep(delay)
+
+
+def calls_of(call: Callable[[], Any], code: CodeType) -> int:
+    """How many times ``call()`` enters the Python function whose code is ``code`` (profile events
+    fire for Python functions pydantic-core calls, too)."""
+    count = 0
+
+    def hook(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal count
+        if event == "call" and frame.f_code is code:
+            count += 1
+
+    sys.setprofile(hook)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return count

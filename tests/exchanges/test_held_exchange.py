@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from bench import documents as docs
+from bench.write_cost import message
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,21 +66,6 @@ class _Clock:
 CLOCK: list[_Clock] = []
 
 
-def _message(kind: str, company_id: int, raw: bytes, path_key: str | None = None) -> inbound.Message:
-    params: dict[str, Any] = {"method": "POST", "path": "/test"}
-    if path_key is not None:
-        params["path_key"] = path_key
-    return inbound.Message(
-        channel="api",
-        operation=exchange_documents.OPERATION,
-        company_id=company_id,
-        raw=raw,
-        kind=kind,
-        params=params,
-        content_type="application/json",
-    )
-
-
 async def _parties(db: Database, subscriptions: list[tuple[int, str, bool]]) -> list[int]:
     async with db.write() as conn:
         ids = [(await partners.add_company(conn, name=f"Company {n}")).id for n in range(3)]
@@ -113,19 +99,19 @@ async def _documents(db: Database, ids: list[int]) -> list[str]:
     outcomes = []
     for i in range(2):
         order = docs.order(i, prefix="HELD", buyer=buyer, supplier=supplier)
-        outcomes.append(await _receive(db, _message("order", buyer, order)))
-        outcomes.append(await _receive(db, _message("order", buyer, order)))  # the same PO again: refused
+        outcomes.append(await _receive(db, message("order", buyer, order)))
+        outcomes.append(await _receive(db, message("order", buyer, order)))  # the same PO again: refused
     async with db.read() as conn:
         stmt = "SELECT id FROM documents WHERE kind = 'order' ORDER BY id"
         keys = [str(r[0]) for r in (await conn.exec_driver_sql(stmt)).all()]
     for i, key in enumerate(keys):
         ack = docs.acknowledgement(i, key)
-        outcomes.append(await _receive(db, _message("acknowledgement", supplier, ack)))
-        outcomes.append(await _receive(db, _message("acknowledgement", supplier, ack)))  # the same again
-        outcomes.append(await _receive(db, _message("shipment", supplier, docs.shipment(i), key)))
-        outcomes.append(await _receive(db, _message("invoice", supplier, docs.invoice(i), key)))
-    outcomes.append(await _receive(db, _message("shipment", supplier, docs.shipment(9), "987654")))
-    outcomes.append(await _receive(db, _message("invoice", supplier, b'{"InvoiceNumber": ', keys[0])))
+        outcomes.append(await _receive(db, message("acknowledgement", supplier, ack)))
+        outcomes.append(await _receive(db, message("acknowledgement", supplier, ack)))  # the same again
+        outcomes.append(await _receive(db, message("shipment", supplier, docs.shipment(i), key)))
+        outcomes.append(await _receive(db, message("invoice", supplier, docs.invoice(i), key)))
+    outcomes.append(await _receive(db, message("shipment", supplier, docs.shipment(9), "987654")))
+    outcomes.append(await _receive(db, message("invoice", supplier, b'{"InvoiceNumber": ', keys[0])))
     return outcomes
 
 

@@ -22,41 +22,12 @@ from pohub.db.engine import Database
 from pohub.db.fast import Prepared
 from pohub.db.sqlite_lock import LockWait
 from pohub.db.sqlite_units import sqlite3_of
-from tests.support import PATIENCE
+from tests.support import PATIENCE, FirstWait, WriterClock
 
 META = MetaData()
 ROWS = Table("lock_rows", META, Column("id", Integer, primary_key=True), Column("name", String(20), unique=True))
 ADD = Prepared(insert(ROWS))
 BOUNDS = [1, 8]  # group commit off and on
-
-
-class Waits:
-    """A LockWait's sleep that tells when the writer first waits (then sleeps for real)."""
-
-    def __init__(self) -> None:
-        self.waiting = asyncio.Event()
-        self.delays: list[float] = []
-
-    async def sleep(self, delay: float) -> None:
-        self.delays.append(delay)
-        self.waiting.set()
-        await asyncio.sleep(delay)
-
-
-class Clock:
-    """A clock that moves only when the writer sleeps: the deadline passes without waiting for it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.delays: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.delays.append(delay)
-        self.now += delay
-        await asyncio.sleep(0)
 
 
 async def _writer(path: Path, bound: int, lock: LockWait) -> Database:
@@ -92,7 +63,7 @@ async def _read(db: Database) -> list[str]:
 
 @pytest.mark.parametrize("bound", BOUNDS)
 async def test_a_write_waits_on_the_loop_while_another_connection_holds_the_lock(tmp_path: Path, bound: int) -> None:
-    path, waits = tmp_path / "lock.db", Waits()
+    path, waits = tmp_path / "lock.db", FirstWait()
     db = await _writer(path, bound, LockWait(sleep=waits.sleep))
     try:
         other = _hold(path)
@@ -131,7 +102,7 @@ print("committed", flush=True)
 
 @pytest.mark.parametrize("bound", BOUNDS)
 async def test_a_write_waits_on_the_loop_while_another_process_holds_the_lock(tmp_path: Path, bound: int) -> None:
-    path, waits = tmp_path / "lock.db", Waits()
+    path, waits = tmp_path / "lock.db", FirstWait()
     db = await _writer(path, bound, LockWait(sleep=waits.sleep))
     holder = await asyncio.create_subprocess_exec(
         sys.executable, "-c", HOLDER, str(path), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
@@ -159,7 +130,7 @@ async def test_a_write_waits_on_the_loop_while_another_process_holds_the_lock(tm
 async def test_two_databases_in_one_loop_while_a_group_stays_open(tmp_path: Path, bound: int) -> None:
     """The CI failure of stop 23: one Database's unit keeps its transaction open across turns of the
     loop (as a group does) until the other Database's write is waiting; both then commit."""
-    path, waits = tmp_path / "lock.db", Waits()
+    path, waits = tmp_path / "lock.db", FirstWait()
     first = await _writer(path, bound, LockWait())
     second = Database(f"sqlite:///{path}", pool_size=2, group_commit=bound, lock_wait=LockWait(sleep=waits.sleep))
     try:
@@ -183,7 +154,7 @@ async def test_past_the_deadline_the_write_fails_as_it_did(tmp_path: Path, bound
     """The same error as sqlite3's own busy wait gave at its timeout (SQLAlchemy's OperationalError,
     "database is locked", for BEGIN IMMEDIATE), after the backoff's delays add up to the deadline;
     the writer works again once the lock is free."""
-    path, clock = tmp_path / "lock.db", Clock()
+    path, clock = tmp_path / "lock.db", WriterClock()
     db = await _writer(path, bound, LockWait(clock=clock, sleep=clock.sleep))
     try:
         other = _hold(path)
@@ -209,7 +180,7 @@ async def test_past_the_deadline_the_write_fails_as_it_did(tmp_path: Path, bound
 
 @pytest.mark.parametrize("bound", BOUNDS)
 async def test_with_the_lock_free_a_write_begins_once_without_waiting(tmp_path: Path, bound: int) -> None:
-    path, waits = tmp_path / "lock.db", Waits()
+    path, waits = tmp_path / "lock.db", FirstWait()
     db = await _writer(path, bound, LockWait(sleep=waits.sleep))
     statements: list[str] = []
     try:
@@ -229,7 +200,7 @@ async def test_with_the_lock_free_a_write_begins_once_without_waiting(tmp_path: 
 async def test_a_begin_through_sqlalchemy_waits_on_the_loop_too(tmp_path: Path, bound: int) -> None:
     """A unit that commits through SQLAlchemy and goes on begins again in the engine's begin listener:
     that BEGIN IMMEDIATE waits on the loop as well."""
-    path, waits = tmp_path / "lock.db", Waits()
+    path, waits = tmp_path / "lock.db", FirstWait()
     db = await _writer(path, bound, LockWait(sleep=waits.sleep))
     try:
         holder: list[sqlite3.Connection] = []

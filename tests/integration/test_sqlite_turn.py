@@ -22,39 +22,12 @@ from pohub.db.engine import Database
 from pohub.db.fast import Prepared
 from pohub.db.sqlite_lock import LockWait
 from pohub.db.sqlite_turn import Turn
-from tests.support import PATIENCE
+from tests.support import PATIENCE, FirstWait, WriterClock
 
 META = MetaData()
 ROWS = Table("turn_rows", META, Column("id", Integer, primary_key=True), Column("name", String(20), unique=True))
 ADD = Prepared(insert(ROWS))
 BOUNDS = [1, 8]  # group commit off and on
-
-
-class Clock:
-    """A clock that moves only when the writer sleeps: the deadline passes without waiting for it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.delays: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.delays.append(delay)
-        self.now += delay
-        await asyncio.sleep(0)
-
-
-class Waits:
-    """A LockWait's sleep that tells when the writer first waits (then sleeps for real)."""
-
-    def __init__(self) -> None:
-        self.waiting = asyncio.Event()
-
-    async def sleep(self, delay: float) -> None:
-        self.waiting.set()
-        await asyncio.sleep(delay)
 
 
 def _db(path: Path, bound: int, lock: LockWait | None = None) -> Database:
@@ -164,7 +137,7 @@ async def test_two_processes_writing_one_file_land_every_write_once(tmp_path: Pa
 
 @pytest.mark.parametrize("bound", BOUNDS)
 async def test_a_write_waiting_for_the_turn_leaves_the_loop_running(tmp_path: Path, bound: int) -> None:
-    path, waits = tmp_path / "turn.db", Waits()
+    path, waits = tmp_path / "turn.db", FirstWait()
     first, second = await _created(path, bound), _db(path, bound, LockWait(sleep=waits.sleep))
     try:
         holding, finish = asyncio.Event(), asyncio.Event()
@@ -289,7 +262,7 @@ time.sleep(600)
 
 @pytest.mark.parametrize("bound", BOUNDS)
 async def test_the_kernel_lets_go_of_the_turn_of_a_process_that_dies(tmp_path: Path, bound: int) -> None:
-    path, waits = tmp_path / "turn.db", Waits()
+    path, waits = tmp_path / "turn.db", FirstWait()
     db = await _created(path, bound, LockWait(sleep=waits.sleep))
     holder = await asyncio.create_subprocess_exec(
         sys.executable, "-c", HOLDER, str(path), stdout=asyncio.subprocess.PIPE
@@ -324,7 +297,7 @@ async def test_past_the_deadline_a_write_behind_a_held_turn_fails_as_it_did(tmp_
     """Another pohub writer holds the turn and SQLite's lock for ever: the wait for the turn and
     BEGIN's tries share one deadline, and the error is sqlite3's own ("database is locked", for
     BEGIN IMMEDIATE). The wait given up on lets go of the turn once it gets it."""
-    path, clock = tmp_path / "turn.db", Clock()
+    path, clock = tmp_path / "turn.db", WriterClock()
     db = await _created(path, bound, LockWait(clock=clock, sleep=clock.sleep))
     other, rival = _hold(path), Turn(str(path))
     try:
@@ -356,7 +329,7 @@ async def test_past_the_deadline_a_write_behind_a_held_turn_fails_as_it_did(tmp_
 async def test_past_the_deadline_a_held_turn_alone_does_not_stop_the_write(tmp_path: Path, bound: int) -> None:
     """The turn only orders pohub's writers: a holder that does not write (stuck, or not committing)
     delays a write by the deadline, after which BEGIN IMMEDIATE, free, goes ahead."""
-    path, clock = tmp_path / "turn.db", Clock()
+    path, clock = tmp_path / "turn.db", WriterClock()
     db = await _created(path, bound, LockWait(clock=clock, sleep=clock.sleep))
     rival = Turn(str(path))
     try:
@@ -369,7 +342,7 @@ async def test_past_the_deadline_a_held_turn_alone_does_not_stop_the_write(tmp_p
 
 
 async def test_a_cancelled_wait_leaves_no_turn_behind(tmp_path: Path) -> None:
-    path, waits = tmp_path / "turn.db", Waits()
+    path, waits = tmp_path / "turn.db", FirstWait()
     db = await _created(path, 8, LockWait(sleep=waits.sleep))
     rival = Turn(str(path))
     try:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
-import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -26,6 +24,7 @@ from pohub.core.errors import FieldError, Unprocessable
 from pohub.documents import examples, inbound, types
 from pohub.documents.kinds import KINDS
 from pohub.documents.types import MONEY_PLACES, Money, received_validator
+from tests.support import calls_of
 
 # --- the replaced code, as it was -----------------------------------------------------------------
 
@@ -280,31 +279,15 @@ def test_a_decimal_past_the_limits_is_not_short() -> None:
         assert jsonio.digest_short({"a": Decimal(text)}, places=MONEY_PLACES)[2], text
 
 
-def _calls(call: Callable[[], Any], code: Any) -> int:
-    count = 0
-
-    def hook(frame: FrameType, event: str, arg: Any) -> None:
-        nonlocal count
-        if event == "call" and frame.f_code is code:
-            count += 1
-
-    sys.setprofile(hook)
-    try:
-        call()
-    finally:
-        sys.setprofile(None)
-    return count
-
-
 @pytest.mark.parametrize("kind", sorted(_BASES))
 def test_parse_runs_no_money_validator_on_short_bodies(kind: str) -> None:
     """Fails on the code before: parse called the money before validator for every Money field."""
     raw = jsonio.dumps(_BASES[kind][1])
     model = KINDS[kind].model
     money = types._parse_money.__code__
-    before = _calls(lambda: received_validator(model).validate_python(jsonio.loads(raw)), money)
+    before = calls_of(lambda: received_validator(model).validate_python(jsonio.loads(raw)), money)
     assert before >= (0 if kind == "shipment" else 5)  # a shipment's lines carry no money
-    assert _calls(lambda: inbound.parse(raw, model), money) == 0
+    assert calls_of(lambda: inbound.parse(raw, model), money) == 0
 
 
 def test_a_python_name_key_takes_the_received_road() -> None:
