@@ -1,8 +1,9 @@
 """The hub benchmark: pohub and the bare floor (bench/floor.py) side by side in one run, on SQLite and
 PostgreSQL, loaded by `wrk` (one thread, 32 keep-alive connections, BENCH_SECONDS each, loopback).
 
-For each database: the floor's one INSERT and empty GET; then pohub's PO create, GET one PO,
-acknowledgement, shipment and invoice (ten-line documents, each write on its own order), and the
+For each database: the floor's one INSERT and empty GET; on SQLite the probe's PO create and
+acknowledgement (bench/probe.py: the core rules in lean Python, raw sqlite3); then pohub's PO
+create, GET one PO, acknowledgement, shipment and invoice (ten-line documents, each write on its own order), and the
 Step 1 search with BENCH_SEARCH_ORDERS POs in the database, served by one process and then by
 `pohub serve --workers 2` (both databases). Then `pohub serve --workers 2` against `--workers 1`
 for PO create and acknowledgements (on PostgreSQL with a separate `pohub worker`).
@@ -383,6 +384,34 @@ def kept_parties(sqlite_file: Path | None, search_orders: int) -> dict[str, Any]
     return dict(saved["parties"]) if saved.get("search_orders") == search_orders else None
 
 
+# The probe's keys (bench/probe.py): its buyer is company 1, its supplier company 2.
+PROBE_KEYS = {"probe-buyer": 1, "probe-supplier": 2}
+
+
+def the_probe(bench: Bench, path: Path, floor: wrk.WrkResult) -> None:
+    """PO create and acknowledgements on the probe (bench/probe.py: the core of pohub's rules in lean
+    Python on raw sqlite3), against the same floor: how far the rules alone sit from the floor."""
+    env = {"PROBE_DATABASE": str(path), "PROBE_KEYS": ",".join(f"{k}:{v}" for k, v in PROBE_KEYS.items())}
+    cmd = [sys.executable, "-m", "uvicorn", "bench.probe:create_app", "--factory", "--log-level", "warning"]
+    with process("probe", cmd, env, "/probe/empty") as probe:
+        orders = [
+            ("POST", "/probe/orders", docs.order(i, prefix="PR", buyer=1, supplier=2)) for i in range(bench.writes())
+        ]
+        made = bench.load(
+            "probe: PO create", probe, orders, headers={"Authorization": "Bearer probe-buyer"}, wrap=False, floor=floor
+        )
+        # The orders' keys are their row ids, 1 up, in the order they were sent.
+        acks = [("POST", "/probe/acks", docs.acknowledgement(i, str(i + 1))) for i in range(made.statuses.get(201, 0))]
+        bench.load(
+            "probe: acknowledgement",
+            probe,
+            acks,
+            headers={"Authorization": "Bearer probe-supplier"},
+            wrap=False,
+            floor=floor,
+        )
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     kept = args.sqlite_file if backend == "sqlite" else None
@@ -421,6 +450,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     floor_body = [("POST", "/floor", docs.acknowledgement(i, str(i + 1))) for i in range(1000)]
                     insert = bench.load("floor: one INSERT of the ack JSON", floor, floor_body)
                     empty = bench.load("floor: empty GET", floor, [("GET", "/floor/empty", b"")])
+                    if not pg:
+                        the_probe(bench, Path(tmp) / "probe.db", insert)
                     prefix = f"B{backend[0].upper()}"
                     the_writes(bench, hub, url, prefix, insert)
                     # GET one PO on the acknowledged ones, so the answer has its acknowledged quantities.
