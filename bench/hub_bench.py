@@ -1,8 +1,8 @@
 """The hub benchmark: pohub and the bare floor (bench/floor.py) side by side in one run, on SQLite and
 PostgreSQL, loaded by `wrk` (one thread, 32 keep-alive connections, BENCH_SECONDS each, loopback).
 
-For each database: the floor's one INSERT and empty GET; on SQLite the probe's PO create and
-acknowledgement (bench/probe.py: the core rules in lean Python, raw sqlite3); then pohub's PO
+For each database: the floor's one INSERT and empty GET; the probe's PO create and
+acknowledgement (bench/probe.py: the core rules in lean Python, raw sqlite3 or asyncpg); then pohub's PO
 create, GET one PO, acknowledgement, shipment and invoice (ten-line documents, each write on its own order), and the
 Step 1 search with BENCH_SEARCH_ORDERS POs in the database, served by one process and then by
 `pohub serve --workers 2` (both databases). Then `pohub serve --workers 2` against `--workers 1`
@@ -388,10 +388,10 @@ def kept_parties(sqlite_file: Path | None, search_orders: int) -> dict[str, Any]
 PROBE_KEYS = {"probe-buyer": 1, "probe-supplier": 2}
 
 
-def the_probe(bench: Bench, path: Path, floor: wrk.WrkResult) -> None:
+def the_probe(bench: Bench, database: str, floor: wrk.WrkResult) -> None:
     """PO create and acknowledgements on the probe (bench/probe.py: the core of pohub's rules in lean
     Python on raw sqlite3), against the same floor: how far the rules alone sit from the floor."""
-    env = {"PROBE_DATABASE": str(path), "PROBE_KEYS": ",".join(f"{k}:{v}" for k, v in PROBE_KEYS.items())}
+    env = {"PROBE_DATABASE": database, "PROBE_KEYS": ",".join(f"{k}:{v}" for k, v in PROBE_KEYS.items())}
     cmd = [sys.executable, "-m", "uvicorn", "bench.probe:create_app", "--factory", "--log-level", "warning"]
     with process("probe", cmd, env, "/probe/empty") as probe:
         orders = [
@@ -450,8 +450,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     floor_body = [("POST", "/floor", docs.acknowledgement(i, str(i + 1))) for i in range(1000)]
                     insert = bench.load("floor: one INSERT of the ack JSON", floor, floor_body)
                     empty = bench.load("floor: empty GET", floor, [("GET", "/floor/empty", b"")])
-                    if not pg:
-                        the_probe(bench, Path(tmp) / "probe.db", insert)
+                    the_probe(bench, floor_db if pg else str(Path(tmp) / "probe.db"), insert)
                     prefix = f"B{backend[0].upper()}"
                     the_writes(bench, hub, url, prefix, insert)
                     # GET one PO on the acknowledged ones, so the answer has its acknowledged quantities.

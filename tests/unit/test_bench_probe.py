@@ -3,7 +3,7 @@ rules in lean Python" is only worth comparing with if the probe refuses what poh
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -12,17 +12,19 @@ import pytest
 from bench import documents as docs
 from bench.probe import create_app
 
-from tests.support import serve
+from tests.support import backends, database_url, serve, sql
 
 BUYER, SUPPLIER = 1, 2
 KEYS = {"kb": BUYER, "ks": SUPPLIER}
 
 
-@pytest.fixture
-def probe(tmp_path: Path) -> tuple[httpx.Client, Path]:
-    path = tmp_path / "probe.db"
-    with serve(create_app(str(path), KEYS)) as url, httpx.Client(base_url=url) as client:
-        yield client, path
+@pytest.fixture(params=backends())
+def probe(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[httpx.Client, str]]:
+    """The probe on a fresh database (no pohub tables): a client and the database's URL."""
+    with database_url(request.param, tmp_path, revision=None) as url:
+        target = url.removeprefix("sqlite:///")
+        with serve(create_app(target, KEYS)) as base, httpx.Client(base_url=base) as client:
+            yield client, url
 
 
 def _post(client: httpx.Client, what: str, body: bytes, key: str) -> httpx.Response:
@@ -41,22 +43,21 @@ def _ack(key: str, **line_zero: object) -> bytes:
     return orjson.dumps(body)
 
 
-def test_a_po_and_its_acknowledgement_are_stored(probe: tuple[httpx.Client, Path]) -> None:
-    client, path = probe
+def test_a_po_and_its_acknowledgement_are_stored(probe: tuple[httpx.Client, str]) -> None:
+    client, url = probe
     key = _order(client)
     answer = _post(client, "acks", docs.acknowledgement(0, key), "ks")
     assert answer.status_code == 201, answer.text
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT status FROM orders WHERE id = ?", (int(key),)).fetchone() == (200,)
-    assert db.execute("SELECT count(*), sum(accepted = quantity) FROM lines").fetchone() == (10, 10)
-    assert db.execute("SELECT count(*) FROM events").fetchone() == (2,)
-    assert db.execute("SELECT topic FROM outbox ORDER BY id").fetchall() == [
+    assert sql(url, "SELECT status FROM probe_orders WHERE id = :k", k=int(key)) == [(200,)]
+    assert sql(url, "SELECT count(*), sum(CASE WHEN accepted = quantity THEN 1 END) FROM probe_lines") == [(10, 10)]
+    assert sql(url, "SELECT count(*) FROM probe_events") == [(2,)]
+    assert sql(url, "SELECT topic FROM probe_outbox ORDER BY id") == [
         ("order.received",),
         ("acknowledgement.received",),
     ]
 
 
-def test_the_same_partner_po_twice_is_refused(probe: tuple[httpx.Client, Path]) -> None:
+def test_the_same_partner_po_twice_is_refused(probe: tuple[httpx.Client, str]) -> None:
     client, _ = probe
     _order(client)
     again = _post(client, "orders", docs.order(0, prefix="T", buyer=BUYER, supplier=SUPPLIER), "kb")
@@ -73,17 +74,16 @@ def test_the_same_partner_po_twice_is_refused(probe: tuple[httpx.Client, Path]) 
         ({"Price": -1}, 422, "AckLines[0].Price"),
     ],
 )
-def test_acknowledgement_rules(probe: tuple[httpx.Client, Path], change: dict, status: int, field: str) -> None:
-    client, path = probe
+def test_acknowledgement_rules(probe: tuple[httpx.Client, str], change: dict, status: int, field: str) -> None:
+    client, url = probe
     key = _order(client)
     answer = _post(client, "acks", _ack(key, **change), "ks")
     assert answer.status_code == status and answer.json()["Body"]["Errors"][0].keys() == {field}
-    db = sqlite3.connect(path)
-    assert db.execute("SELECT count(*) FROM docs").fetchone() == (0,)  # nothing of it kept
-    assert db.execute("SELECT sum(accepted) FROM lines").fetchone() == (0,)
+    assert sql(url, "SELECT count(*) FROM probe_docs") == [(0,)]  # nothing of it kept
+    assert sql(url, "SELECT sum(accepted) FROM probe_lines") == [(0,)]
 
 
-def test_a_repeated_number_a_stranger_and_bad_json_are_refused(probe: tuple[httpx.Client, Path]) -> None:
+def test_a_repeated_number_a_stranger_and_bad_json_are_refused(probe: tuple[httpx.Client, str]) -> None:
     client, _ = probe
     key = _order(client)
     assert _post(client, "acks", docs.acknowledgement(0, key), "ks").status_code == 201
