@@ -125,18 +125,19 @@ def template(values: Mapping[str, Any]) -> str | None:
     # A line that holds a figure's name already keeps it where it stands (dict.update), so its
     # figures are not in render.line_quantities' order: their order is read from the line below.
     in_order = all(map(_WIRE_FIGURES.isdisjoint, wire_lines))
-    body = render.render(row, _marked_lines(len(wire_lines)), body=body)
+    body = render.render(row, body=body)
     # Nothing the hub lays over the body is null, so only a body whose text has one can hold one.
     nulls = "null" in raw or row.sender_company_id is None or row.receiver_company_id is None
-    text = jsonio.dumps(conform.document("order", body, nulls=nulls)).decode()
-    return _compiled(text, wire_lines, in_order)
+    # Each line gets the figures render.render lays over it for rows whose figures are markers and
+    # that no buyer's change touched (line_quantities, then nothing else), without its per-line calls.
+    for line in wire_lines:
+        line.update(_MARKED_FIGURES)
+    body = conform.document("order", body, nulls=nulls)
+    return _compiled(jsonio.dumps(body).decode(), wire_lines, in_order)
 
 
-@cache
-def _marked_lines(n: int) -> list[Any]:
-    """The order_lines rows render.render reads for an order of n lines, each figure a marker
-    (the same for every order of n lines; render only reads them)."""
-    return [SimpleNamespace(position=p, changed_at=None, **dict.fromkeys(LINE_FIGURES, _FIGURE)) for p in range(n)]
+# render.line_quantities of an order_lines row whose every figure is a marker.
+_MARKED_FIGURES = render.line_quantities(SimpleNamespace(**dict.fromkeys(LINE_FIGURES, _FIGURE)))
 
 
 def _compiled(text: str, lines: list[dict[str, Any]], in_order: bool) -> str | None:
@@ -157,17 +158,41 @@ def _compiled(text: str, lines: list[dict[str, Any]], in_order: bool) -> str | N
         s_at, k_at = s, k - 1
         text = f"{text[:s]}{text[s + 1 : k]}{text[k + len(_KEY_TEXT) :]}"
     # Each figure's marker is one character, as the 0 that takes its place: its place in the text.
-    places = []
-    at = text.find("\x01")
-    while at >= 0:
-        places.append(at)
-        at = text.find("\x01", at + 1)
-    if len(places) != len(_FIGURE_ORDER) * len(lines):
+    n = len(lines)
+    if text.count("\x01") != len(_FIGURE_ORDER) * n:
         return None
-    if not in_order:
-        places = _in_figure_order(places, lines)
+    figures = _runs(text, n) if in_order else None
+    if figures is None:
+        places = []
+        at = text.find("\x01")
+        while at >= 0:
+            places.append(at)
+            at = text.find("\x01", at + 1)
+        if not in_order:
+            places = _in_figure_order(places, lines)
+        figures = ",".join(map(str, places))
     zeroed = text.replace("\x01", "0")
-    return f"{VERSION}:{len(lines)}:{k_at},{s_at}:{','.join(map(str, places))}:{zeroed}"
+    return f"{VERSION}:{n}:{k_at},{s_at}:{figures}:{zeroed}"
+
+
+# A line's five figures as orjson writes them when the line held none of their names (laid last,
+# in _FIGURE_ORDER), and where each marker stands in that text.
+_RUN = ",".join(f'"{name}":\x01' for name in _FIGURE_ORDER)
+_A, _B, _C, _D, _E = (at for at, char in enumerate(_RUN) if char == "\x01")
+
+
+def _runs(text: str, n: int) -> str | None:
+    """The figures' places of n lines, each line's five written as _RUN (found once a line, not a
+    find a figure), or None where a line's are not. ``text`` holds 5n markers: n runs hold them all."""
+    out = []
+    at = 0
+    for _ in range(n):
+        at = text.find(_RUN, at)
+        if at < 0:
+            return None
+        out.append(f"{at + _A},{at + _B},{at + _C},{at + _D},{at + _E}")
+        at += len(_RUN)
+    return ",".join(out)
 
 
 def _in_figure_order(places: list[int], lines: list[dict[str, Any]]) -> list[int]:
