@@ -57,11 +57,11 @@ class Inbound(Generic[M]):
 
 def parse(raw: bytes, model: type[M]) -> Inbound[M]:
     """JSON -> model, or a 400/422 naming every bad field."""
-    data = jsonio.parse_received(raw)
+    # parse_received and then the digest, in one call (its text also serves parse's own checks);
+    # the digest says whether the fast road may validate the body (types.validate_received).
+    data, body_hash, float_safe, short = jsonio.parse_digest(raw, places=MONEY_PLACES)
     if not isinstance(data, dict):
         raise Unprocessable("The body must be a JSON object", [FieldError("body", "must be a JSON object")])
-    # The digest first: it says whether the fast road may validate the body (types.validate_received).
-    body_hash, float_safe, short = jsonio.digest_short(data, places=MONEY_PLACES)
     try:
         # parse_received refused a NUL anywhere in the body: the model's NoNul checks are left out.
         doc = validate_received(model, data, short=short)
