@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +17,7 @@ from pohub.core.ids import is_ascii_int
 from pohub.db.fast import Prepared
 from pohub.documents import wire
 from pohub.documents.models import documents, events, kind_literal, order_lines
+from pohub.partners.models import partnerships
 
 D = documents.c
 L = order_lines.c
@@ -59,6 +60,30 @@ _LOCK_ORDER = Prepared(
     .where(D.id == bindparam("doc_id"), D.kind == kind_literal("order"))
     .with_for_update()
 )
+# The same row with the order's partnership (its buyer to its supplier: the partnership a supplier's
+# document needs once the parties are checked), for SQLite, where the unit of work holds the
+# database's write lock already, so there is no row lock to wait for and nothing to re-read: one
+# statement instead of the lock and partners/pairs.partnership (about 40 k instructions a document
+# fewer). ``link_id`` is None where the two are not connected. PostgreSQL keeps the lock apart (its
+# FOR UPDATE would lock the partnership too, and the pair's other lookups come in one statement there).
+_P = partnerships.c
+_LOCK_ORDER_AND_LINK = Prepared(
+    select(
+        D.id,
+        D.status,
+        D.sender_company_id,
+        D.receiver_company_id,
+        D.partner_po,
+        _P.id.label("link_id"),
+        _P.invoice_required,
+    )
+    .select_from(
+        documents.outerjoin(
+            partnerships, and_(_P.buyer_id == D.sender_company_id, _P.supplier_id == D.receiver_company_id)
+        )
+    )
+    .where(D.id == bindparam("doc_id"), D.kind == kind_literal("order"))
+)
 _INSERT_DOCUMENT = Prepared(insert(documents).returning(D.id))
 # A PO's row on PostgreSQL, where a failed statement aborts the whole transaction: a PartnerPO the
 # buyer already sent this supplier (models.uq_documents_order_po, the only unique index an order's
@@ -99,6 +124,12 @@ async def lock_order(conn: AsyncConnection, *, doc_id: int) -> Any:
     """The order's state columns, its row locked until the unit of work ends (on SQLite the unit
     of work holds the database's write lock already)."""
     return await _LOCK_ORDER.first(conn, {"doc_id": doc_id})
+
+
+async def lock_order_and_link(conn: AsyncConnection, *, doc_id: int) -> Any:
+    """SQLite only: lock_order's row with its partnership's id (``link_id``, None without one) and
+    ``invoice_required``."""
+    return await _LOCK_ORDER_AND_LINK.first(conn, {"doc_id": doc_id})
 
 
 async def set_details(conn: AsyncConnection, *, doc_id: int, details: str, at: datetime) -> None:

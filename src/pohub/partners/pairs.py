@@ -27,7 +27,6 @@ from sqlalchemy.sql.elements import BindParameter
 from pohub.db import unit_cache
 from pohub.db.fast import Prepared
 from pohub.db.together import Branch, Together
-from pohub.partners import repository
 from pohub.partners.models import partnerships
 
 Where = Callable[[BindParameter[int], BindParameter[int]], ColumnElement[bool]]
@@ -94,19 +93,27 @@ async def rows(conn: AsyncConnection, found: Part, first: int, second: int) -> l
     return pair[found.name]  # type: ignore[no-any-return]
 
 
-PARTNERSHIPS = part(
-    "partnership", tuple(partnerships.c), both_ways(partnerships.c.buyer_id, partnerships.c.supplier_id)
+# What a document asks of its partnership: is there one, and must its orders be invoiced. Not its
+# created_at: a time read back goes through its result processor (on SQLite a parse of its text,
+# about 15 k instructions), and no document's rule looks at it.
+LINK_COLUMNS = (partnerships.c.id, partnerships.c.buyer_id, partnerships.c.supplier_id, partnerships.c.invoice_required)
+PARTNERSHIPS = part("partnership", LINK_COLUMNS, both_ways(partnerships.c.buyer_id, partnerships.c.supplier_id))
+_LINK = Prepared(
+    select(*LINK_COLUMNS).where(
+        partnerships.c.buyer_id == bindparam("buyer_id"), partnerships.c.supplier_id == bindparam("supplier_id")
+    )
 )
 
 
 async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int) -> Any:
-    """The pair's partnership (as partners/repository.partnership), read with the pair's other lookups."""
+    """The pair's partnership (LINK_COLUMNS of partners/repository.partnership's row), read with the
+    pair's other lookups."""
     cache = unit_cache.of(conn)
     if cache is None or cache.sqlite:  # its own statement (see rows), in the buyer -> supplier direction only
         key = ("partnership", buyer_id, supplier_id)
         if cache is not None and key in cache:
             return cache[key]
-        link = await repository.partnership(conn, buyer_id=buyer_id, supplier_id=supplier_id)
+        link = await _LINK.first(conn, {"buyer_id": buyer_id, "supplier_id": supplier_id})
         if cache is not None:
             cache[key] = link
         return link
