@@ -85,6 +85,12 @@ _LOCK_ORDER_AND_LINK = Prepared(
     .where(D.id == bindparam("doc_id"), D.kind == kind_literal("order"))
 )
 _INSERT_DOCUMENT = Prepared(insert(documents).returning(D.id))
+# On SQLite the same INSERT without RETURNING, its id from the connection (db/fast.Prepared.rowid:
+# sqlite3's lastrowid, the outer statement's rowid once the order_counts trigger has run, which is
+# what RETURNING id answers for the INTEGER PRIMARY KEY). With RETURNING, SQLite keeps the row's
+# answer aside and sqlite3 fetches it: about 25 k instructions a document (docs/performance.md,
+# "Statements per document (stop 27)"), as for the exchange's row (stop 26).
+_INSERT_DOCUMENT_ROWID = Prepared(insert(documents))
 # A PO's row on PostgreSQL, where a failed statement aborts the whole transaction: a PartnerPO the
 # buyer already sent this supplier (models.uq_documents_order_po, the only unique index an order's
 # row can meet besides its id) inserts nothing and returns no id, in one statement, where a savepoint
@@ -166,7 +172,9 @@ async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int
 
 
 async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    return int((await _INSERT_DOCUMENT.all(conn, {**values, "wire": wire.template(values)}))[0][0])
+    row = {**values, "wire": wire.template(values)}
+    found = await _INSERT_DOCUMENT_ROWID.rowid(conn, row)  # None, and nothing run, off SQLite
+    return int((await _INSERT_DOCUMENT.all(conn, row))[0][0]) if found is None else found
 
 
 async def insert_order(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
