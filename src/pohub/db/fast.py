@@ -310,17 +310,18 @@ class _Compiled:
         return rows(raw)
 
 
-_KEPT = "_pohub_sqlite3"  # on the SQLAlchemy Connection: (the pool's driver adapter, its sqlite3 or None)
+_KEPT = "_pohub_sqlite3"  # on the SQLAlchemy Connection: (the pool's driver adapter, its sqlite3 or None, a cursor)
 
 
-def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
-    """The transaction's sqlite3 connection (it is open while the unit of work runs), or None: then
-    the statement takes conn.execute, which revalidates or refuses a closed connection as it does.
-    Read through plain attributes (AsyncConnection.dialect and the pool's driver_connection are
-    properties over properties: together they cost as much as the SQLite call itself), and once
-    found, kept on the Connection with the driver adapter it came from: a later statement on the
-    same adapter takes it back (about half the look-up); an invalidated connection (its
-    adapter None), a closed one or one connected again (another adapter) looks it up anew."""
+def _kept(conn: AsyncConnection) -> tuple[Any, sqlite3.Connection | None, sqlite3.Cursor | None] | None:
+    """The transaction's sqlite3 connection (it is open while the unit of work runs) and a cursor of
+    it kept for Prepared's statements, or None: then the statement takes conn.execute, which
+    revalidates or refuses a closed connection as it does. Read through plain attributes
+    (AsyncConnection.dialect and the pool's driver_connection are properties over properties:
+    together they cost as much as the SQLite call itself), and once found, kept on the Connection
+    with the driver adapter it came from: a later statement on the same adapter takes it back
+    (about half the look-up); an invalidated connection (its adapter None), a closed one or one
+    connected again (another adapter) looks it up anew."""
     sync = conn.sync_connection
     fairy = sync._dbapi_connection if sync is not None else None  # None once closed or invalidated
     if fairy is None or sync is None:
@@ -328,7 +329,7 @@ def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
     adapter = fairy.dbapi_connection
     kept = getattr(sync, _KEPT, None)
     if kept is not None and kept[0] is adapter:
-        return kept[1]  # type: ignore[no-any-return]
+        return kept  # type: ignore[no-any-return]
     if adapter is None:
         return None
     inner = None
@@ -336,8 +337,19 @@ def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
         inner = getattr(sync.dialect.get_driver_connection(adapter), "_conn", None)  # db/sqlite_inline.Connection
         if not isinstance(inner, sqlite3.Connection):
             inner = None
-    sync.__dict__[_KEPT] = (adapter, inner)
-    return inner
+    # One cursor for every statement: sqlite3's Connection.execute makes a cursor and drops it each
+    # time (~2.5 k instructions a statement). Each statement's rows are fetched whole (or it returns
+    # none) before the next runs, so the cursor is never shared by two at once; it lives and goes with
+    # its connection (a new adapter, a new cursor).
+    found = (adapter, inner, inner.cursor() if inner is not None else None)
+    sync.__dict__[_KEPT] = found
+    return found
+
+
+def _sqlite3_of(conn: AsyncConnection) -> sqlite3.Connection | None:
+    """The transaction's sqlite3 connection, or None (_kept)."""
+    kept = _kept(conn)
+    return None if kept is None else kept[1]
 
 
 class _Unset:
@@ -381,8 +393,9 @@ class Prepared:
         self._compiled[given] = prepared
         return prepared
 
-    def _raw(self, conn: AsyncConnection, params: Mapping[str, Any]) -> tuple[sqlite3.Connection, _Compiled] | None:
-        driver = _sqlite3_of(conn)
+    def _raw(self, conn: AsyncConnection, params: Mapping[str, Any]) -> tuple[sqlite3.Cursor, _Compiled] | None:
+        kept = _kept(conn)
+        driver = None if kept is None else kept[2]
         if driver is None:
             return None
         compiled = self._sqlite
@@ -432,9 +445,7 @@ class Prepared:
             cursor = driver.execute(sql, values)
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, compiled.params(params), exc) from exc
-        found = cursor.lastrowid
-        cursor.close()
-        return found
+        return cursor.lastrowid
 
     async def run(self, conn: AsyncConnection, params: Mapping[str, Any]) -> None:
         """Run a statement that returns nothing (an UPDATE)."""
@@ -449,7 +460,7 @@ class Prepared:
         driver, compiled = raw
         sql, values = compiled.bound(params)
         try:
-            driver.execute(sql, values).close()
+            driver.execute(sql, values)
         except sqlite3.Error as exc:
             raise _translated(compiled.sql, compiled.params(params), exc) from exc
 
