@@ -21,6 +21,7 @@ from pohub.edi.partners import repository as edi_repo
 from pohub.exchanges import inbound
 from pohub.exchanges.models import exchanges
 from pohub.partners import pairs
+from pohub.partners import repository as partners_repo
 from pohub.partners import service as partners
 from pohub.webhooks import outbox
 from pohub.webhooks import repository as webhooks_repo
@@ -150,6 +151,10 @@ async def test_the_pair_statement_reads_the_rows_each_lookup_reads_alone(db: Dat
             assert [r._mapping for r in together] == [r._mapping for r in alone], part.name
         assert len(await pairs.rows(conn, outbox._OF_PAIR, buyer, supplier)) == 4
         link = await pairs.partnership(conn, buyer_id=buyer, supplier_id=supplier)
-        assert link is not None and link.invoice_required is True and link.created_at.tzinfo is not None
+        # The columns a document reads of it (pairs.LINK_COLUMNS, stop 27: not created_at), as the
+        # partnership's own full row has them.
+        full = await partners_repo.partnership(conn, buyer_id=buyer, supplier_id=supplier)
+        assert link is not None and link.invoice_required is True
+        assert link._mapping == {c.key: full._mapping[c.key] for c in pairs.LINK_COLUMNS}
         assert await pairs.partnership(conn, buyer_id=supplier, supplier_id=buyer) is None
         assert await edi_repo.partner_of_pair_in_unit(conn, company_id=buyer, counterparty_id=supplier) is None

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, literal_column, null, select, union_all
+from sqlalchemy import Column, ColumnElement, Integer, cast, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.db import unit_cache
-from pohub.db.fast import Prepared, Row
+from pohub.db.fast import Prepared, Row, Sort
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,25 @@ class Branch:
     columns: tuple[Any, ...]
     where: ColumnElement[bool]
     order: Any = None
+
+
+def _alone(b: Branch) -> Prepared:
+    """A branch as SQLite runs it: a branch sorted by an integer column that is never NULL reads its
+    rows unordered and sorts them in Python (db/fast.Sort: SQLite's sorter costs more than the rest
+    of the statement for a few rows), the key added as a last column if the branch does not read it;
+    any other branch with its ORDER BY."""
+    stmt = select(*b.columns).where(b.where)
+    ordered = Prepared(stmt.order_by(b.order)) if b.order is not None else Prepared(stmt)
+    key = b.order
+    if not (isinstance(key, Column) and isinstance(key.type, Integer) and not key.nullable):
+        return ordered
+    unique = bool(key.primary_key)
+    for n, c in enumerate(b.columns):
+        if c is key:
+            return Prepared(stmt, sort=Sort(ordered, n, unique=unique))
+    return Prepared(
+        select(*b.columns, key).where(b.where), sort=Sort(ordered, len(b.columns), added=True, unique=unique)
+    )
 
 
 class Together:
@@ -53,10 +72,7 @@ class Together:
         self.prepared = Prepared(stmt)
         # On SQLite each branch runs alone: a statement there is a C call on this thread, not a round
         # trip, and SQLite runs the padded union slower than the branches one after the other.
-        self._alone = [
-            Prepared(select(*b.columns).where(b.where).order_by(*([b.order] if b.order is not None else [])))
-            for b in branches
-        ]
+        self._alone = [_alone(b) for b in branches]
         self._layout: list[tuple[type[Row], slice]] = []
         start = 2 if self._sorted else 1
         for b in branches:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core import jsonio
 from pohub.core.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable, invalid
+from pohub.db import unit_cache
 from pohub.db.together import Branch, Together
 from pohub.documents import repository as repo
 from pohub.documents.models import documents, kind_literal, order_lines
@@ -90,10 +91,14 @@ async def order_for_document(
     doc: Any,
 ) -> LockedOrder:
     """The order a supplier's document belongs to, locked; every party and state rule checked."""
+    cache = unit_cache.of(conn)
+    # On SQLite the order's row comes with its partnership (repository.lock_order_and_link), read
+    # only once the parties are checked, as on PostgreSQL, where it is looked up after the lock.
+    lock = repo.lock_order_and_link if (cache.sqlite if cache is not None else conn.dialect.name == "sqlite") else None
     key = order_key(path_key, doc)
     if key:
         order_id = repo.parse_key(key)
-        order = None if order_id is None else await repo.lock_order(conn, doc_id=order_id)
+        order = None if order_id is None else await (lock or repo.lock_order)(conn, doc_id=order_id)
         if order is None or company_id not in (order.sender_company_id, order.receiver_company_id):
             raise NotFound(f"No order with LogicbrokerKey {key!r}")
     elif doc.partner_po:
@@ -104,14 +109,20 @@ async def order_for_document(
             raise NotFound(f"No order with PartnerPO {doc.partner_po!r} sent to you")
         if len(matches) > 1:
             raise invalid("Identifier.LinkKey", "is required: PartnerPO matches orders from several buyers")
-        order = await repo.lock_order(conn, doc_id=matches[0].id)
+        order = await (lock or repo.lock_order)(conn, doc_id=matches[0].id)
     else:
         raise invalid("Identifier.LinkKey", "or PartnerPO is required to link the document to its order")
 
-    check_parties(order, doc, company_id=company_id, kind=kind)
-    # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
-    link = await pairs.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
-    if link is None:
+    check_parties(order, doc, company_id=company_id, kind=kind)  # so the order's supplier is company_id
+    if lock is not None:
+        connected = order.link_id is not None
+        invoice_required = bool(order.invoice_required)
+    else:
+        # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
+        link = await pairs.partnership(conn, buyer_id=order.sender_company_id, supplier_id=company_id)
+        connected = link is not None
+        invoice_required = connected and bool(link.invoice_required)
+    if not connected:
         raise Forbidden(f"Companies {order.sender_company_id} and {company_id} are not connected")
     return LockedOrder(
         order.id,
@@ -119,7 +130,7 @@ async def order_for_document(
         order.sender_company_id,
         order.receiver_company_id,
         order.partner_po,
-        bool(link.invoice_required),
+        invoice_required,
     )
 
 

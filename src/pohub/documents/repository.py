@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +17,7 @@ from pohub.core.ids import is_ascii_int
 from pohub.db.fast import Prepared
 from pohub.documents import wire
 from pohub.documents.models import documents, events, kind_literal, order_lines
+from pohub.partners.models import partnerships
 
 D = documents.c
 L = order_lines.c
@@ -59,7 +60,37 @@ _LOCK_ORDER = Prepared(
     .where(D.id == bindparam("doc_id"), D.kind == kind_literal("order"))
     .with_for_update()
 )
+# The same row with the order's partnership (its buyer to its supplier: the partnership a supplier's
+# document needs once the parties are checked), for SQLite, where the unit of work holds the
+# database's write lock already, so there is no row lock to wait for and nothing to re-read: one
+# statement instead of the lock and partners/pairs.partnership (about 40 k instructions a document
+# fewer). ``link_id`` is None where the two are not connected. PostgreSQL keeps the lock apart (its
+# FOR UPDATE would lock the partnership too, and the pair's other lookups come in one statement there).
+_P = partnerships.c
+_LOCK_ORDER_AND_LINK = Prepared(
+    select(
+        D.id,
+        D.status,
+        D.sender_company_id,
+        D.receiver_company_id,
+        D.partner_po,
+        _P.id.label("link_id"),
+        _P.invoice_required,
+    )
+    .select_from(
+        documents.outerjoin(
+            partnerships, and_(_P.buyer_id == D.sender_company_id, _P.supplier_id == D.receiver_company_id)
+        )
+    )
+    .where(D.id == bindparam("doc_id"), D.kind == kind_literal("order"))
+)
 _INSERT_DOCUMENT = Prepared(insert(documents).returning(D.id))
+# On SQLite the same INSERT without RETURNING, its id from the connection (db/fast.Prepared.rowid:
+# sqlite3's lastrowid, the outer statement's rowid once the order_counts trigger has run, which is
+# what RETURNING id answers for the INTEGER PRIMARY KEY). With RETURNING, SQLite keeps the row's
+# answer aside and sqlite3 fetches it: about 25 k instructions a document (docs/performance.md,
+# "Statements per document (stop 27)"), as for the exchange's row (stop 26).
+_INSERT_DOCUMENT_ROWID = Prepared(insert(documents))
 # A PO's row on PostgreSQL, where a failed statement aborts the whole transaction: a PartnerPO the
 # buyer already sent this supplier (models.uq_documents_order_po, the only unique index an order's
 # row can meet besides its id) inserts nothing and returns no id, in one statement, where a savepoint
@@ -101,6 +132,12 @@ async def lock_order(conn: AsyncConnection, *, doc_id: int) -> Any:
     return await _LOCK_ORDER.first(conn, {"doc_id": doc_id})
 
 
+async def lock_order_and_link(conn: AsyncConnection, *, doc_id: int) -> Any:
+    """SQLite only: lock_order's row with its partnership's id (``link_id``, None without one) and
+    ``invoice_required``."""
+    return await _LOCK_ORDER_AND_LINK.first(conn, {"doc_id": doc_id})
+
+
 async def set_details(conn: AsyncConnection, *, doc_id: int, details: str, at: datetime) -> None:
     """Keep what an order's sender added after the order (its body as received stays as it was)."""
     await conn.execute(update(documents).where(D.id == doc_id).values(details=details, updated_at=at))
@@ -135,7 +172,9 @@ async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int
 
 
 async def insert_document(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    return int((await _INSERT_DOCUMENT.all(conn, {**values, "wire": wire.template(values)}))[0][0])
+    row = {**values, "wire": wire.template(values)}
+    found = await _INSERT_DOCUMENT_ROWID.rowid(conn, row)  # None, and nothing run, off SQLite
+    return int((await _INSERT_DOCUMENT.all(conn, row))[0][0]) if found is None else found
 
 
 async def insert_order(conn: AsyncConnection, values: dict[str, Any]) -> int | None:

@@ -61,6 +61,7 @@ _OF_PAIR = pairs.part(
     "webhook_subscriptions",
     (S.id, S.company_id, S.topic),
     lambda lo, hi: and_(S.enabled.is_(True), S.company_id.in_([lo, hi])),
+    each=lambda company: and_(S.company_id == company, S.enabled.is_(True)),
 )
 
 
