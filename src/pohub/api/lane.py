@@ -449,7 +449,7 @@ class FastLane:
             scope["path_params"] = path_params
             scope["route"] = entry.route
             request = Request(scope, receive, answer)
-            kwargs: dict[str, Any] = {name: path_params[name] for name in params}
+            kwargs: dict[str, Any] = dict(params)  # path_params[name] for each name: params' own values
             kwargs[entry.request_name] = request
             company = cached_caller(request)
             kwargs[entry.company_name] = company if company is not None else await caller_company(request)
