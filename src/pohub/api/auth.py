@@ -82,7 +82,7 @@ def cached_caller(request: Request) -> int | None:
     coroutine (the lane's every request after the first); None otherwise: then await that.
     ``_cached(request, _key_from(request, bearer_credentials(request)))`` in one frame: the Bearer
     credentials as ``get_authorization_scheme_param`` splits them, the app's state read from its
-    dict (``State.__getattr__`` runs only after a failed lookup, an AttributeError each time);
+    dict (``State.__getattr__`` is a Python call made after the normal lookup misses);
     ``tests/api/test_cached_caller.py`` compares the two."""
     scope = request.scope
     key: str | None = None

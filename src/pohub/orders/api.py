@@ -108,8 +108,8 @@ async def bulk_status(request: Request, company_id: CompanyDep, reason: str | No
 @router.get("/Orders/{LogicbrokerKey}", responses=s.DOCUMENT_RESPONSES)
 async def get_order(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> Response:
     """One order in full: the body as received plus the hub's fields and per-line quantities."""
-    # request.app.state.db without State.__getattr__ (reached only after the attribute lookup
-    # failed: an AttributeError made and dropped on every request); the same dict it reads.
+    # request.app.state.db without State.__getattr__ (a Python call made after the normal
+    # attribute lookup misses, on every request): the same dict it reads.
     async with request.scope["app"].state._state["db"].read() as conn:
         order = await pages.order_json(conn, key=LogicbrokerKey, company_id=company_id)
     # message(200, "OK", {"SalesOrder": ...}) around the order's text (answers.SINGLE_HOLDER), as
