@@ -79,8 +79,30 @@ async def caller_company(request: Request) -> int:
 
 def cached_caller(request: Request) -> int | None:
     """What ``caller_company`` answers when the key cache holds the caller's key, without a
-    coroutine (the lane's every request after the first); None otherwise: then await that."""
-    return _cached(request, _key_from(request, bearer_credentials(request)))
+    coroutine (the lane's every request after the first); None otherwise: then await that.
+    ``_cached(request, _key_from(request, bearer_credentials(request)))`` in one frame: the Bearer
+    credentials as ``get_authorization_scheme_param`` splits them, the app's state read from its
+    dict (``State.__getattr__`` is a Python call made after the normal lookup misses);
+    ``tests/api/test_cached_caller.py`` compares the two."""
+    scope = request.scope
+    key: str | None = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            if value:
+                scheme, _, param = value.decode("latin-1").partition(" ")
+                param = param.strip()
+                if scheme and param and scheme.lower() == "bearer":
+                    key = param
+            break
+    if key is None:
+        key = _key_from(request, None)
+        if not key:
+            return None
+    cache: KeyCache = scope["app"].state._state["key_cache"]
+    hit = cache.get(hash_key(key))
+    if hit is not None:
+        scope.setdefault("state", {})["company_id"] = hit
+    return hit
 
 
 CompanyDep = Annotated[int, Depends(current_company)]

@@ -301,9 +301,24 @@ class Table:
             for i in mask:
                 shape[i] = None
             entry = self._by_key.get((method, tuple(shape)))
-            if entry is not None:
+            if entry is None:
+                continue
+            plain, takers = entry._plain, entry._takers
+            if plain is None or takers is None:
                 params = entry.found(method, path, segments)
                 return None if params is None else (entry, params)
+            # Entry.found and its _blocked for a plain entry of this method (the key holds it),
+            # in this one frame: every request of the lane's comes here.
+            params = {}
+            for name, at in plain:
+                value = segments[at]
+                if not value:
+                    return None
+                params[name] = value
+            for takes in takers:
+                if takes(path) is not None:
+                    return None
+            return entry, params
         return None
 
 
@@ -449,7 +464,7 @@ class FastLane:
             scope["path_params"] = path_params
             scope["route"] = entry.route
             request = Request(scope, receive, answer)
-            kwargs: dict[str, Any] = {name: path_params[name] for name in params}
+            kwargs: dict[str, Any] = dict(params)  # path_params[name] for each name: params' own values
             kwargs[entry.request_name] = request
             company = cached_caller(request)
             kwargs[entry.company_name] = company if company is not None else await caller_company(request)

@@ -74,7 +74,15 @@ class Hub(FastAPI):
     lifespan and a root_path app included, goes through ``FastAPI.__call__`` itself."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.root_path and "fastapi.telemetry" not in scope and quiet(self):
+        # quiet(self), without its frame.
+        if (
+            scope["type"] == "http"
+            and not self.root_path
+            and "fastapi.telemetry" not in scope
+            and _QUIET is not None
+            and (config := getattr(self, "_telemetry", None)) is not None
+            and _QUIET(config)
+        ):
             scope["app"] = self
             if self.middleware_stack is None:
                 self.middleware_stack = self.build_middleware_stack()

@@ -105,9 +105,9 @@ class PgUnits:
         self._idle: list[AsyncConnection] = []
         guard(engine)
 
-    def unit(self, *, read: bool = False) -> _Unit:
+    def unit(self, *, read: bool = False) -> _Unit | _ReadUnit:
         """A unit of work (``async with``): a write unit, or with ``read`` a read unit (see above)."""
-        return _Unit(self, read)
+        return _ReadUnit(self) if read else _Unit(self, read)
 
     async def _enter(self, read: bool) -> tuple[AsyncConnection, Any]:
         if self._gate.locked():
@@ -168,7 +168,8 @@ class PgUnits:
                 if adapter is not None:
                     await (conn.commit() if commit else conn.rollback())
                 return
-            await _end_driver(conn, adapter, commit=commit)
+            if adapter._transaction is not None or adapter._execute_mutex.locked():  # else it returns at once
+                await _end_driver(conn, adapter, commit=commit)
             if sync.in_transaction():
                 # The driver has no transaction left, so SQLAlchemy's commit or rollback only closes
                 # its objects: the adapter's commit() and rollback() do nothing (and need no greenlet).
@@ -231,6 +232,63 @@ class _Unit:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         await self._units._exit(self._conn, self._adapter, exc_type is not None)
         return False  # the caller's error, if any, goes on as it is
+
+
+def _free(gate: asyncio.Semaphore) -> bool:
+    """True only where ``not gate.locked()`` is (a value left and no waiter at all: ``locked()``
+    also looks for waiters not cancelled, through a generator, on each of its two calls a unit;
+    where this says False, ``_enter``'s own path asks ``locked()``)."""
+    return gate._value > 0 and not gate._waiters
+
+
+class _ReadUnit:
+    """``PgUnits.unit(read=True)``: ``_Unit``'s read unit with ``_enter`` and ``_exit`` done in its
+    own two frames where nothing waits: a free gate taken as ``Semaphore.acquire`` takes it (its
+    value less one), a kept connection that is still usable, and on the way out no driver
+    transaction to end (a read unit runs in autocommit); anything else through ``PgUnits``' own
+    ``_enter``, ``_take`` and ``_exit`` as before (``tests/integration/test_pg_units.py``)."""
+
+    __slots__ = ("_adapter", "_conn", "_units")
+
+    def __init__(self, units: PgUnits) -> None:
+        self._units = units
+
+    async def __aenter__(self) -> AsyncConnection:
+        units = self._units
+        gate = units._gate
+        idle = units._idle
+        if not (_free(gate) and idle):
+            self._conn, self._adapter = await units._enter(True)
+            return self._conn
+        gate._value -= 1  # Semaphore.acquire's own step when not locked()
+        try:
+            conn = idle[-1]
+            adapter = adapter_of(conn)
+            if adapter is None:  # the kept one broke: _take discards it and finds another
+                conn, kept = await units._take()
+                adapter = kept or adapter_of(conn)
+            else:
+                idle.pop()
+            unit_cache.open_for(conn, sqlite=False)
+            if adapter is not None:
+                adapter.autocommit = True
+        except BaseException:
+            gate.release()
+            raise
+        self._conn, self._adapter = conn, adapter
+        return conn
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        adapter, conn, units = self._adapter, self._conn, self._units
+        if exc_type is not None or adapter is None:
+            await units._exit(conn, adapter, exc_type is not None)
+            return False
+        try:
+            adapter.autocommit = False
+            await units._end(conn, commit=True)
+        finally:
+            units._gate.release()
+        return False
 
 
 def adapted_error(adapter: Any, exc: Exception) -> Exception:

@@ -11,7 +11,7 @@ from pohub.api import schemas as s
 from pohub.api.auth import CompanyDep
 from pohub.api.documents import receive
 from pohub.api.http import JSON, message, page, read_body
-from pohub.api.search import SEARCH_PARAMETERS, json_text, page_of_parts, parse_search
+from pohub.api.search import SEARCH_PARAMETERS, json_ok, page_of_parts, parse_search
 from pohub.core import jsonio
 from pohub.core.errors import FieldError, Unprocessable
 from pohub.documents import kinds, pages
@@ -108,10 +108,17 @@ async def bulk_status(request: Request, company_id: CompanyDep, reason: str | No
 @router.get("/Orders/{LogicbrokerKey}", responses=s.DOCUMENT_RESPONSES)
 async def get_order(LogicbrokerKey: str, request: Request, company_id: CompanyDep) -> Response:
     """One order in full: the body as received plus the hub's fields and per-line quantities."""
-    async with request.app.state.db.read() as conn:
+    # request.app.state.db without State.__getattr__ (a Python call made after the normal
+    # attribute lookup misses, on every request): the same dict it reads.
+    async with request.scope["app"].state._state["db"].read() as conn:
         order = await pages.order_json(conn, key=LogicbrokerKey, company_id=company_id)
-    # message(200, "OK", {"SalesOrder": ...}) around the order's text (answers.SINGLE_HOLDER).
-    return json_text(f'{{"Code":"200","Message":"OK","Body":{{"SalesOrder":{order}}}}}')
+    # message(200, "OK", {"SalesOrder": ...}) around the order's text (answers.SINGLE_HOLDER), as
+    # UTF-8 in one join.
+    return json_ok(b"".join((_ONE_HEAD, order.encode(), _ONE_TAIL)))
+
+
+_ONE_HEAD = b'{"Code":"200","Message":"OK","Body":{"SalesOrder":'
+_ONE_TAIL = b"}}"
 
 
 @router.get("/Orders/{LogicbrokerKey}/Status", responses=s.STATUS_RESPONSES)
