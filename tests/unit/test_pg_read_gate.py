@@ -1,4 +1,4 @@
-"""The PostgreSQL read unit takes a free gate itself (``pg_units._free``, stop 27): it must say
+"""The PostgreSQL read unit takes a free gate itself (``db.gates.free``, stop 27): it must say
 free only where ``Semaphore.locked()`` says not locked, and its step (the value less one) must leave
 the semaphore as ``acquire()`` leaves it then; every other state goes through ``acquire()``."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 
-from pohub.db.pg_units import _free
+from pohub.db.gates import free
 
 
 def _states() -> list[tuple[int, list[str]]]:
@@ -30,7 +30,7 @@ def test_free_only_where_acquire_takes_it_at_once() -> None:
                         if kind == "cancelled":
                             fut.cancel()
                         gate._waiters.append(fut)  # type: ignore[attr-defined]
-            if _free(ours):
+            if free(ours):
                 free_seen += 1
                 assert not theirs.locked()
                 ours._value -= 1  # type: ignore[attr-defined]  # what the read unit does

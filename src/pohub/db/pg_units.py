@@ -40,6 +40,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pohub.db import unit_cache
+from pohub.db.gates import free
 
 log = logging.getLogger("pohub.db")
 
@@ -234,13 +235,6 @@ class _Unit:
         return False  # the caller's error, if any, goes on as it is
 
 
-def _free(gate: asyncio.Semaphore) -> bool:
-    """True only where ``not gate.locked()`` is (a value left and no waiter at all: ``locked()``
-    also looks for waiters not cancelled, through a generator, on each of its two calls a unit;
-    where this says False, ``_enter``'s own path asks ``locked()``)."""
-    return gate._value > 0 and not gate._waiters
-
-
 class _ReadUnit:
     """``PgUnits.unit(read=True)``: ``_Unit``'s read unit with ``_enter`` and ``_exit`` done in its
     own two frames where nothing waits: a free gate taken as ``Semaphore.acquire`` takes it (its
@@ -257,7 +251,7 @@ class _ReadUnit:
         units = self._units
         gate = units._gate
         idle = units._idle
-        if not (_free(gate) and idle):
+        if not (free(gate) and idle):
             self._conn, self._adapter = await units._enter(True)
             return self._conn
         gate._value -= 1  # Semaphore.acquire's own step when not locked()

@@ -40,12 +40,14 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pohub.db import sqlite_inline, unit_cache
+from pohub.db.gates import free
 from pohub.db.sqlite_lock import LockWait, wrapped
 from pohub.db.sqlite_turn import Turn
 
@@ -203,7 +205,11 @@ class Units:
 
     def unit(self, *, after: Callable[[], None] | None = None) -> AbstractAsyncContextManager[AsyncConnection]:
         """A unit of work; ``after`` is called once it has committed (not when it fails)."""
-        return self._grouped(after) if self.group > 1 else self._alone(after)
+        if self.group > 1:
+            return self._grouped(after)
+        if self.begin is None and after is None and self.prepare is None and self.turn is None:
+            return _ReadUnit(self)
+        return self._alone(after)
 
     @asynccontextmanager
     async def _alone(self, after: Callable[[], None] | None) -> AsyncIterator[AsyncConnection]:
@@ -467,3 +473,43 @@ class Units:
             await conn.close()
         if self.turn is not None:
             self.turn.close()
+
+
+class _ReadUnit:
+    """``Units.unit()`` for reads (no BEGIN, nothing to prepare, no turn, no ``after``): ``_alone``'s
+    work in two frames of its own where the gate is free and a connection is kept, without an async
+    generator (asyncio tracks each in a WeakSet) and ``locked()``'s two looks at the waiters (a GET
+    one PO is one statement: the frames around it are most of its unit). A gate that is taken or
+    waited for, or no connection kept, goes through ``_alone`` as before."""
+
+    __slots__ = ("_conn", "_raw", "_slow", "_units")
+
+    def __init__(self, units: Units) -> None:
+        self._units = units
+        self._slow: AbstractAsyncContextManager[AsyncConnection] | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        units = self._units
+        gate = units._gate
+        if not (type(gate) is asyncio.Semaphore and free(gate) and units._idle):
+            self._slow = units._alone(None)
+            return await self._slow.__aenter__()
+        gate._value -= 1  # Semaphore.acquire's own step when the gate is free
+        try:
+            conn, raw = await units._take()
+            unit_cache.open_for(conn, sqlite=True)
+        except BaseException:
+            gate.release()
+            raise
+        self._conn, self._raw = conn, raw
+        return conn
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if self._slow is not None:
+            return bool(await self._slow.__aexit__(exc_type, exc, tb))
+        units = self._units
+        try:
+            await units._end(self._conn, self._raw, commit=exc_type is None)
+        finally:
+            units._gate.release()
+        return False  # the caller's error, if any, goes on as it is
