@@ -4,7 +4,7 @@ new price), the update rule for later ones, and what they do to the order's stat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,14 +30,10 @@ def is_update(ack: Acknowledgement) -> bool:
     return False
 
 
-class _LineFigures(NamedTuple):
-    accepted: int
-    backordered: int
-    cancelled: int
-
-
-def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
-    """One acknowledgement line's figures, or the line's refusal (its field named only then)."""
+def _figures(i: int, ack_line: Any, line: Any) -> tuple[int, int, int]:
+    """One acknowledgement line's (accepted, backordered, cancelled), or the line's refusal (its
+    field named only then). A plain tuple: a named tuple's __new__ is a Python function (2.4 k
+    instructions more a line), and the caller unpacks it at once."""
     backordered = ack_line.quantity_backordered or 0
     cancelled = ack_line.quantity_cancelled or 0
     # Quantity is the accepted quantity; left out, the line accepts whatever it does not
@@ -65,7 +61,7 @@ def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
         )
     if ack_line.price is not None and ack_line.price < 0:
         raise invalid(f"AckLines[{i}].Price", "must not be negative")
-    return _LineFigures(accepted, backordered, cancelled)
+    return accepted, backordered, cancelled
 
 
 def check_header(ack: Acknowledgement) -> None:

@@ -16,7 +16,7 @@ from pohub.documents.logicbroker import Invoice
 from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
-from pohub.orders.store import LineChange, line_update
+from pohub.orders.store import LineChange, with_invoiced
 
 KIND = kinds.INVOICE
 
@@ -112,9 +112,7 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
             )
         invoiced = line.qty_invoiced + this_invoice
         # The line's figures made once (a replace builds its fields anew, ten lines an invoice).
-        changes[line.id] = (
-            line_update(line, qty_invoiced=invoiced) if change is None else change._replace(qty_invoiced=invoiced)
-        )
+        changes[line.id] = with_invoiced(line, invoiced) if change is None else change._replace(qty_invoiced=invoiced)
         prices.append(Decimal(price))
         units.append(qty)
 

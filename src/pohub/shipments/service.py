@@ -14,7 +14,7 @@ from pohub.documents.logicbroker import Shipment
 from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
-from pohub.orders.store import LineChange, line_update
+from pohub.orders.store import LineChange, with_shipped
 
 KIND = kinds.SHIPMENT
 
@@ -95,9 +95,7 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
             )
         shipped = line.qty_shipped + this_shipment
         # The line's figures made once (a replace builds its fields anew, ten lines a shipment).
-        changes[line.id] = (
-            line_update(line, qty_shipped=shipped) if change is None else change._replace(qty_shipped=shipped)
-        )
+        changes[line.id] = with_shipped(line, shipped) if change is None else change._replace(qty_shipped=shipped)
         units_total += units
 
     def event(doc_id: int, at: datetime) -> dict[str, Any]:
