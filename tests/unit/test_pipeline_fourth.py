@@ -13,11 +13,13 @@ import pytest
 
 from pohub.acknowledgements.service import _figures
 from pohub.core.errors import PohubError, invalid
-from pohub.documents.logicbroker import AckLine
+from pohub.documents.logicbroker import AckLine, ItemIdentifier, OrderLine, SalesOrder
+from pohub.orders import service
 from pohub.orders.service import Created
 from pohub.orders.status import LineQuantities, all_cancelled
 from pohub.orders.store import LineChange, line_update, with_invoiced, with_shipped
 from tests.unit.rules import order_line
+from tests.unit.test_pipeline_python import _old_validate_order
 
 # --- the replaced code, as it was -----------------------------------------------------------------
 
@@ -109,6 +111,8 @@ def test_line_update_is_the_named_tuple_made_by_its_fields() -> None:
             given[f] = rng.choice([None, rng.randint(0, 9)])
         if rng.random() < 0.5:
             given["ack_price"] = rng.choice([None, Decimal("2.25")])
+        if rng.random() < 0.5:
+            given["change_reason"] = rng.choice([None, "", "backordered"])
         new = line_update(line, **given)
         # What the named tuple's own constructor, by keywords, makes of the same figures.
         kept = {f: getattr(line, f) for f in LineChange._fields[1:]}
@@ -209,3 +213,29 @@ def test_created_is_the_frozen_dataclass_it_was() -> None:
         created.key = 6  # type: ignore[misc]
     with pytest.raises(TypeError):
         Created(1)  # type: ignore[call-arg]
+
+
+# --- a PO's line checks, on values the model would not let through -------------------------------
+
+
+def test_the_po_line_checks_answer_as_before_for_any_value() -> None:
+    # Built without validation: blank and padded strings, empty lists, numbers, None. A present
+    # string is taken at once; every other value is asked of present() as before.
+    rng = random.Random(2712)
+    values: list[Any] = ["1", " 1 ", "01", "A", "", " ", "  \t", None, [], 0, 3, ["x"]]
+    refused = 0
+    for _ in range(3000):
+        lines = [
+            OrderLine.model_construct(
+                line_number=rng.choice(values),
+                quantity=rng.choice([1, 2]),
+                price=None,
+                item_identifier=ItemIdentifier.model_construct(supplier_sku=rng.choice(values)),
+            )
+            for _ in range(rng.randint(1, 4))
+        ]
+        po = SalesOrder.model_construct(partner_po="PO-1", order_lines=lines)
+        new, old = _outcome(service._validate_order, po), _outcome(_old_validate_order, po)
+        assert new[0] == old[0] and (new[0] == "answer" or new == old), (new, old)
+        refused += new[0] == "refused"
+    assert refused > 1000
