@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import pytest
@@ -14,9 +16,9 @@ import pytest
 from pohub.acknowledgements.service import _figures
 from pohub.core.errors import PohubError, invalid
 from pohub.documents.logicbroker import AckLine, ItemIdentifier, OrderLine, SalesOrder
-from pohub.orders import service
+from pohub.orders import events, service
 from pohub.orders.service import Created
-from pohub.orders.status import LineQuantities, all_cancelled
+from pohub.orders.status import LineQuantities, OrderStatus, all_cancelled
 from pohub.orders.store import LineChange, line_update, with_invoiced, with_shipped
 from tests.unit.rules import order_line
 from tests.unit.test_pipeline_python import _old_validate_order
@@ -239,3 +241,16 @@ def test_the_po_line_checks_answer_as_before_for_any_value() -> None:
         assert new[0] == old[0] and (new[0] == "answer" or new == old), (new, old)
         refused += new[0] == "refused"
     assert refused > 1000
+
+
+# --- the status event's summary -----------------------------------------------------------------
+
+
+def test_the_status_event_reads_as_before_for_every_pair() -> None:
+    order = SimpleNamespace(id=5, sender_company_id=2, receiver_company_id=3)
+    at = datetime(2026, 12, 4, tzinfo=UTC)
+    for old in OrderStatus:
+        for new in OrderStatus:
+            row = events.status_changed(order=order, at=at, old=old, new=new, reason="Shipment 9 received")
+            assert row["summary"] == f"Status changed from {int(old)} {old.label} to {int(new)} {new.label}"
+            assert row["details"] == "Shipment 9 received"

@@ -380,23 +380,29 @@ def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -
     lines' keys in order (else worked out here)."""
     if keys is None:
         keys = [line_key(str(line.line_number)) for line in order.order_lines]
-    return [
-        {
-            "order_id": order_id,
-            "position": i,
-            "line_number": str(line.line_number),
-            "line_key": key,
-            "supplier_sku": line.item_identifier.supplier_sku,
-            "partner_sku": line.item_identifier.partner_sku,
-            "description": (line.description or "")[:500] or None,
-            "uom": line.quantity_uom,
-            "price": line.price,
-            "quantity": line.quantity,
-            "qty_accepted": 0,
-            "qty_backordered": 0,
-            "qty_cancelled": 0,
-            "qty_shipped": 0,
-            "qty_invoiced": 0,
-        }
-        for i, (line, key) in enumerate(zip(order.order_lines, keys, strict=True))
-    ]
+    rows = []
+    # A loop, so that each line's identifier is read once and a description slices only when given
+    # ("" and None both write None), ten lines a PO.
+    for i, (line, key) in enumerate(zip(order.order_lines, keys, strict=True)):
+        identifier = line.item_identifier
+        description = line.description
+        rows.append(
+            {
+                "order_id": order_id,
+                "position": i,
+                "line_number": str(line.line_number),
+                "line_key": key,
+                "supplier_sku": identifier.supplier_sku,
+                "partner_sku": identifier.partner_sku,
+                "description": description[:500] or None if description else None,
+                "uom": line.quantity_uom,
+                "price": line.price,
+                "quantity": line.quantity,
+                "qty_accepted": 0,
+                "qty_backordered": 0,
+                "qty_cancelled": 0,
+                "qty_shipped": 0,
+                "qty_invoiced": 0,
+            }
+        )
+    return rows
