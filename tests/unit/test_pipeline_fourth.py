@@ -21,7 +21,7 @@ from pohub.orders.service import Created
 from pohub.orders.status import LineQuantities, OrderStatus, all_cancelled
 from pohub.orders.store import LineChange, line_update, with_invoiced, with_shipped
 from tests.unit.rules import order_line
-from tests.unit.test_pipeline_python import _old_validate_order
+from tests.unit.test_pipeline_python import _old_line_rows, _old_validate_order
 
 # --- the replaced code, as it was -----------------------------------------------------------------
 
@@ -232,7 +232,11 @@ def test_the_po_line_checks_answer_as_before_for_any_value() -> None:
                 line_number=rng.choice(values),
                 quantity=rng.choice([1, 2]),
                 price=None,
-                item_identifier=ItemIdentifier.model_construct(supplier_sku=rng.choice(values)),
+                description=rng.choice([None, "", "BLOUSE", "D" * 600, " "]),
+                quantity_uom=rng.choice([None, "EA"]),
+                item_identifier=ItemIdentifier.model_construct(
+                    supplier_sku=rng.choice(values), partner_sku=rng.choice([None, "P"])
+                ),
             )
             for _ in range(rng.randint(1, 4))
         ]
@@ -240,6 +244,10 @@ def test_the_po_line_checks_answer_as_before_for_any_value() -> None:
         new, old = _outcome(service._validate_order, po), _outcome(_old_validate_order, po)
         assert new[0] == old[0] and (new[0] == "answer" or new == old), (new, old)
         refused += new[0] == "refused"
+        if new[0] == "answer":
+            rows = service.line_rows(9, po, new[1])
+            assert rows == _old_line_rows(9, po)
+            assert [list(r) for r in rows] == [list(r) for r in _old_line_rows(9, po)]  # key order
     assert refused > 1000
 
 
