@@ -59,7 +59,8 @@ def _figures(i: int, ack_line: Any, line: Any) -> tuple[int, int, int]:
             f"cannot cancel {cancelled} on line {line.line_number}: {line.qty_shipped} of {line.quantity} "
             "have already shipped",
         )
-    if ack_line.price is not None and ack_line.price < 0:
+    price = ack_line.price  # read once: a model's attribute is ~0.4 k a read, ten lines a document
+    if price is not None and price < 0:
         raise invalid(f"AckLines[{i}].Price", "must not be negative")
     return accepted, backordered, cancelled
 
@@ -106,12 +107,13 @@ def _rules(ack: Acknowledgement, order: LockedOrder, lines: list[Any], earlier: 
         total_accepted += accepted
         total_backordered += backordered
         total_cancelled += cancelled
+        price = ack_line.price
         changes[line.id] = line_update(
             line,
             qty_accepted=accepted,
             qty_backordered=backordered,
             qty_cancelled=cancelled,
-            ack_price=ack_line.price if ack_line.price is not None else line.ack_price,
+            ack_price=price if price is not None else line.ack_price,
             change_reason=ack_line.change_reason or ack.change_reason,
         )
 

@@ -92,11 +92,9 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
         qty = inv_line.quantity
         if qty is None or qty < 1:
             raise invalid(f"InvoiceLines[{i}].Quantity", "is required and must be at least 1")
-        price = (
-            inv_line.price
-            if inv_line.price is not None
-            else (line.ack_price if line.ack_price is not None else line.price)
-        )
+        price = inv_line.price  # read once: a model's attribute is ~0.4 k a read, ten lines an invoice
+        if price is None:
+            price = line.ack_price if line.ack_price is not None else line.price
         if price is None:
             raise invalid(f"InvoiceLines[{i}].Price", "is required: the order and its acknowledgement give none")
         if price < 0:

@@ -82,9 +82,11 @@ def _validate_order(order: SalesOrder) -> list[str]:
         sku = line.item_identifier.supplier_sku
         if not (type(sku) is str and sku.strip()) and not present(sku):
             raise invalid(f"OrderLines[{i}].ItemIdentifier.SupplierSKU", "is required")
-        if line.quantity is None or line.quantity < 1:
+        quantity = line.quantity  # each field read once: a model's attribute is ~0.4 k a read
+        if quantity is None or quantity < 1:
             raise invalid(f"OrderLines[{i}].Quantity", "is required and must be at least 1")
-        if line.price is not None and line.price < 0:
+        price = line.price
+        if price is not None and price < 0:
             raise invalid(f"OrderLines[{i}].Price", "must not be negative")
         key = line_key(str(number))
         if key in seen:
