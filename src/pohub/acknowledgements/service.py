@@ -4,7 +4,7 @@ new price), the update rule for later ones, and what they do to the order's stat
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,14 +30,10 @@ def is_update(ack: Acknowledgement) -> bool:
     return False
 
 
-class _LineFigures(NamedTuple):
-    accepted: int
-    backordered: int
-    cancelled: int
-
-
-def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
-    """One acknowledgement line's figures, or the line's refusal (its field named only then)."""
+def _figures(i: int, ack_line: Any, line: Any) -> tuple[int, int, int]:
+    """One acknowledgement line's (accepted, backordered, cancelled), or the line's refusal (its
+    field named only then). A plain tuple: a named tuple's __new__ is a Python function (2.4 k
+    instructions more a line), and the caller unpacks it at once."""
     backordered = ack_line.quantity_backordered or 0
     cancelled = ack_line.quantity_cancelled or 0
     # Quantity is the accepted quantity; left out, the line accepts whatever it does not
@@ -63,9 +59,10 @@ def _figures(i: int, ack_line: Any, line: Any) -> _LineFigures:
             f"cannot cancel {cancelled} on line {line.line_number}: {line.qty_shipped} of {line.quantity} "
             "have already shipped",
         )
-    if ack_line.price is not None and ack_line.price < 0:
+    price = ack_line.price  # read once: a model's attribute is ~0.4 k a read, ten lines a document
+    if price is not None and price < 0:
         raise invalid(f"AckLines[{i}].Price", "must not be negative")
-    return _LineFigures(accepted, backordered, cancelled)
+    return accepted, backordered, cancelled
 
 
 def check_header(ack: Acknowledgement) -> None:
@@ -110,12 +107,13 @@ def _rules(ack: Acknowledgement, order: LockedOrder, lines: list[Any], earlier: 
         total_accepted += accepted
         total_backordered += backordered
         total_cancelled += cancelled
+        price = ack_line.price
         changes[line.id] = line_update(
             line,
             qty_accepted=accepted,
             qty_backordered=backordered,
             qty_cancelled=cancelled,
-            ack_price=ack_line.price if ack_line.price is not None else line.ack_price,
+            ack_price=price if price is not None else line.ack_price,
             change_reason=ack_line.change_reason or ack.change_reason,
         )
 

@@ -16,7 +16,7 @@ from pohub.documents.logicbroker import Invoice
 from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
-from pohub.orders.store import LineChange, line_update
+from pohub.orders.store import LineChange, with_invoiced
 
 KIND = kinds.INVOICE
 
@@ -92,11 +92,9 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
         qty = inv_line.quantity
         if qty is None or qty < 1:
             raise invalid(f"InvoiceLines[{i}].Quantity", "is required and must be at least 1")
-        price = (
-            inv_line.price
-            if inv_line.price is not None
-            else (line.ack_price if line.ack_price is not None else line.price)
-        )
+        price = inv_line.price  # read once: a model's attribute is ~0.4 k a read, ten lines an invoice
+        if price is None:
+            price = line.ack_price if line.ack_price is not None else line.price
         if price is None:
             raise invalid(f"InvoiceLines[{i}].Price", "is required: the order and its acknowledgement give none")
         if price < 0:
@@ -112,9 +110,7 @@ def _rules(invoice: Invoice, order: LockedOrder, lines: list[Any]) -> Effect:
             )
         invoiced = line.qty_invoiced + this_invoice
         # The line's figures made once (a replace builds its fields anew, ten lines an invoice).
-        changes[line.id] = (
-            line_update(line, qty_invoiced=invoiced) if change is None else change._replace(qty_invoiced=invoiced)
-        )
+        changes[line.id] = with_invoiced(line, invoiced) if change is None else change._replace(qty_invoiced=invoiced)
         prices.append(Decimal(price))
         units.append(qty)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,6 +54,19 @@ class Created:
     order_id: int | None = None  # the order a supplier document applied to (an order: itself)
     partner_id: int | None = None  # the other party: the order's supplier, or a document's buyer
 
+    def __init__(
+        self,
+        key: int,
+        status: int,
+        duplicate: bool = False,
+        order_id: int | None = None,
+        partner_id: int | None = None,
+    ) -> None:
+        # The generated __init__'s fields, in one write of the instance's dict: a frozen dataclass
+        # sets each through object.__setattr__ (10.1 k instructions against 5.9 k, every document).
+        # Still frozen: setting a field afterwards raises FrozenInstanceError.
+        self.__dict__.update(key=key, status=status, duplicate=duplicate, order_id=order_id, partner_id=partner_id)
+
 
 def _validate_order(order: SalesOrder) -> list[str]:
     """Refuse what an order may not be; returns its lines' keys (line_key of each LineNumber)."""
@@ -61,16 +74,21 @@ def _validate_order(order: SalesOrder) -> list[str]:
     require(order.order_lines, "OrderLines", "must have at least one line")
     seen: dict[str, int] = {}
     for i, line in enumerate(order.order_lines):
-        # The field's name is written only for a refusal (ten lines a PO).
-        if not present(line.line_number):
+        # The field's name is written only for a refusal (ten lines a PO). A string that is not
+        # blank is present; anything else is asked of present() (a call a field, ten lines a PO).
+        number = line.line_number
+        if not (type(number) is str and number.strip()) and not present(number):
             raise invalid(f"OrderLines[{i}].LineNumber", "is required")
-        if not present(line.item_identifier.supplier_sku):
+        sku = line.item_identifier.supplier_sku
+        if not (type(sku) is str and sku.strip()) and not present(sku):
             raise invalid(f"OrderLines[{i}].ItemIdentifier.SupplierSKU", "is required")
-        if line.quantity is None or line.quantity < 1:
+        quantity = line.quantity  # each field read once: a model's attribute is ~0.4 k a read
+        if quantity is None or quantity < 1:
             raise invalid(f"OrderLines[{i}].Quantity", "is required and must be at least 1")
-        if line.price is not None and line.price < 0:
+        price = line.price
+        if price is not None and price < 0:
             raise invalid(f"OrderLines[{i}].Price", "must not be negative")
-        key = line_key(str(line.line_number))
+        key = line_key(str(number))
         if key in seen:
             raise invalid(f"OrderLines[{i}].LineNumber", f"{line.line_number!r} repeats line {seen[key]}'s number")
         seen[key] = i
@@ -119,11 +137,14 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     await repo.insert_lines(conn, line_rows(order_id, order, keys))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
-    return Created(order_id, int(initial_status(order)), order_id=order_id, partner_id=receiver)
+    # The status order_row wrote (int(initial_status(order))), not worked out again.
+    return Created(order_id, values["status"], order_id=order_id, partner_id=receiver)
 
 
-@dataclass(frozen=True)
-class _OrderRef:
+class _OrderRef(NamedTuple):
+    """What the order's event reads of it (a named tuple: a frozen dataclass's __init__ sets each
+    field through object.__setattr__, once a PO)."""
+
     id: int
     sender_company_id: int
     receiver_company_id: int
@@ -361,23 +382,29 @@ def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -
     lines' keys in order (else worked out here)."""
     if keys is None:
         keys = [line_key(str(line.line_number)) for line in order.order_lines]
-    return [
-        {
-            "order_id": order_id,
-            "position": i,
-            "line_number": str(line.line_number),
-            "line_key": key,
-            "supplier_sku": line.item_identifier.supplier_sku,
-            "partner_sku": line.item_identifier.partner_sku,
-            "description": (line.description or "")[:500] or None,
-            "uom": line.quantity_uom,
-            "price": line.price,
-            "quantity": line.quantity,
-            "qty_accepted": 0,
-            "qty_backordered": 0,
-            "qty_cancelled": 0,
-            "qty_shipped": 0,
-            "qty_invoiced": 0,
-        }
-        for i, (line, key) in enumerate(zip(order.order_lines, keys, strict=True))
-    ]
+    rows = []
+    # A loop, so that each line's identifier is read once and a description slices only when given
+    # ("" and None both write None), ten lines a PO.
+    for i, (line, key) in enumerate(zip(order.order_lines, keys, strict=True)):
+        identifier = line.item_identifier
+        description = line.description
+        rows.append(
+            {
+                "order_id": order_id,
+                "position": i,
+                "line_number": str(line.line_number),
+                "line_key": key,
+                "supplier_sku": identifier.supplier_sku,
+                "partner_sku": identifier.partner_sku,
+                "description": description[:500] or None if description else None,
+                "uom": line.quantity_uom,
+                "price": line.price,
+                "quantity": line.quantity,
+                "qty_accepted": 0,
+                "qty_backordered": 0,
+                "qty_cancelled": 0,
+                "qty_shipped": 0,
+                "qty_invoiced": 0,
+            }
+        )
+    return rows

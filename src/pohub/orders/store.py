@@ -18,6 +18,7 @@ class _Keep:
 
 
 KEEP = _Keep()
+_new = tuple.__new__
 
 
 async def store_document(
@@ -99,16 +100,55 @@ def line_update(
     change_reason: str | _Keep | None = KEEP,
 ) -> LineChange:
     """The line's current figures, with the ones given changed."""
-    # By position, in LineChange's order (keywords cost a named tuple's __new__ a third more).
-    return LineChange(
-        line.id,
-        line.qty_accepted if qty_accepted is None else qty_accepted,
-        line.qty_backordered if qty_backordered is None else qty_backordered,
-        line.qty_cancelled if qty_cancelled is None else qty_cancelled,
-        line.qty_shipped if qty_shipped is None else qty_shipped,
-        line.qty_invoiced if qty_invoiced is None else qty_invoiced,
-        line.ack_price if isinstance(ack_price, _Keep) else ack_price,
-        line.change_reason if isinstance(change_reason, _Keep) else change_reason,
+    # In LineChange's order, through tuple.__new__: what the named tuple's own __new__ (a Python
+    # function, 1.6 k instructions a call) ends in, the same tuple (ten lines a document).
+    return _new(
+        LineChange,
+        (
+            line.id,
+            line.qty_accepted if qty_accepted is None else qty_accepted,
+            line.qty_backordered if qty_backordered is None else qty_backordered,
+            line.qty_cancelled if qty_cancelled is None else qty_cancelled,
+            line.qty_shipped if qty_shipped is None else qty_shipped,
+            line.qty_invoiced if qty_invoiced is None else qty_invoiced,
+            line.ack_price if isinstance(ack_price, _Keep) else ack_price,
+            line.change_reason if isinstance(change_reason, _Keep) else change_reason,
+        ),
+    )
+
+
+def with_shipped(line: Any, shipped: int) -> LineChange:
+    """``line_update(line, qty_shipped=shipped)``: one figure, so by position (a keyword call and
+    seven tests of what is left alone cost 3.4 k a line, ten lines a shipment)."""
+    return _new(
+        LineChange,
+        (
+            line.id,
+            line.qty_accepted,
+            line.qty_backordered,
+            line.qty_cancelled,
+            shipped,
+            line.qty_invoiced,
+            line.ack_price,
+            line.change_reason,
+        ),
+    )
+
+
+def with_invoiced(line: Any, invoiced: int) -> LineChange:
+    """``line_update(line, qty_invoiced=invoiced)``, as with_shipped."""
+    return _new(
+        LineChange,
+        (
+            line.id,
+            line.qty_accepted,
+            line.qty_backordered,
+            line.qty_cancelled,
+            line.qty_shipped,
+            invoiced,
+            line.ack_price,
+            line.change_reason,
+        ),
     )
 
 
@@ -131,5 +171,5 @@ def quantities_after(lines: list[Any], changes: dict[int, LineChange]) -> list[L
         else:
             _line_id, accepted, backordered, cancelled, shipped, invoiced, _price, _reason = change
             figures = (line.quantity, accepted, backordered, cancelled, shipped, invoiced)
-        out.append(tuple.__new__(LineQuantities, figures))
+        out.append(_new(LineQuantities, figures))
     return out

@@ -14,7 +14,7 @@ from pohub.documents.logicbroker import Shipment
 from pohub.orders import events
 from pohub.orders.apply import Effect, apply_document
 from pohub.orders.service import Created
-from pohub.orders.store import LineChange, line_update
+from pohub.orders.store import LineChange, with_shipped
 
 KIND = kinds.SHIPMENT
 
@@ -29,14 +29,15 @@ def line_units(i: int, line: Any) -> int:
         if info.qty is not None:
             units += info.qty
             counted = True
+    quantity = line.quantity  # read once: a model's attribute is ~0.4 k a read
     if counted:
-        if line.quantity is not None and line.quantity != units:
+        if quantity is not None and quantity != units:
             raise invalid(
                 f"ShipmentLines[{i}].Quantity",
-                f"is {line.quantity} but its ShipmentInfos' Qty add up to {units}",
+                f"is {quantity} but its ShipmentInfos' Qty add up to {units}",
             )
-    elif line.quantity is not None:
-        units = line.quantity
+    elif quantity is not None:
+        units = quantity
     else:
         raise invalid(f"ShipmentLines[{i}].Quantity", "is required (or ShipmentInfos[].Qty per carton)")
     if units < 1:
@@ -95,9 +96,7 @@ def _rules(shipment: Shipment, order: LockedOrder, lines: list[Any]) -> Effect:
             )
         shipped = line.qty_shipped + this_shipment
         # The line's figures made once (a replace builds its fields anew, ten lines a shipment).
-        changes[line.id] = (
-            line_update(line, qty_shipped=shipped) if change is None else change._replace(qty_shipped=shipped)
-        )
+        changes[line.id] = with_shipped(line, shipped) if change is None else change._replace(qty_shipped=shipped)
         units_total += units
 
     def event(doc_id: int, at: datetime) -> dict[str, Any]:
