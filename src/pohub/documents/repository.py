@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql
@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import NotFound
 from pohub.core.ids import is_ascii_int
+from pohub.db import unit_cache
 from pohub.db.fast import Prepared
+from pohub.db.together import Branch
 from pohub.documents import wire
 from pohub.documents.models import documents, events, kind_literal, order_lines
+from pohub.partners import pairs
 from pohub.partners.models import partnerships
 
 D = documents.c
@@ -162,6 +165,60 @@ _ORDER_BY_PO = Prepared(
         D.partner_po == bindparam("partner_po"),
     )
 )
+
+
+# A PO create's two lookups in one statement (its partnership, then the PartnerPO duplicate check).
+# On SQLite: the partnership (pairs.LINK_COLUMNS) with the id of the order the buyer already sent
+# the supplier under this PartnerPO (``existing``, None if none: uq_documents_order_po makes it one at
+# most); no row when the two are not connected. On PostgreSQL: _ORDER_BY_PO as one more branch of the
+# pair's statement (partners/pairs.partnership_with).
+_EXISTING = and_(
+    D.kind == kind_literal("order"),
+    D.sender_company_id == _P.buyer_id,
+    D.receiver_company_id == _P.supplier_id,
+    D.partner_po == bindparam("partner_po"),
+)
+_LINK_AND_PO = Prepared(
+    select(*pairs.LINK_COLUMNS, D.id.label("existing"))
+    .select_from(partnerships.outerjoin(documents, _EXISTING))
+    .where(_P.buyer_id == bindparam("sender_id"), _P.supplier_id == bindparam("receiver_id"))
+)
+_PO_BRANCH = Branch(
+    (D.id,),
+    and_(
+        D.kind == kind_literal("order"),
+        D.sender_company_id == bindparam("sender_id"),
+        D.receiver_company_id == bindparam("receiver_id"),
+        D.partner_po == bindparam("partner_po"),
+    ),
+)
+
+
+async def link_and_order_by_po(
+    conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str
+) -> tuple[Any, Any]:
+    """A PO's partnership (pairs.partnership, buyer ``sender_id`` to supplier ``receiver_id``) and,
+    when there is one, order_by_po's row (else None: not looked up without a partnership)."""
+    params: dict[str, Any] = {"sender_id": sender_id, "receiver_id": receiver_id, "partner_po": partner_po}
+    cache = unit_cache.of(conn)
+    if cache is not None and cache.sqlite and ("partnership", sender_id, receiver_id) not in cache:
+        row = await _LINK_AND_PO.first(conn, params)
+        cache[("partnership", sender_id, receiver_id)] = row  # what pairs.partnership keeps (its columns and more)
+        return row, (None if row is None or row.existing is None else _ExistingOrder(row.existing))
+    together = await pairs.partnership_with(
+        conn, buyer_id=sender_id, supplier_id=receiver_id, extra=_PO_BRANCH, params=params
+    )
+    if together is not None:
+        link, found = together
+        return link, (found[0] if link is not None and found else None)
+    link = await pairs.partnership(conn, buyer_id=sender_id, supplier_id=receiver_id)
+    return link, (None if link is None else await order_by_po(conn, **params))
+
+
+class _ExistingOrder(NamedTuple):
+    """order_by_po's row (its id) as link_and_order_by_po reads it from the joined row."""
+
+    id: int
 
 
 async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str) -> Any:

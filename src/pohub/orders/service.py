@@ -42,7 +42,6 @@ from pohub.orders.status import (
     parse_status,
     status_of,
 )
-from pohub.partners import pairs
 from pohub.partners import repository as partners_repo
 
 
@@ -114,14 +113,17 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
             [FieldError("SenderCompanyId", "must be the company of the API key")],
         )
     receiver = await _receiver_for(conn, company_id=company_id, given=order.receiver_company_id)
-    # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
-    if await pairs.partnership(conn, buyer_id=company_id, supplier_id=receiver) is None:
+    partner_po = str(order.partner_po)  # present: checked by _validate_order
+    # The partnership, then the PartnerPO check, in one statement (on PostgreSQL with the pair's
+    # webhook subscriptions and EDI profiles, which its events look up: partners/pairs.py).
+    link, existing = await repo.link_and_order_by_po(
+        conn, sender_id=company_id, receiver_id=receiver, partner_po=partner_po
+    )
+    if link is None:
         raise Forbidden(
             f"Your company ({company_id}) is not connected to company {receiver} as its buyer",
             [FieldError("ReceiverCompanyId", "must be a supplier you are connected to (GET /api/v1/Partners)")],
         )
-    partner_po = str(order.partner_po)  # present: checked by _validate_order
-    existing = await repo.order_by_po(conn, sender_id=company_id, receiver_id=receiver, partner_po=partner_po)
     if existing is not None:
         raise _duplicate_po(order.partner_po, existing.id)
 
