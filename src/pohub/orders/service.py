@@ -136,7 +136,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     if order_id is None:
         # Another request created the same PO between our check and our insert.
         raise _duplicate_po(order.partner_po, None)
-    await repo.insert_lines(conn, line_rows(order_id, order, keys))
+    await repo.insert_line_tuples(conn, line_tuples(order_id, order, keys))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
     # The status order_row wrote (int(initial_status(order))), not worked out again.
@@ -382,6 +382,13 @@ def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -
     """The order_lines rows of a new order: one per entry of its OrderLines, nothing answered yet
     (the bulk import's fast road writes the same rows). ``keys``: _validate_order's answer, the
     lines' keys in order (else worked out here)."""
+    fields = repo.NEW_LINE_FIELDS
+    return [dict(zip(fields, row, strict=True)) for row in line_tuples(order_id, order, keys)]
+
+
+def line_tuples(order_id: int, order: SalesOrder, keys: list[str] | None = None) -> list[tuple[Any, ...]]:
+    """line_rows' rows as tuples in repository.NEW_LINE_FIELDS' order: what create_order writes
+    (repository.insert_line_tuples), with no dict a line to be read back by name."""
     if keys is None:
         keys = [line_key(str(line.line_number)) for line in order.order_lines]
     rows = []
@@ -391,22 +398,22 @@ def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -
         identifier = line.item_identifier
         description = line.description
         rows.append(
-            {
-                "order_id": order_id,
-                "position": i,
-                "line_number": str(line.line_number),
-                "line_key": key,
-                "supplier_sku": identifier.supplier_sku,
-                "partner_sku": identifier.partner_sku,
-                "description": description[:500] or None if description else None,
-                "uom": line.quantity_uom,
-                "price": line.price,
-                "quantity": line.quantity,
-                "qty_accepted": 0,
-                "qty_backordered": 0,
-                "qty_cancelled": 0,
-                "qty_shipped": 0,
-                "qty_invoiced": 0,
-            }
+            (
+                order_id,
+                i,
+                str(line.line_number),
+                key,
+                identifier.supplier_sku,
+                identifier.partner_sku,
+                description[:500] or None if description else None,
+                line.quantity_uom,
+                line.price,
+                line.quantity,
+                0,
+                0,
+                0,
+                0,
+                0,
+            )
         )
     return rows
