@@ -500,6 +500,25 @@ class Prepared:
 
     async def all(self, conn: AsyncConnection, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns."""
+        # The road most statements take, spelled out here (_raw and _kept cost two calls more, about
+        # 3.5 k instructions a statement): compiled for SQLite already, on the connection _kept has
+        # seen (its adapter still the pool's); anything else takes _raw.
+        compiled = self._sqlite
+        sync = conn.sync_connection
+        if isinstance(compiled, _Compiled) and sync is not None:
+            fairy = sync._dbapi_connection
+            kept = sync.__dict__.get(_KEPT)
+            if fairy is not None and kept is not None and kept[0] is fairy.dbapi_connection and kept[2] is not None:
+                sql, values = compiled.bound(params)
+                try:
+                    rows = kept[2].execute(sql, values).fetchall()
+                except sqlite3.Error as exc:
+                    raise _translated(compiled.sql, compiled.params(params), exc) from exc
+                try:
+                    return compiled.rows(rows)
+                except Tied:
+                    assert self._sort is not None
+                    return await self._sort.ordered.all(conn, params)
         raw = self._raw(conn, params)
         if raw is None:
             if self._sort is not None:  # sorted in Python on SQLite's driver only
@@ -542,6 +561,18 @@ class Prepared:
 
     async def run(self, conn: AsyncConnection, params: Mapping[str, Any]) -> None:
         """Run a statement that returns nothing (an UPDATE)."""
+        compiled = self._sqlite
+        sync = conn.sync_connection
+        if isinstance(compiled, _Compiled) and sync is not None:  # as in ``all``
+            fairy = sync._dbapi_connection
+            kept = sync.__dict__.get(_KEPT)
+            if fairy is not None and kept is not None and kept[0] is fairy.dbapi_connection and kept[2] is not None:
+                sql, values = compiled.bound(params)
+                try:
+                    kept[2].execute(sql, values)
+                except sqlite3.Error as exc:
+                    raise _translated(compiled.sql, compiled.params(params), exc) from exc
+                return
         raw = self._raw(conn, params)
         if raw is None:
             pg = self._pg(conn, params)
