@@ -28,11 +28,11 @@ def pg_url(backend: str, tmp_path: Path) -> Iterator[str]:
 async def test_a_po_create_and_an_acknowledgement_cost_the_round_trips_pinned(pg_url: str) -> None:
     trips = await count(pg_url, warm=1)
     order, ack = trips["order"], trips["acknowledgement"]
-    # BEGIN, the pair's lookups (partnership, webhook subscriptions, EDI partner: one statement,
-    # partners/pairs.py), PartnerPO check, the PO (ON CONFLICT DO NOTHING), its ten lines (one
-    # pipelined executemany), event, the exchange with its outcome (held until then:
-    # exchanges/repository.hold), outbox row, COMMIT.
-    assert (order.round_trips, order.statements) == (9, 18), order.sql
+    # BEGIN, the pair's lookups with the PartnerPO check (partnership, webhook subscriptions, EDI
+    # partner, the order under that PartnerPO: one statement, partners/pairs.partnership_with, stop
+    # 27), the PO (ON CONFLICT DO NOTHING), its ten lines (one pipelined executemany), event, the
+    # exchange with its outcome (held until then: exchanges/repository.hold), outbox row, COMMIT.
+    assert (order.round_trips, order.statements) == (8, 17), order.sql
     assert not [s for s in order.sql if "SAVEPOINT" in s.upper()], order.sql
     # BEGIN, order lock, the pair's lookups, earlier acks and lines (one statement, after the lock:
     # documents/inbound.duplicate_and_lines), the ack, ten line updates (one executemany), status,

@@ -413,6 +413,10 @@ def test_the_po_line_checks_and_rows_answer_as_before() -> None:
         expected = _digits(_old_line_rows(9, po))
         assert _digits(service.line_rows(9, po, keys)) == expected
         assert _digits(service.line_rows(9, po)) == expected
+        # What create_order writes (stop 27): the same values as tuples in NEW_LINE_FIELDS' order.
+        if expected:
+            assert list(expected[0]) == list(service.repo.NEW_LINE_FIELDS)
+        assert _digits(service.line_tuples(9, po, keys)) == _digits([tuple(r.values()) for r in _old_line_rows(9, po)])
     assert answered > 100 and refused > 100
 
 

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects import postgresql
@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pohub.core.errors import NotFound
 from pohub.core.ids import is_ascii_int
+from pohub.db import unit_cache
 from pohub.db.fast import Prepared
+from pohub.db.together import Branch
 from pohub.documents import wire
 from pohub.documents.models import documents, events, kind_literal, order_lines
+from pohub.partners import pairs
 from pohub.partners.models import partnerships
 
 D = documents.c
@@ -164,6 +167,60 @@ _ORDER_BY_PO = Prepared(
 )
 
 
+# A PO create's two lookups in one statement (its partnership, then the PartnerPO duplicate check).
+# On SQLite: the partnership (pairs.LINK_COLUMNS) with the id of the order the buyer already sent
+# the supplier under this PartnerPO (``existing``, None if none: uq_documents_order_po makes it one at
+# most); no row when the two are not connected. On PostgreSQL: _ORDER_BY_PO as one more branch of the
+# pair's statement (partners/pairs.partnership_with).
+_EXISTING = and_(
+    D.kind == kind_literal("order"),
+    D.sender_company_id == _P.buyer_id,
+    D.receiver_company_id == _P.supplier_id,
+    D.partner_po == bindparam("partner_po"),
+)
+_LINK_AND_PO = Prepared(
+    select(*pairs.LINK_COLUMNS, D.id.label("existing"))
+    .select_from(partnerships.outerjoin(documents, _EXISTING))
+    .where(_P.buyer_id == bindparam("sender_id"), _P.supplier_id == bindparam("receiver_id"))
+)
+_PO_BRANCH = Branch(
+    (D.id,),
+    and_(
+        D.kind == kind_literal("order"),
+        D.sender_company_id == bindparam("sender_id"),
+        D.receiver_company_id == bindparam("receiver_id"),
+        D.partner_po == bindparam("partner_po"),
+    ),
+)
+
+
+async def link_and_order_by_po(
+    conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str
+) -> tuple[Any, Any]:
+    """A PO's partnership (pairs.partnership, buyer ``sender_id`` to supplier ``receiver_id``) and,
+    when there is one, order_by_po's row (else None: not looked up without a partnership)."""
+    params: dict[str, Any] = {"sender_id": sender_id, "receiver_id": receiver_id, "partner_po": partner_po}
+    cache = unit_cache.of(conn)
+    if cache is not None and cache.sqlite and ("partnership", sender_id, receiver_id) not in cache:
+        row = await _LINK_AND_PO.first(conn, params)
+        cache[("partnership", sender_id, receiver_id)] = row  # what pairs.partnership keeps (its columns and more)
+        return row, (None if row is None or row.existing is None else _ExistingOrder(row.existing))
+    together = await pairs.partnership_with(
+        conn, buyer_id=sender_id, supplier_id=receiver_id, extra=_PO_BRANCH, params=params
+    )
+    if together is not None:
+        link, found = together
+        return link, (found[0] if link is not None and found else None)
+    link = await pairs.partnership(conn, buyer_id=sender_id, supplier_id=receiver_id)
+    return link, (None if link is None else await order_by_po(conn, **params))
+
+
+class _ExistingOrder(NamedTuple):
+    """order_by_po's row (its id) as link_and_order_by_po reads it from the joined row."""
+
+    id: int
+
+
 async def order_by_po(conn: AsyncConnection, *, sender_id: int, receiver_id: int, partner_po: str) -> Any:
     """Every PO created checks it (the unique PartnerPO per buyer and supplier)."""
     return await _ORDER_BY_PO.first(
@@ -190,6 +247,31 @@ async def insert_order(conn: AsyncConnection, values: dict[str, Any]) -> int | N
 
 async def insert_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     await _INSERT_LINES.many(conn, rows)
+
+
+# A new order line's values as orders/service.line_tuples gives them (and line_rows names them).
+NEW_LINE_FIELDS = (
+    "order_id",
+    "position",
+    "line_number",
+    "line_key",
+    "supplier_sku",
+    "partner_sku",
+    "description",
+    "uom",
+    "price",
+    "quantity",
+    "qty_accepted",
+    "qty_backordered",
+    "qty_cancelled",
+    "qty_shipped",
+    "qty_invoiced",
+)
+
+
+async def insert_line_tuples(conn: AsyncConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """insert_lines of rows given as tuples in NEW_LINE_FIELDS' order (no dict a line)."""
+    await _INSERT_LINES.many_tuples(conn, NEW_LINE_FIELDS, rows)
 
 
 async def order_lines_of(conn: AsyncConnection, *, order_id: int) -> list[Any]:
@@ -225,6 +307,16 @@ _UPDATE_LINES = Prepared(
 async def update_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Write new line figures; each row has ``line_id`` and every field of _LINE_FIELDS."""
     await _UPDATE_LINES.many(conn, rows)
+
+
+# A line change as orders/store.LineChange holds it: the line's id, then _LINE_FIELDS.
+LINE_CHANGE_FIELDS = ("line_id", *_LINE_FIELDS)
+
+
+async def update_line_changes(conn: AsyncConnection, changes: Sequence[Sequence[Any]]) -> None:
+    """update_lines of rows given as tuples in LINE_CHANGE_FIELDS' order (orders/store.LineChange as
+    it is): no dict built per line to be read back by name (~3.9 k instructions a line)."""
+    await _UPDATE_LINES.many_tuples(conn, LINE_CHANGE_FIELDS, changes)
 
 
 async def set_order_status(conn: AsyncConnection, *, order_id: int, status: int, at: datetime) -> None:

@@ -42,7 +42,6 @@ from pohub.orders.status import (
     parse_status,
     status_of,
 )
-from pohub.partners import pairs
 from pohub.partners import repository as partners_repo
 
 
@@ -114,14 +113,17 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
             [FieldError("SenderCompanyId", "must be the company of the API key")],
         )
     receiver = await _receiver_for(conn, company_id=company_id, given=order.receiver_company_id)
-    # With the pair's webhook subscriptions and EDI profiles, which its events look up (partners/pairs.py).
-    if await pairs.partnership(conn, buyer_id=company_id, supplier_id=receiver) is None:
+    partner_po = str(order.partner_po)  # present: checked by _validate_order
+    # The partnership, then the PartnerPO check, in one statement (on PostgreSQL with the pair's
+    # webhook subscriptions and EDI profiles, which its events look up: partners/pairs.py).
+    link, existing = await repo.link_and_order_by_po(
+        conn, sender_id=company_id, receiver_id=receiver, partner_po=partner_po
+    )
+    if link is None:
         raise Forbidden(
             f"Your company ({company_id}) is not connected to company {receiver} as its buyer",
             [FieldError("ReceiverCompanyId", "must be a supplier you are connected to (GET /api/v1/Partners)")],
         )
-    partner_po = str(order.partner_po)  # present: checked by _validate_order
-    existing = await repo.order_by_po(conn, sender_id=company_id, receiver_id=receiver, partner_po=partner_po)
     if existing is not None:
         raise _duplicate_po(order.partner_po, existing.id)
 
@@ -134,7 +136,7 @@ async def create_order(conn: AsyncConnection, *, company_id: int, inbound: Inbou
     if order_id is None:
         # Another request created the same PO between our check and our insert.
         raise _duplicate_po(order.partner_po, None)
-    await repo.insert_lines(conn, line_rows(order_id, order, keys))
+    await repo.insert_line_tuples(conn, line_tuples(order_id, order, keys))
     row = _OrderRef(order_id, company_id, receiver, order.partner_po)
     await events.record(conn, [events.order_created(order=row, at=now, line_count=len(order.order_lines))])
     # The status order_row wrote (int(initial_status(order))), not worked out again.
@@ -380,6 +382,13 @@ def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -
     """The order_lines rows of a new order: one per entry of its OrderLines, nothing answered yet
     (the bulk import's fast road writes the same rows). ``keys``: _validate_order's answer, the
     lines' keys in order (else worked out here)."""
+    fields = repo.NEW_LINE_FIELDS
+    return [dict(zip(fields, row, strict=True)) for row in line_tuples(order_id, order, keys)]
+
+
+def line_tuples(order_id: int, order: SalesOrder, keys: list[str] | None = None) -> list[tuple[Any, ...]]:
+    """line_rows' rows as tuples in repository.NEW_LINE_FIELDS' order: what create_order writes
+    (repository.insert_line_tuples), with no dict a line to be read back by name."""
     if keys is None:
         keys = [line_key(str(line.line_number)) for line in order.order_lines]
     rows = []
@@ -389,22 +398,22 @@ def line_rows(order_id: int, order: SalesOrder, keys: list[str] | None = None) -
         identifier = line.item_identifier
         description = line.description
         rows.append(
-            {
-                "order_id": order_id,
-                "position": i,
-                "line_number": str(line.line_number),
-                "line_key": key,
-                "supplier_sku": identifier.supplier_sku,
-                "partner_sku": identifier.partner_sku,
-                "description": description[:500] or None if description else None,
-                "uom": line.quantity_uom,
-                "price": line.price,
-                "quantity": line.quantity,
-                "qty_accepted": 0,
-                "qty_backordered": 0,
-                "qty_cancelled": 0,
-                "qty_shipped": 0,
-                "qty_invoiced": 0,
-            }
+            (
+                order_id,
+                i,
+                str(line.line_number),
+                key,
+                identifier.supplier_sku,
+                identifier.partner_sku,
+                description[:500] or None if description else None,
+                line.quantity_uom,
+                line.price,
+                line.quantity,
+                0,
+                0,
+                0,
+                0,
+                0,
+            )
         )
     return rows

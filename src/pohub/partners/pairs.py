@@ -69,12 +69,15 @@ def part(name: str, columns: Sequence[Column[Any]], where: Where, *, each: One |
     found = Part(name, cols, where, Prepared(select(*cols).where(where(lo, hi))), on_sqlite)
     _PARTS[name] = found
     _STATEMENT.clear()
+    _WITH.clear()
     return found
 
 
 _PARTS: dict[str, Part] = {}
 # The union of every part, built once the parts are known (and again should one register later).
 _STATEMENT: dict[str, Together] = {}
+# The same with one more branch of a caller's (partnership_with), keyed by that branch, built on first use.
+_WITH: dict[int, tuple[Branch, Together]] = {}
 
 
 def _statement() -> Together:
@@ -136,3 +139,25 @@ async def partnership(conn: AsyncConnection, *, buyer_id: int, supplier_id: int)
         if row.buyer_id == buyer_id and row.supplier_id == supplier_id:
             return row
     return None
+
+
+async def partnership_with(
+    conn: AsyncConnection, *, buyer_id: int, supplier_id: int, extra: Branch, params: dict[str, Any]
+) -> tuple[Any, list[Any]] | None:
+    """On PostgreSQL, in a unit that has not read the pair yet: the pair's partnership (as
+    ``partnership`` gives it) and the rows of ``extra`` (a SELECT of the unit's own, on ``params``),
+    in the pair's one statement, one round trip instead of two; the pair's parts kept for the unit
+    as ``rows`` keeps them. None anywhere else (the caller then runs the two as before)."""
+    cache = unit_cache.of(conn)
+    lo, hi = min(buyer_id, supplier_id), max(buyer_id, supplier_id)
+    if cache is None or cache.sqlite or ("pair", lo, hi) in cache:
+        return None
+    made = _WITH.get(id(extra))
+    if made is None or made[0] is not extra:
+        bind_lo: BindParameter[int] = bindparam("lo")
+        bind_hi: BindParameter[int] = bindparam("hi")
+        branches = [Branch(p.columns, p.where(bind_lo, bind_hi)) for p in _PARTS.values()]
+        made = _WITH[id(extra)] = (extra, Together([*branches, extra]))
+    found = await made[1].all(conn, {**params, "lo": lo, "hi": hi})
+    cache[("pair", lo, hi)] = dict(zip(_PARTS, found[:-1], strict=True))
+    return await partnership(conn, buyer_id=buyer_id, supplier_id=supplier_id), found[-1]
