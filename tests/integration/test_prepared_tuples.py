@@ -126,3 +126,13 @@ async def test_rows_as_tuples_store_what_rows_as_mappings_store(db_url: str) -> 
                 raise _Undo
     finally:
         await db.dispose()
+
+
+def test_a_line_change_is_a_row_in_the_update_statements_order() -> None:
+    """orders/apply.py hands LineChange tuples to update_line_changes as they are: their fields must
+    be LINE_CHANGE_FIELDS, name for name and in order (a field added or moved on one side only
+    would write one figure into another's column)."""
+    from pohub.documents.repository import LINE_CHANGE_FIELDS
+    from pohub.orders.store import LineChange
+
+    assert LineChange._fields == LINE_CHANGE_FIELDS

@@ -79,7 +79,7 @@ async def apply_document(
         doc_id = await store_document(
             conn, kind=kind.name, order=order, inbound=inbound, number=number, total=effect.total
         )
-        await repo.update_lines(conn, [change.row() for change in effect.changes.values()])
+        await repo.update_line_changes(conn, list(effect.changes.values()))
         after = quantities_after(lines, effect.changes)
         now = clock.now()
         status, status_events = await rederive(
