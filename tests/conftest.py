@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from pohub.db.engine import Database
 from tests.support import LiveServer, Trade, backends, database_url, live_server, make_trade
 
 
@@ -36,3 +37,13 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     path = Path("test-output") / request.node.name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A Database on the session's database with one connection (a test file may define its own)."""
+    database = Database(db_url, pool_size=1)
+    try:
+        yield database
+    finally:
+        await database.dispose()

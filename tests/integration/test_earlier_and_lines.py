@@ -7,9 +7,7 @@ the columns the rules read, documents/inbound.RULE_LINE_COLUMNS)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from bench import documents as docs
 from bench.write_cost import message
 
@@ -19,15 +17,6 @@ from pohub.documents import inbound as documents_inbound
 from pohub.documents import repository as repo
 from pohub.exchanges import inbound
 from pohub.partners import service as partners
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def test_the_earlier_documents_and_the_lines_read_together_are_those_read_apart(db: Database) -> None:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from bench import documents as docs
 from bench.write_cost import message
 from sqlalchemy import delete
@@ -28,15 +26,6 @@ from pohub.partners import pairs
 from pohub.partners import repository as partners_repo
 from pohub.partners import service as partners
 from pohub.partners.models import partnerships
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def _old_order_for_document(

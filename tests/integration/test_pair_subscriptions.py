@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import delete, insert, update
 
 from pohub.db.engine import Database
@@ -22,15 +20,6 @@ from pohub.webhooks import outbox
 from pohub.webhooks.models import webhook_subscriptions
 
 S = webhook_subscriptions.c
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def test_the_pairs_subscriptions_in_two_seeks_are_the_in_lists(db: Database, db_url: str) -> None:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import and_, bindparam, select, update
 
 from pohub.db.engine import Database
@@ -28,15 +26,6 @@ from pohub.partners import service as partners
 
 D = documents.c
 L = order_lines.c
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _doc(kind: str, sender: int, receiver: int, n: int, order_id: int | None = None) -> dict[str, Any]:

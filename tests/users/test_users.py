@@ -4,7 +4,6 @@ injected clock, roles, removal ending sessions, the last admin kept."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,15 +16,6 @@ from pohub.users.roles import Permission, Role, may
 from pohub.users.service import TooManyAttempts, User
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url, pool_size=1)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def _company(db: Database) -> int:
