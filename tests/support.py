@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
@@ -328,3 +330,26 @@ def calls_of(call: Callable[[], Any], code: CodeType) -> int:
     finally:
         sys.setprofile(None)
     return count
+
+
+def order_row(buyer: int, supplier: int, at: datetime, **values: Any) -> dict[str, Any]:
+    """A PO's documents row as repository.insert_document takes it, written straight (no body
+    parsed): a fresh PartnerPO unless ``values`` gives one; ``values`` replace any column."""
+    partner_po = values.pop("partner_po", f"PO-{uuid.uuid4().hex[:8]}")
+    return {
+        "kind": "order",
+        "sender_company_id": buyer,
+        "receiver_company_id": supplier,
+        "partner_po": partner_po,
+        "number": None,
+        "source_key": "SRC",
+        "link_key": None,
+        "status": 150,
+        "document_date": at,
+        "created_at": at,
+        "updated_at": at,
+        "total": Decimal("1.00"),
+        "body_hash": "h" * 64,
+        "raw": "{}",
+        "float_safe": False,
+    } | values

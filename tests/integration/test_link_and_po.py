@@ -9,33 +9,13 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from pohub.db.engine import Database
 from pohub.documents import repository as repo
 from pohub.partners import pairs
 from pohub.partners import service as partners
-
-
-def _order(buyer: int, supplier: int, partner_po: str, at: datetime) -> dict[str, Any]:
-    return {
-        "kind": "order",
-        "sender_company_id": buyer,
-        "receiver_company_id": supplier,
-        "partner_po": partner_po,
-        "number": None,
-        "source_key": partner_po,
-        "link_key": None,
-        "status": 150,
-        "document_date": at,
-        "created_at": at,
-        "updated_at": at,
-        "total": Decimal("1.00"),
-        "body_hash": "h" * 64,
-        "raw": "{}",
-        "float_safe": False,
-    }
+from tests.support import order_row
 
 
 def _seen(link: Any, existing: Any) -> tuple[Any, ...]:
@@ -60,7 +40,9 @@ async def test_one_statement_answers_what_the_two_lookups_did(db_url: str) -> No
                         )
                     for po in pos:
                         if buyer != supplier and rnd.random() < 0.4:
-                            await repo.insert_document(conn, _order(buyer, supplier, po, at))
+                            await repo.insert_document(
+                                conn, order_row(buyer, supplier, at, partner_po=po, source_key=po)
+                            )
         cases = [(rnd.choice(ids), rnd.choice(ids), rnd.choice([*pos, "Z"])) for _ in range(60)]
         seen_kinds = set()
         for buyer, supplier, po in cases:

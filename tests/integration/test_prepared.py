@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -21,30 +20,11 @@ from pohub.documents import repository as repo
 from pohub.documents.models import documents, order_lines
 from pohub.orders.store import LineChange
 from pohub.partners import service as partners
+from tests.support import order_row
 
 
 class _Undo(Exception):
     """Raised to roll the unit of work back."""
-
-
-def _order(buyer: int, supplier: int, at: datetime) -> dict[str, Any]:
-    return {
-        "kind": "order",
-        "sender_company_id": buyer,
-        "receiver_company_id": supplier,
-        "partner_po": f"PO-{uuid.uuid4().hex[:8]}",
-        "number": None,
-        "source_key": "SRC",
-        "link_key": None,
-        "status": 150,
-        "document_date": at,
-        "created_at": at,
-        "updated_at": at,
-        "total": Decimal("12345678901234.123456"),
-        "body_hash": "h" * 64,
-        "raw": '{"PartnerPO": "x"}',
-        "float_safe": False,
-    }
 
 
 async def test_prepared_statements_store_and_read_what_sqlalchemy_does(db_url: str) -> None:
@@ -56,7 +36,9 @@ async def test_prepared_statements_store_and_read_what_sqlalchemy_does(db_url: s
                 tag = uuid.uuid4().hex[:8]
                 buyer = await partners.add_company(conn, name=f"prep-buyer-{tag}")
                 supplier = await partners.add_company(conn, name=f"prep-supplier-{tag}")
-                values = _order(buyer.id, supplier.id, at)
+                values = order_row(
+                    buyer.id, supplier.id, at, total=Decimal("12345678901234.123456"), raw='{"PartnerPO": "x"}'
+                )
                 order_id = await repo.insert_document(conn, values)
 
                 stored = (await conn.execute(select(documents).where(documents.c.id == order_id))).one()
@@ -223,7 +205,9 @@ async def test_prepared_statements_store_the_very_text_sqlalchemy_stores(db_url:
                 buyer = await partners.add_company(conn, name=f"prep-text-buyer-{tag}")
                 supplier = await partners.add_company(conn, name=f"prep-text-supplier-{tag}")
                 for i, (at, amount) in enumerate(zip(_TIMES * 2, _AMOUNTS + _AMOUNTS[:3], strict=False)):
-                    values = _order(buyer.id, supplier.id, at) | {"total": amount, "created_at": _TIMES[-1 - i % 6]}
+                    values = order_row(
+                        buyer.id, supplier.id, at, total=amount, created_at=_TIMES[-1 - i % 6], raw='{"PartnerPO": "x"}'
+                    )
                     fast_id = await repo.insert_document(conn, values)
                     slow_values = values | {"partner_po": values["partner_po"] + "-slow", "wire": None}
                     slow_id = (await conn.execute(insert(documents).values(slow_values))).inserted_primary_key[0]

@@ -19,30 +19,11 @@ from pohub.documents import repository as repo
 from pohub.documents.models import order_lines
 from pohub.orders.store import LineChange
 from pohub.partners import service as partners
+from tests.support import order_row
 
 
 class _Undo(Exception):
     """Raised to roll the unit of work back."""
-
-
-def _order(buyer: int, supplier: int, at: datetime) -> dict[str, Any]:
-    return {
-        "kind": "order",
-        "sender_company_id": buyer,
-        "receiver_company_id": supplier,
-        "partner_po": f"PO-{uuid.uuid4().hex[:8]}",
-        "number": None,
-        "source_key": "SRC",
-        "link_key": None,
-        "status": 150,
-        "document_date": at,
-        "created_at": at,
-        "updated_at": at,
-        "total": Decimal("1.00"),
-        "body_hash": "h" * 64,
-        "raw": "{}",
-        "float_safe": False,
-    }
 
 
 def _maybe(rnd: random.Random, value: Any) -> Any:
@@ -95,8 +76,8 @@ async def test_rows_as_tuples_store_what_rows_as_mappings_store(db_url: str) -> 
                 supplier = await partners.add_company(conn, name=f"tup-supplier-{tag}")
                 for _ in range(12):
                     count = rnd.randint(1, 6)
-                    a = await repo.insert_document(conn, _order(buyer.id, supplier.id, at))
-                    b = await repo.insert_document(conn, _order(buyer.id, supplier.id, at))
+                    a = await repo.insert_document(conn, order_row(buyer.id, supplier.id, at))
+                    b = await repo.insert_document(conn, order_row(buyer.id, supplier.id, at))
                     lines = [_line(rnd, 0, i) for i in range(count)]
                     await repo.insert_line_tuples(conn, [(a, *line[1:]) for line in lines])
                     fields = repo.NEW_LINE_FIELDS
