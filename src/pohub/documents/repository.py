@@ -305,7 +305,8 @@ _UPDATE_LINES = Prepared(
 
 
 async def update_lines(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Write new line figures; each row has ``line_id`` and every field of _LINE_FIELDS."""
+    """Write new line figures; each row has ``line_id`` and every field of _LINE_FIELDS (the
+    mapping road: a document's rules hand their LineChange tuples to update_line_changes)."""
     await _UPDATE_LINES.many(conn, rows)
 
 

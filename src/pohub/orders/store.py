@@ -58,10 +58,11 @@ async def store_document(
 
 
 class LineChange(NamedTuple):
-    """A line's figures as a document's rules leave them: the whole row repository.update_lines
-    writes. Typed, so a rule cannot set a figure that does not exist; a named tuple, not a frozen
-    dataclass (whose __init__ sets each field through object.__setattr__: 13.5 k instructions a
-    line against 3.8 k, ten lines a document)."""
+    """A line's figures as a document's rules leave them: the whole row
+    repository.update_line_changes writes, as it is (``row()`` is the same as a mapping). Typed,
+    so a rule cannot set a figure that does not exist; a named tuple, not a frozen dataclass
+    (whose __init__ sets each field through object.__setattr__: 13.5 k instructions a line
+    against 3.8 k, ten lines a document)."""
 
     line_id: int
     qty_accepted: int
